@@ -1,0 +1,20 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+
+admin.site.site_header = _("Territoires en commun — administration")
+admin.site.site_title = _("Territoires en commun")
+admin.site.index_title = _("Gestion de la plateforme")
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("compte/", include("territoires.accounts.urls")),
+    path("", include("territoires.projects.urls")),
+    path("", include("territoires.core.urls")),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

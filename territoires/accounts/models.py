@@ -1,0 +1,155 @@
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+
+from territoires.core.models import TimeStampedModel
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra_fields):
+        if not email:
+            raise ValueError("An e-mail address is required")
+        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", True)
+        extra_fields.setdefault("is_superuser", True)
+        return self._create_user(email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    """A person with an account; logs in with their e-mail address."""
+
+    username = None
+    email = models.EmailField(_("adresse électronique"), unique=True)
+    job_title = models.CharField(_("fonction"), max_length=200, blank=True)
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    objects = UserManager()
+
+    class Meta:
+        verbose_name = _("utilisateur")
+        verbose_name_plural = _("utilisateurs")
+        ordering = ["last_name", "first_name", "email"]
+
+    def __str__(self):
+        return self.get_full_name() or self.email
+
+
+class Organisation(TimeStampedModel):
+    class Kind(models.TextChoices):
+        COMMUNE = "commune", _("Commune")
+        EPCI = "epci", _("Intercommunalité")
+        DEPARTMENT = "department", _("Département")
+        REGION = "region", _("Région")
+        NATIONAL_AGENCY = "national_agency", _("Agence nationale")
+        CONSULTANCY = "consultancy", _("Prestataire")
+        ASSOCIATION = "association", _("Association")
+
+    LOCAL_AUTHORITY_KINDS = (Kind.COMMUNE, Kind.EPCI, Kind.DEPARTMENT, Kind.REGION)
+
+    name = models.CharField(_("nom"), max_length=200)
+    slug = models.SlugField(_("identifiant d'URL"), max_length=220, unique=True)
+    kind = models.CharField(_("type"), max_length=20, choices=Kind.choices)
+    insee_code = models.CharField(
+        _("code INSEE"),
+        max_length=5,
+        blank=True,
+        validators=[RegexValidator(r"^(\d{5}|2[AB]\d{3})$", _("Un code INSEE compte cinq caractères (ex. 79191)."))],
+        help_text=_("Code officiel géographique de la commune, par exemple 79191 pour Niort."),
+    )
+    population = models.PositiveIntegerField(_("population"), null=True, blank=True)
+    department_code = models.CharField(_("département"), max_length=3, blank=True)
+    website = models.URLField(_("site internet"), blank=True)
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["insee_code"],
+                condition=Q(kind="commune") & ~Q(insee_code=""),
+                name="unique_commune_insee_code",
+                violation_error_message=_("Une commune avec ce code INSEE existe déjà."),
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = unique_slug(Organisation, self.name)
+        super().save(*args, **kwargs)
+
+    @property
+    def is_local_authority(self) -> bool:
+        return self.kind in self.LOCAL_AUTHORITY_KINDS
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        if self.kind == self.Kind.COMMUNE and not self.insee_code:
+            raise ValidationError({"insee_code": _("Le code INSEE est obligatoire pour une commune.")})
+
+
+def unique_slug(model, text: str, field: str = "slug", max_length: int = 200) -> str:
+    base = slugify(text)[:max_length] or "element"
+    slug, suffix = base, 2
+    while model.objects.filter(**{field: slug}).exists():
+        slug = f"{base}-{suffix}"
+        suffix += 1
+    return slug
+
+
+class Membership(TimeStampedModel):
+    """A person's role in an organisation; a person may belong to several organisations."""
+
+    class Role(models.TextChoices):
+        REFERENT = "referent", _("Référent·e")
+        AGENT = "agent", _("Agent")
+        ELECTED = "elected", _("Élu·e")
+        CONSULTANT = "consultant", _("Consultant·e")
+        FACILITATOR = "facilitator", _("Animateur·rice ANCT")
+        PLATFORM_ADMIN = "platform_admin", _("Administrateur·rice de la plateforme")
+
+    user = models.ForeignKey(User, verbose_name=_("personne"), on_delete=models.CASCADE, related_name="memberships")
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(_("rôle"), max_length=20, choices=Role.choices)
+
+    class Meta:
+        verbose_name = _("appartenance")
+        verbose_name_plural = _("appartenances")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "organisation"],
+                name="one_membership_per_user_and_organisation",
+                violation_error_message=_("Cette personne appartient déjà à cette organisation."),
+            )
+        ]
+        ordering = ["organisation__name", "user__last_name"]
+
+    def __str__(self):
+        return f"{self.user} — {self.get_role_display()} ({self.organisation})"
+
+    def get_absolute_url(self):
+        return reverse("admin:accounts_membership_change", args=[self.pk])

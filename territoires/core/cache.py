@@ -1,0 +1,89 @@
+"""Rendered public pages, cached for anonymous visitors and dropped on every write.
+
+Public pages (home, themes, projects, charters, territories) are the same for every visitor
+without a session, and they are most of the traffic. Each is cached under a key that includes a
+"content version"; any write to a watched model bumps that version after its transaction commits,
+so a visitor never sees a page older than the last committed change. Requests that carry a session
+or flash messages, and pages that set a cookie, are never cached.
+"""
+
+import functools
+import hashlib
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.http import HttpResponse
+
+VERSION_KEY = "public-pages:version"
+
+
+def content_version() -> str:
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        version = str(time.time_ns())
+        cache.add(VERSION_KEY, version, timeout=None)
+        version = cache.get(VERSION_KEY, version)
+    return version
+
+
+def bump_content_version() -> None:
+    cache.set(VERSION_KEY, str(time.time_ns()), timeout=None)
+
+
+def _bump_after_commit(**kwargs):
+    if kwargs.get("raw"):  # fixtures loading
+        return
+    transaction.on_commit(bump_content_version)
+
+
+def watch_models_for_public_cache(app_config) -> None:
+    """Any write to a model of this app invalidates every cached public page."""
+    for model in app_config.get_models():
+        uid = f"public-cache-{model._meta.label}"
+        post_save.connect(_bump_after_commit, sender=model, dispatch_uid=uid + "-save", weak=False)
+        post_delete.connect(_bump_after_commit, sender=model, dispatch_uid=uid + "-delete", weak=False)
+    m2m_changed.connect(_bump_after_commit, dispatch_uid="public-cache-m2m", weak=False)
+
+
+def _cacheable_request(request) -> bool:
+    return (
+        request.method == "GET"
+        and not request.user.is_authenticated
+        and settings.SESSION_COOKIE_NAME not in request.COOKIES
+        and "messages" not in request.COOKIES
+        and not getattr(request, "htmx", False)
+    )
+
+
+def public_page_cache(view):
+    """Serve an anonymous visitor's GET from the cache when the content has not changed since."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not _cacheable_request(request):
+            return view(request, *args, **kwargs)
+        raw_key = f"{content_version()}|{request.LANGUAGE_CODE}|{request.get_full_path()}"
+        key = "public-page:" + hashlib.sha256(raw_key.encode()).hexdigest()
+        cached = cache.get(key)
+        if cached is not None:
+            content, content_type = cached
+            response = HttpResponse(content, content_type=content_type)
+            response["X-Page-Cache"] = "hit"
+            return response
+        response = view(request, *args, **kwargs)
+        if hasattr(response, "render") and callable(response.render):
+            response = response.render()
+        if (
+            response.status_code == 200
+            and not response.cookies
+            and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+            and not getattr(response, "streaming", False)
+        ):
+            cache.set(key, (response.content, response["Content-Type"]), settings.PUBLIC_PAGE_CACHE_SECONDS)
+            response["X-Page-Cache"] = "miss"
+        return response
+
+    return wrapper

@@ -1,0 +1,64 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class TimeStampedModel(models.Model):
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class AuditEvent(models.Model):
+    """Who did what, when, on which object: signatures, withdrawals, roles, publication."""
+
+    class Action(models.TextChoices):
+        CHARTER_SIGNED = "charter_signed", _("Charte signée")
+        CHARTER_IN_FORCE = "charter_in_force", _("Charte entrée en vigueur")
+        CHARTER_VERSION_PUBLISHED = "charter_version_published", _("Version de charte publiée")
+        WITHDRAWAL_NOTIFIED = "withdrawal_notified", _("Retrait notifié")
+        WITHDRAWAL_ACTIONS_CLOSED = "withdrawal_actions_closed", _("Actions engagées closes")
+        ROLE_GRANTED = "role_granted", _("Rôle attribué")
+        ROLE_CHANGED = "role_changed", _("Rôle modifié")
+        ROLE_REVOKED = "role_revoked", _("Rôle retiré")
+        PROJECT_LAUNCHED = "project_launched", _("Projet lancé")
+        PUBLICATION_CHANGED = "publication_changed", _("Publication modifiée")
+        PARTICIPANT_ADDED = "participant_added", _("Participant ajouté")
+        OBSERVER_REQUESTED = "observer_requested", _("Demande d'observation")
+        OBSERVER_ACCEPTED = "observer_accepted", _("Observateur accepté")
+        OBSERVER_REFUSED = "observer_refused", _("Observation refusée")
+        PHASE_STEP_DONE = "phase_step_done", _("Étape marquée faite")
+        PHASE_STEP_UNDONE = "phase_step_undone", _("Étape rouverte")
+
+    occurred_at = models.DateTimeField(_("date"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("auteur"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    action = models.CharField(_("action"), max_length=40, choices=Action.choices)
+    # The project the event belongs to, when there is one: facilitators read the log per project.
+    # A plain id, not a foreign key, so that core depends on no domain app and the log outlives
+    # what it speaks of.
+    project_id = models.PositiveBigIntegerField(_("projet"), null=True, blank=True, db_index=True)
+    target_type = models.ForeignKey(
+        "contenttypes.ContentType", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    target_id = models.PositiveBigIntegerField(null=True, blank=True)
+    object_repr = models.CharField(_("objet"), max_length=300)
+    details = models.JSONField(_("détails"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("événement du journal")
+        verbose_name_plural = _("journal d'audit")
+        ordering = ["-occurred_at", "-id"]
+
+    def __str__(self):
+        return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.get_action_display()} — {self.object_repr}"
+
+from territoires.core.idempotency import SubmissionKey  # noqa: E402,F401  (model lives beside its helpers)

@@ -1,0 +1,32 @@
+"""How a module plugs into a shared project without `projects` importing it.
+
+A module registers the counts it adds to a project page (resources, contributions, answers, …).
+Each count is computed for many projects in one query, so a page's query count does not grow with
+the number of modules' rows.
+"""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ProjectCount:
+    key: str
+    label: str
+    # Given project ids, returns {project_id: count}; missing ids count 0.
+    count_for: Callable[[Iterable[int]], dict[int, int]]
+    order: int = 100
+
+
+_project_counts: dict[str, ProjectCount] = {}
+
+
+def register_project_count(count: ProjectCount) -> None:
+    _project_counts[count.key] = count
+
+
+def project_counts(project_id: int) -> list[tuple[str, int]]:
+    return [
+        (count.label, count.count_for([project_id]).get(project_id, 0))
+        for count in sorted(_project_counts.values(), key=lambda c: c.order)
+    ]

@@ -1,0 +1,27 @@
+from django import template
+from django.utils.safestring import mark_safe
+
+from territoires.core.markdown import render_markdown
+
+register = template.Library()
+
+
+@register.filter(name="markdown")
+def markdown_filter(text):
+    return mark_safe(render_markdown(text))  # noqa: S308 — sanitised by nh3
+
+
+@register.simple_tag(takes_context=True)
+def nav_active(context, prefix):
+    path = context["request"].path
+    active = path == "/" if prefix == "/" else path.startswith(prefix)
+    return mark_safe(' aria-current="page"') if active else ""
+
+
+@register.simple_tag(takes_context=True)
+def query_replace(context, **kwargs):
+    """The current query string with some parameters replaced (for pagination links)."""
+    query = context["request"].GET.copy()
+    for key, value in kwargs.items():
+        query[key] = value
+    return query.urlencode()

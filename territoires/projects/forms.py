@@ -1,0 +1,227 @@
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from territoires.accounts.models import Organisation
+from territoires.core.forms import DateInput, DateTimeInput, DsfrForm, DsfrModelForm, SubmissionKeyMixin
+from territoires.core.validators import validate_pdf_upload
+from territoires.projects.models import (
+    CharterArticle,
+    CommitteeMember,
+    Meeting,
+    Participation,
+    SharedProject,
+    Signature,
+    Theme,
+)
+
+
+def authority_choices(user_organisations):
+    return [(org.pk, org.name) for org in user_organisations]
+
+
+class ThemeProposeForm(SubmissionKeyMixin, DsfrForm):
+    organisation = forms.ModelChoiceField(label=_("Au nom de"), queryset=Organisation.objects.none(), empty_label=None)
+    title = forms.CharField(label=_("Intitulé du thème"), max_length=200, min_length=5)
+    description = forms.CharField(
+        label=_("Pourquoi ce thème ?"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=5000,
+        min_length=20,
+        help_text=_("Décrivez l'enjeu, ce que votre collectivité en attend et ce qu'elle peut apporter."),
+    )
+
+    def __init__(self, *args, organisations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = organisations
+
+
+class OrganisationChoiceForm(DsfrForm):
+    organisation = forms.ModelChoiceField(label=_("Collectivité"), queryset=Organisation.objects.none(), empty_label=None)
+
+    def __init__(self, *args, organisations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = organisations
+
+
+class ProjectForm(DsfrModelForm):
+    class Meta:
+        model = SharedProject
+        fields = ["title", "summary", "description", "starts_on", "ends_on", "consultancy", "is_public"]
+        widgets = {"starts_on": DateInput, "ends_on": DateInput, "description": forms.Textarea(attrs={"rows": 8})}
+        help_texts = {"description": _("Mise en forme Markdown possible (titres, listes, liens).")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["consultancy"].queryset = Organisation.objects.filter(kind=Organisation.Kind.CONSULTANCY)
+
+
+class ProjectCreateForm(SubmissionKeyMixin, ProjectForm):
+    class Meta(ProjectForm.Meta):
+        fields = ["title", "summary", "description", "starts_on", "ends_on", "consultancy"]
+
+
+class AddParticipantForm(DsfrForm):
+    organisation = forms.ModelChoiceField(
+        label=_("Collectivité"),
+        queryset=Organisation.objects.filter(kind__in=Organisation.LOCAL_AUTHORITY_KINDS),
+        help_text=_("Commune, intercommunalité, département ou région."),
+    )
+    role = forms.ChoiceField(label=_("Rôle"), choices=Participation.Role.choices)
+
+
+class SignatureForm(SubmissionKeyMixin, DsfrModelForm):
+    class Meta:
+        model = Signature
+        fields = [
+            "signatory_name",
+            "signatory_title",
+            "signed_on",
+            "deliberation_number",
+            "deliberation_date",
+            "deliberative_body",
+            "members_in_office",
+            "votes_for",
+            "votes_against",
+            "abstentions",
+            "not_taking_part",
+            "excused",
+            "deliberation_document",
+        ]
+        widgets = {"signed_on": DateInput, "deliberation_date": DateInput}
+        help_texts = {
+            "deliberation_number": _("Par exemple D-2021-317."),
+            "members_in_office": _("Pour, contre, abstentions, ne prenant pas part au vote et excusés doivent en faire le total."),
+            "deliberation_document": _("Fichier PDF, 10 Mo au plus."),
+        }
+
+    def __init__(self, *args, with_deliberation: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.with_deliberation = with_deliberation
+        if not with_deliberation:
+            for name in list(self.fields):
+                if name.startswith("deliberation") or name in (
+                    "members_in_office", "votes_for", "votes_against", "abstentions", "not_taking_part", "excused"
+                ):
+                    del self.fields[name]
+        else:
+            self.fields["deliberation_document"].required = True
+            for name in ("deliberation_number", "deliberation_date", "deliberative_body", "members_in_office", "votes_for"):
+                self.fields[name].required = True
+            for name in ("votes_against", "abstentions", "not_taking_part", "excused"):
+                self.fields[name].initial = 0
+        self.fields["signed_on"].initial = timezone.localdate()
+
+    def clean_deliberation_document(self):
+        document = self.cleaned_data.get("deliberation_document")
+        if document:
+            validate_pdf_upload(document)
+        return document
+
+    def deliberation_values(self) -> dict:
+        names = (
+            "deliberation_number", "deliberation_date", "deliberative_body", "members_in_office",
+            "votes_for", "votes_against", "abstentions", "not_taking_part", "excused",
+        )  # fmt: skip
+        return {name: self.cleaned_data.get(name) for name in names if name in self.fields}
+
+    def _post_clean(self):
+        # The service builds the Signature; the model's own validation (which would need the charter
+        # and the party) is not run on this partial instance.
+        pass
+
+
+class CharterVersionForm(SubmissionKeyMixin, DsfrForm):
+    title = forms.CharField(label=_("Titre de la charte"), max_length=250)
+    preamble = forms.CharField(label=_("Préambule"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+
+class CharterArticleForm(DsfrForm):
+    kind = forms.ChoiceField(label=_("Nature"), choices=CharterArticle.Kind.choices)
+    title = forms.CharField(label=_("Titre"), max_length=250)
+    body = forms.CharField(label=_("Texte"), widget=forms.Textarea(attrs={"rows": 5}), max_length=20000)
+
+
+CharterArticleFormSet = forms.formset_factory(CharterArticleForm, extra=1, min_num=1, validate_min=True, max_num=30)
+
+
+class WithdrawalForm(SubmissionKeyMixin, DsfrForm):
+    letter_received_on = forms.DateField(
+        label=_("Date de réception du courrier recommandé"),
+        widget=DateInput,
+        required=False,
+        help_text=_("Le retrait prend effet trois mois après cette date, une fois closes les actions engagées."),
+    )
+    reason = forms.CharField(label=_("Motif"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=5000)
+
+
+class WithdrawalCloseForm(DsfrForm):
+    closed_on = forms.DateField(label=_("Date de clôture des actions engagées"), widget=DateInput, required=False)
+
+
+class TerritoryForm(DsfrModelForm):
+    class Meta:
+        model = Participation
+        fields = ["referent", "context", "cultural_landscape", "points_of_attention"]
+        widgets = {
+            "context": forms.Textarea(attrs={"rows": 5}),
+            "cultural_landscape": forms.Textarea(attrs={"rows": 6}),
+            "points_of_attention": forms.Textarea(attrs={"rows": 4}),
+        }
+        help_texts = {"cultural_landscape": _("Lieux, équipements, acteurs, événements. Markdown possible.")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from territoires.accounts.models import User
+
+        self.fields["referent"].queryset = User.objects.filter(
+            memberships__organisation=self.instance.organisation
+        ).order_by("last_name")
+
+
+class CommitteeMemberForm(DsfrModelForm):
+    class Meta:
+        model = CommitteeMember
+        fields = ["user", "organisation", "kind"]
+
+
+class MeetingForm(SubmissionKeyMixin, DsfrModelForm):
+    decisions_text = forms.CharField(
+        label=_("Décisions"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Une décision par ligne ; elles sont numérotées dans l'ordre."),
+    )
+
+    class Meta:
+        model = Meeting
+        fields = ["title", "starts_at", "place", "video_link", "agenda", "attendees", "minutes"]
+        widgets = {
+            "starts_at": DateTimeInput,
+            "agenda": forms.Textarea(attrs={"rows": 4}),
+            "minutes": forms.Textarea(attrs={"rows": 6}),
+            "attendees": forms.CheckboxSelectMultiple,
+        }
+
+    def __init__(self, *args, committee, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["attendees"].queryset = committee.members.select_related("user", "organisation")
+        if self.instance.pk:
+            self.fields["decisions_text"].initial = "\n".join(d.text for d in self.instance.decisions.all())
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("place") and not data.get("video_link"):
+            raise forms.ValidationError(_("Indiquez un lieu ou un lien de visioconférence."))
+        return data
+
+
+class ThemeConvertForm(SubmissionKeyMixin, DsfrForm):
+    title = forms.CharField(label=_("Titre du projet partagé"), max_length=250)
+    facilitator_organisation = forms.ModelChoiceField(
+        label=_("Organisation animatrice"), queryset=Organisation.objects.none(), empty_label=None
+    )
+
+    def __init__(self, *args, organisations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["facilitator_organisation"].queryset = organisations

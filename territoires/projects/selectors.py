@@ -1,0 +1,102 @@
+"""Reads for project pages: each function loads what a page shows in a fixed number of queries."""
+
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from territoires.projects.models import (
+    Charter,
+    Participation,
+    SharedProject,
+    Signature,
+    StepCompletion,
+)
+from territoires.projects.phases import TOTAL_STEPS
+
+
+def _active_participations(project_ref):
+    today = timezone.localdate()
+    return (
+        Participation.objects.filter(project=project_ref, role=Participation.Role.PARTICIPANT)
+        .exclude(withdrawal__effective_on__lte=today)
+    )
+
+
+def with_progress(projects):
+    """Annotate each project with its participant count and overall progress (percent)."""
+    participant_count = (
+        _active_participations(OuterRef("pk")).values("project").annotate(n=Count("pk")).values("n")
+    )
+    done_steps = (
+        StepCompletion.objects.filter(
+            participation__project=OuterRef("pk"), participation__role=Participation.Role.PARTICIPANT
+        )
+        .exclude(participation__withdrawal__effective_on__lte=timezone.localdate())
+        .values("participation__project")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return projects.annotate(
+        participant_count=Coalesce(Subquery(participant_count, output_field=IntegerField()), Value(0)),
+        done_step_count=Coalesce(Subquery(done_steps, output_field=IntegerField()), Value(0)),
+    )
+
+
+def progress_of(project) -> int:
+    if not project.participant_count:
+        return 0
+    return round(100 * project.done_step_count / (project.participant_count * TOTAL_STEPS))
+
+
+def project_list(*, user, status: str = "", query: str = ""):
+    projects = SharedProject.objects.visible_to(user).select_related("facilitator_organisation", "theme")
+    if status in SharedProject.Status.values:
+        projects = projects.filter(status=status)
+    if query:
+        projects = projects.filter(title__icontains=query)
+    return with_progress(projects).order_by("-starts_on", "-created_at")
+
+
+def project_page(slug: str):
+    """A project with everything its page needs: participations, withdrawals, progress, charter."""
+    participations = Participation.objects.select_related("organisation", "withdrawal", "referent").prefetch_related(
+        Prefetch("step_completions", queryset=StepCompletion.objects.only("id", "participation_id", "step"))
+    )
+    return (
+        SharedProject.objects.select_related("facilitator_organisation", "consultancy", "theme")
+        .prefetch_related(Prefetch("participations", queryset=participations))
+        .filter(slug=slug)
+        .first()
+    )
+
+
+def current_charter_with_signatures(project):
+    return (
+        Charter.objects.filter(project=project)
+        .prefetch_related(
+            "articles",
+            Prefetch("signatures", queryset=Signature.objects.select_related("organisation")),
+        )
+        .order_by("-version")
+        .first()
+    )
+
+
+def split_participations(project):
+    """(participants, observers, pending observer requests) from the prefetched participations."""
+    participants, observers, requests = [], [], []
+    for participation in project.participations.all():
+        if participation.is_participant:
+            participants.append(participation)
+        elif participation.observer_status == Participation.ObserverStatus.ACCEPTED:
+            observers.append(participation)
+        elif participation.observer_status == Participation.ObserverStatus.REQUESTED:
+            requests.append(participation)
+    return participants, observers, requests
+
+
+def project_progress(participants) -> int:
+    active = [p for p in participants if p.participation_state != "withdrawn"]
+    if not active:
+        return 0
+    return round(sum(p.progress_percent for p in active) / len(active))

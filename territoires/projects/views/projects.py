@@ -1,0 +1,210 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from territoires.core.cache import public_page_cache
+from territoires.core.idempotency import already_submitted, parse_submission_key, record_submission
+from territoires.core.models import AuditEvent
+from territoires.core.registry import project_counts
+from territoires.projects import selectors
+from territoires.projects.forms import AddParticipantForm, OrganisationChoiceForm, ProjectCreateForm, ProjectForm
+from territoires.projects.models import MAX_PARTICIPANTS, MIN_PARTICIPANTS, Participation, SharedProject
+from territoires.projects.services import (
+    charter_current,
+    observer_decide,
+    observer_request,
+    participation_add,
+    project_create,
+    project_launch,
+    project_set_publication,
+)
+from territoires.projects.views.common import form_errors_from, get_project_or_404, require
+from territoires.projects.views.themes import user_authorities, user_facilitator_organisations
+
+
+@public_page_cache
+def project_list(request):
+    query = request.GET.get("q", "").strip()[:100]
+    status = request.GET.get("statut", "")
+    projects = selectors.project_list(user=request.user, status=status, query=query)
+    page = Paginator(projects, 12).get_page(request.GET.get("page"))
+    for project in page.object_list:
+        project.progress = selectors.progress_of(project)
+    return render(
+        request,
+        "projects/project_list.html",
+        {
+            "page_obj": page,
+            "query": query,
+            "status": status,
+            "statuses": SharedProject.Status.choices,
+            "can_create": request.user.has_perm("projects.create_project"),
+        },
+    )
+
+
+@public_page_cache
+def project_detail(request, slug):
+    project = get_project_or_404(slug, request.user)
+    participants, observers, requests = selectors.split_participations(project)
+    charter = charter_current(project)
+    user = request.user
+    context = {
+        "project": project,
+        "participants": participants,
+        "observers": observers,
+        "progress": selectors.project_progress(participants),
+        "charter": charter,
+        "signature_count": charter.signatures.count() if charter else 0,
+        "counts": project_counts(project.pk),
+        "can_manage": user.has_perm("projects.manage_participants", project),
+        "can_see_committee": user.has_perm("projects.view_committee", project),
+        "can_see_audit": user.has_perm("projects.view_audit_log", project),
+    }
+    if user.is_authenticated and not context["can_manage"]:
+        involved = {p.organisation_id for p in project.participations.all()}
+        context["observable_authorities"] = [org for org in user_authorities(user) if org.pk not in involved]
+        context["my_requests"] = [p for p in requests if p.organisation_id in {o for o in _member_org_ids(user)}]
+    return render(request, "projects/project_detail.html", context)
+
+
+def _member_org_ids(user):
+    from territoires.accounts.access import memberships_of
+
+    return memberships_of(user).keys()
+
+
+@login_required
+def project_create_view(request):
+    require(request.user, "projects.create_project")
+    organisations = user_facilitator_organisations(request.user)
+    form = ProjectCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        key = parse_submission_key(request)
+        if done_url := already_submitted(key):
+            return redirect(done_url)
+        data = form.cleaned_data
+        with transaction.atomic():
+            project = project_create(
+                user=request.user,
+                title=data["title"],
+                facilitator_organisation=organisations.first(),
+                summary=data["summary"],
+                description=data["description"],
+                consultancy=data["consultancy"],
+                starts_on=data["starts_on"],
+                ends_on=data["ends_on"],
+            )
+            record_submission(key, project.get_absolute_url())
+        messages.success(request, _("Le projet est créé en préparation. Ajoutez ses collectivités participantes."))
+        return redirect("projects:project_participants", project.slug)
+    return render(request, "projects/project_form.html", {"form": form, "creating": True}, status=400 if form.errors else 200)
+
+
+@login_required
+def project_edit(request, slug):
+    project = get_project_or_404(slug, request.user)
+    require(request.user, "projects.change_project", project)
+    was_public = project.is_public
+    form = ProjectForm(request.POST or None, instance=project)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            project = form.save(commit=False)
+            project.is_public = was_public
+            project.save()
+            project_set_publication(project=project, is_public=form.cleaned_data["is_public"], user=request.user)
+        messages.success(request, _("Le projet est enregistré."))
+        return redirect(project)
+    return render(request, "projects/project_form.html", {"form": form, "project": project}, status=400 if form.errors else 200)
+
+
+@login_required
+def project_participants(request, slug):
+    project = get_project_or_404(slug, request.user)
+    require(request.user, "projects.manage_participants", project)
+    form = AddParticipantForm(request.POST or None)
+    if request.method == "POST":
+        action = request.POST.get("action", "add")
+        try:
+            if action == "launch":
+                project_launch(project=project, user=request.user)
+                messages.success(request, _("Le projet est lancé."))
+                return redirect(project)
+            if action == "publish":
+                project_set_publication(project=project, is_public=request.POST.get("is_public") == "1", user=request.user)
+                messages.success(request, _("La publication du projet est mise à jour."))
+                return redirect("projects:project_participants", project.slug)
+            if action in ("accept", "refuse"):
+                participation = get_object_or_404(Participation, pk=request.POST.get("participation") or 0, project=project)
+                observer_decide(participation=participation, accept=action == "accept", user=request.user)
+                messages.success(request, _("La demande de %(org)s est traitée.") % {"org": participation.organisation})
+                return redirect("projects:project_participants", project.slug)
+            if form.is_valid():
+                participation = participation_add(
+                    project=project,
+                    organisation=form.cleaned_data["organisation"],
+                    role=form.cleaned_data["role"],
+                    user=request.user,
+                )
+                messages.success(request, _("%(org)s est ajoutée au projet.") % {"org": participation.organisation})
+                return redirect("projects:project_participants", project.slug)
+        except ValidationError as error:
+            if action == "add":
+                form_errors_from(error, form)
+            else:
+                messages.error(request, " ".join(error.messages))
+                return redirect("projects:project_participants", project.slug)
+    participants, observers, requests = selectors.split_participations(project)
+    return render(
+        request,
+        "projects/project_participants.html",
+        {
+            "project": project,
+            "form": form,
+            "participants": participants,
+            "observers": observers,
+            "requests": requests,
+            "min_participants": MIN_PARTICIPANTS,
+            "max_participants": MAX_PARTICIPANTS,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def project_observe(request, slug):
+    project = get_project_or_404(slug, request.user)
+    require(request.user, "projects.request_observation", project)
+    form = OrganisationChoiceForm(request.POST, organisations=user_authorities(request.user))
+    if not form.is_valid():
+        messages.error(request, _("Choisissez une collectivité à laquelle vous appartenez."))
+        return redirect(project)
+    try:
+        observer_request(project=project, organisation=form.cleaned_data["organisation"], user=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Votre demande d'observation est transmise à l'animation du projet."))
+    return redirect(project)
+
+
+@login_required
+def project_audit_log(request, slug):
+    project = get_object_or_404(SharedProject, slug=slug)
+    require(request.user, "projects.view_audit_log", project)
+    events = AuditEvent.objects.filter(project_id=project.pk).select_related("actor")
+    action = request.GET.get("action", "")
+    if action in AuditEvent.Action.values:
+        events = events.filter(action=action)
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "projects/audit_log.html",
+        {"project": project, "page_obj": page, "actions": AuditEvent.Action.choices, "action": action},
+    )

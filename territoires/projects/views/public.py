@@ -1,0 +1,76 @@
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+
+from territoires.accounts.models import Membership, Organisation
+from territoires.core.cache import public_page_cache
+from territoires.core.models import AuditEvent
+from territoires.projects import selectors
+from territoires.projects.models import Participation, SharedProject, Theme
+
+
+@public_page_cache
+def home(request):
+    projects = list(selectors.with_progress(SharedProject.objects.public().select_related("theme")).order_by("-starts_on")[:6])
+    for project in projects:
+        project.progress = selectors.progress_of(project)
+    return render(
+        request,
+        "core/home.html",
+        {
+            "projects": projects,
+            "themes": Theme.objects.filter(status=Theme.Status.PROPOSED).by_popularity()[:5],
+            "stats": {
+                "projects": SharedProject.objects.public().count(),
+                "authorities": Organisation.objects.filter(
+                    participations__project__is_public=True, kind__in=Organisation.LOCAL_AUTHORITY_KINDS
+                )
+                .distinct()
+                .count(),
+                "themes": Theme.objects.filter(status=Theme.Status.PROPOSED).count(),
+            },
+        },
+    )
+
+
+@public_page_cache
+def about(request):
+    from territoires.projects.phases import PHASES
+
+    return render(request, "core/about.html", {"phases": PHASES})
+
+
+@login_required
+def dashboard(request):
+    """The user's own space: organisations, projects, and the territory sheets they look after."""
+    memberships = list(Membership.objects.filter(user=request.user).select_related("organisation"))
+    org_ids = [m.organisation_id for m in memberships]
+    territories = (
+        Participation.objects.filter(organisation_id__in=org_ids, role=Participation.Role.PARTICIPANT)
+        .select_related("project", "organisation", "withdrawal")
+        .prefetch_related("step_completions")
+        .order_by("project__title")
+    )
+    observed = Participation.objects.filter(organisation_id__in=org_ids, role=Participation.Role.OBSERVER).select_related(
+        "project", "organisation"
+    )
+    facilitated = selectors.with_progress(
+        SharedProject.objects.filter(facilitator_organisation_id__in=org_ids)
+        | SharedProject.objects.filter(consultancy_id__in=org_ids)
+    ).order_by("-starts_on")[:50]
+    facilitated = list(facilitated)
+    for project in facilitated:
+        project.progress = selectors.progress_of(project)
+    recent_events = []
+    if request.user.has_perm("core.view_global_audit_log"):
+        recent_events = AuditEvent.objects.select_related("actor")[:10]
+    return render(
+        request,
+        "accounts/dashboard.html",
+        {
+            "memberships": memberships,
+            "territories": territories,
+            "observed": observed,
+            "facilitated": facilitated,
+            "recent_events": recent_events,
+        },
+    )

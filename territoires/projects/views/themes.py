@@ -1,0 +1,157 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from territoires.accounts.access import memberships_of
+from territoires.accounts.models import Membership, Organisation
+from territoires.core.cache import public_page_cache
+from territoires.core.idempotency import already_submitted, parse_submission_key, record_submission
+from territoires.projects.forms import ThemeConvertForm, ThemeProposeForm
+from territoires.projects.models import Theme, ThemeInterest
+from territoires.projects.rules import AUTHORITY_ROLES
+from territoires.projects.services import (
+    theme_convert_to_project,
+    theme_interest_express,
+    theme_interest_withdraw,
+    theme_propose,
+)
+from territoires.projects.views.common import form_errors_from, require
+
+
+def user_authorities(user):
+    """The local authorities in which the user holds an authority role."""
+    ids = [org_id for org_id, role in memberships_of(user).items() if role in AUTHORITY_ROLES]
+    return Organisation.objects.filter(pk__in=ids, kind__in=Organisation.LOCAL_AUTHORITY_KINDS).order_by("name")
+
+
+def user_facilitator_organisations(user):
+    ids = [org_id for org_id, role in memberships_of(user).items() if role == Membership.Role.FACILITATOR]
+    if user.is_superuser and not ids:
+        return Organisation.objects.filter(kind=Organisation.Kind.NATIONAL_AGENCY)
+    return Organisation.objects.filter(pk__in=ids)
+
+
+@public_page_cache
+def theme_list(request):
+    status = request.GET.get("statut", Theme.Status.PROPOSED)
+    if status not in Theme.Status.values:
+        status = Theme.Status.PROPOSED
+    themes = Theme.objects.filter(status=status).by_popularity().select_related("proposed_by_organisation")
+    page = Paginator(themes, 20).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "projects/theme_list.html",
+        {
+            "page_obj": page,
+            "status": status,
+            "statuses": Theme.Status.choices,
+            "can_propose": request.user.has_perm("projects.propose_theme"),
+        },
+    )
+
+
+@public_page_cache
+def theme_detail(request, slug):
+    theme = get_object_or_404(
+        Theme.objects.with_interest_count().select_related("proposed_by_organisation"), slug=slug
+    )
+    interests = list(theme.interests.select_related("organisation").order_by("created_at"))
+    context = {"theme": theme, "interests": interests, "projects": list(theme.projects.public())}
+    if request.user.is_authenticated:
+        authorities = list(user_authorities(request.user))
+        interested_ids = {interest.organisation_id for interest in interests}
+        context["my_authorities"] = [(org, org.pk in interested_ids) for org in authorities]
+        context["can_convert"] = request.user.has_perm("projects.convert_theme")
+    return render(request, "projects/theme_detail.html", context)
+
+
+@login_required
+def theme_propose_view(request):
+    require(request.user, "projects.propose_theme")
+    organisations = user_authorities(request.user)
+    form = ThemeProposeForm(request.POST or None, organisations=organisations)
+    if request.method == "POST" and form.is_valid():
+        key = parse_submission_key(request)
+        if done_url := already_submitted(key):
+            messages.info(request, _("Ce thème a déjà été proposé."))
+            return redirect(done_url)
+        try:
+            with transaction.atomic():
+                theme = theme_propose(
+                    organisation=form.cleaned_data["organisation"],
+                    user=request.user,
+                    title=form.cleaned_data["title"],
+                    description=form.cleaned_data["description"],
+                )
+                record_submission(key, theme.get_absolute_url())
+        except ValidationError as error:
+            form_errors_from(error, form)
+        else:
+            messages.success(request, _("Votre thème est proposé ; les autres collectivités peuvent marquer leur intérêt."))
+            return redirect(theme)
+    return render(request, "projects/theme_propose.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def theme_interest(request, slug):
+    theme = get_object_or_404(Theme, slug=slug)
+    require(request.user, "projects.express_interest", theme)
+    organisation = user_authorities(request.user).filter(pk=request.POST.get("organisation") or 0).first()
+    if organisation is None:
+        messages.error(request, _("Choisissez une collectivité à laquelle vous appartenez."))
+        return redirect(theme)
+    try:
+        if request.POST.get("action") == "withdraw":
+            theme_interest_withdraw(theme=theme, organisation=organisation)
+            messages.success(request, _("L'intérêt de %(org)s est retiré.") % {"org": organisation})
+        else:
+            theme_interest_express(theme=theme, organisation=organisation, user=request.user)
+            messages.success(request, _("L'intérêt de %(org)s est enregistré.") % {"org": organisation})
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect(theme)
+
+
+@login_required
+def theme_convert(request, slug):
+    theme = get_object_or_404(Theme, slug=slug)
+    require(request.user, "projects.convert_theme", theme)
+    form = ThemeConvertForm(
+        request.POST or None,
+        organisations=user_facilitator_organisations(request.user),
+        initial={"title": theme.title},
+    )
+    if request.method == "POST" and form.is_valid():
+        key = parse_submission_key(request)
+        if done_url := already_submitted(key):
+            return redirect(done_url)
+        try:
+            with transaction.atomic():
+                project = theme_convert_to_project(
+                    theme=theme,
+                    user=request.user,
+                    facilitator_organisation=form.cleaned_data["facilitator_organisation"],
+                    title=form.cleaned_data["title"],
+                )
+                record_submission(key, project.get_absolute_url())
+        except ValidationError as error:
+            form_errors_from(error, form)
+        else:
+            messages.success(
+                request,
+                _("Le projet partagé est créé. Ajoutez de trois à cinq collectivités participantes pour le lancer."),
+            )
+            return redirect("projects:project_participants", project.slug)
+    interested = ThemeInterest.objects.filter(theme=theme).select_related("organisation")
+    return render(
+        request,
+        "projects/theme_convert.html",
+        {"theme": theme, "form": form, "interested": interested},
+        status=400 if form.errors else 200,
+    )
