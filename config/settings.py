@@ -19,6 +19,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",
     "rules.apps.AutodiscoverRulesConfig",
     "django_htmx",
     "dsfr",

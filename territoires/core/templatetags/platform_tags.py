@@ -25,3 +25,9 @@ def query_replace(context, **kwargs):
     for key, value in kwargs.items():
         query[key] = value
     return query.urlencode()
+
+
+@register.simple_tag(takes_context=True)
+def has_perm(context, permission, obj=None):
+    """`{% has_perm "projects.view_committee" project as allowed %}`: rules checked in templates."""
+    return context["request"].user.has_perm(permission, obj)

@@ -1,0 +1,70 @@
+# Territoires en commun — two commands on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3.11
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+export DJANGO_SETTINGS_MODULE ?= config.settings
+
+.PHONY: run serve test quality lint format bench demo install install-test system-deps lock migrate clean
+
+$(BIN)/python:
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 est requis ($(PYTHON) introuvable)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# WeasyPrint (charter PDFs) needs Pango from the system; install it when missing and we are root.
+system-deps:
+	@./scripts/system-deps.sh
+
+$(VENV)/.installed-base: requirements/base.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements/base.txt
+	touch $@
+
+$(VENV)/.installed-test: requirements/test.txt $(VENV)/.installed-base
+	$(BIN)/pip install --quiet -r requirements/test.txt
+	touch $@
+
+install: system-deps $(VENV)/.installed-base
+install-test: install $(VENV)/.installed-test
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+
+run: install migrate
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	$(BIN)/python manage.py load_demo
+	@echo "Territoires en commun : http://127.0.0.1:$(PORT)/"
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+# Serve as in production (gunicorn, 2 workers) — what `make bench` measures.
+serve: install migrate
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	$(BIN)/gunicorn config.wsgi --workers 2 --bind 127.0.0.1:$(PORT)
+
+demo: install migrate
+	$(BIN)/python manage.py load_demo
+
+test: install-test
+	./scripts/browser-deps.sh
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+quality: install-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+format: install-test
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: install-test
+	$(BIN)/python -m bench.run $(if $(ONLY),--only $(ONLY),)
+
+lock: | $(BIN)/python
+	$(BIN)/pip install --quiet pip-tools
+	$(BIN)/pip-compile --quiet --strip-extras --no-header --allow-unsafe -o requirements/base.txt requirements/base.in
+	$(BIN)/pip-compile --quiet --strip-extras --no-header --allow-unsafe -o requirements/test.txt requirements/test.in
+
+clean:
+	rm -rf var/cache var/static
