@@ -186,6 +186,7 @@ class CommitteeMemberForm(DsfrModelForm):
 
 
 class MeetingForm(SubmissionKeyMixin, DsfrModelForm):
+    video_link = forms.URLField(label=_("Lien de visioconférence"), required=False, assume_scheme="https")
     decisions_text = forms.CharField(
         label=_("Décisions"),
         required=False,
