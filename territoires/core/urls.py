@@ -8,4 +8,5 @@ urlpatterns = [
     path("accessibilite/", views.accessibility, name="accessibility"),
     path("donnees-personnelles/", views.privacy, name="privacy"),
     path("langue/<str:code>/", views.set_language, name="set_language"),
+    path("sante/", views.health, name="health"),
 ]

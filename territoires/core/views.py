@@ -1,10 +1,14 @@
 from django.conf import settings
-from django.http import HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import check_for_language
 
 from territoires.core.cache import public_page_cache
+
+
+def health(request):
+    return HttpResponse("ok", content_type="text/plain")
 
 
 @public_page_cache
