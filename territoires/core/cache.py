@@ -20,6 +20,31 @@ from django.http import HttpResponse
 VERSION_KEY = "public-pages:version"
 
 
+def _code_release() -> str:
+    """Identifies the deployed code, so that a new release never serves pages rendered by the old one."""
+    import os
+    from pathlib import Path
+
+    if release := os.environ.get("RELEASE"):
+        return release
+    newest = 0.0
+    for folder in ("templates", "territoires", "static"):
+        for path in (Path(settings.BASE_DIR) / folder).rglob("*"):
+            if path.suffix in (".py", ".html", ".css", ".js", ".mo"):
+                newest = max(newest, path.stat().st_mtime)
+    return str(int(newest))
+
+
+_RELEASE: str | None = None
+
+
+def code_release() -> str:
+    global _RELEASE
+    if _RELEASE is None:
+        _RELEASE = _code_release()
+    return _RELEASE
+
+
 def content_version() -> str:
     version = cache.get(VERSION_KEY)
     if version is None:
@@ -65,7 +90,7 @@ def public_page_cache(view):
     def wrapper(request, *args, **kwargs):
         if not _cacheable_request(request):
             return view(request, *args, **kwargs)
-        raw_key = f"{content_version()}|{request.LANGUAGE_CODE}|{request.get_full_path()}"
+        raw_key = f"{code_release()}|{content_version()}|{request.LANGUAGE_CODE}|{request.get_full_path()}"
         key = "public-page:" + hashlib.sha256(raw_key.encode()).hexdigest()
         cached = cache.get(key)
         if cached is not None:

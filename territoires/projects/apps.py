@@ -10,3 +10,36 @@ class ProjectsConfig(AppConfig):
         from territoires.core.cache import watch_models_for_public_cache
 
         watch_models_for_public_cache(self)
+        register_own_counts()
+
+
+def register_own_counts():
+    """The project page's counts that this app fills in; later modules register theirs."""
+    from django.db.models import Count
+
+    from territoires.core.registry import ProjectCount, register_project_count
+    from territoires.projects.models import Decision, Meeting
+
+    def count_by_project(queryset, project_field):
+        def count_for(project_ids):
+            rows = queryset.filter(**{f"{project_field}__in": list(project_ids)}).values(project_field)
+            return {row[project_field]: row["n"] for row in rows.annotate(n=Count("pk"))}
+
+        return count_for
+
+    register_project_count(
+        ProjectCount(
+            "committee_meetings",
+            _("Réunions du comité de pilotage"),
+            count_by_project(Meeting.objects.all(), "committee__project_id"),
+            order=10,
+        )
+    )
+    register_project_count(
+        ProjectCount(
+            "committee_decisions",
+            _("Décisions prises"),
+            count_by_project(Decision.objects.all(), "meeting__committee__project_id"),
+            order=20,
+        )
+    )

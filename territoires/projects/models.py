@@ -266,6 +266,16 @@ class Participation(TimeStampedModel):
         except Withdrawal.DoesNotExist:
             return None
 
+    STATE_LABELS = {
+        "active": _("Active"),
+        "withdrawal_notified": _("Retrait notifié"),
+        "withdrawn": _("Retirée"),
+    }
+
+    @property
+    def participation_state_label(self) -> str:
+        return self.STATE_LABELS[self.participation_state]
+
     @property
     def participation_state(self) -> str:
         withdrawal = self.current_withdrawal
