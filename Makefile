@@ -34,7 +34,7 @@ run: install migrate
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/python manage.py load_demo
 	@echo "Territoires en commun : http://127.0.0.1:$(PORT)/"
-	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+	DEBUG=$${DEBUG:-0} $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 # Serve as in production (gunicorn, 2 workers) — what `make bench` measures.
 serve: install migrate

@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
@@ -82,7 +82,9 @@ def _member_org_ids(user):
 @login_required
 def project_create_view(request):
     require(request.user, "projects.create_project")
-    organisations = user_facilitator_organisations(request.user)
+    facilitator_organisation = user_facilitator_organisations(request.user).first()
+    if facilitator_organisation is None:
+        raise PermissionDenied
     form = ProjectCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         key = parse_submission_key(request)
@@ -93,7 +95,7 @@ def project_create_view(request):
             project = project_create(
                 user=request.user,
                 title=data["title"],
-                facilitator_organisation=organisations.first(),
+                facilitator_organisation=facilitator_organisation,
                 summary=data["summary"],
                 description=data["description"],
                 consultancy=data["consultancy"],
