@@ -22,6 +22,9 @@ class SubmissionKey(models.Model):
         verbose_name = _("clé de soumission")
         verbose_name_plural = _("clés de soumission")
 
+    def __str__(self):
+        return str(self.key)
+
 
 def new_submission_key() -> str:
     return str(uuid.uuid4())

@@ -12,7 +12,6 @@ from territoires.projects.models import (
     Participation,
     SharedProject,
     Signature,
-    Theme,
 )
 
 

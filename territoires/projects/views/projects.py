@@ -69,7 +69,7 @@ def project_detail(request, slug):
     if user.is_authenticated and not context["can_manage"]:
         involved = {p.organisation_id for p in project.participations.all()}
         context["observable_authorities"] = [org for org in user_authorities(user) if org.pk not in involved]
-        context["my_requests"] = [p for p in requests if p.organisation_id in {o for o in _member_org_ids(user)}]
+        context["my_requests"] = [p for p in requests if p.organisation_id in set(_member_org_ids(user))]
     return render(request, "projects/project_detail.html", context)
 
 

@@ -14,6 +14,6 @@ class Command(BaseCommand):
         )
         self.stdout.write("")
         self.stdout.write(f"Comptes de démonstration (mot de passe commun : {DEMO_PASSWORD})")
-        for email, first, last, _title, organisation, role, can_try in DEMO_USERS:
+        for email, _first, _last, _title, organisation, role, can_try in DEMO_USERS:
             self.stdout.write(f"  {role:<15} {email:<32} {organisation} — {can_try}")
         self.stdout.write("  visiteur / habitant : sans compte")
