@@ -14,3 +14,26 @@ class ContentSecurityPolicyMiddleware:
         if not request.path.startswith("/admin/"):
             response.setdefault("Content-Security-Policy", self.POLICY)
         return response
+
+
+class CookieLocaleMiddleware:
+    """French unless the visitor chose another language with the footer link (a cookie).
+
+    Django's LocaleMiddleware would follow the browser's Accept-Language, so an English-language
+    browser would get a half-translated page of a French public service; here the choice is explicit.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.conf import settings
+        from django.utils import translation
+
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        language = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
+        return response
