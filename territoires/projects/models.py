@@ -260,6 +260,11 @@ class Participation(TimeStampedModel):
         return progress_timeline(self.done_step_codes)
 
     @property
+    def current_phase(self):
+        """The first phase not completed yet (None once every phase is done)."""
+        return next((progress.phase for progress in self.timeline if progress.state != "done"), None)
+
+    @property
     def current_withdrawal(self):
         try:
             return self.withdrawal
