@@ -6,6 +6,7 @@ from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from territoires.accounts.models import Organisation
@@ -74,7 +75,9 @@ def charter_pdf(request, slug):
     if pdf is None:
         from weasyprint import HTML
 
-        html = render_to_string("projects/charter_pdf.html", context, request=request)
+        # The charter is a legal document signed in French: its PDF is French whatever the page language.
+        with translation.override("fr"):
+            html = render_to_string("projects/charter_pdf.html", context, request=request)
         pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
         cache.set(key, pdf, 3600)
     response = HttpResponse(pdf, content_type="application/pdf")
