@@ -23,6 +23,7 @@ INSTALLED_APPS = [
     "rules.apps.AutodiscoverRulesConfig",
     "django_htmx",
     "dsfr",
+    "widget_tweaks",  # django-dsfr's checkbox and radio snippets load it
     "territoires.core",
     "territoires.accounts",
     "territoires.projects",

@@ -15,6 +15,10 @@ class LoginForm(DsfrFormMixin, AuthenticationForm):
         self.fields["username"].label = _("Adresse électronique")
         self.fields["password"].label = _("Mot de passe")
 
+    def clean_username(self):
+        # Addresses are stored in lower case (UserManager, User.clean): "Jean.Martin@Niort.fr" logs in too.
+        return self.cleaned_data["username"].strip().lower()
+
 
 class ResetForm(DsfrFormMixin, PasswordResetForm):
     pass

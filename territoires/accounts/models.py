@@ -51,6 +51,11 @@ class User(AbstractUser):
     def __str__(self):
         return self.get_full_name() or self.email
 
+    def clean(self):
+        super().clean()
+        # One address, one account, whatever the case it was typed in (login lower-cases it too).
+        self.email = (self.email or "").strip().lower()
+
 
 class Organisation(TimeStampedModel):
     class Kind(models.TextChoices):

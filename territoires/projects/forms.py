@@ -1,4 +1,5 @@
 from django import forms
+from django.core.validators import MaxValueValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -13,6 +14,9 @@ from territoires.projects.models import (
     SharedProject,
     Signature,
 )
+
+MAX_VOTE_COUNT = 32767  # a PositiveSmallIntegerField on every database
+VOTE_COUNT_FIELDS = ("members_in_office", "votes_for", "votes_against", "abstentions", "not_taking_part", "excused")
 
 
 def authority_choices(user_organisations):
@@ -109,6 +113,11 @@ class SignatureForm(SubmissionKeyMixin, DsfrModelForm):
                 self.fields[name].required = True
             for name in ("votes_against", "abstentions", "not_taking_part", "excused"):
                 self.fields[name].initial = 0
+            # The model's own validation is skipped (see _post_clean): bound the counts here, or a
+            # PostgreSQL smallint overflows into a server error.
+            for name in VOTE_COUNT_FIELDS:
+                self.fields[name].validators.append(MaxValueValidator(MAX_VOTE_COUNT))
+                self.fields[name].widget.attrs["max"] = MAX_VOTE_COUNT
         self.fields["signed_on"].initial = timezone.localdate()
 
     def clean_deliberation_document(self):

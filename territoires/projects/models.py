@@ -95,11 +95,18 @@ class SharedProjectQuerySet(models.QuerySet):
         if not user.is_authenticated:
             return self.public()
         org_ids = list(user.memberships.values_list("organisation_id", flat=True))
+        # Same reach as the projects.view_project rule: participants and accepted observers only
+        # (a pending or refused observation request opens nothing).
         return self.filter(
             Q(is_public=True)
             | Q(facilitator_organisation_id__in=org_ids)
             | Q(consultancy_id__in=org_ids)
-            | Q(participations__organisation_id__in=org_ids)
+            | Q(participations__organisation_id__in=org_ids, participations__role=Participation.Role.PARTICIPANT)
+            | Q(
+                participations__organisation_id__in=org_ids,
+                participations__role=Participation.Role.OBSERVER,
+                participations__observer_status=Participation.ObserverStatus.ACCEPTED,
+            )
         ).distinct()
 
 

@@ -183,8 +183,10 @@ def project_launch(*, project: SharedProject, user) -> SharedProject:
 def project_set_publication(*, project: SharedProject, is_public: bool, user) -> SharedProject:
     with transaction.atomic():
         if project.is_public != is_public:
-            SharedProject.objects.filter(pk=project.pk).update(is_public=is_public, updated_at=timezone.now())
             project.is_public = is_public
+            # save(), not QuerySet.update(): its post_save signal drops the cached public pages once
+            # committed, so an unpublished project stops being served to visitors at once.
+            project.save(update_fields=["is_public", "updated_at"])
             audit_log(
                 actor=user,
                 action=Action.PUBLICATION_CHANGED,
@@ -303,6 +305,9 @@ def withdrawal_close_engaged_actions(*, withdrawal: Withdrawal, closed_on: datet
     if closed_on < withdrawal.letter_received_on:
         raise ValidationError({"closed_on": _("Les actions ne peuvent être closes avant la réception du courrier.")})
     with transaction.atomic():
+        # The effective date, once fixed and announced, is not moved by a second (replayed) closing.
+        if Withdrawal.objects.filter(pk=withdrawal.pk, engaged_actions_closed_on__isnull=False).exists():
+            raise ValidationError(_("Les actions engagées sont déjà closes ; la date de retrait effectif est fixée."))
         withdrawal.engaged_actions_closed_on = closed_on
         withdrawal.effective_on = withdrawal.expected_effective_on
         withdrawal.save(update_fields=["engaged_actions_closed_on", "effective_on", "updated_at"])

@@ -10,7 +10,7 @@ from territoires.core.idempotency import already_submitted, parse_submission_key
 from territoires.projects.forms import CommitteeMemberForm, MeetingForm
 from territoires.projects.models import Committee, Decision, Meeting
 from territoires.projects.services import meeting_save
-from territoires.projects.views.common import get_project_or_404, require
+from territoires.projects.views.common import get_project_or_404, id_from, require
 
 
 def _committee(project):
@@ -37,8 +37,11 @@ def committee_detail(request, slug):
     form = _member_form(request, project, request.POST or None) if can_manage else None
     if request.method == "POST" and form is not None:
         if request.POST.get("action") == "remove":
-            committee.members.filter(pk=request.POST.get("member") or 0).delete()
-            messages.success(request, _("Le membre est retiré du comité."))
+            removed, _details = committee.members.filter(pk=id_from(request.POST.get("member"))).delete()
+            if removed:
+                messages.success(request, _("Le membre est retiré du comité."))
+            else:
+                messages.error(request, _("Ce membre ne siège pas au comité."))
             return redirect("projects:committee_detail", project.slug)
         if form.is_valid():
             member = form.save(commit=False)

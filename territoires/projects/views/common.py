@@ -24,6 +24,15 @@ def get_participation_or_404(project, organisation_slug: str):
     raise Http404
 
 
+def id_from(value) -> int | None:
+    """A database id typed or forged by the user ("abc", "1.5", 40 digits): a positive int or None."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number < 2**63 else None
+
+
 def form_errors_from(error, form) -> None:
     """Attach a service's ValidationError to the form, field by field when it names fields."""
     if hasattr(error, "error_dict"):

@@ -23,7 +23,7 @@ from territoires.projects.services import (
     project_launch,
     project_set_publication,
 )
-from territoires.projects.views.common import form_errors_from, get_project_or_404, require
+from territoires.projects.views.common import form_errors_from, get_project_or_404, id_from, require
 from territoires.projects.views.themes import user_authorities, user_facilitator_organisations
 
 
@@ -142,7 +142,12 @@ def project_participants(request, slug):
                 messages.success(request, _("La publication du projet est mise à jour."))
                 return redirect("projects:project_participants", project.slug)
             if action in ("accept", "refuse"):
-                participation = get_object_or_404(Participation, pk=request.POST.get("participation") or 0, project=project)
+                participation = Participation.objects.filter(
+                    pk=id_from(request.POST.get("participation")), project=project
+                ).first()
+                if participation is None:
+                    messages.error(request, _("Cette demande n'existe pas ou ne concerne pas ce projet."))
+                    return redirect("projects:project_participants", project.slug)
                 observer_decide(participation=participation, accept=action == "accept", user=request.user)
                 messages.success(request, _("La demande de %(org)s est traitée.") % {"org": participation.organisation})
                 return redirect("projects:project_participants", project.slug)

@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -89,10 +89,14 @@ def territory_withdrawal(request, slug, organisation_slug):
     if withdrawal is not None and request.user.has_perm("projects.close_withdrawal", participation):
         close_form = WithdrawalCloseForm(request.POST or None)
     if request.method == "POST":
+        # A notification sent twice (double click, back button) leads to the first one's result,
+        # even though the withdrawal now exists and the page shows another form.
+        if done_url := already_submitted(parse_submission_key(request)):
+            return redirect(done_url)
+        if form is None and close_form is None:
+            raise PermissionDenied  # closing the engaged actions is the facilitator's
         if form is not None and form.is_valid():
             key = parse_submission_key(request)
-            if done_url := already_submitted(key):
-                return redirect(done_url)
             try:
                 with transaction.atomic():
                     withdrawal = withdrawal_notify(

@@ -20,7 +20,7 @@ from territoires.projects.services import (
     theme_interest_withdraw,
     theme_propose,
 )
-from territoires.projects.views.common import form_errors_from, require
+from territoires.projects.views.common import form_errors_from, id_from, require
 
 
 def user_authorities(user):
@@ -102,7 +102,8 @@ def theme_propose_view(request):
 def theme_interest(request, slug):
     theme = get_object_or_404(Theme, slug=slug)
     require(request.user, "projects.express_interest", theme)
-    organisation = user_authorities(request.user).filter(pk=request.POST.get("organisation") or 0).first()
+    organisation_id = id_from(request.POST.get("organisation"))
+    organisation = user_authorities(request.user).filter(pk=organisation_id).first() if organisation_id else None
     if organisation is None:
         messages.error(request, _("Choisissez une collectivité à laquelle vous appartenez."))
         return redirect(theme)
