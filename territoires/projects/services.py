@@ -318,7 +318,23 @@ def withdrawal_close_engaged_actions(*, withdrawal: Withdrawal, closed_on: datet
             project_id=withdrawal.participation.project_id,
             effective_on=withdrawal.effective_on.isoformat(),
         )
+        if withdrawal.is_effective():
+            withdrawals_apply_due(project_ids=[withdrawal.participation.project_id], user=user)
     return withdrawal
+
+
+def withdrawals_apply_due(*, project_ids=None, user=None) -> int:
+    """Draw the consequences of withdrawals that have taken effect: a charter whose only missing
+    signatures were those of withdrawn parties comes into force. Run daily (`apply_withdrawals`).
+    Returns the number of charters put in force."""
+    charters = Charter.objects.filter(in_force_on__isnull=True).select_related("project")
+    if project_ids is not None:
+        charters = charters.filter(project_id__in=project_ids)
+    count = 0
+    for charter in charters:
+        if charter == charter_current(charter.project):
+            count += charter_refresh_in_force(charter=charter, user=user)
+    return count
 
 
 # Charter -----------------------------------------------------------------------------------------
@@ -436,45 +452,86 @@ def charter_sign(
             validate_pdf_upload(deliberation_document)
         except ValidationError as error:
             raise ValidationError({"deliberation_document": error.messages}) from error
-    with transaction.atomic():
-        _lock_project(project)
-        charter = Charter.objects.get(pk=charter.pk)
-        if charter != charter_current(project):
-            raise ValidationError(_("Cette version de la charte a été remplacée ; signez la version en cours."))
-        if organisation not in charter_parties(project):
-            raise ValidationError(_("%(org)s n'est pas partie à cette charte.") % {"org": organisation})
-        if Signature.objects.filter(charter=charter, organisation=organisation).exists():
-            raise ValidationError(_("%(org)s a déjà signé cette charte.") % {"org": organisation})
-        signature = Signature(
-            charter=charter,
-            organisation=organisation,
-            signatory_name=signatory_name,
-            signatory_title=signatory_title,
-            signed_on=signed_on,
-            recorded_by=user,
-            **{key: value for key, value in deliberation.items() if value not in (None, "")},
-        )
-        if deliberation_document is not None:
-            signature.deliberation_document = deliberation_document
-        try:
-            with transaction.atomic():
-                signature.save()
-        except IntegrityError as error:
-            raise ValidationError(_("%(org)s a déjà signé cette charte.") % {"org": organisation}) from error
-        audit_log(
-            actor=user,
-            action=Action.CHARTER_SIGNED,
-            target=charter,
-            project_id=project.pk,
-            party=organisation.name,
-            deliberation=deliberation.get("deliberation_number", ""),
-        )
-        signed = set(Signature.objects.filter(charter=charter).values_list("organisation_id", flat=True))
-        if all(party.pk in signed for party in charter_parties(project)):
-            charter.in_force_on = timezone.localdate()
-            charter.save(update_fields=["in_force_on", "updated_at"])
-            audit_log(actor=user, action=Action.CHARTER_IN_FORCE, target=charter, project_id=project.pk)
+    stored_files = []
+    try:
+        with transaction.atomic():
+            signature = _charter_sign_locked(
+                charter=charter,
+                organisation=organisation,
+                user=user,
+                signatory_name=signatory_name,
+                signatory_title=signatory_title,
+                signed_on=signed_on,
+                deliberation=deliberation,
+                deliberation_document=deliberation_document,
+                stored_files=stored_files,
+            )
+    except BaseException:
+        # Nothing of a refused signature stays behind, not even its uploaded PDF.
+        for stored in stored_files:
+            stored.storage.delete(stored.name)
+        raise
     return signature
+
+
+def _charter_sign_locked(
+    *, charter, organisation, user, signatory_name, signatory_title, signed_on, deliberation, deliberation_document,
+    stored_files,
+) -> Signature:
+    project = charter.project
+    _lock_project(project)
+    charter = Charter.objects.get(pk=charter.pk)
+    if charter != charter_current(project):
+        raise ValidationError(_("Cette version de la charte a été remplacée ; signez la version en cours."))
+    if organisation not in charter_parties(project):
+        raise ValidationError(_("%(org)s n'est pas partie à cette charte.") % {"org": organisation})
+    if Signature.objects.filter(charter=charter, organisation=organisation).exists():
+        raise ValidationError(_("%(org)s a déjà signé cette charte.") % {"org": organisation})
+    signature = Signature(
+        charter=charter,
+        organisation=organisation,
+        signatory_name=signatory_name,
+        signatory_title=signatory_title,
+        signed_on=signed_on,
+        recorded_by=user,
+        **{key: value for key, value in deliberation.items() if value not in (None, "")},
+    )
+    if deliberation_document is not None:
+        signature.deliberation_document = deliberation_document
+    try:
+        with transaction.atomic():
+            signature.save()
+    except IntegrityError as error:
+        raise ValidationError(_("%(org)s a déjà signé cette charte.") % {"org": organisation}) from error
+    finally:
+        # The file is written to storage before the row is inserted: remember it for cleanup.
+        if signature.deliberation_document and getattr(signature.deliberation_document, "_committed", False):
+            stored_files.append(signature.deliberation_document)
+    audit_log(
+        actor=user,
+        action=Action.CHARTER_SIGNED,
+        target=charter,
+        project_id=project.pk,
+        party=organisation.name,
+        deliberation=deliberation.get("deliberation_number", ""),
+    )
+    charter_refresh_in_force(charter=charter, user=user)
+    return signature
+
+
+def charter_refresh_in_force(*, charter: Charter, user=None) -> bool:
+    """Put the charter in force once every current party has signed (after the last signature, or
+    once the last party that had not signed has withdrawn). Returns True if it came into force now."""
+    if charter.is_in_force:
+        return False
+    project = charter.project
+    signed = set(Signature.objects.filter(charter=charter).values_list("organisation_id", flat=True))
+    if not all(party.pk in signed for party in charter_parties(project)):
+        return False
+    charter.in_force_on = timezone.localdate()
+    charter.save(update_fields=["in_force_on", "updated_at"])
+    audit_log(actor=user, action=Action.CHARTER_IN_FORCE, target=charter, project_id=project.pk)
+    return True
 
 
 # Steering committee ------------------------------------------------------------------------------

@@ -1,0 +1,89 @@
+"""The charter's life beyond a single signature: files of refused signatures, withdrawals."""
+
+import datetime
+from unittest import mock
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+
+from territoires.core.models import AuditEvent
+from territoires.projects import services
+from territoires.projects.models import Charter, Signature
+from tests.factories import make_project
+from tests.projects.test_services import pdf_file, sign_agency, sign_town
+
+pytestmark = pytest.mark.django_db
+
+
+def stored_pdfs(settings):
+    folder = settings.MEDIA_ROOT / "deliberations"
+    return sorted(folder.rglob("*.pdf")) if folder.exists() else []
+
+
+def test_a_signature_refused_after_its_file_was_written_leaves_no_file(settings):
+    world = make_project(participants=3)
+    # The audit write fails after the PDF has been stored: the whole signature must vanish.
+    with mock.patch("territoires.projects.services.audit_log", side_effect=RuntimeError("disk full")):
+        with pytest.raises(RuntimeError):
+            sign_town(world, world.towns[0])
+    assert Signature.objects.count() == 0
+    assert stored_pdfs(settings) == []
+
+
+def test_an_accepted_signature_keeps_its_file(settings):
+    world = make_project(participants=3)
+    sign_town(world, world.towns[0], document=pdf_file())
+    assert len(stored_pdfs(settings)) == 1
+
+
+def test_the_charter_comes_into_force_when_the_last_party_that_had_not_signed_withdraws():
+    world = make_project(participants=4)
+    sign_agency(world)
+    for town in world.towns[:3]:
+        sign_town(world, town)
+    last = world.project.participations.get(organisation=world.towns[3])
+    withdrawal = services.withdrawal_notify(
+        participation=last, letter_received_on=datetime.date(2022, 1, 10), reason="", user=world.referents[3]
+    )
+    assert not Charter.objects.get(project=world.project).is_in_force
+    # Engaged actions closed long ago: the withdrawal is effective at once and the charter in force.
+    services.withdrawal_close_engaged_actions(
+        withdrawal=withdrawal, closed_on=datetime.date(2022, 2, 1), user=world.facilitator
+    )
+    charter = Charter.objects.get(project=world.project)
+    assert charter.is_in_force
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.CHARTER_IN_FORCE).count() == 1
+
+
+def test_a_future_withdrawal_puts_the_charter_in_force_only_once_it_takes_effect(monkeypatch):
+    world = make_project(participants=4)
+    sign_agency(world)
+    for town in world.towns[:3]:
+        sign_town(world, town)
+    last = world.project.participations.get(organisation=world.towns[3])
+    received = world.today - datetime.timedelta(days=10)
+    withdrawal = services.withdrawal_notify(
+        participation=last, letter_received_on=received, reason="", user=world.referents[3]
+    )
+    services.withdrawal_close_engaged_actions(withdrawal=withdrawal, closed_on=world.today, user=world.facilitator)
+    assert not Charter.objects.get(project=world.project).is_in_force
+
+    # Three months later the daily command applies it.
+    later = withdrawal.notice_ends_on + datetime.timedelta(days=1)
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda *args, **kwargs: later)
+    call_command("apply_withdrawals", verbosity=0)
+    assert Charter.objects.get(project=world.project).is_in_force
+
+
+def test_a_withdrawn_party_cannot_sign_any_more():
+    world = make_project(participants=4)
+    participation = world.project.participations.get(organisation=world.towns[0])
+    withdrawal = services.withdrawal_notify(
+        participation=participation, letter_received_on=datetime.date(2022, 1, 10), reason="", user=world.referents[0]
+    )
+    services.withdrawal_close_engaged_actions(
+        withdrawal=withdrawal, closed_on=datetime.date(2022, 2, 1), user=world.facilitator
+    )
+    with pytest.raises(ValidationError, match="pas partie"):
+        sign_town(world, world.towns[0])
