@@ -1,0 +1,37 @@
+"""On a phone (375 × 812), the project page fits the screen and the menu button opens the navigation."""
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.helpers import PHONE, new_context, watch_errors
+from tests.factories import make_project
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def phone(browser, live_server):
+    context = new_context(browser, live_server, viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    errors = watch_errors(page)
+    yield page
+    context.close()
+    assert not errors, f"Erreurs JavaScript dans la page : {errors}"
+
+
+def test_project_page_fits_a_phone_and_the_menu_opens(phone, transactional_db):
+    title = "Concevoir l'action culturelle municipale avec les habitants"
+    built = make_project(participants=5, observers=1, title=title)
+    phone.goto(f"/projets/{built.project.slug}/")
+    expect(phone.get_by_role("heading", level=1)).to_be_visible()
+
+    widths = phone.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert widths[0] <= widths[1], f"La page déborde horizontalement : {widths[0]} px pour {widths[1]} px d'écran"
+
+    navigation = phone.get_by_role("navigation", name="Menu principal")
+    expect(navigation).to_be_hidden()
+    phone.get_by_role("button", name="Menu").click()
+    expect(navigation).to_be_visible()
+    expect(navigation.get_by_role("link", name="Projets partagés")).to_be_visible()
+    phone.get_by_role("button", name="Fermer").click()
+    expect(navigation).to_be_hidden()
