@@ -61,4 +61,26 @@ class AuditEvent(models.Model):
     def __str__(self):
         return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.get_action_display()} — {self.object_repr}"
 
+    DETAIL_LABELS = {
+        "role": _("rôle"),
+        "previous": _("rôle précédent"),
+        "is_public": _("publication"),
+        "participants": _("collectivités participantes"),
+        "party": _("partie"),
+        "deliberation": _("délibération"),
+        "letter_received_on": _("courrier reçu le"),
+        "notice_ends_on": _("fin du préavis"),
+        "effective_on": _("retrait effectif le"),
+        "version": _("version"),
+        "step": _("étape"),
+    }
+
+    def readable_details(self, value_labels: dict | None = None) -> list[tuple[str, str]]:
+        """(label, value) pairs for people; codes are turned into labels by the caller's mapping."""
+        value_labels = value_labels or {}
+        return [
+            (str(self.DETAIL_LABELS.get(key, key)), str(value_labels.get(value, value)))
+            for key, value in self.details.items()
+        ]
+
 from territoires.core.idempotency import SubmissionKey  # noqa: E402,F401  (model lives beside its helpers)

@@ -192,7 +192,7 @@ def project_set_publication(*, project: SharedProject, is_public: bool, user) ->
                 action=Action.PUBLICATION_CHANGED,
                 target=project,
                 project_id=project.pk,
-                is_public="publié" if is_public else "non publié",
+                is_public=is_public,
             )
     return project
 

@@ -87,3 +87,14 @@ def test_a_withdrawn_party_cannot_sign_any_more():
     )
     with pytest.raises(ValidationError, match="pas partie"):
         sign_town(world, world.towns[0])
+
+
+def test_the_audit_log_reads_as_sentences_for_a_facilitator(client):
+    world = make_project(participants=3, public=False)
+    services.project_set_publication(project=world.project, is_public=True, user=world.facilitator)
+    client.force_login(world.facilitator)
+    response = client.get(f"/projets/{world.project.slug}/journal/")
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert "publication : publié" in content
+    assert "is_public" not in content

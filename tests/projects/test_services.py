@@ -529,7 +529,7 @@ def test_publication_changes_are_audited_only_when_they_change():
     services.project_set_publication(project=world.project, is_public=True, user=world.facilitator)
     assert SharedProject.objects.get(pk=world.project.pk).is_public
     event = events(Action.PUBLICATION_CHANGED).get()
-    assert event.actor == world.facilitator and event.details["is_public"] == "publié"
+    assert event.actor == world.facilitator and event.details["is_public"] == "True"
 
 
 def test_role_changes_are_audited():

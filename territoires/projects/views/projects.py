@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from territoires.accounts.models import Membership
 from territoires.core.cache import public_page_cache
 from territoires.core.idempotency import already_submitted, parse_submission_key, record_submission
 from territoires.core.models import AuditEvent
@@ -210,6 +211,14 @@ def project_audit_log(request, slug):
     if action in AuditEvent.Action.values:
         events = events.filter(action=action)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
+    value_labels = {
+        **{code: str(label) for code, label in Membership.Role.choices},
+        **{code: str(label) for code, label in Participation.Role.choices},
+        "True": _("publié"),
+        "False": _("non publié"),
+    }
+    for event in page.object_list:
+        event.readable = event.readable_details(value_labels)
     return render(
         request,
         "projects/audit_log.html",
