@@ -27,7 +27,7 @@ class AuditEvent(models.Model):
         PUBLICATION_CHANGED = "publication_changed", _("Publication modifiée")
         PARTICIPANT_ADDED = "participant_added", _("Participant ajouté")
         OBSERVER_REQUESTED = "observer_requested", _("Demande d'observation")
-        OBSERVER_ACCEPTED = "observer_accepted", _("Observateur accepté")
+        OBSERVER_ACCEPTED = "observer_accepted", _("Observation acceptée")
         OBSERVER_REFUSED = "observer_refused", _("Observation refusée")
         PHASE_STEP_DONE = "phase_step_done", _("Étape marquée faite")
         PHASE_STEP_UNDONE = "phase_step_undone", _("Étape rouverte")

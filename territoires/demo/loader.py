@@ -6,6 +6,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from territoires.accounts.models import Membership, Organisation, User
+from territoires.core.audit import audit_log
+from territoires.core.models import AuditEvent
 from territoires.demo import data
 from territoires.projects import services
 from territoires.projects.models import (
@@ -116,9 +118,10 @@ def load_demo() -> bool:
             for step in data.PROGRESS[town_data["name"]]
         )
     for obs in data.OBSERVERS:
-        participation = services.observer_request(
-            project=project, organisation=observers[obs["name"]], user=facilitator
+        requester = next(
+            (users[row[0]] for row in DEMO_USERS if row[4] == obs["name"] and row[5] == Role.REFERENT), facilitator
         )
+        participation = services.observer_request(project=project, organisation=observers[obs["name"]], user=requester)
         if obs["status"] == "accepted":
             services.observer_decide(participation=participation, accept=True, user=facilitator)
     services.project_launch(project=project, user=facilitator)
@@ -146,6 +149,17 @@ def load_demo() -> bool:
         recorded_by=users["referent.niort@ville.demo"],
         **niort["deliberation"],
     )
+
+    # Recorded directly (the demo has no copy of the deliberation PDF), so audited here.
+    for signature in Signature.objects.filter(charter=charter):
+        audit_log(
+            actor=signature.recorded_by,
+            action=AuditEvent.Action.CHARTER_SIGNED,
+            target=charter,
+            project_id=project.pk,
+            party=signature.organisation.name,
+            deliberation=signature.deliberation_number,
+        )
 
     # The steering committee and its meetings.
     committee = project.committee

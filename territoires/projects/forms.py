@@ -57,6 +57,7 @@ class ProjectForm(DsfrModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["consultancy"].queryset = Organisation.objects.filter(kind=Organisation.Kind.CONSULTANCY)
+        self.fields["consultancy"].empty_label = _("Pas de prestataire")
 
 
 class ProjectCreateForm(SubmissionKeyMixin, ProjectForm):
@@ -67,6 +68,7 @@ class ProjectCreateForm(SubmissionKeyMixin, ProjectForm):
 class AddParticipantForm(DsfrForm):
     organisation = forms.ModelChoiceField(
         label=_("Collectivité"),
+        empty_label=_("Choisir une collectivité"),
         queryset=Organisation.objects.filter(kind__in=Organisation.LOCAL_AUTHORITY_KINDS),
         help_text=_("Commune, intercommunalité, département ou région."),
     )
@@ -119,6 +121,25 @@ class SignatureForm(SubmissionKeyMixin, DsfrModelForm):
                 self.fields[name].validators.append(MaxValueValidator(MAX_VOTE_COUNT))
                 self.fields[name].widget.attrs["max"] = MAX_VOTE_COUNT
         self.fields["signed_on"].initial = timezone.localdate()
+        if "deliberative_body" in self.fields:
+            self.fields["deliberative_body"].choices = [
+                ("", _("Choisir l'instance")),
+                *Signature.DeliberativeBody.choices,
+            ]
+
+    def clean(self):
+        data = super().clean()
+        if self.with_deliberation:
+            # The service's checks run here too, so that every problem shows at once, not round by round.
+            from territoires.projects.services import signature_check_deliberation
+
+            try:
+                signature_check_deliberation({**self.deliberation_values(), "signed_on": data.get("signed_on")})
+            except forms.ValidationError as error:
+                for field, messages in error.message_dict.items():
+                    if field not in self.errors:
+                        self.add_error(field if field in self.fields else None, messages)
+        return data
 
     def clean_deliberation_document(self):
         document = self.cleaned_data.get("deliberation_document")
@@ -185,12 +206,19 @@ class TerritoryForm(DsfrModelForm):
         self.fields["referent"].queryset = User.objects.filter(
             memberships__organisation=self.instance.organisation
         ).order_by("last_name")
+        self.fields["referent"].empty_label = _("À désigner")
 
 
 class CommitteeMemberForm(DsfrModelForm):
     class Meta:
         model = CommitteeMember
         fields = ["user", "organisation", "kind"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].empty_label = _("Choisir une personne")
+        self.fields["organisation"].empty_label = _("Choisir son organisation")
+        self.fields["kind"].choices = [("", _("Choisir sa qualité")), *CommitteeMember.Kind.choices]
 
 
 class MeetingForm(SubmissionKeyMixin, DsfrModelForm):

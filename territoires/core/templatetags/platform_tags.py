@@ -31,3 +31,18 @@ def query_replace(context, **kwargs):
 def has_perm(context, permission, obj=None):
     """`{% has_perm "projects.view_committee" project as allowed %}`: rules checked in templates."""
     return context["request"].user.has_perm(permission, obj)
+
+
+@register.filter
+def long_date(value, with_weekday=False):
+    """A date as people write it: "1er septembre 2021" in French (ordinal first day), "1 September 2021" in English."""
+    from django.utils import formats, timezone, translation
+
+    if not value:
+        return ""
+    if hasattr(value, "hour") and timezone.is_aware(value):
+        value = timezone.localtime(value)
+    text = formats.date_format(value, "l j F Y" if with_weekday else "j F Y")
+    if translation.get_language() == "fr" and value.day == 1:
+        text = text.replace(" 1 ", " 1er ", 1) if with_weekday else "1er" + text[1:]
+    return text

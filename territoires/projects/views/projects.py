@@ -62,6 +62,7 @@ def project_detail(request, slug):
         "progress": selectors.project_progress(participants),
         "charter": charter,
         "signature_count": charter.signatures.count() if charter else 0,
+        "party_count": 1 + sum(1 for p in participants if p.participation_state != "withdrawn"),
         "counts": project_counts(project.pk),
         "can_manage": user.has_perm("projects.manage_participants", project),
         "can_see_committee": user.has_perm("projects.view_committee", project),

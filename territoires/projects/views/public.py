@@ -5,7 +5,7 @@ from territoires.accounts.models import Membership, Organisation
 from territoires.core.cache import public_page_cache
 from territoires.core.models import AuditEvent
 from territoires.projects import selectors
-from territoires.projects.models import Participation, SharedProject, Theme
+from territoires.projects.models import Charter, Participation, SharedProject, Theme
 
 
 @public_page_cache
@@ -39,6 +39,20 @@ def about(request):
     return render(request, "core/about.html", {"phases": PHASES})
 
 
+def unsigned_project_ids(organisation_id: int) -> set[int]:
+    """Projects whose current charter, not in force, still waits for this organisation's signature."""
+    from django.db.models import Max
+
+    latest = Charter.objects.values("project_id").annotate(latest=Max("version"))
+    current = Charter.objects.filter(
+        in_force_on__isnull=True,
+        project__participations__organisation_id=organisation_id,
+        project__participations__role=Participation.Role.PARTICIPANT,
+    ).exclude(signatures__organisation_id=organisation_id)
+    latest_versions = {(row["project_id"], row["latest"]) for row in latest}
+    return {c.project_id for c in current.only("project_id", "version") if (c.project_id, c.version) in latest_versions}
+
+
 @login_required
 def dashboard(request):
     """The user's own space: organisations, projects, and the territory sheets they look after."""
@@ -60,6 +74,22 @@ def dashboard(request):
     facilitated = list(facilitated)
     for project in facilitated:
         project.progress = selectors.progress_of(project)
+    # What is waiting for this person: signatures their authority owes, requests they must answer.
+    referent_org_ids = {m.organisation_id for m in memberships if m.role == Membership.Role.REFERENT}
+    facilitator_org_ids = {m.organisation_id for m in memberships if m.role == Membership.Role.FACILITATOR}
+    unsigned = {org_id: unsigned_project_ids(org_id) for org_id in referent_org_ids}
+    signatures_due = [
+        p
+        for p in territories
+        if p.organisation_id in unsigned
+        and p.participation_state != "withdrawn"
+        and p.project_id in unsigned[p.organisation_id]
+    ]
+    observer_requests = Participation.objects.filter(
+        project__facilitator_organisation_id__in=facilitator_org_ids,
+        role=Participation.Role.OBSERVER,
+        observer_status=Participation.ObserverStatus.REQUESTED,
+    ).select_related("project", "organisation")
     recent_events = []
     if request.user.has_perm("core.view_global_audit_log"):
         recent_events = AuditEvent.objects.select_related("actor")[:10]
@@ -68,6 +98,9 @@ def dashboard(request):
         "accounts/dashboard.html",
         {
             "memberships": memberships,
+            "has_authority": any(m.organisation.is_local_authority for m in memberships),
+            "signatures_due": signatures_due,
+            "observer_requests": observer_requests,
             "territories": territories,
             "observed": observed,
             "facilitated": facilitated,

@@ -75,7 +75,7 @@ def territory_step(request, slug, organisation_slug):
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, _("L'avancement est enregistré."))
-    return redirect(participation.get_absolute_url() + "#avancement")
+    return redirect(participation)
 
 
 @login_required
