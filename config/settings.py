@@ -19,10 +19,11 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
-    "django.forms",
     "rules.apps.AutodiscoverRulesConfig",
     "django_htmx",
     "dsfr",
+    # After dsfr, whose widget templates (checkboxes, radios) must win over Django's own.
+    "django.forms",
     "widget_tweaks",  # django-dsfr's checkbox and radio snippets load it
     "territoires.core",
     "territoires.accounts",
