@@ -81,8 +81,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
         "init_command": (
-            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
-            "PRAGMA busy_timeout=20000;"
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=20000;"
         ),
     }
     DATABASES["default"].setdefault("TEST", {})["NAME"] = env.str("SQLITE_TEST_NAME", default="")
@@ -105,9 +104,7 @@ if REDIS_URL:
 else:
     CACHES = {
         "default": {
-            "BACKEND": env.str(
-                "CACHE_BACKEND", default="django.core.cache.backends.filebased.FileBasedCache"
-            ),
+            "BACKEND": env.str("CACHE_BACKEND", default="django.core.cache.backends.filebased.FileBasedCache"),
             "LOCATION": env.str("CACHE_LOCATION", default=str(BASE_DIR / "var" / "cache")),
             "OPTIONS": {"MAX_ENTRIES": 20000},
         }
@@ -160,7 +157,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = (MAX_UPLOAD_MB + 1) * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
-DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Territoires en commun <ne-pas-repondre@territoires.example>")
+DEFAULT_FROM_EMAIL = env.str(
+    "DEFAULT_FROM_EMAIL", default="Territoires en commun <ne-pas-repondre@territoires.example>"
+)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=False)

@@ -6,12 +6,16 @@ from django.core.cache import cache
 def _isolated_environment(settings, tmp_path):
     """Each test gets its own media folder and an empty in-memory cache."""
     settings.MEDIA_ROOT = tmp_path / "media"
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": str(tmp_path)}}
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": str(tmp_path)}
+    }
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # WhiteNoise would otherwise index every collected static file for each new test client (~1 s).
+    settings.WHITENOISE_AUTOREFRESH = True
     cache.clear()
     yield
     cache.clear()

@@ -4,7 +4,7 @@ import factory
 from django.utils import timezone
 
 from territoires.accounts.models import Membership, Organisation, User
-from territoires.projects.models import Participation, SharedProject, Theme
+from territoires.projects.models import Participation, Theme
 
 PASSWORD = "mot-de-passe-de-test"
 
@@ -35,8 +35,12 @@ class OrganisationFactory(factory.django.DjangoModelFactory):
     population = 12000
 
     class Params:
-        agency = factory.Trait(kind=Organisation.Kind.NATIONAL_AGENCY, insee_code="", name=factory.Sequence(lambda n: f"Agence {n}"))
-        consultancy = factory.Trait(kind=Organisation.Kind.CONSULTANCY, insee_code="", name=factory.Sequence(lambda n: f"Cabinet {n}"))
+        agency = factory.Trait(
+            kind=Organisation.Kind.NATIONAL_AGENCY, insee_code="", name=factory.Sequence(lambda n: f"Agence {n}")
+        )
+        consultancy = factory.Trait(
+            kind=Organisation.Kind.CONSULTANCY, insee_code="", name=factory.Sequence(lambda n: f"Cabinet {n}")
+        )
 
 
 class MembershipFactory(factory.django.DjangoModelFactory):
@@ -81,7 +85,9 @@ def make_project(*, participants=4, observers=0, public=True, launched=True, tit
     towns, referents, agents, electeds = [], [], [], []
     for _index in range(participants):
         town = OrganisationFactory()
-        services.participation_add(project=project, organisation=town, role=Participation.Role.PARTICIPANT, user=facilitator)
+        services.participation_add(
+            project=project, organisation=town, role=Participation.Role.PARTICIPANT, user=facilitator
+        )
         towns.append(town)
         referents.append(MembershipFactory(organisation=town, role=Membership.Role.REFERENT).user)
         agents.append(MembershipFactory(organisation=town, role=Membership.Role.AGENT).user)
@@ -89,7 +95,9 @@ def make_project(*, participants=4, observers=0, public=True, launched=True, tit
     observer_towns, observer_users = [], []
     for _index in range(observers):
         town = OrganisationFactory()
-        services.participation_add(project=project, organisation=town, role=Participation.Role.OBSERVER, user=facilitator)
+        services.participation_add(
+            project=project, organisation=town, role=Participation.Role.OBSERVER, user=facilitator
+        )
         observer_towns.append(town)
         observer_users.append(MembershipFactory(organisation=town, role=Membership.Role.REFERENT).user)
     if launched and 3 <= participants <= 5:

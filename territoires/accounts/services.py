@@ -40,9 +40,9 @@ def membership_audit_change(*, formset, actor) -> None:
             audit_log(actor=actor, action=Action.ROLE_REVOKED, target=membership, role=membership.role)
         elif not membership.pk:
             transaction.on_commit(
-                lambda m=membership: audit_log(actor=actor, action=Action.ROLE_GRANTED, target=m, role=m.role)
-                if m.pk
-                else None
+                lambda m=membership: (
+                    audit_log(actor=actor, action=Action.ROLE_GRANTED, target=m, role=m.role) if m.pk else None
+                )
             )
         elif "role" in form.changed_data:
             audit_log(

@@ -83,4 +83,5 @@ class AuditEvent(models.Model):
             for key, value in self.details.items()
         ]
 
+
 from territoires.core.idempotency import SubmissionKey  # noqa: E402,F401  (model lives beside its helpers)

@@ -24,7 +24,9 @@ def privacy(request):
 def set_language(request, code):
     """Switch language from a plain link (no form, so public pages stay cacheable)."""
     next_url = request.GET.get("next", "/")
-    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         next_url = "/"
     response = HttpResponseRedirect(next_url)
     if check_for_language(code) and code in dict(settings.LANGUAGES):

@@ -149,8 +149,25 @@ THEMES = [
 
 # Steps done by each town (codes from territoires.projects.phases).
 PROGRESS = {
-    "Mantes-la-Jolie": ["actor_map", "interviews", "resident_survey", "diagnostic_synthesis", "method_choice", "divergence"],
-    "Niort": ["actor_map", "interviews", "resident_survey", "diagnostic_synthesis", "method_choice", "divergence", "objectives", "convergence", "plan_drafted"],
+    "Mantes-la-Jolie": [
+        "actor_map",
+        "interviews",
+        "resident_survey",
+        "diagnostic_synthesis",
+        "method_choice",
+        "divergence",
+    ],
+    "Niort": [
+        "actor_map",
+        "interviews",
+        "resident_survey",
+        "diagnostic_synthesis",
+        "method_choice",
+        "divergence",
+        "objectives",
+        "convergence",
+        "plan_drafted",
+    ],
     "Bourges": ["actor_map", "interviews", "resident_survey", "diagnostic_synthesis", "method_choice"],
     "Guichen": ["actor_map", "interviews", "resident_survey"],
 }

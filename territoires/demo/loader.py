@@ -26,17 +26,97 @@ Kind = Organisation.Kind
 
 # (e-mail, first name, last name, job title, organisation name, role, what they can try)
 DEMO_USERS = [
-    ("admin@territoires.demo", "Alex", "Martin", "Administratrice de la plateforme", data.AGENCY["name"], Role.PLATFORM_ADMIN, "administration, tout voir"),
-    ("animatrice@anct.demo", "Claire", "Dubois", "Chargée de mission projets partagés", data.AGENCY["name"], Role.FACILITATOR, "animer le projet, le COPIL, accepter les observateurs, le journal"),
-    ("consultante@prestataire.demo", "Inès", "Moreau", "Consultante", data.CONSULTANCY["name"], Role.CONSULTANT, "espace du projet, COPIL"),
-    ("referente.mantes@ville.demo", "Sarah", "Benali", "Directrice des affaires culturelles", "Mantes-la-Jolie", Role.REFERENT, "signer la charte, tenir la fiche territoire"),
-    ("referent.niort@ville.demo", "Thomas", "Girard", "Directeur de la culture", "Niort", Role.REFERENT, "fiche territoire, étapes, retrait"),
-    ("referente.bourges@ville.demo", "Camille", "Lefèvre", "Directrice de la culture", "Bourges", Role.REFERENT, "signer la charte"),
-    ("referent.guichen@ville.demo", "Yann", "Le Gall", "Responsable de la vie culturelle", "Guichen", Role.REFERENT, "signer la charte"),
-    ("agent.niort@ville.demo", "Léa", "Fontaine", "Médiatrice culturelle", "Niort", Role.AGENT, "proposer un thème, marquer l'intérêt"),
+    (
+        "admin@territoires.demo",
+        "Alex",
+        "Martin",
+        "Administratrice de la plateforme",
+        data.AGENCY["name"],
+        Role.PLATFORM_ADMIN,
+        "administration, tout voir",
+    ),
+    (
+        "animatrice@anct.demo",
+        "Claire",
+        "Dubois",
+        "Chargée de mission projets partagés",
+        data.AGENCY["name"],
+        Role.FACILITATOR,
+        "animer le projet, le COPIL, accepter les observateurs, le journal",
+    ),
+    (
+        "consultante@prestataire.demo",
+        "Inès",
+        "Moreau",
+        "Consultante",
+        data.CONSULTANCY["name"],
+        Role.CONSULTANT,
+        "espace du projet, COPIL",
+    ),
+    (
+        "referente.mantes@ville.demo",
+        "Sarah",
+        "Benali",
+        "Directrice des affaires culturelles",
+        "Mantes-la-Jolie",
+        Role.REFERENT,
+        "signer la charte, tenir la fiche territoire",
+    ),
+    (
+        "referent.niort@ville.demo",
+        "Thomas",
+        "Girard",
+        "Directeur de la culture",
+        "Niort",
+        Role.REFERENT,
+        "fiche territoire, étapes, retrait",
+    ),
+    (
+        "referente.bourges@ville.demo",
+        "Camille",
+        "Lefèvre",
+        "Directrice de la culture",
+        "Bourges",
+        Role.REFERENT,
+        "signer la charte",
+    ),
+    (
+        "referent.guichen@ville.demo",
+        "Yann",
+        "Le Gall",
+        "Responsable de la vie culturelle",
+        "Guichen",
+        Role.REFERENT,
+        "signer la charte",
+    ),
+    (
+        "agent.niort@ville.demo",
+        "Léa",
+        "Fontaine",
+        "Médiatrice culturelle",
+        "Niort",
+        Role.AGENT,
+        "proposer un thème, marquer l'intérêt",
+    ),
     ("elu.bourges@ville.demo", "Marc", "Rousseau", "Adjoint à la culture", "Bourges", Role.ELECTED, "espace du projet"),
-    ("referente.poitiers@ville.demo", "Nadia", "Perrin", "Directrice de la culture", "Poitiers", Role.REFERENT, "collectivité observatrice"),
-    ("referent.lorient@ville.demo", "Erwan", "Caradec", "Directeur de la culture", "Lorient", Role.REFERENT, "demande d'observation en attente"),
+    (
+        "referente.poitiers@ville.demo",
+        "Nadia",
+        "Perrin",
+        "Directrice de la culture",
+        "Poitiers",
+        Role.REFERENT,
+        "collectivité observatrice",
+    ),
+    (
+        "referent.lorient@ville.demo",
+        "Erwan",
+        "Caradec",
+        "Directeur de la culture",
+        "Lorient",
+        Role.REFERENT,
+        "demande d'observation en attente",
+    ),
 ]
 
 
@@ -67,14 +147,20 @@ def load_demo() -> bool:
     consultancy = _organisation(data.CONSULTANCY["name"], Kind.CONSULTANCY)
     towns = {
         town["name"]: _organisation(
-            town["name"], Kind.COMMUNE, insee_code=town["insee_code"], population=town["population"],
+            town["name"],
+            Kind.COMMUNE,
+            insee_code=town["insee_code"],
+            population=town["population"],
             department_code=town["department_code"],
         )
         for town in data.TOWNS
     }
     observers = {
         obs["name"]: _organisation(
-            obs["name"], Kind.COMMUNE, insee_code=obs["insee_code"], population=obs["population"],
+            obs["name"],
+            Kind.COMMUNE,
+            insee_code=obs["insee_code"],
+            population=obs["population"],
             department_code=obs["department_code"],
         )
         for obs in data.OBSERVERS
@@ -106,7 +192,10 @@ def load_demo() -> bool:
     }
     for town_data in data.TOWNS:
         participation = services.participation_add(
-            project=project, organisation=towns[town_data["name"]], role=Participation.Role.PARTICIPANT, user=facilitator
+            project=project,
+            organisation=towns[town_data["name"]],
+            role=Participation.Role.PARTICIPANT,
+            user=facilitator,
         )
         participation.referent = referents[town_data["name"]]
         participation.context = town_data["context"]
@@ -164,18 +253,28 @@ def load_demo() -> bool:
     # The steering committee and its meetings.
     committee = project.committee
     members = [
-        CommitteeMember.objects.create(committee=committee, user=facilitator, organisation=agency, kind=CommitteeMember.Kind.AGENCY),
         CommitteeMember.objects.create(
-            committee=committee, user=users["consultante@prestataire.demo"], organisation=consultancy, kind=CommitteeMember.Kind.CONSULTANT
+            committee=committee, user=facilitator, organisation=agency, kind=CommitteeMember.Kind.AGENCY
+        ),
+        CommitteeMember.objects.create(
+            committee=committee,
+            user=users["consultante@prestataire.demo"],
+            organisation=consultancy,
+            kind=CommitteeMember.Kind.CONSULTANT,
         ),
     ]
     for name, referent in referents.items():
         members.append(
-            CommitteeMember.objects.create(committee=committee, user=referent, organisation=towns[name], kind=CommitteeMember.Kind.CULTURAL_LEAD)
+            CommitteeMember.objects.create(
+                committee=committee, user=referent, organisation=towns[name], kind=CommitteeMember.Kind.CULTURAL_LEAD
+            )
         )
     members.append(
         CommitteeMember.objects.create(
-            committee=committee, user=users["elu.bourges@ville.demo"], organisation=towns["Bourges"], kind=CommitteeMember.Kind.ELECTED
+            committee=committee,
+            user=users["elu.bourges@ville.demo"],
+            organisation=towns["Bourges"],
+            kind=CommitteeMember.Kind.ELECTED,
         )
     )
     for meeting_data in data.MEETINGS:

@@ -86,7 +86,13 @@ class CharterAdmin(admin.ModelAdmin):
 
 @admin.register(Withdrawal)
 class WithdrawalAdmin(admin.ModelAdmin):
-    list_display = ["participation", "letter_received_on", "notice_ends_on", "engaged_actions_closed_on", "effective_on"]
+    list_display = [
+        "participation",
+        "letter_received_on",
+        "notice_ends_on",
+        "engaged_actions_closed_on",
+        "effective_on",
+    ]
     readonly_fields = ["notice_ends_on", "effective_on"]
 
 

@@ -40,7 +40,9 @@ class ThemeProposeForm(SubmissionKeyMixin, DsfrForm):
 
 
 class OrganisationChoiceForm(DsfrForm):
-    organisation = forms.ModelChoiceField(label=_("Collectivité"), queryset=Organisation.objects.none(), empty_label=None)
+    organisation = forms.ModelChoiceField(
+        label=_("Collectivité"), queryset=Organisation.objects.none(), empty_label=None
+    )
 
     def __init__(self, *args, organisations, **kwargs):
         super().__init__(*args, **kwargs)
@@ -96,7 +98,9 @@ class SignatureForm(SubmissionKeyMixin, DsfrModelForm):
         widgets = {"signed_on": DateInput, "deliberation_date": DateInput}
         help_texts = {
             "deliberation_number": _("Par exemple D-2021-317."),
-            "members_in_office": _("Pour, contre, abstentions, ne prenant pas part au vote et excusés doivent en faire le total."),
+            "members_in_office": _(
+                "Pour, contre, abstentions, ne prenant pas part au vote et excusés doivent en faire le total."
+            ),
             "deliberation_document": _("Fichier PDF, 10 Mo au plus."),
         }
 
@@ -106,12 +110,23 @@ class SignatureForm(SubmissionKeyMixin, DsfrModelForm):
         if not with_deliberation:
             for name in list(self.fields):
                 if name.startswith("deliberation") or name in (
-                    "members_in_office", "votes_for", "votes_against", "abstentions", "not_taking_part", "excused"
+                    "members_in_office",
+                    "votes_for",
+                    "votes_against",
+                    "abstentions",
+                    "not_taking_part",
+                    "excused",
                 ):
                     del self.fields[name]
         else:
             self.fields["deliberation_document"].required = True
-            for name in ("deliberation_number", "deliberation_date", "deliberative_body", "members_in_office", "votes_for"):
+            for name in (
+                "deliberation_number",
+                "deliberation_date",
+                "deliberative_body",
+                "members_in_office",
+                "votes_for",
+            ):
                 self.fields[name].required = True
             for name in ("votes_against", "abstentions", "not_taking_part", "excused"):
                 self.fields[name].initial = 0
@@ -181,7 +196,9 @@ class WithdrawalForm(SubmissionKeyMixin, DsfrForm):
         required=False,
         help_text=_("Le retrait prend effet trois mois après cette date, une fois closes les actions engagées."),
     )
-    reason = forms.CharField(label=_("Motif"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=5000)
+    reason = forms.CharField(
+        label=_("Motif"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=5000
+    )
 
 
 class WithdrawalCloseForm(DsfrForm):

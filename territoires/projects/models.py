@@ -77,9 +77,7 @@ class ThemeInterest(models.Model):
     class Meta:
         verbose_name = _("marque d'intérêt")
         verbose_name_plural = _("marques d'intérêt")
-        constraints = [
-            models.UniqueConstraint(fields=["theme", "organisation"], name="one_interest_per_organisation")
-        ]
+        constraints = [models.UniqueConstraint(fields=["theme", "organisation"], name="one_interest_per_organisation")]
 
     def __str__(self):
         return f"{self.organisation} → {self.theme}"
@@ -485,8 +483,12 @@ class CommitteeMember(models.Model):
         CONSULTANT = "consultant", _("Prestataire")
 
     committee = models.ForeignKey(Committee, on_delete=models.CASCADE, related_name="members")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("personne"), on_delete=models.PROTECT, related_name="+")
-    organisation = models.ForeignKey(Organisation, verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("personne"), on_delete=models.PROTECT, related_name="+"
+    )
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="+"
+    )
     kind = models.CharField(_("qualité"), max_length=20, choices=Kind.choices)
 
     class Meta:

@@ -75,9 +75,7 @@ PHASES: tuple[Phase, ...] = (
     ),
 )
 
-STEPS_BY_CODE: dict[str, tuple[Phase, Step]] = {
-    step.code: (phase, step) for phase in PHASES for step in phase.steps
-}
+STEPS_BY_CODE: dict[str, tuple[Phase, Step]] = {step.code: (phase, step) for phase in PHASES for step in phase.steps}
 TOTAL_STEPS = len(STEPS_BY_CODE)
 STEP_CHOICES = [(code, str(step.label)) for code, (_phase, step) in STEPS_BY_CODE.items()]
 
@@ -101,9 +99,7 @@ class PhaseProgress:
 
 def progress_timeline(done_step_codes) -> list[PhaseProgress]:
     done = frozenset(done_step_codes)
-    return [
-        PhaseProgress(phase, frozenset(s.code for s in phase.steps if s.code in done)) for phase in PHASES
-    ]
+    return [PhaseProgress(phase, frozenset(s.code for s in phase.steps if s.code in done)) for phase in PHASES]
 
 
 def progress_percent(done_step_codes) -> int:

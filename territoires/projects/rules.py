@@ -85,9 +85,10 @@ def is_any_authority_member(user):
     if not orgs:
         return False
     authority_ids = [org_id for org_id, role in orgs.items() if role in AUTHORITY_ROLES]
-    return bool(authority_ids) and Organisation.objects.filter(
-        pk__in=authority_ids, kind__in=Organisation.LOCAL_AUTHORITY_KINDS
-    ).exists()
+    return (
+        bool(authority_ids)
+        and Organisation.objects.filter(pk__in=authority_ids, kind__in=Organisation.LOCAL_AUTHORITY_KINDS).exists()
+    )
 
 
 @rules.predicate

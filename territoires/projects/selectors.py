@@ -16,17 +16,14 @@ from territoires.projects.phases import TOTAL_STEPS
 
 def _active_participations(project_ref):
     today = timezone.localdate()
-    return (
-        Participation.objects.filter(project=project_ref, role=Participation.Role.PARTICIPANT)
-        .exclude(withdrawal__effective_on__lte=today)
+    return Participation.objects.filter(project=project_ref, role=Participation.Role.PARTICIPANT).exclude(
+        withdrawal__effective_on__lte=today
     )
 
 
 def with_progress(projects):
     """Annotate each project with its participant count and overall progress (percent)."""
-    participant_count = (
-        _active_participations(OuterRef("pk")).values("project").annotate(n=Count("pk")).values("n")
-    )
+    participant_count = _active_participations(OuterRef("pk")).values("project").annotate(n=Count("pk")).values("n")
     done_steps = (
         StepCompletion.objects.filter(
             participation__project=OuterRef("pk"), participation__role=Participation.Role.PARTICIPANT

@@ -131,9 +131,7 @@ def _lock_project(project: SharedProject) -> SharedProject:
     return SharedProject.objects.select_for_update().get(pk=project.pk)
 
 
-def participation_add(
-    *, project: SharedProject, organisation: Organisation, role: str, user
-) -> Participation:
+def participation_add(*, project: SharedProject, organisation: Organisation, role: str, user) -> Participation:
     if not organisation.is_local_authority:
         raise ValidationError(_("Seule une collectivité peut participer à un projet ou l'observer."))
     if organisation.pk in (project.facilitator_organisation_id, project.consultancy_id):
@@ -146,8 +144,10 @@ def participation_add(
             count = Participation.objects.filter(project=project).active_participants().count()
             if count >= MAX_PARTICIPANTS:
                 raise ValidationError(
-                    _("Un projet partagé réunit au plus %(max)d collectivités participantes ; "
-                      "%(org)s peut le suivre comme observatrice.")
+                    _(
+                        "Un projet partagé réunit au plus %(max)d collectivités participantes ; "
+                        "%(org)s peut le suivre comme observatrice."
+                    )
                     % {"max": MAX_PARTICIPANTS, "org": organisation}
                 )
         participation = Participation.objects.create(
@@ -169,8 +169,10 @@ def project_launch(*, project: SharedProject, user) -> SharedProject:
         count = Participation.objects.filter(project=project).active_participants().count()
         if not MIN_PARTICIPANTS <= count <= MAX_PARTICIPANTS:
             raise ValidationError(
-                _("Un projet partagé se lance avec %(min)d à %(max)d collectivités participantes ; "
-                  "il en compte %(count)d.")
+                _(
+                    "Un projet partagé se lance avec %(min)d à %(max)d collectivités participantes ; "
+                    "il en compte %(count)d."
+                )
                 % {"min": MIN_PARTICIPANTS, "max": MAX_PARTICIPANTS, "count": count}
             )
         project.status = SharedProject.Status.LAUNCHED
@@ -214,7 +216,9 @@ def observer_request(*, project: SharedProject, organisation: Organisation, user
             if participation.role == Participation.Role.PARTICIPANT:
                 raise ValidationError(_("%(org)s participe déjà à ce projet.") % {"org": organisation})
             if participation.observer_status == Participation.ObserverStatus.REFUSED:
-                raise ValidationError(_("La demande de %(org)s a été refusée par l'animation du projet.") % {"org": organisation})
+                raise ValidationError(
+                    _("La demande de %(org)s a été refusée par l'animation du projet.") % {"org": organisation}
+                )
             return participation
         audit_log(actor=user, action=Action.OBSERVER_REQUESTED, target=participation, project_id=project.pk)
     return participation
@@ -270,9 +274,7 @@ def withdrawal_notify(
     *, participation: Participation, letter_received_on: datetime.date | None, reason: str, user
 ) -> Withdrawal:
     if letter_received_on is None:
-        raise ValidationError(
-            {"letter_received_on": _("Indiquez la date de réception du courrier recommandé.")}
-        )
+        raise ValidationError({"letter_received_on": _("Indiquez la date de réception du courrier recommandé.")})
     if letter_received_on > timezone.localdate():
         raise ValidationError({"letter_received_on": _("La date de réception ne peut pas être dans le futur.")})
     if not participation.is_participant:
@@ -366,8 +368,10 @@ def charter_publish_version(
             raise ValidationError(_("La charte est en vigueur : son texte ne peut plus être modifié."))
         if current is not None and current.signatures.exists():
             raise ValidationError(
-                _("Cette version a déjà été signée : publier un nouveau texte annulerait des signatures "
-                  "fondées sur des délibérations.")
+                _(
+                    "Cette version a déjà été signée : publier un nouveau texte annulerait des signatures "
+                    "fondées sur des délibérations."
+                )
             )
         charter = Charter.objects.create(
             project=project,
@@ -475,7 +479,15 @@ def charter_sign(
 
 
 def _charter_sign_locked(
-    *, charter, organisation, user, signatory_name, signatory_title, signed_on, deliberation, deliberation_document,
+    *,
+    charter,
+    organisation,
+    user,
+    signatory_name,
+    signatory_title,
+    signed_on,
+    deliberation,
+    deliberation_document,
     stored_files,
 ) -> Signature:
     project = charter.project

@@ -29,7 +29,11 @@ urlpatterns = [
         charter.signature_document,
         name="signature_document",
     ),
-    path("projets/<slug:slug>/territoires/<slug:organisation_slug>/", territories.territory_detail, name="territory_detail"),
+    path(
+        "projets/<slug:slug>/territoires/<slug:organisation_slug>/",
+        territories.territory_detail,
+        name="territory_detail",
+    ),
     path(
         "projets/<slug:slug>/territoires/<slug:organisation_slug>/modifier/",
         territories.territory_edit,

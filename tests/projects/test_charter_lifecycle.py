@@ -24,9 +24,11 @@ def stored_pdfs(settings):
 def test_a_signature_refused_after_its_file_was_written_leaves_no_file(settings):
     world = make_project(participants=3)
     # The audit write fails after the PDF has been stored: the whole signature must vanish.
-    with mock.patch("territoires.projects.services.audit_log", side_effect=RuntimeError("disk full")):
-        with pytest.raises(RuntimeError):
-            sign_town(world, world.towns[0])
+    with (
+        mock.patch("territoires.projects.services.audit_log", side_effect=RuntimeError("disk full")),
+        pytest.raises(RuntimeError),
+    ):
+        sign_town(world, world.towns[0])
     assert Signature.objects.count() == 0
     assert stored_pdfs(settings) == []
 

@@ -41,7 +41,9 @@ def _charter_context(request, project):
         "charter": charter,
         "parties": parties,
         "signed_count": sum(1 for party in parties if party["signature"]),
-        "former_signatures": [s for org_id, s in signatures.items() if org_id not in {p["organisation"].pk for p in parties}],
+        "former_signatures": [
+            s for org_id, s in signatures.items() if org_id not in {p["organisation"].pk for p in parties}
+        ],
         "versions": list(project.charters.values("version", "created_at", "in_force_on")),
     }
 
@@ -125,7 +127,9 @@ def charter_sign_view(request, slug, organisation_slug):
         else:
             charter.refresh_from_db()
             if charter.is_in_force:
-                messages.success(request, _("Signature enregistrée. Toutes les parties ont signé : la charte est en vigueur."))
+                messages.success(
+                    request, _("Signature enregistrée. Toutes les parties ont signé : la charte est en vigueur.")
+                )
             else:
                 messages.success(request, _("La signature de %(org)s est enregistrée.") % {"org": organisation})
             return redirect("projects:charter_detail", project.slug)

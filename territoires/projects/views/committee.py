@@ -83,7 +83,11 @@ def meeting_detail(request, slug, meeting_id):
     return render(
         request,
         "projects/meeting_detail.html",
-        {"project": project, "meeting": meeting, "can_manage": request.user.has_perm("projects.manage_committee", project)},
+        {
+            "project": project,
+            "meeting": meeting,
+            "can_manage": request.user.has_perm("projects.manage_committee", project),
+        },
     )
 
 
@@ -92,7 +96,9 @@ def meeting_edit(request, slug, meeting_id=None):
     project = get_project_or_404(slug, request.user)
     require(request.user, "projects.manage_committee", project)
     committee = _committee(project)
-    meeting = get_object_or_404(Meeting, pk=meeting_id, committee=committee) if meeting_id else Meeting(committee=committee)
+    meeting = (
+        get_object_or_404(Meeting, pk=meeting_id, committee=committee) if meeting_id else Meeting(committee=committee)
+    )
     form = MeetingForm(request.POST or None, instance=meeting, committee=committee)
     if request.method == "POST" and form.is_valid():
         key = parse_submission_key(request)

@@ -107,7 +107,9 @@ def project_create_view(request):
             record_submission(key, project.get_absolute_url())
         messages.success(request, _("Le projet est créé en préparation. Ajoutez ses collectivités participantes."))
         return redirect("projects:project_participants", project.slug)
-    return render(request, "projects/project_form.html", {"form": form, "creating": True}, status=400 if form.errors else 200)
+    return render(
+        request, "projects/project_form.html", {"form": form, "creating": True}, status=400 if form.errors else 200
+    )
 
 
 @login_required
@@ -124,7 +126,9 @@ def project_edit(request, slug):
             project_set_publication(project=project, is_public=form.cleaned_data["is_public"], user=request.user)
         messages.success(request, _("Le projet est enregistré."))
         return redirect(project)
-    return render(request, "projects/project_form.html", {"form": form, "project": project}, status=400 if form.errors else 200)
+    return render(
+        request, "projects/project_form.html", {"form": form, "project": project}, status=400 if form.errors else 200
+    )
 
 
 @login_required
@@ -140,7 +144,9 @@ def project_participants(request, slug):
                 messages.success(request, _("Le projet est lancé."))
                 return redirect(project)
             if action == "publish":
-                project_set_publication(project=project, is_public=request.POST.get("is_public") == "1", user=request.user)
+                project_set_publication(
+                    project=project, is_public=request.POST.get("is_public") == "1", user=request.user
+                )
                 messages.success(request, _("La publication du projet est mise à jour."))
                 return redirect("projects:project_participants", project.slug)
             if action in ("accept", "refuse"):

@@ -10,7 +10,9 @@ from territoires.projects.models import Charter, Participation, SharedProject, T
 
 @public_page_cache
 def home(request):
-    projects = list(selectors.with_progress(SharedProject.objects.public().select_related("theme")).order_by("-starts_on")[:6])
+    projects = list(
+        selectors.with_progress(SharedProject.objects.public().select_related("theme")).order_by("-starts_on")[:6]
+    )
     for project in projects:
         project.progress = selectors.progress_of(project)
     return render(
@@ -64,9 +66,9 @@ def dashboard(request):
         .prefetch_related("step_completions")
         .order_by("project__title")
     )
-    observed = Participation.objects.filter(organisation_id__in=org_ids, role=Participation.Role.OBSERVER).select_related(
-        "project", "organisation"
-    )
+    observed = Participation.objects.filter(
+        organisation_id__in=org_ids, role=Participation.Role.OBSERVER
+    ).select_related("project", "organisation")
     facilitated = selectors.with_progress(
         SharedProject.objects.filter(facilitator_organisation_id__in=org_ids)
         | SharedProject.objects.filter(consultancy_id__in=org_ids)

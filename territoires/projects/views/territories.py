@@ -111,7 +111,9 @@ def territory_withdrawal(request, slug, organisation_slug):
             else:
                 messages.success(
                     request,
-                    _("Retrait notifié : il prendra effet au plus tôt le %(date)s, une fois closes les actions engagées.")
+                    _(
+                        "Retrait notifié : il prendra effet au plus tôt le %(date)s, une fois closes les actions engagées."
+                    )
                     % {"date": withdrawal.notice_ends_on.strftime("%d/%m/%Y")},
                 )
                 return redirect(participation)
@@ -123,12 +125,20 @@ def territory_withdrawal(request, slug, organisation_slug):
             except ValidationError as error:
                 form_errors_from(error, close_form)
             else:
-                messages.success(request, _("Les actions engagées sont closes ; la date de retrait effectif est fixée."))
+                messages.success(
+                    request, _("Les actions engagées sont closes ; la date de retrait effectif est fixée.")
+                )
                 return redirect(participation)
     has_errors = (form is not None and form.errors) or (close_form is not None and close_form.errors)
     return render(
         request,
         "projects/territory_withdrawal.html",
-        {"project": project, "participation": participation, "withdrawal": withdrawal, "form": form, "close_form": close_form},
+        {
+            "project": project,
+            "participation": participation,
+            "withdrawal": withdrawal,
+            "form": form,
+            "close_form": close_form,
+        },
         status=400 if has_errors else 200,
     )

@@ -57,9 +57,7 @@ def theme_list(request):
 
 @public_page_cache
 def theme_detail(request, slug):
-    theme = get_object_or_404(
-        Theme.objects.with_interest_count().select_related("proposed_by_organisation"), slug=slug
-    )
+    theme = get_object_or_404(Theme.objects.with_interest_count().select_related("proposed_by_organisation"), slug=slug)
     interests = list(theme.interests.select_related("organisation").order_by("created_at"))
     context = {"theme": theme, "interests": interests, "projects": list(theme.projects.public())}
     if request.user.is_authenticated:
@@ -92,7 +90,9 @@ def theme_propose_view(request):
         except ValidationError as error:
             form_errors_from(error, form)
         else:
-            messages.success(request, _("Votre thème est proposé ; les autres collectivités peuvent marquer leur intérêt."))
+            messages.success(
+                request, _("Votre thème est proposé ; les autres collectivités peuvent marquer leur intérêt.")
+            )
             return redirect(theme)
     return render(request, "projects/theme_propose.html", {"form": form}, status=400 if form.errors else 200)
 

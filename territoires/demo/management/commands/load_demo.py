@@ -10,7 +10,9 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         created = load_demo()
         self.stdout.write(
-            "Données de démonstration chargées." if created else "Données de démonstration déjà présentes : rien n'a été dupliqué."
+            "Données de démonstration chargées."
+            if created
+            else "Données de démonstration déjà présentes : rien n'a été dupliqué."
         )
         self.stdout.write("")
         self.stdout.write(f"Comptes de démonstration (mot de passe commun : {DEMO_PASSWORD})")
