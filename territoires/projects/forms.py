@@ -119,7 +119,11 @@ class SignatureForm(SubmissionKeyMixin, DsfrModelForm):
                 ):
                     del self.fields[name]
         else:
-            self.fields["deliberation_document"].required = True
+            document = self.fields["deliberation_document"]
+            document.required = True
+            # The design system's upload component; the browser offers PDF files first.
+            document.widget = forms.FileInput(attrs={"class": "fr-upload", "accept": "application/pdf,.pdf"})
+            document.widget.group_class = "fr-upload-group"
             for name in (
                 "deliberation_number",
                 "deliberation_date",
