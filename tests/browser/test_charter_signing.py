@@ -29,7 +29,7 @@ def open_signing_form(page, built):
 
 
 def fill_signature(page, *, votes_for, document):
-    page.locator("[name=signatory_name]").fill("Jérôme Baloge")
+    page.locator("[name=signatory_name]").fill("Jeanne Martin")
     page.locator("[name=signatory_title]").fill("Maire")
     page.locator("[name=signed_on]").fill("2021-09-27")
     page.locator("[name=deliberation_number]").fill("D-2021-317")
@@ -59,9 +59,9 @@ def test_last_town_signs_and_the_charter_comes_into_force(page, login, almost_si
     expect(page.get_by_text(re.compile(r"^En vigueur depuis le"))).to_be_visible()
     block = page.locator(".tec-signature-block", has=page.get_by_role("heading", name=built.towns[-1].name))
     expect(block).to_contain_text("Signée")
-    expect(block).to_contain_text("Jérôme Baloge, Maire")
+    expect(block).to_contain_text("Jeanne Martin, Maire")
     expect(block).to_contain_text("Délibération n° D-2021-317 du 20 septembre 2021 (Conseil municipal)")
-    expect(block).to_contain_text("44 pour, 0 contre")
+    expect(block).to_contain_text("pour : 44, contre : 0")
     expect(block.get_by_role("link", name=f"Délibération de {built.towns[-1].name} (PDF)")).to_be_visible()
 
     charter.refresh_from_db()

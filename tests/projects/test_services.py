@@ -56,7 +56,7 @@ def sign_town(world, town, *, user=None, document=None, signed_on=datetime.date(
         charter=services.charter_current(world.project),
         organisation=town,
         user=user or world.referents[world.towns.index(town)],
-        signatory_name="Jérôme Baloge",
+        signatory_name="Jeanne Martin",
         signatory_title="Maire",
         signed_on=signed_on,
         deliberation=deliberation(**overrides),

@@ -130,7 +130,7 @@ def pdf(content=None, name="deliberation.pdf"):
 
 def signature_data(**overrides):
     data = {
-        "signatory_name": "Jérôme Baloge",
+        "signatory_name": "Jeanne Martin",
         "signatory_title": "Maire",
         "signed_on": "2021-09-27",
         "deliberation_number": "D-2021-317",
