@@ -19,12 +19,6 @@ pytestmark = pytest.mark.django_db
 LOGIN = "/compte/connexion/"
 
 
-@pytest.fixture(autouse=True)
-def _fast_static_files(settings):
-    # WhiteNoise otherwise scans every collected static file each time a test client starts.
-    settings.WHITENOISE_AUTOREFRESH = True
-
-
 def text(response) -> str:
     return html.unescape(response.content.decode())
 

@@ -13,12 +13,6 @@ from territoires.projects.models import SharedProject
 from tests.factories import make_project
 
 
-@pytest.fixture(autouse=True)
-def _fast_static_files(settings):
-    # WhiteNoise otherwise scans every collected static file each time a test client starts.
-    settings.WHITENOISE_AUTOREFRESH = True
-
-
 def text(response) -> str:
     return html.unescape(response.content.decode())
 

@@ -11,8 +11,6 @@ from dataclasses import dataclass
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
-from django.db import transaction
-from django.test import override_settings
 from django.urls import reverse
 
 from territoires.accounts.models import User
@@ -20,6 +18,7 @@ from territoires.projects import services
 from territoires.projects.models import Meeting, SharedProject, StepCompletion, ThemeInterest, Withdrawal
 from territoires.projects.rules import CharterParty
 from tests.factories import MembershipFactory, OrganisationFactory, ThemeFactory, UserFactory, make_project
+from tests.support import data_kept_for_the_module
 
 pytestmark = pytest.mark.django_db
 
@@ -115,29 +114,11 @@ def build_world():
     return world
 
 
-@pytest.fixture(autouse=True)
-def _fast_static_files(settings):
-    # WhiteNoise otherwise scans every collected static file each time a test client starts.
-    settings.WHITENOISE_AUTOREFRESH = True
-
-
 @pytest.fixture(scope="module")
 def shared_world(django_db_setup, django_db_blocker):
     """One project for the whole grid, inside a transaction that each test's savepoint rolls back to."""
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
-                world = build_world()
-        except BaseException:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
-            raise
-    yield world
-    with django_db_blocker.unblock():
-        transaction.set_rollback(True)
-        outer.__exit__(None, None, None)
+    with data_kept_for_the_module(django_db_blocker, build_world) as world:
+        yield world
 
 
 def own_authority_id(user) -> str:

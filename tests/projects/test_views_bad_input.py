@@ -11,8 +11,6 @@ import uuid
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import transaction
-from django.test import override_settings
 from django.urls import reverse
 
 from territoires.accounts.models import Membership, Organisation, User
@@ -35,6 +33,7 @@ from territoires.projects.models import (
     Withdrawal,
 )
 from tests.factories import MembershipFactory, OrganisationFactory, ThemeFactory, make_project, pdf_bytes
+from tests.support import data_kept_for_the_module
 
 pytestmark = pytest.mark.django_db
 
@@ -65,12 +64,6 @@ WATCHED_MODELS = (
 )
 
 
-@pytest.fixture(autouse=True)
-def _fast_static_files(settings):
-    # WhiteNoise otherwise scans every collected static file each time a test client starts.
-    settings.WHITENOISE_AUTOREFRESH = True
-
-
 def snapshot() -> dict:
     """Every row of every model a form could write (the data set of a test is small)."""
     return {model.__name__: list(model.objects.order_by("pk").values()) for model in WATCHED_MODELS}
@@ -79,20 +72,8 @@ def snapshot() -> dict:
 @pytest.fixture(scope="module")
 def shared_world(django_db_setup, django_db_blocker):
     """One data set for the module, inside a transaction that each test's savepoint rolls back to."""
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
-                world = build_world()
-        except BaseException:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
-            raise
-    yield world
-    with django_db_blocker.unblock():
-        transaction.set_rollback(True)
-        outer.__exit__(None, None, None)
+    with data_kept_for_the_module(django_db_blocker, build_world) as world:
+        yield world
 
 
 @pytest.fixture

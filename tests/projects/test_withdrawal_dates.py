@@ -19,12 +19,6 @@ from tests.factories import OrganisationFactory, make_project, pdf_bytes
 D = datetime.date
 
 
-@pytest.fixture(autouse=True)
-def _fast_static_files(settings):
-    # WhiteNoise otherwise scans every collected static file each time a test client starts.
-    settings.WHITENOISE_AUTOREFRESH = True
-
-
 # Calendar months ---------------------------------------------------------------------------------
 
 
