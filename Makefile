@@ -63,6 +63,7 @@ format: install-test
 	$(BIN)/ruff format .
 
 bench: install-test
+	./scripts/bench-deps.sh
 	$(BIN)/python -m bench.run $(if $(ONLY),--only $(ONLY),)
 
 lock: | $(BIN)/python
