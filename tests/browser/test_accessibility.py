@@ -66,3 +66,77 @@ def test_login_page_theme_list_and_signing_form(page, axe, login, built):
     assert page.get_by_role("alert").count() >= 1
     violations = [v for v in axe.run(page).response["violations"] if v["impact"] in BLOCKING]
     assert not violations, f"axe-core sur {form_path} (erreurs) :\n{describe(violations)}"
+
+
+def test_every_working_page_for_the_role_that_uses_it(page, axe, login, built):
+    """The non-negotiable applies to every page, not only the public ones."""
+    import datetime
+
+    from territoires.projects import services
+    from territoires.projects.models import Meeting
+
+    slug = built.project.slug
+    town = built.towns[0].slug
+    committee = built.project.committee
+    meeting = services.meeting_save(
+        meeting=Meeting(
+            committee=committee,
+            title="Comité de lancement",
+            starts_at=datetime.datetime(2021, 10, 12, 14, 0, tzinfo=datetime.UTC),
+            place="Niort",
+            agenda="1. Calendrier",
+            minutes="Le calendrier est validé.",
+        ),
+        decisions=["Le diagnostic dure trois mois."],
+        user=built.facilitator,
+    )
+    services.withdrawal_notify(
+        participation=built.project.participations.get(organisation=built.towns[1]),
+        letter_received_on=datetime.date(2022, 1, 10),
+        reason="",
+        user=built.facilitator,
+    )
+
+    login(built.facilitator)
+    for path in [
+        "/mon-espace/",
+        "/projets/nouveau/",
+        f"/projets/{slug}/modifier/",
+        f"/projets/{slug}/participants/",
+        f"/projets/{slug}/journal/",
+        f"/projets/{slug}/charte/modifier/",
+        f"/projets/{slug}/copil/",
+        f"/projets/{slug}/copil/decisions/",
+        f"/projets/{slug}/copil/reunions/nouvelle/",
+        f"/projets/{slug}/copil/reunions/{meeting.pk}/",
+        f"/projets/{slug}/copil/reunions/{meeting.pk}/modifier/",
+        f"/projets/{slug}/territoires/{built.towns[1].slug}/retrait/",
+        "/projets/",
+        "/a-propos/",
+    ]:
+        assert_accessible(page, axe, path)
+
+    page.context.clear_cookies()
+    login(built.referents[0])
+    for path in [
+        "/mon-espace/",
+        "/themes/proposer/",
+        f"/projets/{slug}/territoires/{town}/",
+        f"/projets/{slug}/territoires/{town}/modifier/",
+        f"/projets/{slug}/territoires/{town}/retrait/",
+    ]:
+        assert_accessible(page, axe, path)
+
+    page.context.clear_cookies()
+    for path in [
+        "/compte/mot-de-passe/oublie/",
+        "/accessibilite/",
+        "/donnees-personnelles/",
+        "/page-qui-n-existe-pas/",
+    ]:
+        if path.startswith("/page-"):
+            page.goto(path)
+            violations = [v for v in axe.run(page).response["violations"] if v["impact"] in BLOCKING]
+            assert not violations, describe(violations)
+        else:
+            assert_accessible(page, axe, path)
