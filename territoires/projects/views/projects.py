@@ -224,8 +224,11 @@ def project_audit_log(request, slug):
         "True": _("publié"),
         "False": _("non publié"),
     }
+    suffix = f" — {project.title}"
     for event in page.object_list:
         event.readable = event.readable_details(value_labels)
+        # Inside the project's own log, "Niort — <project>" reads better as "Niort".
+        event.short_object = event.object_repr.removesuffix(suffix) or event.object_repr
     return render(
         request,
         "projects/audit_log.html",
