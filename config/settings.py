@@ -100,7 +100,6 @@ if REDIS_URL:
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="tec"),
         }
     }
-    SESSION_ENGINE = "django.contrib.sessions.backends.cache"
 else:
     CACHES = {
         "default": {
@@ -109,6 +108,9 @@ else:
             "OPTIONS": {"MAX_ENTRIES": 20000},
         }
     }
+# Sessions are read from the cache and written through to the database: one query less per page,
+# and nobody is logged out when the cache (Redis keeps nothing on disk) restarts.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # How long a rendered public page may be served from the cache; every write bumps the content
 # version, so this only bounds memory, not staleness.
 PUBLIC_PAGE_CACHE_SECONDS = env.int("PUBLIC_PAGE_CACHE_SECONDS", default=600)

@@ -1,9 +1,11 @@
 """Reads for project pages: each function loads what a page shows in a fixed number of queries."""
 
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, Subquery, Value
+from django.core.cache import cache
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Subquery, Value, prefetch_related_objects
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from territoires.core.cache import code_release, content_version
 from territoires.projects.models import (
     Charter,
     Participation,
@@ -54,17 +56,35 @@ def project_list(*, user, status: str = "", query: str = ""):
     return with_progress(projects).order_by("-starts_on", "-created_at")
 
 
-def project_page(slug: str):
-    """A project with everything its page needs: participations, withdrawals, progress, charter."""
-    participations = Participation.objects.select_related("organisation", "withdrawal", "referent").prefetch_related(
-        Prefetch("step_completions", queryset=StepCompletion.objects.only("id", "participation_id", "step"))
-    )
-    return (
+def project_page(slug: str, *, with_progress: bool = True):
+    """A project with what its pages need: participations with organisations and withdrawals (which
+    the permission rules read), and the completed steps of each territory when asked."""
+    # Every page of a project starts here: keep the loaded objects until anything changes (any
+    # committed write bumps the content version), which saves the two queries on most requests.
+    key = f"project-page:{code_release()}:{content_version()}:{with_progress}:{slug}"
+    project = cache.get(key)
+    if project is not None:
+        return project
+    participations = Participation.objects.select_related("organisation", "withdrawal", "referent")
+    if with_progress:
+        participations = participations.prefetch_related(STEP_COMPLETIONS)
+    project = (
         SharedProject.objects.select_related("facilitator_organisation", "consultancy", "theme")
         .prefetch_related(Prefetch("participations", queryset=participations))
         .filter(slug=slug)
         .first()
     )
+    if project is not None:
+        cache.set(key, project, 600)
+    return project
+
+
+STEP_COMPLETIONS = Prefetch("step_completions", queryset=StepCompletion.objects.only("id", "participation_id", "step"))
+
+
+def prefetch_progress(project) -> None:
+    """Load every territory's completed steps in one query, for a project loaded without them."""
+    prefetch_related_objects(list(project.participations.all()), STEP_COMPLETIONS)
 
 
 def current_charter_with_signatures(project):

@@ -9,8 +9,8 @@ def require(user, permission: str, obj=None) -> None:
         raise PermissionDenied
 
 
-def get_project_or_404(slug: str, user):
-    project = selectors.project_page(slug)
+def get_project_or_404(slug: str, user, *, with_progress: bool = True):
+    project = selectors.project_page(slug, with_progress=with_progress)
     if project is None:
         raise Http404
     require(user, "projects.view_project", project)

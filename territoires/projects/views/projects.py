@@ -1,20 +1,26 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from territoires.accounts.access import memberships_of
 from territoires.accounts.models import Membership
-from territoires.core.cache import public_page_cache
+from territoires.core.cache import code_release, content_version, public_page_cache
 from territoires.core.idempotency import already_submitted, parse_submission_key, record_submission
 from territoires.core.models import AuditEvent
 from territoires.core.registry import project_counts
 from territoires.projects import selectors
 from territoires.projects.forms import AddParticipantForm, OrganisationChoiceForm, ProjectCreateForm, ProjectForm
 from territoires.projects.models import MAX_PARTICIPANTS, MIN_PARTICIPANTS, Participation, SharedProject
+from territoires.projects.rules import AUTHORITY_ROLES
 from territoires.projects.services import (
     charter_current,
     observer_decide,
@@ -51,33 +57,56 @@ def project_list(request):
 
 @public_page_cache
 def project_detail(request, slug):
-    project = get_project_or_404(slug, request.user)
-    participants, observers, requests = selectors.split_participations(project)
-    charter = charter_current(project)
+    project = get_project_or_404(slug, request.user, with_progress=False)
     user = request.user
     context = {
         "project": project,
-        "participants": participants,
-        "observers": observers,
-        "progress": selectors.project_progress(participants),
-        "charter": charter,
-        "signature_count": charter.signatures.count() if charter else 0,
-        "party_count": 1 + sum(1 for p in participants if p.participation_state != "withdrawn"),
-        "counts": project_counts(project.pk),
+        "body": project_body(request, project),
         "can_manage": user.has_perm("projects.manage_participants", project),
-        "can_see_committee": user.has_perm("projects.view_committee", project),
-        "can_see_audit": user.has_perm("projects.view_audit_log", project),
     }
     if user.is_authenticated and not context["can_manage"]:
+        _participants, _observers, requests = selectors.split_participations(project)
         involved = {p.organisation_id for p in project.participations.all()}
-        context["observable_authorities"] = [org for org in user_authorities(user) if org.pk not in involved]
-        context["my_requests"] = [p for p in requests if p.organisation_id in set(_member_org_ids(user))]
+        member_of = set(_member_org_ids(user))
+        # Only authorities not yet involved may ask to observe; most members have none, so no query.
+        candidates = [
+            org_id
+            for org_id, role in memberships_of(user).items()
+            if role in AUTHORITY_ROLES and org_id not in involved
+        ]
+        context["observable_authorities"] = list(user_authorities(user).filter(pk__in=candidates)) if candidates else []
+        context["my_requests"] = [p for p in requests if p.organisation_id in member_of]
     return render(request, "projects/project_detail.html", context)
 
 
-def _member_org_ids(user):
-    from territoires.accounts.access import memberships_of
+def project_body(request, project) -> str:
+    """The part of the project page that is the same for everyone who may see it (presentation,
+    progress, territories), rendered once per content change and shared by every signed-in user.
+    Anonymous visitors get the whole page from the public page cache."""
+    key = f"project-body:{code_release()}:{content_version()}:{request.LANGUAGE_CODE}:{project.pk}"
+    body = cache.get(key)
+    if body is None:
+        selectors.prefetch_progress(project)
+        participants, observers, _requests = selectors.split_participations(project)
+        charter = charter_current(project)
+        body = render_to_string(
+            "projects/_project_body.html",
+            {
+                "project": project,
+                "participants": participants,
+                "observers": observers,
+                "progress": selectors.project_progress(participants),
+                "charter": charter,
+                "signature_count": charter.signatures.count() if charter else 0,
+                "party_count": 1 + sum(1 for p in participants if p.participation_state != "withdrawn"),
+                "counts": project_counts(project.pk),
+            },
+        )
+        cache.set(key, body, settings.PUBLIC_PAGE_CACHE_SECONDS)
+    return mark_safe(body)  # noqa: S308 — rendered by our own template, autoescaped
 
+
+def _member_org_ids(user):
     return memberships_of(user).keys()
 
 
