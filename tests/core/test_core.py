@@ -264,3 +264,26 @@ def test_an_unknown_language_sets_no_cookie(client):
 def test_the_browser_language_alone_does_not_switch_to_english(client):
     response = client.get("/", headers={"accept-language": "en-US,en;q=0.9"})
     assert '<html lang="fr"' in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_signed_in_member_sees_a_change_as_soon_as_it_is_committed(client, django_capture_on_commit_callbacks):
+    """The project page's shared fragment and cached objects are dropped by any committed write."""
+    from territoires.projects import services
+    from tests.factories import make_project
+
+    world = make_project(participants=3)
+    town = world.towns[0]
+    participation = world.project.participations.get(organisation=town)
+    client.force_login(world.referents[0])
+    url = world.project.get_absolute_url()
+    assert "0 %" in client.get(url).content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        for step in ("actor_map", "interviews", "resident_survey", "diagnostic_synthesis"):
+            services.step_set_done(participation=participation, step=step, done=True, user=world.referents[0])
+    page = client.get(url).content.decode()
+    # 4 of 14 steps for one town of three: the town shows 29 %, the project 10 %.
+    assert "29 %" in page
+    assert "10 %" in page
+    assert "Co-construction" in page  # the town's current phase moved on
