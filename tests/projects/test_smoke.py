@@ -18,3 +18,12 @@ def test_public_pages_answer_for_a_visitor(client, demo_project):
         response = client.get(url)
         assert response.status_code == 200, url
         assert project.title.encode() in response.content or url in ("/", "/projets/", "/themes/")
+
+
+def test_the_home_page_counts_participating_authorities_not_observers(client):
+    from tests.factories import make_project
+
+    make_project(participants=3, observers=2)
+    content = client.get(reverse("projects:home")).content.decode()
+    assert "<strong>3</strong> collectivités engagées" in content
+    assert "<strong>1</strong> projet partagé publié" in content

@@ -24,7 +24,9 @@ def home(request):
             "stats": {
                 "projects": SharedProject.objects.public().count(),
                 "authorities": Organisation.objects.filter(
-                    participations__project__is_public=True, kind__in=Organisation.LOCAL_AUTHORITY_KINDS
+                    participations__project__is_public=True,
+                    participations__role=Participation.Role.PARTICIPANT,
+                    kind__in=Organisation.LOCAL_AUTHORITY_KINDS,
                 )
                 .distinct()
                 .count(),
