@@ -14,11 +14,6 @@ def memberships_of(user) -> dict[int, str]:
     return cached
 
 
-def forget_memberships(user) -> None:
-    if hasattr(user, "_memberships_by_organisation"):
-        del user._memberships_by_organisation
-
-
 def is_platform_admin(user) -> bool:
     return user.is_authenticated and (
         user.is_superuser or Membership.Role.PLATFORM_ADMIN in memberships_of(user).values()

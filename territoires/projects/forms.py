@@ -19,10 +19,6 @@ MAX_VOTE_COUNT = 32767  # a PositiveSmallIntegerField on every database
 VOTE_COUNT_FIELDS = ("members_in_office", "votes_for", "votes_against", "abstentions", "not_taking_part", "excused")
 
 
-def authority_choices(user_organisations):
-    return [(org.pk, org.name) for org in user_organisations]
-
-
 class ThemeProposeForm(SubmissionKeyMixin, DsfrForm):
     organisation = forms.ModelChoiceField(label=_("Au nom de"), queryset=Organisation.objects.none(), empty_label=None)
     title = forms.CharField(label=_("Intitulé du thème"), max_length=200, min_length=5)
@@ -109,14 +105,7 @@ class SignatureForm(SubmissionKeyMixin, DsfrModelForm):
         self.with_deliberation = with_deliberation
         if not with_deliberation:
             for name in list(self.fields):
-                if name.startswith("deliberation") or name in (
-                    "members_in_office",
-                    "votes_for",
-                    "votes_against",
-                    "abstentions",
-                    "not_taking_part",
-                    "excused",
-                ):
+                if name.startswith("deliberation") or name in VOTE_COUNT_FIELDS:
                     del self.fields[name]
         else:
             document = self.fields["deliberation_document"]
@@ -167,10 +156,7 @@ class SignatureForm(SubmissionKeyMixin, DsfrModelForm):
         return document
 
     def deliberation_values(self) -> dict:
-        names = (
-            "deliberation_number", "deliberation_date", "deliberative_body", "members_in_office",
-            "votes_for", "votes_against", "abstentions", "not_taking_part", "excused",
-        )  # fmt: skip
+        names = ("deliberation_number", "deliberation_date", "deliberative_body", *VOTE_COUNT_FIELDS)
         return {name: self.cleaned_data.get(name) for name in names if name in self.fields}
 
     def _post_clean(self):

@@ -179,16 +179,10 @@ class ParticipationQuerySet(models.QuerySet):
     def participants(self):
         return self.filter(role=Participation.Role.PARTICIPANT)
 
-    def observers(self):
-        return self.filter(role=Participation.Role.OBSERVER, observer_status=Participation.ObserverStatus.ACCEPTED)
-
     def active_participants(self):
         """Participants that count for the project: not withdrawn (notified withdrawals still count)."""
         today = timezone.localdate()
         return self.participants().exclude(withdrawal__effective_on__lte=today)
-
-    def with_progress(self):
-        return self.prefetch_related("step_completions")
 
 
 class Participation(TimeStampedModel):

@@ -29,11 +29,6 @@ def _participations(project):
 
 
 @rules.predicate
-def is_admin(user):
-    return is_platform_admin(user)
-
-
-@rules.predicate
 def is_project_facilitator(user, project):
     return is_platform_admin(user) or has_role_in(user, project.facilitator_organisation_id, Role.FACILITATOR)
 

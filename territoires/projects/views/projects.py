@@ -67,7 +67,7 @@ def project_detail(request, slug):
     if user.is_authenticated and not context["can_manage"]:
         _participants, _observers, requests = selectors.split_participations(project)
         involved = {p.organisation_id for p in project.participations.all()}
-        member_of = set(_member_org_ids(user))
+        member_of = memberships_of(user).keys()
         # Only authorities not yet involved may ask to observe; most members have none, so no query.
         candidates = [
             org_id
@@ -104,10 +104,6 @@ def project_body(request, project) -> str:
         )
         cache.set(key, body, settings.PUBLIC_PAGE_CACHE_SECONDS)
     return mark_safe(body)  # noqa: S308 — rendered by our own template, autoescaped
-
-
-def _member_org_ids(user):
-    return memberships_of(user).keys()
 
 
 @login_required
