@@ -45,6 +45,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "territoires.core.middleware.ContentSecurityPolicyMiddleware",
+    "territoires.core.middleware.DuplicateSubmissionMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

@@ -56,4 +56,8 @@ def record_submission(key: uuid.UUID | None, result_url: str) -> None:
 
 
 class DuplicateSubmission(Exception):
-    pass
+    """Handled by core.middleware.DuplicateSubmissionMiddleware."""
+
+    def __init__(self, key: uuid.UUID):
+        super().__init__(key)
+        self.key = key

@@ -39,3 +39,23 @@ class CookieLocaleMiddleware:
             response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         return response
+
+
+class DuplicateSubmissionMiddleware:
+    """A replay that raced its original (both passed `already_submitted`, the second then failed to
+    record the same key) leads to the original's result, as a replay seen in time would, not to a 500."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from django.shortcuts import redirect
+
+        from territoires.core.idempotency import DuplicateSubmission, already_submitted
+
+        if isinstance(exception, DuplicateSubmission) and (done_url := already_submitted(exception.key)):
+            return redirect(done_url)
+        return None

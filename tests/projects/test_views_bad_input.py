@@ -752,6 +752,20 @@ def test_a_theme_proposal_sent_twice_is_stored_once(client, world):
     assert SubmissionKey.objects.filter(key=data["submission_key"]).count() == 1
 
 
+def test_a_replay_that_raced_its_original_leads_to_its_result(client, world, monkeypatch):
+    """Both requests passed the `already_submitted` check before either committed."""
+    from territoires.projects.views import themes
+
+    client.force_login(world.referents[0])
+    data = theme_data(world, submission_key=str(uuid.uuid4()))
+    first = client.post(reverse("projects:theme_propose"), data)
+    monkeypatch.setattr(themes, "already_submitted", lambda key: None)
+    second = client.post(reverse("projects:theme_propose"), data)
+    assert second.status_code == 302
+    assert second["Location"] == first["Location"]
+    assert Theme.objects.filter(title=data["title"]).count() == 1
+
+
 def test_a_meeting_sent_twice_is_stored_once(client, world):
     client.force_login(world.facilitator)
     data = meeting_data(submission_key=str(uuid.uuid4()), decisions_text="Une décision")
