@@ -6,6 +6,7 @@ from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -121,7 +122,7 @@ def charter_sign_view(request, slug, organisation_slug):
                     deliberation=form.deliberation_values() if with_deliberation else None,
                     deliberation_document=data.get("deliberation_document") or None,
                 )
-                record_submission(key, project.get_absolute_url() + "charte/")
+                record_submission(key, reverse("projects:charter_detail", args=[project.slug]))
         except ValidationError as error:
             form_errors_from(error, form)
         else:
@@ -181,7 +182,7 @@ def charter_edit(request, slug):
                     preamble=form.cleaned_data["preamble"],
                     articles=articles,
                 )
-                record_submission(key, project.get_absolute_url() + "charte/")
+                record_submission(key, reverse("projects:charter_detail", args=[project.slug]))
         except ValidationError as error:
             form_errors_from(error, form)
         else:

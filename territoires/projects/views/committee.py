@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from territoires.accounts.models import Organisation, User
@@ -112,7 +113,7 @@ def meeting_edit(request, slug, meeting_id=None):
                 user=request.user,
             )
             if meeting_id is None:
-                record_submission(key, f"/projets/{project.slug}/copil/reunions/{meeting.pk}/")
+                record_submission(key, reverse("projects:meeting_detail", args=[project.slug, meeting.pk]))
         messages.success(request, _("La réunion est enregistrée."))
         return redirect("projects:meeting_detail", project.slug, meeting.pk)
     return render(
