@@ -5,6 +5,8 @@ from django.db.models import Count, IntegerField, OuterRef, Prefetch, Subquery, 
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from territoires.accounts.access import memberships_of
+from territoires.accounts.models import Membership, Organisation
 from territoires.core.cache import code_release, content_version
 from territoires.projects.models import (
     Charter,
@@ -14,18 +16,32 @@ from territoires.projects.models import (
     StepCompletion,
 )
 from territoires.projects.phases import TOTAL_STEPS
+from territoires.projects.rules import AUTHORITY_ROLES
 
 
-def _active_participations(project_ref):
-    today = timezone.localdate()
-    return Participation.objects.filter(project=project_ref, role=Participation.Role.PARTICIPANT).exclude(
-        withdrawal__effective_on__lte=today
-    )
+def user_authorities(user):
+    """The local authorities in which the user holds an authority role."""
+    ids = [org_id for org_id, role in memberships_of(user).items() if role in AUTHORITY_ROLES]
+    return Organisation.objects.filter(pk__in=ids, kind__in=Organisation.LOCAL_AUTHORITY_KINDS).order_by("name")
+
+
+def user_facilitator_organisations(user):
+    """The organisations on whose behalf the user facilitates (the national agency for a superuser)."""
+    ids = [org_id for org_id, role in memberships_of(user).items() if role == Membership.Role.FACILITATOR]
+    if user.is_superuser and not ids:
+        return Organisation.objects.filter(kind=Organisation.Kind.NATIONAL_AGENCY)
+    return Organisation.objects.filter(pk__in=ids)
 
 
 def with_progress(projects):
     """Annotate each project with its participant count and overall progress (percent)."""
-    participant_count = _active_participations(OuterRef("pk")).values("project").annotate(n=Count("pk")).values("n")
+    participant_count = (
+        Participation.objects.filter(project=OuterRef("pk"))
+        .active_participants()
+        .values("project")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     done_steps = (
         StepCompletion.objects.filter(
             participation__project=OuterRef("pk"), participation__role=Participation.Role.PARTICIPANT

@@ -31,7 +31,6 @@ from territoires.projects.services import (
     project_set_publication,
 )
 from territoires.projects.views.common import form_errors_from, get_project_or_404, id_from, require
-from territoires.projects.views.themes import user_authorities, user_facilitator_organisations
 
 
 @public_page_cache
@@ -74,7 +73,9 @@ def project_detail(request, slug):
             for org_id, role in memberships_of(user).items()
             if role in AUTHORITY_ROLES and org_id not in involved
         ]
-        context["observable_authorities"] = list(user_authorities(user).filter(pk__in=candidates)) if candidates else []
+        context["observable_authorities"] = (
+            list(selectors.user_authorities(user).filter(pk__in=candidates)) if candidates else []
+        )
         context["my_requests"] = [p for p in requests if p.organisation_id in member_of]
     return render(request, "projects/project_detail.html", context)
 
@@ -109,7 +110,7 @@ def project_body(request, project) -> str:
 @login_required
 def project_create_view(request):
     require(request.user, "projects.create_project")
-    facilitator_organisation = user_facilitator_organisations(request.user).first()
+    facilitator_organisation = selectors.user_facilitator_organisations(request.user).first()
     if facilitator_organisation is None:
         raise PermissionDenied
     form = ProjectCreateForm(request.POST or None)
@@ -221,7 +222,7 @@ def project_participants(request, slug):
 def project_observe(request, slug):
     project = get_project_or_404(slug, request.user)
     require(request.user, "projects.request_observation", project)
-    form = OrganisationChoiceForm(request.POST, organisations=user_authorities(request.user))
+    form = OrganisationChoiceForm(request.POST, organisations=selectors.user_authorities(request.user))
     if not form.is_valid():
         messages.error(request, _("Choisissez une collectivité à laquelle vous appartenez."))
         return redirect(project)

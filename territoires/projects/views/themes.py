@@ -7,13 +7,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from territoires.accounts.access import memberships_of
-from territoires.accounts.models import Membership, Organisation
 from territoires.core.cache import public_page_cache
 from territoires.core.idempotency import already_submitted, parse_submission_key, record_submission
 from territoires.projects.forms import ThemeConvertForm, ThemeProposeForm
 from territoires.projects.models import Theme, ThemeInterest
-from territoires.projects.rules import AUTHORITY_ROLES
+from territoires.projects.selectors import user_authorities, user_facilitator_organisations
 from territoires.projects.services import (
     theme_convert_to_project,
     theme_interest_express,
@@ -21,19 +19,6 @@ from territoires.projects.services import (
     theme_propose,
 )
 from territoires.projects.views.common import form_errors_from, id_from, require
-
-
-def user_authorities(user):
-    """The local authorities in which the user holds an authority role."""
-    ids = [org_id for org_id, role in memberships_of(user).items() if role in AUTHORITY_ROLES]
-    return Organisation.objects.filter(pk__in=ids, kind__in=Organisation.LOCAL_AUTHORITY_KINDS).order_by("name")
-
-
-def user_facilitator_organisations(user):
-    ids = [org_id for org_id, role in memberships_of(user).items() if role == Membership.Role.FACILITATOR]
-    if user.is_superuser and not ids:
-        return Organisation.objects.filter(kind=Organisation.Kind.NATIONAL_AGENCY)
-    return Organisation.objects.filter(pk__in=ids)
 
 
 @public_page_cache
