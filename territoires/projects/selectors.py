@@ -1,7 +1,7 @@
 """Reads for project pages: each function loads what a page shows in a fixed number of queries."""
 
 from django.core.cache import cache
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, Subquery, Value, prefetch_related_objects
+from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Subquery, Value, prefetch_related_objects
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -113,6 +113,29 @@ def current_charter_with_signatures(project):
         .order_by("-version")
         .first()
     )
+
+
+def charters_awaiting_signature_of(organisation_ids) -> set[tuple[int, int]]:
+    """(project id, organisation id) pairs where the project's current charter, not in force yet,
+    still waits for the signature of that participating organisation."""
+    if not organisation_ids:
+        return set()
+    newer_version = Charter.objects.filter(project=OuterRef("project"), version__gt=OuterRef("version"))
+    signed_by_participant = Signature.objects.filter(
+        charter=OuterRef("pk"), organisation=OuterRef(OuterRef("organisation"))
+    )
+    current_unsigned = (
+        Charter.objects.filter(project=OuterRef("project"), in_force_on__isnull=True)
+        .exclude(Exists(newer_version))
+        .exclude(Exists(signed_by_participant))
+    )
+    rows = (
+        Participation.objects.participants()
+        .filter(organisation_id__in=organisation_ids)
+        .filter(Exists(current_unsigned))
+        .values_list("project_id", "organisation_id")
+    )
+    return set(rows)
 
 
 def split_participations(project):

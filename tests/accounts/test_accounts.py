@@ -156,6 +156,20 @@ def test_my_space_shows_the_facilitated_projects(client):
     assert "Action culturelle avec les habitants" in page
 
 
+def test_my_space_asks_a_referent_to_sign_until_their_authority_has_signed(client):
+    from tests.projects.test_services import sign_town
+
+    world = make_project(participants=3, title="Action culturelle avec les habitants")
+    sign_town(world, world.towns[0])
+    due = "Signer la charte de « Action culturelle avec les habitants »"
+    client.force_login(world.referents[0])
+    assert due not in text(client.get(reverse("projects:dashboard")))
+    client.force_login(world.referents[1])
+    page = text(client.get(reverse("projects:dashboard")))
+    assert f"{due} pour {world.towns[1].name}" in page
+    assert reverse("projects:charter_sign", args=[world.project.slug, world.towns[1].slug]) in page
+
+
 def test_my_space_is_for_logged_in_users(client):
     response = client.get(reverse("projects:dashboard"))
     assert response.status_code == 302

@@ -5,7 +5,7 @@ from territoires.accounts.models import Membership, Organisation
 from territoires.core.cache import public_page_cache
 from territoires.core.models import AuditEvent
 from territoires.projects import selectors
-from territoires.projects.models import Charter, Participation, SharedProject, Theme
+from territoires.projects.models import Participation, SharedProject, Theme
 
 
 @public_page_cache
@@ -43,20 +43,6 @@ def about(request):
     return render(request, "core/about.html", {"phases": PHASES})
 
 
-def unsigned_project_ids(organisation_id: int) -> set[int]:
-    """Projects whose current charter, not in force, still waits for this organisation's signature."""
-    from django.db.models import Max
-
-    latest = Charter.objects.values("project_id").annotate(latest=Max("version"))
-    current = Charter.objects.filter(
-        in_force_on__isnull=True,
-        project__participations__organisation_id=organisation_id,
-        project__participations__role=Participation.Role.PARTICIPANT,
-    ).exclude(signatures__organisation_id=organisation_id)
-    latest_versions = {(row["project_id"], row["latest"]) for row in latest}
-    return {c.project_id for c in current.only("project_id", "version") if (c.project_id, c.version) in latest_versions}
-
-
 @login_required
 def dashboard(request):
     """The user's own space: organisations, projects, and the territory sheets they look after."""
@@ -81,13 +67,9 @@ def dashboard(request):
     # What is waiting for this person: signatures their authority owes, requests they must answer.
     referent_org_ids = {m.organisation_id for m in memberships if m.role == Membership.Role.REFERENT}
     facilitator_org_ids = {m.organisation_id for m in memberships if m.role == Membership.Role.FACILITATOR}
-    unsigned = {org_id: unsigned_project_ids(org_id) for org_id in referent_org_ids}
+    unsigned = selectors.charters_awaiting_signature_of(referent_org_ids)
     signatures_due = [
-        p
-        for p in territories
-        if p.organisation_id in unsigned
-        and p.participation_state != "withdrawn"
-        and p.project_id in unsigned[p.organisation_id]
+        p for p in territories if (p.project_id, p.organisation_id) in unsigned and p.participation_state != "withdrawn"
     ]
     observer_requests = Participation.objects.filter(
         project__facilitator_organisation_id__in=facilitator_org_ids,
