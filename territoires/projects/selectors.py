@@ -151,6 +151,15 @@ def split_participations(project):
     return participants, observers, requests
 
 
+def charter_parties_loaded(project) -> list:
+    """The charter's parties (the agency, then every participant not withdrawn) from the prefetched
+    participations; services.charter_parties reads the same from the database."""
+    participants, _observers, _requests = split_participations(project)
+    return [project.facilitator_organisation] + [
+        p.organisation for p in participants if p.participation_state != "withdrawn"
+    ]
+
+
 def project_progress(participants) -> int:
     active = [p for p in participants if p.participation_state != "withdrawn"]
     if not active:

@@ -27,7 +27,7 @@ def _charter_context(request, project):
         raise Http404
     signatures = {signature.organisation_id: signature for signature in charter.signatures.all()}
     parties = []
-    for organisation in _parties_from_prefetch(project):
+    for organisation in selectors.charter_parties_loaded(project):
         party = CharterParty(project, organisation)
         parties.append(
             {
@@ -47,13 +47,6 @@ def _charter_context(request, project):
         ],
         "versions": list(project.charters.values("version", "created_at", "in_force_on")),
     }
-
-
-def _parties_from_prefetch(project):
-    participants, _observers, _requests = selectors.split_participations(project)
-    return [project.facilitator_organisation] + [
-        p.organisation for p in participants if p.participation_state != "withdrawn"
-    ]
 
 
 @public_page_cache
@@ -96,7 +89,7 @@ def charter_sign_view(request, slug, organisation_slug):
     charter = selectors.current_charter_with_signatures(project)
     if charter is None:
         raise Http404
-    if organisation not in _parties_from_prefetch(project):
+    if organisation not in selectors.charter_parties_loaded(project):
         messages.error(request, _("%(org)s n'est pas partie à cette charte.") % {"org": organisation})
         return redirect("projects:charter_detail", project.slug)
     existing = next((s for s in charter.signatures.all() if s.organisation_id == organisation.pk), None)

@@ -99,7 +99,7 @@ def project_body(request, project) -> str:
                 "progress": selectors.project_progress(participants),
                 "charter": charter,
                 "signature_count": charter.signatures.count() if charter else 0,
-                "party_count": 1 + sum(1 for p in participants if p.participation_state != "withdrawn"),
+                "party_count": len(selectors.charter_parties_loaded(project)),
                 "counts": project_counts(project.pk),
             },
         )
