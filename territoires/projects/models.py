@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from territoires.accounts.access import is_platform_admin, memberships_of
 from territoires.accounts.models import Organisation, unique_slug
 from territoires.core.dates import add_calendar_months
 from territoires.core.models import TimeStampedModel
@@ -88,11 +89,11 @@ class SharedProjectQuerySet(models.QuerySet):
         return self.filter(is_public=True)
 
     def visible_to(self, user):
-        if getattr(user, "is_superuser", False):
+        if is_platform_admin(user):
             return self
         if not user.is_authenticated:
             return self.public()
-        org_ids = list(user.memberships.values_list("organisation_id", flat=True))
+        org_ids = list(memberships_of(user))
         # Same reach as the projects.view_project rule: participants and accepted observers only
         # (a pending or refused observation request opens nothing).
         return self.filter(

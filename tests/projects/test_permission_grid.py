@@ -276,3 +276,11 @@ def test_a_refused_observer_request_does_not_open_an_unpublished_project():
     world.project.participations.filter(organisation=town).update(observer_status="refused")
     assert not fresh(user).has_perm("projects.view_project", world.project)
     assert SharedProject.objects.visible_to(fresh(user)).filter(pk=world.project.pk).exists() is False
+
+
+def test_a_platform_admin_lists_the_unpublished_projects_they_may_open():
+    """The list follows the projects.view_project rule for the platform-admin role too."""
+    world = make_project(public=False)
+    user = MembershipFactory(organisation=OrganisationFactory(agency=True), role="platform_admin").user
+    assert fresh(user).has_perm("projects.view_project", world.project)
+    assert SharedProject.objects.visible_to(fresh(user)).filter(pk=world.project.pk).exists() is True
