@@ -64,7 +64,7 @@ def progress_of(project) -> int:
 
 
 def project_list(*, user, status: str = "", query: str = ""):
-    projects = SharedProject.objects.visible_to(user).select_related("facilitator_organisation", "theme")
+    projects = SharedProject.objects.visible_to(user)
     if status in SharedProject.Status.values:
         projects = projects.filter(status=status)
     if query:

@@ -10,9 +10,7 @@ from territoires.projects.models import Participation, SharedProject, Theme
 
 @public_page_cache
 def home(request):
-    projects = list(
-        selectors.with_progress(SharedProject.objects.public().select_related("theme")).order_by("-starts_on")[:6]
-    )
+    projects = list(selectors.with_progress(SharedProject.objects.public()).order_by("-starts_on")[:6])
     for project in projects:
         project.progress = selectors.progress_of(project)
     return render(
