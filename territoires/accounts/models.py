@@ -115,10 +115,14 @@ class Organisation(TimeStampedModel):
             raise ValidationError({"insee_code": _("Le code INSEE est obligatoire pour une commune.")})
 
 
+# Slugs that are pages of their own next to `<slug>/` URLs (projets/nouveau/, themes/proposer/).
+RESERVED_SLUGS = frozenset({"nouveau", "proposer"})
+
+
 def unique_slug(model, text: str, field: str = "slug", max_length: int = 200) -> str:
     base = slugify(text)[:max_length] or "element"
     slug, suffix = base, 2
-    while model.objects.filter(**{field: slug}).exists():
+    while slug in RESERVED_SLUGS or model.objects.filter(**{field: slug}).exists():
         slug = f"{base}-{suffix}"
         suffix += 1
     return slug

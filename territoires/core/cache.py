@@ -58,8 +58,15 @@ def bump_content_version() -> None:
     cache.set(VERSION_KEY, str(time.time_ns()), timeout=None)
 
 
+# Saves that change nothing a page shows: a login only stamps User.last_login.
+INVISIBLE_UPDATES = frozenset({"last_login"})
+
+
 def _bump_after_commit(**kwargs):
     if kwargs.get("raw"):  # fixtures loading
+        return
+    update_fields = kwargs.get("update_fields")
+    if update_fields and set(update_fields) <= INVISIBLE_UPDATES:
         return
     transaction.on_commit(bump_content_version)
 
@@ -83,14 +90,22 @@ def _cacheable_request(request) -> bool:
     )
 
 
-def public_page_cache(view):
-    """Serve an anonymous visitor's GET from the cache when the content has not changed since."""
+def public_page_cache(view=None, *, query_params: tuple[str, ...] = ()):
+    """Serve an anonymous visitor's GET from the cache when the content has not changed since.
+
+    Only requests whose query parameters are all ones the view reads (`query_params`) are cached,
+    so that a visitor cannot fill the cache with copies of a page, nor leave odd links in one.
+    """
+    if view is None:
+        return functools.partial(public_page_cache, query_params=query_params)
 
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
-        if not _cacheable_request(request):
+        # A request with other parameters is served, not cached: its links would carry them.
+        if not _cacheable_request(request) or set(request.GET) - set(query_params):
             return view(request, *args, **kwargs)
-        raw_key = f"{code_release()}|{content_version()}|{request.LANGUAGE_CODE}|{request.get_full_path()}"
+        query = "&".join(f"{name}={request.GET.get(name, '')[:200]}" for name in query_params)
+        raw_key = f"{code_release()}|{content_version()}|{request.LANGUAGE_CODE}|{request.path}?{query}"
         key = "public-page:" + hashlib.sha256(raw_key.encode()).hexdigest()
         cached = cache.get(key)
         if cached is not None:

@@ -227,6 +227,17 @@ class CommitteeMemberForm(DsfrModelForm):
         self.fields["organisation"].empty_label = _("Choisir son organisation")
         self.fields["kind"].choices = [("", _("Choisir sa qualité")), *CommitteeMember.Kind.choices]
 
+    def clean(self):
+        data = super().clean()
+        user, organisation = data.get("user"), data.get("organisation")
+        if user and organisation and not user.memberships.filter(organisation=organisation).exists():
+            self.add_error(
+                "organisation",
+                _("%(user)s n'appartient pas à %(org)s : choisissez son organisation.")
+                % {"user": user, "org": organisation},
+            )
+        return data
+
 
 class MeetingForm(SubmissionKeyMixin, DsfrModelForm):
     video_link = forms.URLField(label=_("Lien de visioconférence"), required=False, assume_scheme="https")

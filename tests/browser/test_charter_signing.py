@@ -23,7 +23,7 @@ def almost_signed(transactional_db):
 def open_signing_form(page, built):
     town = built.towns[-1]
     page.goto(f"/projets/{built.project.slug}/charte/")
-    expect(page.get_by_text("En cours de signature : 3 partie(s) sur 4")).to_be_visible()
+    expect(page.get_by_text("En cours de signature : 3 parties signataires sur 4")).to_be_visible()
     page.get_by_role("link", name=f"Signer pour {town.name}").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Signer la charte pour {town.name}")
 

@@ -287,3 +287,38 @@ def test_a_signed_in_member_sees_a_change_as_soon_as_it_is_committed(client, dja
     assert "29 %" in page
     assert "10 %" in page
     assert "Co-construction" in page  # the town's current phase moved on
+
+
+@pytest.mark.django_db
+def test_unknown_query_parameters_neither_fill_nor_poison_the_page_cache(client):
+    from django.core.cache import cache
+
+    from tests.factories import make_project
+
+    make_project(participants=3)
+    client.get("/projets/?page=1")
+    keys_after_first = len(cache._cache)
+    for index in range(5):
+        response = client.get(f"/projets/?page=1&x={index}")
+        assert response.status_code == 200
+        assert "X-Page-Cache" not in response
+    assert len(cache._cache) == keys_after_first
+    assert client.get("/projets/?page=1")["X-Page-Cache"] == "hit"
+
+
+@pytest.mark.django_db
+def test_a_login_does_not_drop_the_cached_public_pages(client, django_capture_on_commit_callbacks):
+    from territoires.core.cache import content_version
+    from tests.factories import PASSWORD, UserFactory
+
+    user = UserFactory()
+    before = content_version()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        assert client.login(email=user.email, password=PASSWORD)
+    assert content_version() == before
+    # …while a real change to the user does.
+    with django_capture_on_commit_callbacks(execute=True):
+        user.first_name = "Autre"
+        user.save()
+    assert content_version() != before
+    assert callbacks == []

@@ -100,3 +100,36 @@ def test_the_audit_log_reads_as_sentences_for_a_facilitator(client):
     assert response.status_code == 200
     assert "publication : publié" in content
     assert "is_public" not in content
+
+
+def test_a_committee_member_sits_for_an_organisation_they_belong_to(client):
+    world = make_project(participants=3)
+    client.force_login(world.facilitator)
+    url = f"/projets/{world.project.slug}/copil/"
+    response = client.post(
+        url,
+        {"action": "add", "user": world.referents[0].pk, "organisation": world.towns[1].pk, "kind": "cultural_lead"},
+    )
+    assert response.status_code == 400
+    assert "appartient pas à" in response.content.decode()
+    assert not world.project.committee.members.exists()
+    response = client.post(
+        url,
+        {"action": "add", "user": world.referents[0].pk, "organisation": world.towns[0].pk, "kind": "cultural_lead"},
+    )
+    assert response.status_code == 302
+    assert world.project.committee.members.filter(user=world.referents[0]).exists()
+
+
+def test_an_observer_has_no_territory_sheet(client):
+    world = make_project(participants=3, observers=1)
+    response = client.get(f"/projets/{world.project.slug}/territoires/{world.observer_towns[0].slug}/")
+    assert response.status_code == 404
+
+
+def test_reserved_words_never_become_slugs():
+    from territoires.projects.models import SharedProject
+
+    project = services.project_create(user=None, title="Nouveau", facilitator_organisation=make_project().agency)
+    assert project.slug != "nouveau"
+    assert SharedProject.objects.get(pk=project.pk).get_absolute_url() != "/projets/nouveau/"

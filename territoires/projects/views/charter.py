@@ -11,7 +11,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from territoires.accounts.models import Organisation
-from territoires.core.cache import content_version, public_page_cache
+from territoires.core.cache import code_release, content_version, public_page_cache
 from territoires.core.idempotency import already_submitted, parse_submission_key, record_submission
 from territoires.projects import selectors
 from territoires.projects.forms import CharterArticleFormSet, CharterVersionForm, SignatureForm
@@ -66,7 +66,7 @@ def charter_pdf(request, slug):
     context = _charter_context(request, project)
     charter = context["charter"]
     # Rendering a PDF takes a few hundred milliseconds: keep it until anything changes.
-    key = f"charter-pdf:{charter.pk}:{content_version()}"
+    key = f"charter-pdf:{code_release()}:{charter.pk}:{content_version()}"
     pdf = cache.get(key)
     if pdf is None:
         from weasyprint import HTML

@@ -18,8 +18,10 @@ def get_project_or_404(slug: str, user, *, with_progress: bool = True):
 
 
 def get_participation_or_404(project, organisation_slug: str):
+    """A participating territory of the project; observers have no territory sheet (and a pending or
+    refused observation request must not show through one)."""
     for participation in project.participations.all():
-        if participation.organisation.slug == organisation_slug:
+        if participation.is_participant and participation.organisation.slug == organisation_slug:
             return participation
     raise Http404
 

@@ -33,7 +33,7 @@ from territoires.projects.services import (
 from territoires.projects.views.common import form_errors_from, get_project_or_404, id_from, require
 
 
-@public_page_cache
+@public_page_cache(query_params=("q", "statut", "page"))
 def project_list(request):
     query = request.GET.get("q", "").strip()[:100]
     status = request.GET.get("statut", "")

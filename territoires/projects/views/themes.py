@@ -21,7 +21,7 @@ from territoires.projects.services import (
 from territoires.projects.views.common import form_errors_from, id_from, require
 
 
-@public_page_cache
+@public_page_cache(query_params=("statut", "page"))
 def theme_list(request):
     status = request.GET.get("statut", Theme.Status.PROPOSED)
     if status not in Theme.Status.values:
