@@ -10,4 +10,4 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         with transaction.atomic():
             count = withdrawals_apply_due()
-        self.stdout.write(f"{count} charte(s) entrée(s) en vigueur après des retraits effectifs.")
+        self.stdout.write(f"Chartes entrées en vigueur après des retraits effectifs : {count}.")
