@@ -61,3 +61,14 @@ class DuplicateSubmission(Exception):
     def __init__(self, key: uuid.UUID):
         super().__init__(key)
         self.key = key
+
+
+def submission_keys_purge(*, older_than_days: int = 30) -> int:
+    """Forget keys old enough that no browser will resend their form; returns how many."""
+    import datetime
+
+    from django.utils import timezone
+
+    limit = timezone.now() - datetime.timedelta(days=older_than_days)
+    deleted, _details = SubmissionKey.objects.filter(created_at__lt=limit).delete()
+    return deleted

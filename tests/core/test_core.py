@@ -322,3 +322,20 @@ def test_a_login_does_not_drop_the_cached_public_pages(client, django_capture_on
         user.save()
     assert content_version() != before
     assert callbacks == []
+
+
+@pytest.mark.django_db
+def test_old_submission_keys_are_purged_and_recent_ones_kept():
+    import datetime
+    import uuid
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from territoires.core.idempotency import SubmissionKey
+
+    old = SubmissionKey.objects.create(key=uuid.uuid4(), result_url="/a/")
+    SubmissionKey.objects.filter(pk=old.pk).update(created_at=timezone.now() - datetime.timedelta(days=31))
+    recent = SubmissionKey.objects.create(key=uuid.uuid4(), result_url="/b/")
+    call_command("purge_submission_keys", verbosity=0)
+    assert list(SubmissionKey.objects.values_list("pk", flat=True)) == [recent.pk]
