@@ -58,7 +58,28 @@ def test_visitor_sees_each_territory_progress_and_a_timeline(page, project_under
     expect(timeline.locator("> li").nth(0)).to_contain_text("Terminée")
     expect(timeline.locator("> li").nth(1)).to_contain_text("En cours")
     expect(timeline.locator("> li").nth(2)).to_contain_text("À venir")
-    expect(page.locator("#avancement + .tec-progress")).to_contain_text("36 %")
+    expect(page.locator("#avancement .tec-progress")).to_contain_text("36 %")
     # A visitor reads the steps; only the territory's referent and the facilitator mark them.
     expect(timeline.get_by_role("button")).to_have_count(0)
     expect(timeline).to_contain_text("Cartographie des familles d'acteurs et des lieux")
+
+
+def test_a_referent_marks_steps_without_leaving_the_page(page, login, project_under_way):
+    built = project_under_way
+    town = built.towns[1]  # 2 of 14 steps done: 14 %
+    login(built.referents[1])
+    page.goto(f"/projets/{built.project.slug}/territoires/{town.slug}/")
+    page.evaluate("window.sameDocument = true")
+    progress = page.locator("#avancement .tec-progress__label")
+    expect(progress).to_have_text("14 %")
+
+    page.locator("#etape-resident_survey").click()
+    expect(progress).to_have_text("21 %")
+    # The section was replaced in place: same document, the button now offers to reopen the step.
+    assert page.evaluate("window.sameDocument") is True
+    expect(page.locator("#etape-resident_survey")).to_have_attribute("title", "Rouvrir cette étape")
+
+    page.locator("#etape-interviews").click()  # reopen a step
+    expect(progress).to_have_text("14 %")
+    participation = Participation.objects.get(project=built.project, organisation=town)
+    assert sorted(participation.done_step_codes) == ["actor_map", "resident_survey"]
