@@ -26,6 +26,7 @@ class AuditEvent(models.Model):
         PROJECT_LAUNCHED = "project_launched", _("Projet lancé")
         PUBLICATION_CHANGED = "publication_changed", _("Publication modifiée")
         PARTICIPANT_ADDED = "participant_added", _("Participant ajouté")
+        PARTICIPANT_REMOVED = "participant_removed", _("Participant retiré avant lancement")
         OBSERVER_REQUESTED = "observer_requested", _("Demande d'observation")
         OBSERVER_ACCEPTED = "observer_accepted", _("Observation acceptée")
         OBSERVER_REFUSED = "observer_refused", _("Observation refusée")

@@ -176,7 +176,9 @@ class CharterArticleForm(DsfrForm):
     body = forms.CharField(label=_("Texte"), widget=forms.Textarea(attrs={"rows": 5}), max_length=20000)
 
 
-CharterArticleFormSet = forms.formset_factory(CharterArticleForm, extra=1, min_num=1, validate_min=True, max_num=30)
+CharterArticleFormSet = forms.formset_factory(
+    CharterArticleForm, extra=1, min_num=1, validate_min=True, max_num=30, validate_max=True, can_delete=True
+)
 
 
 class WithdrawalForm(SubmissionKeyMixin, DsfrForm):

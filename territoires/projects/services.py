@@ -161,6 +161,32 @@ def participation_add(*, project: SharedProject, organisation: Organisation, rol
     return participation
 
 
+def participation_remove(*, participation: Participation, user) -> None:
+    """Undo an addition: a participant before the project is launched, or an observer at any time.
+
+    A participant of a launched project leaves only by withdrawal (registered letter, notice).
+    """
+    with transaction.atomic():
+        project = _lock_project(participation.project)
+        if participation.is_participant and project.status != SharedProject.Status.DRAFT:
+            raise ValidationError(
+                _("Le projet est lancé : une collectivité participante le quitte par un retrait notifié.")
+            )
+        if Signature.objects.filter(charter__project=project, organisation=participation.organisation_id).exists():
+            raise ValidationError(
+                _("%(org)s a signé la charte : elle ne peut plus être retirée ainsi.")
+                % {"org": participation.organisation}
+            )
+        audit_log(
+            actor=user,
+            action=Action.PARTICIPANT_REMOVED,
+            target=participation,
+            project_id=project.pk,
+            role=participation.role,
+        )
+        participation.delete()
+
+
 def project_launch(*, project: SharedProject, user) -> SharedProject:
     with transaction.atomic():
         project = _lock_project(project)

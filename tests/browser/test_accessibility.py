@@ -104,7 +104,6 @@ def test_every_working_page_for_the_role_that_uses_it(page, axe, login, built):
         f"/projets/{slug}/modifier/",
         f"/projets/{slug}/participants/",
         f"/projets/{slug}/journal/",
-        f"/projets/{slug}/charte/modifier/",
         f"/projets/{slug}/copil/",
         f"/projets/{slug}/copil/decisions/",
         f"/projets/{slug}/copil/reunions/nouvelle/",
@@ -126,6 +125,13 @@ def test_every_working_page_for_the_role_that_uses_it(page, axe, login, built):
         f"/projets/{slug}/territoires/{town}/retrait/",
     ]:
         assert_accessible(page, axe, path)
+
+    # The charter text can be edited only before anyone signs: a draft project of its own.
+    draft = make_project(participants=3, launched=False, title="Projet en préparation")
+    page.context.clear_cookies()
+    login(draft.facilitator)
+    assert_accessible(page, axe, f"/projets/{draft.project.slug}/charte/modifier/")
+    assert page.get_by_role("button", name="Publier cette version").is_visible()
 
     page.context.clear_cookies()
     for path in [

@@ -133,3 +133,76 @@ def test_reserved_words_never_become_slugs():
     project = services.project_create(user=None, title="Nouveau", facilitator_organisation=make_project().agency)
     assert project.slug != "nouveau"
     assert SharedProject.objects.get(pk=project.pk).get_absolute_url() != "/projets/nouveau/"
+
+
+def test_a_facilitator_undoes_an_addition_before_launch_but_not_after():
+    from territoires.projects.models import Participation
+
+    world = make_project(participants=3, observers=1, launched=False)
+    draft_town = world.project.participations.get(organisation=world.towns[0])
+    services.participation_remove(participation=draft_town, user=world.facilitator)
+    assert not Participation.objects.filter(pk=draft_town.pk).exists()
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.PARTICIPANT_REMOVED).count() == 1
+
+    launched = make_project(participants=3, observers=1)
+    town = launched.project.participations.get(organisation=launched.towns[0])
+    with pytest.raises(ValidationError, match="retrait notifié"):
+        services.participation_remove(participation=town, user=launched.facilitator)
+    observer = launched.project.participations.get(organisation=launched.observer_towns[0])
+    services.participation_remove(participation=observer, user=launched.facilitator)
+    assert not Participation.objects.filter(pk=observer.pk).exists()
+
+
+def test_a_party_that_signed_is_not_removed_silently():
+    world = make_project(participants=3, launched=False)
+    sign_town(world, world.towns[0])
+    participation = world.project.participations.get(organisation=world.towns[0])
+    with pytest.raises(ValidationError, match="a signé la charte"):
+        services.participation_remove(participation=participation, user=world.facilitator)
+    assert Signature.objects.count() == 1
+
+
+def test_removing_a_participant_over_http_is_for_the_facilitator_only(client):
+    world = make_project(participants=3, launched=False)
+    participation = world.project.participations.get(organisation=world.towns[0])
+    url = f"/projets/{world.project.slug}/participants/"
+    client.force_login(world.referents[1])
+    assert client.post(url, {"action": "remove", "participation": participation.pk}).status_code == 403
+    client.force_login(world.facilitator)
+    response = client.post(url, {"action": "remove", "participation": participation.pk}, follow=True)
+    assert "est retirée du projet" in response.content.decode()
+    assert not world.project.participations.filter(pk=participation.pk).exists()
+    response = client.post(url, {"action": "remove", "participation": "abc"}, follow=True)
+    assert response.status_code == 200
+    assert "n&#x27;est pas associée" in response.content.decode()
+
+
+def test_a_facilitator_rewrites_the_charter_and_deletes_an_article(client):
+    world = make_project(participants=3, launched=False)
+    charter = services.charter_current(world.project)
+    articles = list(charter.articles.all())
+    data = {
+        "title": "Charte révisée",
+        "preamble": "",
+        "articles-TOTAL_FORMS": str(len(articles) + 1),
+        "articles-INITIAL_FORMS": str(len(articles)),
+        "articles-MIN_NUM_FORMS": "1",
+        "articles-MAX_NUM_FORMS": "30",
+    }
+    for index, article in enumerate(articles):
+        data.update(
+            {
+                f"articles-{index}-kind": article.kind,
+                f"articles-{index}-title": article.title,
+                f"articles-{index}-body": article.body,
+            }
+        )
+    data["articles-0-DELETE"] = "on"
+    client.force_login(world.facilitator)
+    response = client.post(f"/projets/{world.project.slug}/charte/modifier/", data)
+    assert response.status_code == 302
+    new = services.charter_current(world.project)
+    assert new.version == charter.version + 1
+    assert new.title == "Charte révisée"
+    assert [a.title for a in new.articles.all()] == [a.title for a in articles[1:]]
+    assert [a.number for a in new.articles.all()] == list(range(1, len(articles)))

@@ -153,6 +153,10 @@ def charter_edit(request, slug):
     project = get_project_or_404(slug, request.user)
     require(request.user, "projects.edit_charter", project)
     current: Charter | None = project.charters.order_by("-version").prefetch_related("articles").first()
+    if current is not None and (current.is_in_force or current.signatures.exists()):
+        # Said before the facilitator rewrites anything, not after.
+        messages.info(request, _("La charte a déjà été signée : son texte ne peut plus être modifié."))
+        return redirect("projects:charter_detail", project.slug)
     initial_articles = [
         {"kind": a.kind, "title": a.title, "body": a.body} for a in (current.articles.all() if current else [])
     ]
@@ -165,7 +169,11 @@ def charter_edit(request, slug):
         key = parse_submission_key(request)
         if done_url := already_submitted(key):
             return redirect(done_url)
-        articles = [f.cleaned_data for f in formset.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+        articles = [
+            {"kind": f.cleaned_data["kind"], "title": f.cleaned_data["title"], "body": f.cleaned_data["body"]}
+            for f in formset.forms
+            if f.cleaned_data and not f.cleaned_data.get("DELETE")
+        ]
         try:
             with transaction.atomic():
                 charter = charter_publish_version(

@@ -26,6 +26,7 @@ from territoires.projects.services import (
     observer_decide,
     observer_request,
     participation_add,
+    participation_remove,
     project_create,
     project_launch,
     project_set_publication,
@@ -174,6 +175,16 @@ def project_participants(request, slug):
                     project=project, is_public=request.POST.get("is_public") == "1", user=request.user
                 )
                 messages.success(request, _("La publication du projet est mise à jour."))
+                return redirect("projects:project_participants", project.slug)
+            if action == "remove":
+                participation = Participation.objects.filter(
+                    pk=id_from(request.POST.get("participation")), project=project
+                ).first()
+                if participation is None:
+                    messages.error(request, _("Cette collectivité n'est pas associée à ce projet."))
+                    return redirect("projects:project_participants", project.slug)
+                participation_remove(participation=participation, user=request.user)
+                messages.success(request, _("%(org)s est retirée du projet.") % {"org": participation.organisation})
                 return redirect("projects:project_participants", project.slug)
             if action in ("accept", "refuse"):
                 participation = Participation.objects.filter(
