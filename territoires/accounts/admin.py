@@ -65,3 +65,8 @@ class MembershipAdmin(admin.ModelAdmin):
         from territoires.accounts.services import membership_revoke
 
         membership_revoke(membership=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        # The bulk "delete selected" action revokes each role through the audited service too.
+        for membership in queryset:
+            self.delete_model(request, membership)

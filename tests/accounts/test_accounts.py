@@ -260,3 +260,21 @@ def test_the_admin_is_closed_to_a_facilitator(client):
     response = client.get(reverse("admin:accounts_user_changelist"))
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
+
+
+@pytest.mark.django_db
+def test_bulk_deleting_memberships_in_the_admin_is_audited(client):
+    from territoires.accounts.models import Membership
+    from territoires.core.models import AuditEvent
+    from tests.factories import MembershipFactory, UserFactory
+
+    admin = UserFactory(is_staff=True, is_superuser=True)
+    memberships = [MembershipFactory(), MembershipFactory()]
+    client.force_login(admin)
+    response = client.post(
+        "/admin/accounts/membership/",
+        {"action": "delete_selected", "_selected_action": [m.pk for m in memberships], "post": "yes"},
+    )
+    assert response.status_code == 302
+    assert not Membership.objects.filter(pk__in=[m.pk for m in memberships]).exists()
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.ROLE_REVOKED).count() == 2
