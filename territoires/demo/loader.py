@@ -125,6 +125,19 @@ def _organisation(name, kind, **fields):
     return organisation
 
 
+def _communes(rows) -> dict[str, Organisation]:
+    return {
+        row["name"]: _organisation(
+            row["name"],
+            Kind.COMMUNE,
+            insee_code=row["insee_code"],
+            population=row["population"],
+            department_code=row["department_code"],
+        )
+        for row in rows
+    }
+
+
 def _user(email, first_name, last_name, job_title, organisation, role):
     user = User.objects.filter(email=email).first()
     if user is None:
@@ -145,26 +158,8 @@ def load_demo() -> bool:
         return False
     agency = _organisation(data.AGENCY["name"], Kind.NATIONAL_AGENCY)
     consultancy = _organisation(data.CONSULTANCY["name"], Kind.CONSULTANCY)
-    towns = {
-        town["name"]: _organisation(
-            town["name"],
-            Kind.COMMUNE,
-            insee_code=town["insee_code"],
-            population=town["population"],
-            department_code=town["department_code"],
-        )
-        for town in data.TOWNS
-    }
-    observers = {
-        obs["name"]: _organisation(
-            obs["name"],
-            Kind.COMMUNE,
-            insee_code=obs["insee_code"],
-            population=obs["population"],
-            department_code=obs["department_code"],
-        )
-        for obs in data.OBSERVERS
-    }
+    towns = _communes(data.TOWNS)
+    observers = _communes(data.OBSERVERS)
     organisations = {agency.name: agency, consultancy.name: consultancy, **towns, **observers}
     users = {row[0]: _user(*row[:4], organisations[row[4]], row[5]) for row in DEMO_USERS}
     facilitator = users["animatrice@anct.demo"]
