@@ -27,6 +27,14 @@ INSTALLED_APPS = [
     "territoires.core",
     "territoires.accounts",
     "territoires.projects",
+    "territoires.notifications",
+    "territoires.search",
+    "territoires.library",
+    "territoires.community",
+    "territoires.sharing",
+    "territoires.surveys",
+    "django_tasks",
+    "django_tasks_db",
 ]
 # The demo data set is a separate app so that product code never imports it.
 if env.bool("DEMO_APP", default=True):
@@ -157,6 +165,15 @@ WHITENOISE_USE_FINDERS = DEBUG
 MAX_UPLOAD_MB = env.int("MAX_UPLOAD_MB", default=10)
 DATA_UPLOAD_MAX_MEMORY_SIZE = (MAX_UPLOAD_MB + 1) * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
+# Background tasks (exports, imports, analyses, e-mail digests) never run inside a request: they are
+# stored in the database and run by `manage.py db_worker` (started by `make run`). Tests run them inline.
+TASKS = {
+    "default": {
+        "BACKEND": env.str("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
+}
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str(

@@ -11,6 +11,12 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("compte/", include("territoires.accounts.urls")),
     path("", include("territoires.projects.urls")),
+    path("ressources/", include("territoires.library.urls")),
+    path("recherche/", include("territoires.search.urls")),
+    path("", include("territoires.community.urls")),
+    path("", include("territoires.sharing.urls")),
+    path("notifications/", include("territoires.notifications.urls")),
+    path("", include("territoires.surveys.urls")),
     path("", include("territoires.core.urls")),
 ]
 

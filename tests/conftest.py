@@ -13,6 +13,8 @@ def _isolated_environment(settings, tmp_path):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    # Background tasks run inline in tests, so a test sees their result at once.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # WhiteNoise would otherwise index every collected static file for each new test client (~1 s).
     settings.WHITENOISE_AUTOREFRESH = True

@@ -1,6 +1,8 @@
 """Loads the reference case once: running it again changes nothing (every object has a natural key)."""
 
 import datetime
+import importlib
+import importlib.util
 
 from django.db import transaction
 from django.utils import timezone
@@ -151,9 +153,27 @@ def _user(email, first_name, last_name, job_title, organisation, role):
     return user
 
 
-@transaction.atomic
+# Each module's part of the demo: a module `territoires.demo.<name>` with `load(project) -> bool`,
+# idempotent on its own (a database loaded before the module existed gets the module's data).
+MODULE_DEMOS = ["library", "community", "sharing", "notifications", "surveys"]
+
+
 def load_demo() -> bool:
-    """Returns False when the demo was already there."""
+    """Returns False when nothing was missing."""
+    created = load_reference_project()
+    project = SharedProject.objects.get(title=data.PROJECT["title"])
+    for name in MODULE_DEMOS:
+        if importlib.util.find_spec(f"territoires.demo.{name}") is None:
+            continue
+        module = importlib.import_module(f"territoires.demo.{name}")
+        with transaction.atomic():
+            created = module.load(project) or created
+    return created
+
+
+@transaction.atomic
+def load_reference_project() -> bool:
+    """The reference project and its towns, users, charter and committee; False when already there."""
     if SharedProject.objects.filter(title=data.PROJECT["title"]).exists():
         return False
     agency = _organisation(data.AGENCY["name"], Kind.NATIONAL_AGENCY)

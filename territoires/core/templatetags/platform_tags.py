@@ -46,3 +46,19 @@ def long_date(value, with_weekday=False):
     if translation.get_language() == "fr" and value.day == 1:
         text = text.replace(" 1 ", " 1er ", 1) if with_weekday else "1er" + text[1:]
     return text
+
+
+@register.simple_tag(takes_context=True)
+def module_tabs(context, project):
+    """The sections that modules (resources, discussions, survey…) add to a project's navigation,
+    limited to those the current user may open: a list of (label, url, key)."""
+    from django.urls import reverse
+
+    from territoires.core.registry import project_tabs
+
+    user = context["request"].user
+    return [
+        (tab.label, reverse(tab.url_name, args=[project.slug]), tab.key)
+        for tab in project_tabs()
+        if tab.permission is None or user.has_perm(tab.permission, project)
+    ]
