@@ -40,10 +40,13 @@ static: install var/static/staticfiles.json
 run: install migrate static
 	$(BIN)/python manage.py load_demo
 	@echo "Territoires en commun : http://127.0.0.1:$(PORT)/"
+	@# The background worker (exports, analyses, e-mail digests) runs beside the web server and stops with it.
+	$(BIN)/python manage.py db_worker --no-reload & WORKER=$$!; trap 'kill $$WORKER 2>/dev/null' EXIT INT TERM; \
 	DEBUG=$${DEBUG:-0} $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 # Serve as in production (gunicorn, 2 workers) — what `make bench` measures.
 serve: install migrate static
+	$(BIN)/python manage.py db_worker --no-reload & WORKER=$$!; trap 'kill $$WORKER 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/gunicorn config.wsgi --workers 2 --bind 127.0.0.1:$(PORT)
 
 demo: install migrate
