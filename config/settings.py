@@ -175,6 +175,11 @@ TASKS = {
     }
 }
 
+# Resident survey: answers accepted per minute from one client (identified by a salted hash of its
+# address, kept in the cache only), and where dashboard arrays are persisted between restarts.
+SURVEY_RATE_LIMIT_PER_MINUTE = env.int("SURVEY_RATE_LIMIT_PER_MINUTE", default=30)
+SURVEY_ARRAYS_DIR = env.path("SURVEY_ARRAYS_DIR", default=BASE_DIR / "var" / "arrays")
+
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str(
     "DEFAULT_FROM_EMAIL", default="Territoires en commun <ne-pas-repondre@territoires.example>"
