@@ -1,5 +1,14 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from territoires.notifications import views
 
 app_name = "notifications"
 
-urlpatterns = []
+urlpatterns = [
+    path("", views.notification_list, name="list"),
+    path("<int:pk>/", views.notification_open, name="open"),
+    path("marquer-lues/", views.notifications_read, name="mark_read"),
+    path("preferences/", views.preferences, name="preferences"),
+    path("suivre/", views.follow_toggle, name="follow"),
+    path("desabonnement/<str:token>/", views.unsubscribe, name="unsubscribe"),
+]
