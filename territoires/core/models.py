@@ -32,6 +32,11 @@ class AuditEvent(models.Model):
         OBSERVER_REFUSED = "observer_refused", _("Observation refusée")
         PHASE_STEP_DONE = "phase_step_done", _("Étape marquée faite")
         PHASE_STEP_UNDONE = "phase_step_undone", _("Étape rouverte")
+        SURVEY_CREATED = "survey_created", _("Enquête créée")
+        SURVEY_PUBLISHED = "survey_published", _("Enquête publiée")
+        SURVEY_CLOSED = "survey_closed", _("Enquête close")
+        SURVEY_REOPENED = "survey_reopened", _("Enquête rouverte")
+        SURVEY_NEW_VERSION = "survey_new_version", _("Nouvelle version d'enquête")
 
     occurred_at = models.DateTimeField(_("date"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
