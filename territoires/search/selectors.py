@@ -1,0 +1,211 @@
+"""Full-text search over the documents a user may see, with facets and highlighted snippets.
+
+One query finds every match the user may see (ids, facet columns, score) in rank order; facets are
+counted in Python from those rows; the page's documents and facet labels are then loaded by id.
+The query count is fixed whatever the number of matches.
+"""
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.core.paginator import Paginator
+from django.db import connection
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
+
+from territoires.search import backends
+from territoires.search.access import reach_of
+from territoires.search.models import SearchDocument
+from territoires.search.registry import label_for
+from territoires.search.text import MAX_QUERY_CHARS, WORD_RE, highlight, query_terms, term_of
+
+PER_PAGE = 20
+# Filters a user can set from the page, in the order the facets are shown.
+FACET_FIELDS = ("category", "kind", "theme", "territory", "project", "licence", "year")
+FACET_TITLES = {
+    "category": _("Type de contenu"),
+    "kind": _("Nature"),
+    "theme": _("Thème"),
+    "territory": _("Territoire"),
+    "project": _("Projet"),
+    "licence": _("Licence"),
+    "year": _("Année"),
+}
+FACET_VALUES_SHOWN = 12
+
+
+@dataclass
+class FacetValue:
+    value: str
+    label: str
+    count: int
+    selected: bool = False
+
+
+@dataclass
+class Facet:
+    field: str
+    title: str
+    values: list[FacetValue]
+
+
+@dataclass
+class SearchHit:
+    document: SearchDocument
+    title_html: str
+    snippet_html: str
+
+    @property
+    def category_label(self):
+        return self.document.get_category_display()
+
+    @property
+    def kind_label(self):
+        return label_for("kind", self.document.kind) if self.document.kind else ""
+
+
+@dataclass
+class SearchOutcome:
+    query: str = ""
+    message: str = ""
+    total: int = 0
+    page: object = None
+    hits: list[SearchHit] = field(default_factory=list)
+    facets: list[Facet] = field(default_factory=list)
+    filters: dict = field(default_factory=dict)
+    terms: list[str] = field(default_factory=list)
+
+
+def clean_filters(params) -> dict:
+    """Known filters with well-formed values only; anything forged is ignored, never an error."""
+    filters = {}
+    for name in FACET_FIELDS:
+        value = (params.get(name) or "").strip()[:40]
+        if not value:
+            continue
+        if name in ("theme", "territory", "project", "year"):
+            if not value.isdigit() or len(value) > 12:
+                continue
+            filters[name] = int(value)
+        elif name == "category":
+            if value in SearchDocument.Category.values:
+                filters[name] = value
+        elif WORD_RE.fullmatch(value.replace("-", "_")):
+            filters[name] = value
+    return filters
+
+
+def _filter_sql(filters: dict) -> tuple[list[str], list]:
+    parts, params = [], []
+    column = {"category": "category", "kind": "kind", "territory": "territory_id", "project": "project_id"}
+    column |= {"licence": "licence", "year": "year"}
+    for name, value in filters.items():
+        if name == "theme":
+            parts.append("d.theme_ids LIKE %s")
+            params.append(f"% {value} %")
+        else:
+            parts.append(f"d.{column[name]} = %s")
+            params.append(value)
+    return parts, params
+
+
+def matching_rows(user, terms: list[str], words: list[str], filters: dict) -> list[tuple]:
+    """(id, category, kind, licence, territory_id, project_id, year, theme_ids) of every visible match, best first."""
+    from_sql, match_sql, score_sql, from_params, match_params = backends.match_clause(terms, words)
+    visible_sql, visible_params = reach_of(user).sql("d")
+    filter_parts, filter_params = _filter_sql(filters)
+    where = " AND ".join([match_sql, visible_sql, *filter_parts])
+    columns = "d.id, d.category, d.kind, d.licence, d.territory_id, d.project_id, d.year, d.theme_ids"
+    # Only fixed fragments are joined into the SQL; every value is a bound parameter.
+    sql = f"SELECT {columns} FROM {from_sql} WHERE {where} ORDER BY {score_sql} DESC, d.id DESC"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*from_params, *match_params, *visible_params, *filter_params])
+        return cursor.fetchall()
+
+
+def _facets(rows, filters: dict) -> list[Facet]:
+    counters = {name: Counter() for name in FACET_FIELDS}
+    for _id, category, kind, licence, territory_id, project_id, year, theme_ids in rows:
+        counters["category"][category] += 1
+        if kind:
+            counters["kind"][kind] += 1
+        if licence:
+            counters["licence"][licence] += 1
+        if territory_id:
+            counters["territory"][territory_id] += 1
+        if project_id:
+            counters["project"][project_id] += 1
+        if year:
+            counters["year"][year] += 1
+        for theme_id in theme_ids.split():
+            counters["theme"][int(theme_id)] += 1
+    shown = {name: counter.most_common(FACET_VALUES_SHOWN) for name, counter in counters.items()}
+    labels = _facet_labels({name: [value for value, _count in values] for name, values in shown.items()})
+    facets = []
+    for name in FACET_FIELDS:
+        values = [
+            FacetValue(str(value), labels[name].get(value, str(value)), count, filters.get(name) == value)
+            for value, count in shown[name]
+        ]
+        if name == "year":
+            values.sort(key=lambda v: v.value, reverse=True)
+        if values:
+            facets.append(Facet(name, str(FACET_TITLES[name]), values))
+    return facets
+
+
+def _facet_labels(values: dict) -> dict:
+    from territoires.projects.models import Participation, SharedProject, Theme
+
+    labels = {name: {} for name in FACET_FIELDS}
+    labels["category"] = {code: str(label) for code, label in SearchDocument.Category.choices}
+    labels["kind"] = {code: label_for("kind", code) for code in values["kind"]}
+    labels["licence"] = {code: label_for("licence", code) for code in values["licence"]}
+    if values["theme"]:
+        labels["theme"] = dict(Theme.objects.filter(id__in=values["theme"]).values_list("id", "title"))
+    if values["territory"]:
+        labels["territory"] = dict(
+            Participation.objects.filter(id__in=values["territory"]).values_list("id", "organisation__name")
+        )
+    if values["project"]:
+        labels["project"] = dict(SharedProject.objects.filter(id__in=values["project"]).values_list("id", "title"))
+    return labels
+
+
+def search_documents(user, query: str, params=None, page_number=1, per_page: int = PER_PAGE) -> SearchOutcome:
+    query = (query or "").strip()
+    filters = clean_filters(params or {})
+    outcome = SearchOutcome(query=query[:MAX_QUERY_CHARS], filters=filters)
+    if not query:
+        outcome.message = str(_("Saisissez un ou plusieurs mots à rechercher."))
+        return outcome
+    if len(query) > MAX_QUERY_CHARS:
+        outcome.message = str(
+            _("Votre recherche est trop longue : %(limit)s caractères au plus. Raccourcissez-la.")
+            % {"limit": MAX_QUERY_CHARS}
+        )
+        return outcome
+    terms = query_terms(query)
+    if not terms:
+        outcome.message = str(_("Votre recherche ne contient aucun mot significatif : précisez-la."))
+        return outcome
+    words = [word for word in WORD_RE.findall(query) if term_of(word)]
+    rows = matching_rows(user, terms, words, filters)
+    outcome.terms = terms
+    outcome.total = len(rows)
+    outcome.facets = _facets(rows, filters)
+    page = Paginator(rows, per_page).get_page(page_number)
+    documents = SearchDocument.objects.in_bulk([row[0] for row in page.object_list])
+    outcome.page = page
+    outcome.hits = [
+        SearchHit(
+            document=documents[row[0]],
+            title_html=mark_safe(highlight(documents[row[0]].title, terms, whole=True)),  # noqa: S308  (escaped by highlight)
+            snippet_html=mark_safe(highlight(documents[row[0]].text, terms)),  # noqa: S308
+        )
+        for row in page.object_list
+        if row[0] in documents
+    ]
+    if not rows:
+        outcome.message = str(_("Aucun résultat ne correspond à votre recherche."))
+    return outcome

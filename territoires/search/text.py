@@ -1,0 +1,175 @@
+"""French text analysis shared by the index and the query, so that both sides agree on every word.
+
+A word is lower-cased, stripped of its accents, then stemmed with Snowball's French stemmer:
+"Médiathèques", "médiathèque" and "mediatheque" all become "mediathequ". PostgreSQL does the same
+with its `french_unaccent` configuration (unaccent, then french_stem); the highlighter below uses
+this module on both databases.
+"""
+
+import functools
+import re
+import unicodedata
+
+import snowballstemmer
+from django.utils.html import escape
+
+WORD_RE = re.compile(r"\w+", re.UNICODE)
+MAX_QUERY_CHARS = 200
+MAX_QUERY_TERMS = 12
+
+# Words that carry no meaning for a search; dropped on both sides (PostgreSQL's french config does too).
+STOP_WORDS = frozenset(
+    [
+        "a",
+        "au",
+        "aux",
+        "avec",
+        "ce",
+        "ces",
+        "cet",
+        "cette",
+        "d",
+        "dans",
+        "de",
+        "des",
+        "du",
+        "elle",
+        "en",
+        "et",
+        "eux",
+        "il",
+        "ils",
+        "je",
+        "l",
+        "la",
+        "le",
+        "les",
+        "leur",
+        "leurs",
+        "lui",
+        "m",
+        "ma",
+        "mais",
+        "me",
+        "meme",
+        "mes",
+        "moi",
+        "mon",
+        "n",
+        "ne",
+        "nos",
+        "notre",
+        "nous",
+        "on",
+        "ou",
+        "par",
+        "pas",
+        "pour",
+        "qu",
+        "que",
+        "qui",
+        "s",
+        "sa",
+        "se",
+        "ses",
+        "son",
+        "sur",
+        "t",
+        "ta",
+        "te",
+        "tes",
+        "toi",
+        "ton",
+        "tu",
+        "un",
+        "une",
+        "vos",
+        "votre",
+        "vous",
+        "y",
+        "c",
+        "j",
+        "est",
+        "sont",
+        "ete",
+        "etre",
+    ]
+)
+
+_stemmer = snowballstemmer.stemmer("french")
+
+
+def strip_accents(word: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", word)
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+@functools.lru_cache(maxsize=100_000)
+def term_of(word: str) -> str:
+    """The index term of one word ('' for a stop word)."""
+    plain = strip_accents(word.lower())
+    if plain in STOP_WORDS or plain.isdigit() and len(plain) > 12:
+        return ""
+    return _stemmer.stemWord(plain)
+
+
+def terms_of(text: str) -> list[str]:
+    return [term for term in map(term_of, WORD_RE.findall(text or "")) if term]
+
+
+def index_text(text: str) -> str:
+    """What the SQLite full-text table stores: the terms, space-separated."""
+    return " ".join(terms_of(text))
+
+
+def query_terms(query: str) -> list[str]:
+    """Distinct terms of a user's query, in order, at most MAX_QUERY_TERMS."""
+    seen: list[str] = []
+    for term in terms_of(query):
+        if term not in seen:
+            seen.append(term)
+    return seen[:MAX_QUERY_TERMS]
+
+
+MARKDOWN_LINK_RE = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+MARKDOWN_SIGNS_RE = re.compile(r"^\s*(#+|>+|[-*+]\s|\d+\.\s)|[*_`~|]+", re.MULTILINE)
+
+
+def plain_text(text: str) -> str:
+    """Markdown source to readable text for snippets: link texts kept, markup signs dropped."""
+    text = MARKDOWN_LINK_RE.sub(lambda m: m.group(1), text or "")
+    text = MARKDOWN_SIGNS_RE.sub(lambda m: " " if m.group(1) else "", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def highlight(text: str, terms, *, length: int = 240, whole: bool = False) -> str:
+    """HTML: an excerpt of the original text around the first matching words, matches in <mark>.
+
+    The text is escaped piece by piece, so whatever it contains is rendered inert.
+    """
+    text = plain_text(text)
+    wanted = set(terms)
+    matches = [m for m in WORD_RE.finditer(text) if term_of(m.group()) in wanted] if wanted else []
+    if whole:
+        start, end = 0, len(text)
+    else:
+        anchor = matches[0].start() if matches else 0
+        start = max(0, anchor - length // 4)
+        if start:
+            space = text.find(" ", start)
+            start = space + 1 if 0 <= space < anchor else start
+        end = min(len(text), start + length)
+        if end < len(text):
+            space = text.rfind(" ", start, end)
+            end = space if space > start else end
+    pieces, position = [], start
+    for match in matches:
+        if match.start() < start or match.end() > end:
+            continue
+        pieces.append(escape(text[position : match.start()]))
+        pieces.append(f"<mark>{escape(match.group())}</mark>")
+        position = match.end()
+    pieces.append(escape(text[position:end]))
+    prefix = "… " if start > 0 else ""
+    suffix = " …" if end < len(text) else ""
+    return prefix + "".join(pieces) + suffix
