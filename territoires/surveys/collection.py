@@ -1,0 +1,237 @@
+"""Storing answers from the three channels (online, field, paper), contact requests and rate limits.
+
+The submission path is the platform's hottest write: one compiled schema from process memory, one
+validation function, one INSERT. A replayed idempotency key (a device resending its queue, a
+double click, a network retry) returns the answer already stored — decided by the database's unique
+constraint, so two copies racing each other still store one row.
+
+Anonymity: no IP address is ever stored. The rate limit counts requests per salted hash of the
+client address; the salt changes every day and lives only in the cache (two days at most), so a
+hash cannot be linked back to an address nor to another day's hash.
+"""
+
+import datetime
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from territoires.surveys.models import ContactRequest, Deployment, Response, Survey, new_receipt_code
+from territoires.surveys.schema import AnswersInvalid, answers_validate, schema_for
+
+
+class SubmissionRefused(Exception):
+    """The whole submission is refused (closed survey, bad key…): a French message for the user."""
+
+    def __init__(self, message: str, *, status: int = 400):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+@dataclass(frozen=True, slots=True)
+class Submission:
+    response: Response
+    created: bool
+
+
+def deployment_for_token(token: str) -> Deployment | None:
+    """The deployment of a public link, with its survey and territory (one query)."""
+    if not isinstance(token, str) or not 4 <= len(token) <= 20:
+        return None
+    return Deployment.objects.select_related("survey", "participation__organisation").filter(public_token=token).first()
+
+
+def collection_refusal(deployment: Deployment) -> str | None:
+    """Why this deployment accepts no answer now, or None."""
+    survey = deployment.survey
+    if survey.status == Survey.Status.DRAFT:
+        return _("Ce questionnaire n'est pas encore publié.")
+    if survey.status == Survey.Status.CLOSED:
+        return _("Ce questionnaire est clos : il n'accepte plus de réponses. Merci de votre intérêt.")
+    if not deployment.is_open:
+        return _("La collecte est close sur ce territoire : le questionnaire n'accepte plus de réponses.")
+    return None
+
+
+def parse_idempotency_key(value) -> uuid.UUID | None:
+    if isinstance(value, uuid.UUID):
+        return value
+    if not isinstance(value, str) or len(value) > 64:
+        return None
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
+
+
+def _existing(key: uuid.UUID, deployment: Deployment) -> Response | None:
+    response = Response.objects.filter(idempotency_key=key).first()
+    if response is not None and response.deployment_id != deployment.pk:
+        # A key is a random UUID made by one device: another territory's key is a forgery or a bug,
+        # and its receipt code must not leak.
+        raise SubmissionRefused(_("Cette clé d'envoi a déjà servi pour un autre questionnaire."), status=409)
+    return response
+
+
+def response_submit(
+    *,
+    deployment: Deployment,
+    answers,
+    channel: str,
+    idempotency_key,
+    collector=None,
+    collected_at: datetime.datetime | None = None,
+) -> Submission:
+    """Validate and store one respondent's answers, once.
+
+    Raises AnswersInvalid (per-question messages) or SubmissionRefused (per-request message);
+    nothing is stored then. The deployment comes from the public token of the URL, so the
+    territory cannot be forged from the answers.
+    """
+    key = parse_idempotency_key(idempotency_key)
+    if key is None:
+        raise SubmissionRefused(_("Clé d'envoi manquante ou invalide : rechargez le questionnaire."))
+    if channel not in Response.Channel.values:
+        raise SubmissionRefused(_("Canal de collecte inconnu."))
+    if (refusal := collection_refusal(deployment)) is not None:
+        # A device that resends an answer stored before the survey closed must hear "stored".
+        if existing := _existing(key, deployment):
+            return Submission(existing, False)
+        raise SubmissionRefused(refusal, status=409)
+    survey = deployment.survey
+    schema = schema_for(survey)
+    try:
+        cleaned = answers_validate(schema, answers, deployment=deployment)
+    except AnswersInvalid:
+        if existing := _existing(key, deployment):
+            return Submission(existing, False)
+        raise
+    if not cleaned:
+        raise AnswersInvalid({"__all__": _("Aucune réponse n'a été donnée.")})
+    if collected_at is not None:
+        now = timezone.now()
+        # A device clock far off (or a forged date) must not place an answer in the future.
+        if collected_at > now + datetime.timedelta(minutes=10) or collected_at.year < 2000:
+            collected_at = now
+    response = Response(
+        survey_id=survey.pk,
+        deployment_id=deployment.pk,
+        structure_version=schema.structure_version,
+        channel=channel,
+        collector=collector if collector is not None and collector.is_authenticated else None,
+        idempotency_key=key,
+        collected_at=collected_at,
+        answers=cleaned,
+        age_band=cleaned.get(schema.age_band_code, "") if schema.age_band_code else "",
+        gender=cleaned.get(schema.gender_code, "") if schema.gender_code else "",
+    )
+    for _attempt in range(3):
+        try:
+            with transaction.atomic():
+                response.save(force_insert=True)
+            return Submission(response, True)
+        except IntegrityError:
+            if existing := _existing(key, deployment):
+                return Submission(existing, False)
+            # The other unique column: a receipt code drawn twice (31^10 codes), draw again.
+            response.receipt_code = new_receipt_code()
+            response.pk = None
+    raise SubmissionRefused(_("L'enregistrement a échoué : réessayez dans un instant."), status=503)
+
+
+def contact_request_save(*, deployment: Deployment, email: str) -> ContactRequest:
+    """A respondent's address to hear what became of the survey: stored apart from the answers,
+    with nothing linking it to them."""
+    email = (email or "").strip()
+    if len(email) > 254:
+        raise ValidationError({"email": _("Cette adresse est trop longue.")})
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise ValidationError({"email": _("Saisissez une adresse électronique valide, par exemple nom@exemple.fr.")})
+    existing = ContactRequest.objects.filter(deployment=deployment, email__iexact=email).first()
+    if existing is not None:
+        return existing
+    return ContactRequest.objects.create(deployment=deployment, email=email)
+
+
+def receipt_lookup(code: str) -> Response | None:
+    code = (code or "").strip().upper().replace(" ", "").replace("-", "")
+    if not 6 <= len(code) <= 12 or not code.isalnum():
+        return None
+    return (
+        Response.objects.select_related("survey__project", "deployment__participation__organisation")
+        .only(
+            "receipt_code",
+            "submitted_at",
+            "survey__title",
+            "survey__status",
+            "survey__closed_at",
+            "survey__project__title",
+            "survey__project__slug",
+            "deployment__participation__organisation__name",
+        )
+        .filter(receipt_code=code)
+        .first()
+    )
+
+
+# --- rate limiting ------------------------------------------------------------------------------
+
+_salt_memo: dict[str, str] = {}
+
+
+def _daily_salt() -> str:
+    """Today's salt, shared by every worker through the cache, forgotten after two days."""
+    today = timezone.now().date().isoformat()
+    salt = _salt_memo.get(today)
+    if salt is None:
+        cache_key = f"surveys:rate-salt:{today}"
+        cache.add(cache_key, secrets.token_hex(16), timeout=2 * 24 * 3600)
+        salt = cache.get(cache_key) or secrets.token_hex(16)
+        _salt_memo.clear()  # only today's salt stays in memory
+        _salt_memo[today] = salt
+    return salt
+
+
+def client_fingerprint(request) -> str:
+    """A salted hash of the client address: counts requests without keeping the address."""
+    address = request.META.get("REMOTE_ADDR", "")
+    return hashlib.sha256(f"{_daily_salt()}|{address}".encode()).hexdigest()[:32]
+
+
+def rate_limit_exceeded(request, *, scope: str = "submit") -> bool:
+    """True when this client sent more than the allowed number of requests in the current minute.
+
+    Anonymous clients are counted by address hash; signed-in survey group members by account, with
+    ten times the allowance (a phone sending its queue after a day offline).
+    """
+    limit = getattr(settings, "SURVEY_RATE_LIMIT_PER_MINUTE", 30)
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        who, limit = f"u{user.pk}", limit * 10
+    else:
+        who = client_fingerprint(request)
+    minute = int(timezone.now().timestamp() // 60)
+    cache_key = f"surveys:rate:{scope}:{who}:{minute}"
+    if cache.add(cache_key, 1, timeout=120):
+        return False
+    try:
+        count = cache.incr(cache_key)
+    except ValueError:  # expired between add and incr
+        cache.add(cache_key, 1, timeout=120)
+        return False
+    return count > limit
+
+
+def rate_limit_message() -> str:
+    return _("Trop d'envois depuis votre connexion en peu de temps. Patientez une minute puis réessayez.")
