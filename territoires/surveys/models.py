@@ -329,6 +329,12 @@ class ReferenceFigure(models.Model):
         return f"{self.label} ({self.year})"
 
 
+def private_storage():
+    from territoires.surveys.storage import PrivateStorage
+
+    return PrivateStorage()
+
+
 class Export(TimeStampedModel):
     """An export built by a background task; the page polls its progress, then offers the file."""
 
@@ -352,7 +358,18 @@ class Export(TimeStampedModel):
     status = models.CharField(_("statut"), max_length=10, choices=Status.choices, default=Status.QUEUED)
     progress = models.PositiveSmallIntegerField(_("avancement (%)"), default=0)
     row_count = models.PositiveIntegerField(_("lignes"), default=0)
-    file = models.FileField(_("fichier"), upload_to="surveys/exports/%Y/%m/", blank=True)
+    # One territory (a participating authority's export) or None (every territory: leads only).
+    deployment = models.ForeignKey(
+        Deployment,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="exports",
+        verbose_name=_("territoire"),
+    )
+    # Private storage, outside MEDIA_ROOT: never served by a media URL, only by the download view
+    # that checks the permission (territoires/surveys/views/exports.py).
+    file = models.FileField(_("fichier"), upload_to="surveys/exports/%Y/%m/", blank=True, storage=private_storage)
     error = models.TextField(_("erreur"), blank=True)
     finished_at = models.DateTimeField(_("terminé le"), null=True, blank=True)
 
