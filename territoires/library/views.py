@@ -1,0 +1,236 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from territoires.core.cache import public_page_cache
+from territoires.core.idempotency import already_submitted, parse_submission_key, record_submission
+from territoires.library import counters, selectors, services
+from territoires.library.forms import ResourceCreateForm, ResourceForm
+from territoires.library.models import Attachment, Resource
+from territoires.projects.views.common import form_errors_from, get_project_or_404, id_from, require
+
+PER_PAGE = 20
+
+
+def _list_context(request, visible, filters):
+    # One theme filters through the M2M table with one row per resource: no duplicates to remove.
+    listing = selectors.for_listing(selectors.apply_filters(visible, filters))
+    page = Paginator(listing, PER_PAGE).get_page(request.GET.get("page"))
+    return {
+        "page_obj": page,
+        "facets": selectors.library_facets(visible, filters),
+        "filters": filters,
+    }
+
+
+@public_page_cache(query_params=("page", *selectors.FILTER_NAMES))
+def library_list(request):
+    filters = selectors.clean_filters(request.GET)
+    visible = Resource.objects.visible_to(request.user)
+    context = _list_context(request, visible, filters)
+    context["can_add"] = request.user.has_perm("library.add_resource")
+    context["drafts"] = list(selectors.drafts_of(request.user)[:10])
+    return render(request, "library/library_list.html", context)
+
+
+def project_resources(request, slug):
+    project = get_project_or_404(slug, request.user, with_progress=False)
+    filters = selectors.clean_filters(request.GET)
+    filters["project"] = project.pk
+    visible = Resource.objects.visible_to(request.user)
+    context = _list_context(request, visible, filters)
+    context["facets"] = [facet for facet in context["facets"] if facet["field"] != "project"]
+    context["project"] = project
+    context["can_add"] = request.user.has_perm("library.add_resource")
+    return render(request, "library/project_resources.html", context)
+
+
+def _resource_or_404(request, slug, permission="library.view_resource"):
+    resource = selectors.resource_page(slug)
+    if resource is None:
+        raise Http404
+    if not request.user.has_perm(permission, resource):
+        if not request.user.is_authenticated:
+            raise _LoginRequired
+        raise PermissionDenied
+    return resource
+
+
+class _LoginRequired(Exception):
+    pass
+
+
+def _login_first(view):
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except _LoginRequired:
+            return redirect_to_login(request.get_full_path())
+
+    wrapper.__name__ = view.__name__
+    wrapper.__doc__ = view.__doc__
+    return wrapper
+
+
+@_login_first
+def resource_detail(request, slug):
+    resource = _resource_or_404(request, slug)
+    if resource.is_published:
+        counters.record_hit(Resource, resource.pk, "view_count")
+    views, downloads = selectors.displayed_counts(resource)
+    return render(
+        request,
+        "library/resource_detail.html",
+        {
+            "resource": resource,
+            "view_total": views,
+            "download_total": downloads,
+            "can_edit": request.user.has_perm("library.change_resource", resource),
+            "revision_count": resource.revisions.count(),
+        },
+    )
+
+
+@_login_first
+def resource_history(request, slug):
+    resource = _resource_or_404(request, slug)
+    revisions = resource.revisions.select_related("edited_by").order_by("-number")
+    page = Paginator(revisions, PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "library/resource_history.html", {"resource": resource, "page_obj": page})
+
+
+@_login_first
+def attachment_download(request, slug, attachment_id):
+    resource = _resource_or_404(request, slug, "library.download_resource")
+    attachment = next((a for a in resource.attachments.all() if a.pk == attachment_id), None)
+    if attachment is None:
+        raise Http404
+    try:
+        handle = attachment.file.open("rb")
+    except (FileNotFoundError, OSError):
+        raise Http404
+    if resource.is_published:
+        counters.record_hit(Resource, resource.pk, "download_count")
+        counters.record_hit(Attachment, attachment.pk, "download_count")
+    # Always as a download with the type judged at upload: a file is never rendered by the browser
+    # as something else than what was checked.
+    response = FileResponse(handle, as_attachment=True, filename=attachment.name, content_type=attachment.content_type)
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+def _publisher_choices(user):
+    return {"projects": services.projects_for_publisher(user), "territories": services.territories_for_publisher(user)}
+
+
+def _content_from(form) -> dict:
+    data = dict(form.cleaned_data)
+    data.pop("files", None)
+    data.pop("submission_key", None)
+    data.pop("themes", None)
+    return data
+
+
+@login_required
+def resource_create(request):
+    require(request.user, "library.add_resource")
+    initial = {}
+    if project_id := id_from(request.GET.get("projet")):
+        initial["project"] = project_id
+    form = ResourceCreateForm(
+        request.POST or None, request.FILES or None, initial=initial, **_publisher_choices(request.user)
+    )
+    if request.method == "POST" and form.is_valid():
+        key = parse_submission_key(request)
+        if done_url := already_submitted(key):
+            messages.info(request, _("Cette ressource a déjà été enregistrée."))
+            return redirect(done_url)
+        publish = request.POST.get("action") == "publish"
+        try:
+            with transaction.atomic():
+                resource = services.resource_create(
+                    user=request.user,
+                    data=_content_from(form),
+                    themes=form.cleaned_data["themes"],
+                    files=form.cleaned_data["files"],
+                    publish=publish,
+                )
+                record_submission(key, resource.get_absolute_url())
+        except ValidationError as error:
+            form_errors_from(error, form)
+        else:
+            if publish:
+                messages.success(request, _("La ressource est publiée."))
+            else:
+                messages.success(request, _("Le brouillon est enregistré ; publiez-le quand il est prêt."))
+            return redirect(resource)
+    return render(
+        request, "library/resource_form.html", {"form": form, "creating": True}, status=400 if form.errors else 200
+    )
+
+
+@login_required
+def resource_edit(request, slug):
+    resource = _resource_or_404(request, slug, "library.change_resource")
+    form = ResourceForm(
+        request.POST or None,
+        request.FILES or None,
+        instance=resource,
+        initial={"themes": list(resource.themes.all())},
+        **_publisher_choices(request.user),
+    )
+    if resource.project_id and not form.fields["project"].queryset.filter(pk=resource.project_id).exists():
+        # An editor who is not a member of the resource's project (its author left it) keeps the link.
+        form.fields["project"].queryset = form.fields["project"].queryset | type(resource.project).objects.filter(
+            pk=resource.project_id
+        )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.resource_update(
+                resource=resource,
+                user=request.user,
+                data=_content_from(form),
+                themes=form.cleaned_data["themes"],
+                files=form.cleaned_data["files"],
+            )
+        except ValidationError as error:
+            form_errors_from(error, form)
+        else:
+            messages.success(request, _("La ressource est enregistrée."))
+            return redirect("library:resource_detail", resource.slug)
+    return render(
+        request,
+        "library/resource_form.html",
+        {"form": form, "resource": resource, "creating": False},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def resource_publish(request, slug):
+    resource = _resource_or_404(request, slug, "library.publish_resource")
+    if request.POST.get("action") == "unpublish":
+        services.resource_unpublish(resource=resource, user=request.user)
+        messages.success(request, _("La ressource est retirée de la publication : elle redevient un brouillon."))
+    else:
+        services.resource_publish(resource=resource, user=request.user)
+        messages.success(request, _("La ressource est publiée."))
+    return redirect(resource)
+
+
+@login_required
+@require_POST
+def attachment_delete(request, slug, attachment_id):
+    resource = _resource_or_404(request, slug, "library.change_resource")
+    attachment = get_object_or_404(Attachment, pk=attachment_id, resource=resource)
+    services.attachment_delete(attachment=attachment, user=request.user)
+    messages.success(request, _("Le fichier « %(name)s » est supprimé.") % {"name": attachment.name})
+    return redirect("library:resource_edit", resource.slug)
