@@ -1,0 +1,41 @@
+from django.contrib import admin
+
+from territoires.sharing.models import Lesson, NewsPost, PeerEvent, Registration
+
+
+@admin.register(NewsPost)
+class NewsPostAdmin(admin.ModelAdmin):
+    list_display = ["title", "project", "audience", "status", "published_at"]
+    list_filter = ["status", "audience"]
+    search_fields = ["title", "project__title"]
+    list_select_related = ["project"]
+    raw_id_fields = ["project", "author", "organisation"]
+    date_hierarchy = "published_at"
+
+
+class RegistrationInline(admin.TabularInline):
+    model = Registration
+    extra = 0
+    raw_id_fields = ["user"]
+    readonly_fields = ["created_at", "promoted_at"]
+
+
+@admin.register(PeerEvent)
+class PeerEventAdmin(admin.ModelAdmin):
+    list_display = ["title", "project", "kind", "starts_at", "audience", "capacity", "status"]
+    list_filter = ["kind", "status", "audience"]
+    search_fields = ["title", "project__title"]
+    list_select_related = ["project"]
+    raw_id_fields = ["project", "organiser"]
+    inlines = [RegistrationInline]
+    date_hierarchy = "starts_at"
+
+
+@admin.register(Lesson)
+class LessonAdmin(admin.ModelAdmin):
+    list_display = ["title", "project", "territory", "visibility", "status", "published_at"]
+    list_filter = ["status", "visibility"]
+    search_fields = ["title", "summary"]
+    list_select_related = ["project", "territory"]
+    raw_id_fields = ["project", "territory", "author"]
+    filter_horizontal = ["themes"]
