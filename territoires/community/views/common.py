@@ -1,0 +1,35 @@
+from django.http import Http404
+
+from territoires.community.models import Message, Thread
+from territoires.projects.views.common import id_from
+
+
+def thread_or_404(user, pk, *, project=None) -> Thread:
+    """A thread the user may read; any other id (forged, private, elsewhere) is a plain 404."""
+    queryset = Thread.objects.select_related("theme", "author")
+    if project is not None:
+        thread = queryset.filter(pk=pk, project=project).first()
+        if thread is not None:
+            thread.project = project  # the page's project, with its prefetched participations
+    else:
+        thread = (
+            queryset.select_related("project").prefetch_related("project__participations").filter(pk=pk).first()
+        )
+    if thread is None or not user.has_perm("community.view_thread", thread):
+        raise Http404
+    return thread
+
+
+def message_or_404(user, raw_pk) -> Message:
+    pk = id_from(raw_pk)
+    message = (
+        Message.objects.select_related("thread", "thread__project", "thread__theme", "author")
+        .prefetch_related("thread__project__participations")
+        .filter(pk=pk)
+        .first()
+        if pk
+        else None
+    )
+    if message is None or not user.has_perm("community.view_thread", message.thread):
+        raise Http404
+    return message
