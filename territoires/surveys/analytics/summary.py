@@ -555,6 +555,8 @@ def answers_per_day(arrays, mask, days: int = 60) -> dict:
                 "total": total,
                 "total_text": number(total),
                 "height": round(100.0 * total / peak, 1),
+                "x": offset * 10 + 1,
+                "y": round(100.0 - 100.0 * total / peak, 1),
             }
         )
     channel_totals = table.sum(axis=0)

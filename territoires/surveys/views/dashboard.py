@@ -1,5 +1,573 @@
-"""dashboard views of the resident survey."""
+"""Results of a resident survey: the dashboard (every question, weighted and not, with filters),
+territories side by side, cross-tables with a chi-square test, free-text answers and their topics,
+the non-audiences indicator, the collection monitor and the census margins used for weighting.
 
-from django.urls import path  # noqa: F401
+Who sees what (rules.py): facilitators and the consultancy see every territory; a participating
+authority's staff see their own territory only — every figure is computed on the rows of the
+deployments the user may see, whatever the query string asks. Figures come from the survey's
+arrays (analytics/arrays.py: kept fresh incrementally, so a new answer shows on the next request).
+"""
 
-urlpatterns = []
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models.fields.json import KeyTextTransform
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from territoires.accounts.access import memberships_of
+from territoires.core.audit import audit_log
+from territoires.core.forms import DsfrForm
+from territoires.core.models import AuditEvent
+from territoires.projects.rules import AUTHORITY_ROLES
+from territoires.projects.views.common import form_errors_from, id_from, require
+from territoires.surveys import margins
+from territoires.surveys.analytics import summary
+from territoires.surveys.analytics.arrays import survey_arrays
+from territoires.surveys.analytics.topics import TEXT_KINDS, text_topics_request
+from territoires.surveys.analytics.weighting import survey_weighting
+from territoires.surveys.models import (
+    AGE_BANDS,
+    GENDERS,
+    OTHER,
+    Deployment,
+    Question,
+    ReferenceFigure,
+    Response,
+    Survey,
+    TextTopics,
+)
+
+MAX_SEARCH_LENGTH = 200
+TEXTS_PER_PAGE = 25
+
+
+class SurveyResults:
+    """What every results page needs: the survey, the territories the user may see, the arrays,
+    the weights and the filters of the query string."""
+
+    def __init__(self, request, survey_id):
+        survey = (
+            Survey.objects.select_related("project")
+            .prefetch_related("project__participations")
+            .filter(pk=survey_id)
+            .first()
+        )
+        if survey is None:
+            raise Http404
+        require(request.user, "surveys.view_results", survey)
+        self.request = request
+        self.survey = survey
+        self.project = survey.project
+        self.sees_all = request.user.has_perm("surveys.view_all_territories", survey)
+        self.deployments = list(
+            Deployment.objects.filter(survey=survey).select_related("participation__organisation").order_by("pk")
+        )
+        if not self.sees_all:
+            roles = memberships_of(request.user)
+            self.deployments = [
+                deployment
+                for deployment in self.deployments
+                if roles.get(deployment.participation.organisation_id) in AUTHORITY_ROLES
+            ]
+        self.allowed_ids = [deployment.pk for deployment in self.deployments]
+        self.names = {deployment.pk: deployment.participation.organisation.name for deployment in self.deployments}
+
+    def load(self):
+        self.arrays = survey_arrays(self.survey)
+        self.weighting = survey_weighting(self.survey, self.arrays)
+        self.with_weights = any(
+            self.weighting.territories.get(pk) is not None and self.weighting.territories[pk].weighted
+            for pk in self.allowed_ids
+        )
+        self.filters = summary.parse_filters(self.request.GET, self.arrays, self.allowed_ids)
+        self.mask = summary.build_mask(self.arrays, self.filters, self.allowed_ids)
+        self.questions = list(Question.objects.filter(survey=self.survey).select_related("section"))
+        return self
+
+    def positions(self) -> list[tuple[int, Deployment]]:
+        """(array position, deployment) of the territories the user sees that have answers."""
+        result = []
+        for deployment in self.deployments:
+            position = self.arrays.deployment_index(deployment.pk)
+            if position >= 0:
+                result.append((position, deployment))
+        return result
+
+    def filter_context(self) -> dict:
+        answer_choices = []
+        labels = {question.code: question.label for question in self.questions}
+        for variable in summary.filterable_variables(self.arrays):
+            if variable.dynamic and len(variable.codes) > 50:
+                continue
+            label = labels.get(variable.question_code, variable.question_code)
+            if variable.row_code:
+                continue
+            answer_choices.append(
+                (
+                    label,
+                    [
+                        (f"{variable.key}={code}", option_label)
+                        for code, option_label in zip(variable.codes, variable.labels, strict=True)
+                    ],
+                )
+            )
+        selected = [f"{key}={code}" for key, code in self.filters.answers]
+        return {
+            "filters": self.filters,
+            "territory_choices": [(deployment.pk, self.names[deployment.pk]) for deployment in self.deployments],
+            "channel_choices": Response.Channel.choices,
+            "age_choices": AGE_BANDS,
+            "gender_choices": GENDERS,
+            "answer_choices": answer_choices,
+            "answer_selects": [selected[0] if selected else "", selected[1] if len(selected) > 1 else ""],
+            "query_string": self.request.GET.urlencode(),
+        }
+
+    def context(self, **extra) -> dict:
+        return {
+            "survey": self.survey,
+            "project": self.project,
+            "sees_all": self.sees_all,
+            "territory_names": [self.names[pk] for pk in self.allowed_ids],
+            "can_change": self.request.user.has_perm("surveys.change_survey", self.survey),
+            **extra,
+        }
+
+
+def _weighting_rows(results: SurveyResults) -> list[dict]:
+    rows = []
+    for deployment in results.deployments:
+        report = results.weighting.territories.get(deployment.pk)
+        if report is None:
+            rows.append({"name": results.names[deployment.pk], "respondents_text": "0", "weighted": False})
+            continue
+        rows.append(
+            {
+                "name": results.names[deployment.pk],
+                "respondents_text": summary.number(report.respondents),
+                "weighted": report.weighted,
+                "effective_size_text": summary.number(report.effective_size),
+                "design_effect_text": summary.number(report.design_effect, 2),
+                "weights_text": f"{summary.number(report.min_weight, 2)} – {summary.number(report.max_weight, 2)}",
+                "converged": report.converged,
+                "gap_text": summary.number(100 * report.max_margin_gap, 2),
+                "trimmed": report.trimmed_cells,
+            }
+        )
+    return rows
+
+
+@login_required
+def dashboard(request, survey_id):
+    results = SurveyResults(request, survey_id).load()
+    blocks = summary.question_summaries(
+        results.arrays, results.questions, results.weighting.weights, results.mask, results.with_weights
+    )
+    overview = summary.overview(results.arrays, results.weighting.weights, results.mask, results.with_weights)
+    non_audience = _non_audience_context(results)
+    return render(
+        request,
+        "surveys/dashboard/dashboard.html",
+        results.context(
+            page="dashboard",
+            blocks=blocks,
+            overview=overview,
+            with_weights=results.with_weights,
+            weighting_rows=_weighting_rows(results),
+            non_audience=non_audience,
+            **results.filter_context(),
+        ),
+    )
+
+
+def _non_audience_context(results: SurveyResults) -> dict:
+    survey = results.survey
+    rows = summary.non_audience_by_territory(
+        results.arrays, survey, results.weighting.weights, [p for p, _d in results.positions()], results.with_weights
+    )
+    question = next((q for q in results.questions if q.code == survey.non_audience_question_code), None)
+    counted = []
+    if question is not None:
+        labels = {str(option.get("code")): option.get("label", "") for option in question.options or []}
+        labels[OTHER] = _("Autre")
+        counted = [labels.get(str(code), code) for code in survey.non_audience_option_codes or []]
+    if rows is not None:
+        names = {position: results.names[deployment.pk] for position, deployment in results.positions()}
+        for row in rows:
+            row["name"] = names[row["position"]]
+    return {
+        "rows": rows,
+        "question": question,
+        "counted": counted,
+        "references": list(ReferenceFigure.objects.filter(indicator="non_audience")[:10]),
+    }
+
+
+@login_required
+def territories(request, survey_id):
+    results = SurveyResults(request, survey_id).load()
+    positions = results.positions()
+    blocks = summary.territories_side_by_side(
+        results.arrays,
+        results.questions,
+        results.weighting.weights,
+        [position for position, _deployment in positions],
+        results.with_weights,
+    )
+    return render(
+        request,
+        "surveys/dashboard/territories.html",
+        results.context(
+            page="territories",
+            blocks=blocks,
+            columns=[results.names[deployment.pk] for _position, deployment in positions],
+            with_weights=results.with_weights,
+            weighting_rows=_weighting_rows(results),
+            non_audience=_non_audience_context(results),
+        ),
+    )
+
+
+@login_required
+def crosstab(request, survey_id):
+    results = SurveyResults(request, survey_id).load()
+    choices = summary.crosstab_choices(results.arrays, results.questions, results.names)
+    keys = [key for key, _label in choices]
+    row_key = request.GET.get("lignes", "")
+    column_key = request.GET.get("colonnes", "")
+    table, error = None, ""
+    if row_key or column_key:
+        if row_key not in keys or column_key not in keys:
+            error = _("Choisissez deux questions de la liste.")
+        elif row_key == column_key:
+            error = _("Choisissez deux questions différentes.")
+        else:
+            table = summary.crosstab(
+                results.arrays,
+                row_key,
+                column_key,
+                results.weighting.weights,
+                results.mask,
+                results.with_weights,
+                results.names,
+            )
+    return render(
+        request,
+        "surveys/dashboard/crosstab.html",
+        results.context(
+            page="crosstab",
+            choices=choices,
+            row_key=row_key,
+            column_key=column_key,
+            table=table,
+            error=error,
+            with_weights=results.with_weights,
+            hidden_fields=[("lignes", row_key), ("colonnes", column_key)] if table else [],
+            **results.filter_context(),
+        ),
+        status=400 if error else 200,
+    )
+
+
+@login_required
+def free_text(request, survey_id):
+    results = SurveyResults(request, survey_id)
+    survey = results.survey
+    questions = list(Question.objects.filter(survey=survey, kind__in=TEXT_KINDS))
+    other_questions = list(Question.objects.filter(survey=survey, allow_other=True))
+    choices = [(q.code, q.label) for q in questions] + [
+        (f"{q.code}__other", _("%(label)s — « Autre, précisez »") % {"label": q.label}) for q in other_questions
+    ]
+    codes = [code for code, _label in choices]
+    code = request.GET.get("question", "") or (codes[0] if codes else "")
+    if code not in codes:
+        code = codes[0] if codes else ""
+        if request.GET.get("question"):
+            messages.error(request, _("Question inconnue : la première question à réponse libre est affichée."))
+    search = request.GET.get("q", "")[:MAX_SEARCH_LENGTH].strip()
+    page_obj, topics, territory = None, None, None
+    territory_id = id_from(request.GET.get("territoire"))
+    if code:
+        rows = Response.objects.filter(survey=survey, deployment_id__in=results.allowed_ids, answers__has_key=code)
+        if territory_id is not None:
+            rows = rows.filter(deployment_id=territory_id if territory_id in results.allowed_ids else -1)
+            territory = territory_id
+        # KeyTextTransform, not "answers__<code>__icontains": "other" texts are stored under
+        # "<code>__other", which a lookup path would split into two keys.
+        rows = rows.annotate(text=KeyTextTransform(code, "answers"))
+        if search:
+            rows = rows.filter(text__icontains=search)
+        rows = rows.order_by("-id").values("id", "deployment_id", "submitted_at", "text")
+        page_obj = Paginator(rows, TEXTS_PER_PAGE).get_page(request.GET.get("page"))
+        items = []
+        for row in page_obj.object_list:
+            items.append(
+                {
+                    "text": row["text"] or "",
+                    "territory": results.names.get(row["deployment_id"], ""),
+                    "submitted_at": row["submitted_at"],
+                }
+            )
+        page_obj.items = items
+        topics = TextTopics.objects.filter(survey=survey, question_code=code).first()
+    topic_rows = []
+    if topics is not None and topics.status == TextTopics.Status.DONE:
+        allowed = {str(pk) for pk in results.allowed_ids}
+        for topic in topics.topics or []:
+            counts = topic.get("counts") or {}
+            count = (
+                sum(value for key, value in counts.items() if key in allowed)
+                if not results.sees_all
+                else topic.get("count", 0)
+            )
+            if not count:
+                continue
+            examples = [
+                example.get("text", "")
+                for example in topic.get("examples") or []
+                if isinstance(example, dict) and str(example.get("deployment")) in allowed
+            ][:5]
+            topic_rows.append(
+                {
+                    "label": topic.get("label", ""),
+                    "keywords": topic.get("keywords", []),
+                    "count": count,
+                    "examples": examples,
+                }
+            )
+    return render(
+        request,
+        "surveys/dashboard/free_text.html",
+        results.context(
+            page="free_text",
+            choices=choices,
+            code=code,
+            search=search,
+            page_obj=page_obj,
+            topics=topics,
+            topic_rows=topic_rows,
+            territory=territory,
+            territory_choices=[(deployment.pk, results.names[deployment.pk]) for deployment in results.deployments],
+        ),
+    )
+
+
+@login_required
+@require_POST
+def topics_recompute(request, survey_id):
+    results = SurveyResults(request, survey_id)
+    code = request.POST.get("question", "")
+    valid = set(Question.objects.filter(survey=results.survey, kind__in=TEXT_KINDS).values_list("code", flat=True)) | {
+        f"{c}__other"
+        for c in Question.objects.filter(survey=results.survey, allow_other=True).values_list("code", flat=True)
+    }
+    if code not in valid:
+        messages.error(request, _("Question inconnue : aucun calcul lancé."))
+        return redirect("surveys:free_text", results.survey.pk)
+    text_topics_request(survey=results.survey, question_code=code)
+    messages.success(request, _("Le calcul des thèmes est lancé ; rechargez la page dans quelques instants."))
+    return redirect(f"{reverse('surveys:free_text', args=[results.survey.pk])}?question={code}")
+
+
+@login_required
+def monitor(request, survey_id):
+    results = SurveyResults(request, survey_id).load()
+    territory_id = id_from(request.GET.get("territoire"))
+    if territory_id is None or territory_id not in results.allowed_ids:
+        if request.GET.get("territoire"):
+            messages.error(request, _("Ce territoire ne fait pas partie de ceux dont vous pouvez voir les résultats."))
+        territory_id = results.allowed_ids[0] if len(results.allowed_ids) == 1 else None
+    if territory_id is not None:
+        position = results.arrays.deployment_index(territory_id)
+        mask = results.arrays.deployment == position
+        population = results.weighting.population.get(territory_id)
+    else:
+        mask = summary.build_mask(results.arrays, summary.Filters(), results.allowed_ids)
+        tables = [results.weighting.population.get(pk) for pk in results.allowed_ids]
+        tables = [table for table in tables if table is not None]
+        population = sum(tables) if tables else None
+    return render(
+        request,
+        "surveys/dashboard/monitor.html",
+        results.context(
+            page="monitor",
+            territory=territory_id,
+            territory_name=results.names.get(territory_id, ""),
+            territory_choices=[(deployment.pk, results.names[deployment.pk]) for deployment in results.deployments],
+            timeline=summary.answers_per_day(results.arrays, mask),
+            structure=summary.sample_structure(results.arrays, population, mask),
+        ),
+    )
+
+
+class NonAudienceForm(DsfrForm):
+    question = forms.ChoiceField(label=gettext_lazy("Question des lieux fréquentés"))
+    options = forms.MultipleChoiceField(
+        label=gettext_lazy("Lieux culturels comptés"),
+        help_text=gettext_lazy("Est compté parmi les non-publics qui n'a choisi aucun de ces lieux."),
+        widget=forms.CheckboxSelectMultiple,
+        required=True,
+    )
+
+    def __init__(self, *args, questions, question_code, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.questions = {question.code: question for question in questions}
+        self.fields["question"].choices = [(q.code, q.label) for q in questions]
+        question = self.questions.get(question_code)
+        options = question.options if question is not None else []
+        self.fields["options"].choices = [(str(o.get("code")), o.get("label", o.get("code"))) for o in options or []]
+
+
+@login_required
+def non_audience_edit(request, survey_id):
+    results = SurveyResults(request, survey_id)
+    survey = results.survey
+    require(request.user, "surveys.change_survey", survey)
+    questions = list(Question.objects.filter(survey=survey, kind__in=(Question.Kind.SINGLE, Question.Kind.MULTIPLE)))
+    if not questions:
+        messages.error(request, _("Le questionnaire n'a pas de question à choix : aucun indicateur possible."))
+        return redirect("surveys:dashboard", survey.pk)
+    data = request.POST if request.method == "POST" else None
+    chosen = (data or request.GET).get("question") or survey.non_audience_question_code or questions[0].code
+    if chosen not in {q.code for q in questions}:
+        chosen = questions[0].code
+    initial = {"question": chosen}
+    if chosen == survey.non_audience_question_code:
+        initial["options"] = [str(code) for code in survey.non_audience_option_codes or []]
+    form = NonAudienceForm(data, initial=initial, questions=questions, question_code=chosen)
+    if data is not None and data.get("action") == "save" and form.is_valid():
+        try:
+            with transaction.atomic():
+                survey.non_audience_question_code = form.cleaned_data["question"]
+                survey.non_audience_option_codes = form.cleaned_data["options"]
+                survey.save(update_fields=["non_audience_question_code", "non_audience_option_codes", "updated_at"])
+                audit_log(
+                    actor=request.user,
+                    action=AuditEvent.Action.SURVEY_NON_AUDIENCE_CHANGED,
+                    target=survey,
+                    project_id=survey.project_id,
+                    question=survey.non_audience_question_code,
+                    options=", ".join(survey.non_audience_option_codes),
+                )
+        except ValidationError as error:
+            form_errors_from(error, form)
+        else:
+            messages.success(request, _("La définition des non-publics est enregistrée."))
+            return redirect("surveys:dashboard", survey.pk)
+    elif data is not None and data.get("action") != "save":
+        form = NonAudienceForm(None, initial=initial, questions=questions, question_code=chosen)
+    return render(
+        request,
+        "surveys/dashboard/non_audience_form.html",
+        results.context(page="dashboard", form=form),
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def margins_page(request, survey_id):
+    results = SurveyResults(request, survey_id)
+    survey = results.survey
+    deployments = list(
+        Deployment.objects.filter(survey=survey)
+        .select_related("participation__organisation", "survey__project")
+        .prefetch_related("population_cells", "collectors")
+        .order_by("pk")
+    )
+    manageable = [d for d in deployments if request.user.has_perm("surveys.manage_deployment", d)]
+    if not manageable:
+        raise PermissionDenied
+    allowed_ids = {deployment.pk for deployment in manageable}
+    selected_id = id_from(request.GET.get("territoire") or request.POST.get("territoire"))
+    selected = next((d for d in manageable if d.pk == selected_id), manageable[0])
+    grid_form = margins.MarginsGridForm(initial=margins.initial_for(selected))
+    import_form = margins.MarginsImportForm()
+    import_errors = []
+    status = 200
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "grid":
+            grid_form = margins.MarginsGridForm(request.POST)
+            if grid_form.is_valid():
+                try:
+                    count = margins.population_cells_save(
+                        deployment=selected,
+                        cells=grid_form.cells(),
+                        year=grid_form.cleaned_data["year"],
+                        source=grid_form.cleaned_data["source"],
+                        user=request.user,
+                    )
+                except ValidationError as error:
+                    form_errors_from(error, grid_form)
+                else:
+                    messages.success(
+                        request,
+                        _("%(count)s effectifs enregistrés pour %(name)s.")
+                        % {"count": count, "name": selected.participation.organisation.name},
+                    )
+                    return redirect(f"{reverse('surveys:margins', args=[survey.pk])}?territoire={selected.pk}")
+            status = 400
+        elif action == "import":
+            import_form = margins.MarginsImportForm(request.POST, request.FILES)
+            if import_form.is_valid():
+                try:
+                    count = margins.margins_import_csv(
+                        survey=survey,
+                        data=import_form.cleaned_data["file"].read(),
+                        user=request.user,
+                        allowed_ids=allowed_ids,
+                    )
+                except ValidationError as error:
+                    import_errors = error.messages
+                else:
+                    messages.success(request, _("%(count)s lignes importées.") % {"count": count})
+                    return redirect("surveys:margins", survey.pk)
+            status = 400
+        else:
+            status = 400
+    overview = []
+    for deployment in manageable:
+        cells = list(deployment.population_cells.all())
+        overview.append(
+            {
+                "deployment": deployment,
+                "name": deployment.participation.organisation.name,
+                "cells": len(cells),
+                "total": summary.number(sum(cell.population for cell in cells)),
+                "year": cells[0].year if cells else None,
+                "source": cells[0].source if cells else "",
+            }
+        )
+    return render(
+        request,
+        "surveys/dashboard/margins.html",
+        results.context(
+            page="margins",
+            selected=selected,
+            overview=overview,
+            grid_form=grid_form,
+            import_form=import_form,
+            import_errors=import_errors,
+        ),
+        status=status,
+    )
+
+
+urlpatterns = [
+    path("enquetes/<int:survey_id>/resultats/", dashboard, name="dashboard"),
+    path("enquetes/<int:survey_id>/resultats/territoires/", territories, name="territories"),
+    path("enquetes/<int:survey_id>/resultats/croisement/", crosstab, name="crosstab"),
+    path("enquetes/<int:survey_id>/resultats/reponses-libres/", free_text, name="free_text"),
+    path("enquetes/<int:survey_id>/resultats/reponses-libres/themes/", topics_recompute, name="topics_recompute"),
+    path("enquetes/<int:survey_id>/resultats/suivi/", monitor, name="monitor"),
+    path("enquetes/<int:survey_id>/resultats/non-publics/", non_audience_edit, name="non_audience"),
+    path("enquetes/<int:survey_id>/marges/", margins_page, name="margins"),
+]

@@ -1,0 +1,426 @@
+"""Topics of the free-text answers of one question, found automatically, in French, offline.
+
+Method: words (letters only, lower case) minus a French stop-word list shipped here, reduced to
+their Snowball stem; TF-IDF over stems (words in at least 2 answers, at most 60 % of them);
+non-negative matrix factorisation (scikit-learn NMF, fixed seed so that a recomputation on the
+same answers gives the same topics). Each answer belongs to its strongest topic; a topic is named
+by its three strongest stems, shown as the word most often written for each stem. Runs in a
+background task (tasks.py); the result is stored in TextTopics.
+
+Examples keep the deployment of their answer: the page shows a referent only the examples of
+their own territory (topics and counts are computed over the territories together).
+"""
+
+import re
+import unicodedata
+from collections import Counter, defaultdict
+
+import numpy as np
+import snowballstemmer
+from django.db import transaction
+
+from territoires.surveys.models import Question, Response, Survey, TextTopics
+
+MAX_ANSWERS = 50_000
+MAX_TOPICS = 8
+EXAMPLES_PER_TOPIC = 5
+WORD = re.compile(r"[^\W\d_]{2,}", re.UNICODE)
+
+FRENCH_STOP_WORDS = frozenset(
+    [
+        "a",
+        "à",
+        "afin",
+        "ai",
+        "aie",
+        "aient",
+        "aies",
+        "ait",
+        "alors",
+        "as",
+        "au",
+        "aucun",
+        "aucune",
+        "aupres",
+        "auprès",
+        "aura",
+        "aurai",
+        "auraient",
+        "aurais",
+        "aurait",
+        "auras",
+        "aurez",
+        "auriez",
+        "aurions",
+        "aurons",
+        "auront",
+        "aussi",
+        "autre",
+        "autres",
+        "aux",
+        "avaient",
+        "avais",
+        "avait",
+        "avant",
+        "avec",
+        "avez",
+        "aviez",
+        "avions",
+        "avoir",
+        "avons",
+        "ayant",
+        "ayez",
+        "ayons",
+        "bah",
+        "beaucoup",
+        "bien",
+        "c",
+        "ça",
+        "car",
+        "ce",
+        "ceci",
+        "cela",
+        "celle",
+        "celles",
+        "celui",
+        "cependant",
+        "certain",
+        "certaine",
+        "certaines",
+        "certains",
+        "ces",
+        "cet",
+        "cette",
+        "ceux",
+        "chaque",
+        "chez",
+        "ci",
+        "comme",
+        "comment",
+        "contre",
+        "d",
+        "dans",
+        "de",
+        "dedans",
+        "dehors",
+        "depuis",
+        "des",
+        "dès",
+        "deux",
+        "devant",
+        "doit",
+        "donc",
+        "dont",
+        "du",
+        "elle",
+        "elles",
+        "en",
+        "encore",
+        "entre",
+        "es",
+        "est",
+        "et",
+        "étaient",
+        "étais",
+        "était",
+        "étant",
+        "été",
+        "êtes",
+        "étiez",
+        "étions",
+        "être",
+        "eu",
+        "eue",
+        "eues",
+        "eûmes",
+        "eurent",
+        "eus",
+        "eusse",
+        "eussent",
+        "eusses",
+        "eussiez",
+        "eussions",
+        "eut",
+        "eût",
+        "eûtes",
+        "eux",
+        "fait",
+        "faire",
+        "fais",
+        "faut",
+        "fois",
+        "font",
+        "furent",
+        "fus",
+        "fusse",
+        "fussent",
+        "fusses",
+        "fussiez",
+        "fussions",
+        "fut",
+        "fût",
+        "fûtes",
+        "hors",
+        "ici",
+        "il",
+        "ils",
+        "j",
+        "je",
+        "jusqu",
+        "jusque",
+        "l",
+        "la",
+        "là",
+        "le",
+        "les",
+        "leur",
+        "leurs",
+        "lui",
+        "m",
+        "ma",
+        "mais",
+        "me",
+        "même",
+        "mêmes",
+        "mes",
+        "moi",
+        "moins",
+        "mon",
+        "n",
+        "ne",
+        "ni",
+        "non",
+        "nos",
+        "notre",
+        "nous",
+        "on",
+        "ont",
+        "ou",
+        "où",
+        "par",
+        "parce",
+        "pas",
+        "peu",
+        "peut",
+        "plus",
+        "plutôt",
+        "pour",
+        "pourquoi",
+        "qu",
+        "quand",
+        "que",
+        "quel",
+        "quelle",
+        "quelles",
+        "quels",
+        "qui",
+        "quoi",
+        "s",
+        "sa",
+        "sans",
+        "se",
+        "sera",
+        "serai",
+        "seraient",
+        "serais",
+        "serait",
+        "seras",
+        "serez",
+        "seriez",
+        "serions",
+        "serons",
+        "seront",
+        "ses",
+        "si",
+        "sien",
+        "soi",
+        "soient",
+        "sois",
+        "soit",
+        "sommes",
+        "son",
+        "sont",
+        "sous",
+        "soyez",
+        "soyons",
+        "suis",
+        "sur",
+        "t",
+        "ta",
+        "tandis",
+        "te",
+        "tes",
+        "toi",
+        "ton",
+        "tous",
+        "tout",
+        "toute",
+        "toutes",
+        "très",
+        "tu",
+        "un",
+        "une",
+        "unes",
+        "uns",
+        "vers",
+        "voici",
+        "voilà",
+        "vos",
+        "votre",
+        "vous",
+        "vu",
+        "y",
+        "oui",
+        "rien",
+        "chose",
+        "choses",
+        "trop",
+        "tres",
+        "etc",
+        "ceux",
+        "cela",
+        "ça",
+        "vraiment",
+        "aussi",
+        "faudrait",
+        "serait",
+        "pourrait",
+        "plus",
+    ]
+)
+
+
+def _strip_accents(text: str) -> str:
+    return "".join(char for char in unicodedata.normalize("NFKD", text) if not unicodedata.combining(char))
+
+
+STOP_WORDS = FRENCH_STOP_WORDS | {_strip_accents(word) for word in FRENCH_STOP_WORDS}
+
+
+class FrenchAnalyzer:
+    """Text -> stems, remembering which written word each stem came from most often."""
+
+    def __init__(self):
+        self.stemmer = snowballstemmer.stemmer("french")
+        self.surface = defaultdict(Counter)
+        self._cache = {}
+
+    def __call__(self, text: str) -> list[str]:
+        stems = []
+        for word in WORD.findall(text.lower()):
+            if word in STOP_WORDS:
+                continue
+            stem = self._cache.get(word)
+            if stem is None:
+                stem = self._cache[word] = _strip_accents(self.stemmer.stemWord(word))
+            if len(stem) < 2 or stem in STOP_WORDS:
+                continue
+            self.surface[stem][word] += 1
+            stems.append(stem)
+        return stems
+
+    def word_for(self, stem: str) -> str:
+        counter = self.surface.get(stem)
+        return counter.most_common(1)[0][0] if counter else stem
+
+
+def find_topics(texts: list[str], deployments: list[int] | None = None, *, max_topics: int = MAX_TOPICS) -> list[dict]:
+    """[{label, keywords, count, counts: {deployment id: n}, examples: [{text, deployment}]}],
+    largest topic first. Fewer than 10 usable answers: no topic."""
+    from sklearn.decomposition import NMF
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    deployments = deployments or [0] * len(texts)
+    analyzer = FrenchAnalyzer()
+    if len(texts) < 10:
+        return []
+    vectorizer = TfidfVectorizer(analyzer=analyzer, min_df=2, max_df=0.6, sublinear_tf=True)
+    try:
+        matrix = vectorizer.fit_transform(texts)
+    except ValueError:  # no word left (every answer empty or made of stop words)
+        return []
+    vocabulary = vectorizer.get_feature_names_out()
+    if matrix.shape[1] < 2:
+        return []
+    topic_count = int(min(max_topics, max(2, round(len(texts) ** 0.5 / 3)), matrix.shape[1]))
+    model = NMF(n_components=topic_count, init="nndsvda", random_state=0, max_iter=400)
+    document_topics = model.fit_transform(matrix)
+    strongest = document_topics.argmax(axis=1)
+    has_topic = document_topics.max(axis=1) > 0
+    topics = []
+    for topic in range(topic_count):
+        members = np.flatnonzero((strongest == topic) & has_topic)
+        if not members.size:
+            continue
+        top_terms = model.components_[topic].argsort()[::-1][:6]
+        keywords = [analyzer.word_for(vocabulary[index]) for index in top_terms]
+        order = members[np.argsort(-document_topics[members, topic])]
+        counts = Counter(int(deployments[index]) for index in members)
+        examples, per_deployment = [], Counter()
+        for index in order:
+            deployment = int(deployments[index])
+            # A few examples for each territory, so that a referent sees some of their own.
+            if per_deployment[deployment] < EXAMPLES_PER_TOPIC:
+                per_deployment[deployment] += 1
+                examples.append({"text": texts[index][:400], "deployment": deployment})
+        topics.append(
+            {
+                "label": ", ".join(keywords[:3]),
+                "keywords": keywords,
+                "count": int(members.size),
+                "counts": {str(key): value for key, value in counts.items()},
+                "examples": examples,
+            }
+        )
+    topics.sort(key=lambda item: -item["count"])
+    return topics
+
+
+def text_answers(survey: Survey, question_code: str, *, limit: int = MAX_ANSWERS) -> tuple[list[str], list[int]]:
+    """The most recent non-empty answers of a text question (and their deployment ids)."""
+    texts, deployments = [], []
+    rows = (
+        Response.objects.filter(survey=survey, answers__has_key=question_code)
+        .order_by("-id")
+        .values_list("deployment_id", "answers")[:limit]
+    )
+    for deployment_id, answers in rows.iterator(chunk_size=2000):
+        value = answers.get(question_code) if isinstance(answers, dict) else None
+        if isinstance(value, str) and value.strip():
+            texts.append(value.strip())
+            deployments.append(deployment_id)
+    return texts, deployments
+
+
+TEXT_KINDS = (Question.Kind.SHORT_TEXT, Question.Kind.LONG_TEXT)
+
+
+def text_topics_request(*, survey: Survey, question_code: str) -> TextTopics:
+    """Mark the topics to recompute and start the background task after commit."""
+    from territoires.surveys.analytics.tasks import compute_text_topics
+
+    with transaction.atomic():
+        topics, _created = TextTopics.objects.get_or_create(survey=survey, question_code=question_code)
+        topics.status = TextTopics.Status.QUEUED
+        topics.save(update_fields=["status", "updated_at"])
+        transaction.on_commit(lambda: compute_text_topics.enqueue(survey.pk, question_code))
+    return topics
+
+
+def text_topics_compute(*, survey_id: int, question_code: str) -> TextTopics | None:
+    survey = Survey.objects.filter(pk=survey_id).first()
+    if survey is None:
+        return None
+    topics, _created = TextTopics.objects.get_or_create(survey=survey, question_code=question_code)
+    try:
+        texts, deployments = text_answers(survey, question_code)
+        found = find_topics(texts, deployments)
+    except Exception:
+        topics.status = TextTopics.Status.FAILED
+        topics.save(update_fields=["status", "updated_at"])
+        raise
+    topics.topics = found
+    topics.response_count = len(texts)
+    topics.status = TextTopics.Status.DONE
+    topics.save(update_fields=["topics", "response_count", "status", "updated_at"])
+    return topics
