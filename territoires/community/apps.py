@@ -36,7 +36,9 @@ def register_project_tab_and_count():
         return {row["project_id"]: row["n"] for row in rows}
 
     # The count shows to everyone who sees the project page; a number of threads reveals no content.
-    register_project_count(ProjectCount("discussion_threads", _("Discussions entre les territoires"), count_threads, order=60))
+    register_project_count(
+        ProjectCount("discussion_threads", _("Discussions entre les territoires"), count_threads, order=60)
+    )
 
 
 def register_followables():

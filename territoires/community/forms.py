@@ -31,7 +31,9 @@ def _body_field(label):
         max_length=BODY_MAX,
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text=MENTION_HELP,
-        error_messages={"max_length": _("Un message compte au plus %(limit_value)d caractères (celui-ci en a %(show_value)d).")},
+        error_messages={
+            "max_length": _("Un message compte au plus %(limit_value)d caractères (celui-ci en a %(show_value)d).")
+        },
     )
 
 

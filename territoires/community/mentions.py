@@ -19,7 +19,7 @@ from django.db.models import Q
 MAX_MENTIONS = 20
 MAX_NAME_WORDS = 4
 # "@" not preceded by a word character (so e-mail addresses in the text are not mentions).
-MENTION_RE = re.compile(r"(?<![\w@])@([^\s@]+(?:[ \t]+[^\s@]+){0,%d})" % (MAX_NAME_WORDS - 1))
+MENTION_RE = re.compile(r"(?<![\w@])@([^\s@]+(?:[ \t]+[^\s@]+){0,3})")  # 3 = MAX_NAME_WORDS - 1
 TRAILING_PUNCTUATION = ".,;:!?)]}»\"'’"
 IDENTIFIER_RE = re.compile(r"^[\w.+-]+$")
 

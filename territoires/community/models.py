@@ -156,12 +156,12 @@ class Message(models.Model):
     def __str__(self):
         return f"{self.thread} — n° {self.position}"
 
+    def get_absolute_url(self):
+        return self.thread.page_url(self.position)
+
     @property
     def is_hidden(self) -> bool:
         return self.hidden_at is not None
-
-    def get_absolute_url(self):
-        return self.thread.page_url(self.position)
 
 
 class MessageRevision(models.Model):
@@ -206,12 +206,12 @@ class Attachment(models.Model):
     def __str__(self):
         return self.original_name
 
+    def get_absolute_url(self):
+        return reverse("community:attachment", args=[self.pk])
+
     @property
     def is_image(self) -> bool:
         return self.content_type.startswith("image/")
-
-    def get_absolute_url(self):
-        return reverse("community:attachment", args=[self.pk])
 
 
 class Mention(models.Model):

@@ -330,8 +330,10 @@ def message_hide(*, user, message: Message, reason: str) -> Message:
             recipients=[message.author_id],
             verb="moderation",
             text=_french(
-                lambda: _("Votre message dans « %(thread)s » a été masqué par la modération. Motif : %(reason)s")
-                % {"thread": thread, "reason": reason}
+                lambda: (
+                    _("Votre message dans « %(thread)s » a été masqué par la modération. Motif : %(reason)s")
+                    % {"thread": thread, "reason": reason}
+                )
             ),
             url=message.get_absolute_url(),
             actor=user,
@@ -349,7 +351,9 @@ def message_restore(*, user, message: Message) -> Message:
     message.hidden_at, message.hidden_by, message.hidden_reason = None, None, ""
     message.save(update_fields=["hidden_at", "hidden_by", "hidden_reason"])
     index_message(message)
-    audit_log(actor=user, action=Action.DISCUSSION_MESSAGE_RESTORED, target=message, project_id=message.thread.project_id)
+    audit_log(
+        actor=user, action=Action.DISCUSSION_MESSAGE_RESTORED, target=message, project_id=message.thread.project_id
+    )
     return message
 
 

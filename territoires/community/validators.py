@@ -22,7 +22,11 @@ def attachment_content_type(uploaded_file) -> str:
     if uploaded_file.size > max_bytes:
         raise ValidationError(
             _("« %(name)s » pèse %(size)s ; la limite est de %(limit)s.")
-            % {"name": uploaded_file.name, "size": filesizeformat(uploaded_file.size), "limit": filesizeformat(max_bytes)}
+            % {
+                "name": uploaded_file.name,
+                "size": filesizeformat(uploaded_file.size),
+                "limit": filesizeformat(max_bytes),
+            }
         )
     uploaded_file.seek(0)
     head = uploaded_file.read(16)

@@ -59,7 +59,9 @@ def test_project_thread_and_mention(client, django_capture_on_commit_callbacks):
 
 def test_hide_notifies_author(client):
     data = make_project()
-    thread = services.thread_create(user=data.referents[0], title="Guide d'entretien", body="Version 1", project=data.project)
+    thread = services.thread_create(
+        user=data.referents[0], title="Guide d'entretien", body="Version 1", project=data.project
+    )
     message = services.message_post(user=data.referents[1], thread=thread, body="Hors sujet")
     login(client, data.facilitator)
     response = client.post(reverse("community:message_hide", args=[message.pk]), {"reason": "Hors sujet, merci."})

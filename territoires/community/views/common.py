@@ -12,9 +12,7 @@ def thread_or_404(user, pk, *, project=None) -> Thread:
         if thread is not None:
             thread.project = project  # the page's project, with its prefetched participations
     else:
-        thread = (
-            queryset.select_related("project").prefetch_related("project__participations").filter(pk=pk).first()
-        )
+        thread = queryset.select_related("project").prefetch_related("project__participations").filter(pk=pk).first()
     if thread is None or not user.has_perm("community.view_thread", thread):
         raise Http404
     return thread

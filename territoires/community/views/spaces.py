@@ -69,9 +69,8 @@ def theme_thread_create(request, slug):
     theme = get_object_or_404(Theme, slug=slug)
     require(request.user, "community.start_theme_thread", theme)
     form = ThreadForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        if response := _create_thread(request, form=form, theme=theme):
-            return response
+    if request.method == "POST" and form.is_valid() and (response := _create_thread(request, form=form, theme=theme)):
+        return response
     return render(request, "community/thread_form.html", {"form": form, "theme": theme})
 
 
@@ -99,9 +98,12 @@ def project_thread_create(request, slug):
     project = get_project_or_404(slug, request.user, with_progress=False)
     require(request.user, "community.start_project_thread", project)
     form = ThreadForm(request.POST or None, request.FILES or None, project=project)
-    if request.method == "POST" and form.is_valid():
-        if response := _create_thread(request, form=form, project=project):
-            return response
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and (response := _create_thread(request, form=form, project=project))
+    ):
+        return response
     return render(request, "community/thread_form.html", {"form": form, "project": project})
 
 

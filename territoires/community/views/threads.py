@@ -29,14 +29,22 @@ def _render_thread(request, thread, *, form=None, raw_page=None, status=200):
         initial = {}
         quote_id = id_from(request.GET.get("citer"))
         if quote_id:
-            quoted = Message.objects.filter(pk=quote_id, thread=thread, hidden_at__isnull=True).select_related("author").first()
+            quoted = (
+                Message.objects.filter(pk=quote_id, thread=thread, hidden_at__isnull=True)
+                .select_related("author")
+                .first()
+            )
             if quoted is not None:
                 initial["quote"] = quoted.pk
         form = ReplyForm(initial=initial)
     elif form is not None and form.is_bound:
         quote_id = id_from(form.data.get("quote"))
         if quote_id:
-            quoted = Message.objects.filter(pk=quote_id, thread=thread, hidden_at__isnull=True).select_related("author").first()
+            quoted = (
+                Message.objects.filter(pk=quote_id, thread=thread, hidden_at__isnull=True)
+                .select_related("author")
+                .first()
+            )
     for message in page.object_list:
         mine = user.is_authenticated and message.author_id == user.pk
         message.can_edit = mine and can_reply and not message.is_hidden
