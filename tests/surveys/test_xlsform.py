@@ -1,0 +1,212 @@
+"""XLSForm export and import: pyxform accepts what we export, a round trip keeps the structure, and a
+malformed workbook is refused with its sheet, line and reason, creating nothing."""
+
+import io
+
+import openpyxl
+import pytest
+from django.core.exceptions import ValidationError
+
+from territoires.surveys import questionnaire
+from territoires.surveys.models import Question, Survey
+from territoires.surveys.xlsform import parse_relevance, relevance, xlsform_check, xlsform_export, xlsform_import
+from tests.surveys.factories import make_survey
+
+pytestmark = pytest.mark.django_db
+
+STRUCTURE_FIELDS = (
+    "code",
+    "kind",
+    "label",
+    "label_en",
+    "help_text",
+    "help_text_en",
+    "required",
+    "options",
+    "allow_other",
+    "max_choices",
+    "scale_min",
+    "scale_max",
+    "allow_dont_know",
+    "min_value",
+    "max_value",
+    "rows",
+    "condition",
+)
+
+
+def structure(survey):
+    sections, questions = questionnaire.ordered_structure(survey)
+    rank = {section.pk: index for index, section in enumerate(sections)}
+    return (
+        [(s.title, s.title_en, s.condition) for s in sections],
+        [(rank[q.section_id], *(getattr(q, name) for name in STRUCTURE_FIELDS)) for q in questions],
+    )
+
+
+def sheets_of(content):
+    workbook = openpyxl.load_workbook(io.BytesIO(content))
+    result = {}
+    for sheet in workbook.worksheets:
+        rows = list(sheet.iter_rows(values_only=True))
+        header = rows[0]
+        result[sheet.title] = [dict(zip(header, row, strict=True)) for row in rows[1:]]
+    return result
+
+
+def workbook(sheets: dict[str, list[dict]]) -> io.BytesIO:
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for name, rows in sheets.items():
+        sheet = book.create_sheet(name)
+        columns = list(dict.fromkeys(key for row in rows for key in row))
+        sheet.append(columns)
+        for row in rows:
+            sheet.append([row.get(column, "") for column in columns])
+    output = io.BytesIO()
+    book.save(output)
+    output.seek(0)
+    output.name = "formulaire.xlsx"
+    return output
+
+
+@pytest.fixture
+def built():
+    return make_survey(second_language="en")
+
+
+def test_the_export_is_a_valid_xlsform_with_every_kind_mapped(built):
+    content = xlsform_export(built.survey)
+    warnings = xlsform_check(content)  # raises if pyxform refuses it
+    assert warnings == []
+    rows = {row["name"]: row for row in sheets_of(content)["survey"] if row["name"] and row["type"] != "end_group"}
+    assert rows["frequence"]["type"] == "select_one frequence"
+    assert rows["lieux"]["type"] == "select_multiple lieux"
+    assert rows["lieux"]["constraint"] == "count-selected(.) <= 3"
+    assert rows["lieux__other"]["relevant"] == "selected(${lieux}, 'other')"
+    assert rows["satisfaction"]["appearance"] == "likert"
+    assert rows["nb_sorties"]["type"] == "decimal"
+    assert rows["nb_sorties"]["constraint"] == ". >= 0 and . <= 100"
+    assert rows["nb_sorties"]["relevant"] == "not(${frequence} = 'jamais')"
+    assert rows["priorites"]["type"] == "rank priorites"
+    assert rows["offre"]["type"] == "begin_group" and rows["offre"]["appearance"] == "table-list"
+    assert rows["offre_prix"]["type"] == "select_one offre"
+    assert rows["derniere_sortie"]["type"] == "date"
+    assert rows["cp"]["constraint"] == "regex(., '^[0-9]{5}$')"
+    assert rows["age"]["required"] == "yes"
+    assert rows["section_3"]["relevant"] == "${satisfaction} <= 2"
+    assert rows["frequence"]["label::English (en)"] == "How often do you go out?"
+    assert rows["lieux"]["hint::French (fr)"] == "Trois au plus."
+    choices = sheets_of(content)["choices"]
+    assert {c["name"] for c in choices if c["list_name"] == "age"} == {"15-24", "25-34", "35-49", "50-64", "65-79", "80+"}
+    assert [c["name"] for c in choices if c["list_name"] == "satisfaction"] == ["1", "2", "3", "4", "5", "nsp"]
+
+
+def test_round_trip_keeps_the_structure(built):
+    content = xlsform_export(built.survey)
+    upload = io.BytesIO(content)
+    upload.name = "export.xlsx"
+    imported = xlsform_import(project=built.project, user=built.project_ns.consultant, file=upload)
+    assert imported.status == Survey.Status.DRAFT
+    assert imported.title == built.survey.title
+    assert imported.second_language == "en"
+    assert structure(imported) == structure(built.survey)
+    # Deployed in every territory, with the neighbourhood list.
+    assert imported.deployments.count() == 4
+    assert imported.deployments.first().neighbourhoods == [
+        {"code": n["code"], "label": n["label"]} for n in built.deployment.neighbourhoods
+    ]
+
+
+def test_a_kobo_style_form_is_imported():
+    ns = make_survey(status=Survey.Status.DRAFT)
+    upload = workbook(
+        {
+            "survey": [
+                {"type": "text", "name": "prenom", "label": "Prénom"},
+                {"type": "select_one yn", "name": "sortie", "label": "Sortez-vous ?", "required": "TRUE"},
+                {"type": "select_multiple lieux or_other", "name": "lieux", "label": "Lieux", "relevant": "${sortie} = 'oui'"},
+                {"type": "integer", "name": "age_exact", "label": "Âge", "constraint": ". >= 15 and . <= 110"},
+                {"type": "range", "name": "note", "label": "Note", "parameters": "start=0 end=10 step=1"},
+                {"type": "note", "name": "merci", "label": "Merci"},
+                {"type": "start", "name": "start"},
+            ],
+            "choices": [
+                {"list_name": "yn", "name": "oui", "label": "Oui"},
+                {"list_name": "yn", "name": "non", "label": "Non"},
+                {"list_name": "lieux", "name": "bib", "label": "Médiathèque"},
+                {"list_name": "lieux", "name": "musee", "label": "Musée"},
+            ],
+            "settings": [{"form_title": "Enquête Kobo"}],
+        }
+    )
+    survey = xlsform_import(project=ns.project, user=ns.project_ns.consultant, file=upload)
+    questions = {q.code: q for q in survey.questions.all()}
+    assert set(questions) == {"prenom", "sortie", "lieux", "age_exact", "note"}
+    assert questions["sortie"].required is True
+    assert questions["lieux"].allow_other is True
+    assert questions["lieux"].condition == {"all": [{"question": "sortie", "op": "in", "values": ["oui"]}]}
+    assert (questions["age_exact"].min_value, questions["age_exact"].max_value) == (15, 110)
+    assert (questions["note"].kind, questions["note"].scale_min, questions["note"].scale_max) == ("rating", 0, 10)
+    assert survey.title == "Enquête Kobo"
+
+
+@pytest.mark.parametrize(
+    ("sheets", "expected"),
+    [
+        (
+            {"survey": [{"type": "select_one absente", "name": "q1", "label": "Q"}], "choices": [{"list_name": "x", "name": "a", "label": "A"}]},
+            "ligne 2",
+        ),
+        (
+            {"survey": [{"type": "text", "name": "q1", "label": "Q"}, {"type": "geopoint", "name": "lieu", "label": "Où ?"}]},
+            "Feuille « survey », ligne 3 : type « geopoint » non pris en charge",
+        ),
+        (
+            {"survey": [{"type": "text", "name": "q1", "label": "Q", "relevant": "${q2} = 'a'"}, {"type": "text", "name": "q2", "label": "Q2"}]},
+            "vient après elle",
+        ),
+        (
+            {"survey": [{"type": "integer", "name": "n", "label": "N", "constraint": ". mod 2 = 0"}]},
+            "Feuille « survey », ligne 2 : contrainte non reconnue",
+        ),
+        (
+            {"survey": [{"type": "text", "name": "q1", "label": "Q", "relevant": "string-length(${q1}) > 3"}]},
+            "Feuille « survey », ligne 2 : condition",
+        ),
+        (
+            {"survey": [{"type": "begin_repeat", "name": "r", "label": "R"}, {"type": "text", "name": "t", "label": "T"}, {"type": "end_repeat"}]},
+            "répétés",
+        ),
+        ({"feuille": [{"a": "b"}]}, "pas de feuille « survey »"),
+        ({"survey": [{"type": "text", "name": "territory", "label": "Q"}]}, "réservé"),
+    ],
+)
+def test_a_malformed_xlsform_is_refused_with_its_line_and_nothing_is_created(sheets, expected):
+    ns = make_survey()
+    before = (Survey.objects.count(), Question.objects.count())
+    with pytest.raises(ValidationError) as refused:
+        xlsform_import(project=ns.project, user=ns.project_ns.consultant, file=workbook(sheets))
+    assert expected in " ".join(refused.value.messages)
+    assert (Survey.objects.count(), Question.objects.count()) == before
+
+
+def test_a_file_that_is_not_a_workbook_is_refused():
+    ns = make_survey()
+    upload = io.BytesIO(b"PK\x03\x04 not really a zip")
+    with pytest.raises(ValidationError, match="classeur Excel lisible"):
+        xlsform_import(project=ns.project, user=ns.project_ns.consultant, file=upload)
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        {"all": [{"question": "a", "op": "in", "values": ["x", "y"]}]},
+        {"all": [{"question": "m", "op": "in", "values": ["x"]}, {"question": "n", "op": "gte", "values": [3]}]},
+        {"any": [{"question": "a", "op": "not_in", "values": ["x"]}, {"question": "b", "op": "answered", "values": []}]},
+        {"all": [{"question": "m", "op": "not_in", "values": ["x", "z"]}]},
+    ],
+)
+def test_relevance_expressions_read_back_as_the_same_condition(condition):
+    kinds = {"a": "single", "b": "short_text", "m": "multiple", "n": "number"}
+    assert parse_relevance(relevance(condition, kinds), 2) == condition
