@@ -5,7 +5,8 @@ import pytest
 from django.urls import reverse
 
 from territoires.surveys.analytics import arrays as survey_arrays_module
-from tests.surveys.analytics_support import add_response
+from tests.factories import UserFactory
+from tests.surveys.analytics_support import add_response, set_population
 from tests.surveys.factories import make_survey
 
 pytestmark = pytest.mark.django_db
@@ -72,3 +73,228 @@ def test_every_results_page_renders_for_a_facilitator_even_with_bad_input(client
     client.force_login(survey_ns.project_ns.facilitator)
     response = client.get(url(survey_ns, name) + query)
     assert response.status_code in (200, 400)
+
+
+def _blocks(response):
+    return {block["code"]: block for block in response.context["blocks"]}
+
+
+def _rows(block):
+    return {row["label"]: row for row in block["rows"]}
+
+
+def test_weighted_shares_follow_the_census_and_are_labelled(client, survey_ns):
+    # Territory 1: 4 women, 2 men answered; the census says half and half.
+    set_population(
+        survey_ns.deployments[0],
+        {(age, gender): 1000 for age in ("15-24", "25-34", "35-49", "50-64", "65-79", "80+") for gender in "fm"},
+    )
+    client.force_login(survey_ns.project_ns.facilitator)
+    response = client.get(url(survey_ns) + f"?territoire={survey_ns.deployments[0].pk}")
+    assert response.context["with_weights"]
+    genre = _rows(_blocks(response)["genre"])
+    assert genre["Femme"]["share_text"] == "66,7"
+    assert genre["Femme"]["weighted_share_text"] == "50,0"
+    assert "% pondéré" in response.content.decode()
+    overview = response.context["overview"]
+    assert overview["respondents"] == 6
+    # Weights 0.75 (women) and 1.5 (men): Kish's effective size (6)² / (4 × 0.5625 + 2 × 2.25) = 5.33.
+    assert overview["effective_size_text"] == "5"
+    assert overview["design_effect_text"] == "1,12"
+
+
+def test_filters_combine(client, survey_ns):
+    client.force_login(survey_ns.project_ns.facilitator)
+    response = client.get(url(survey_ns) + "?canal=paper")
+    assert response.context["overview"]["respondents"] == 3
+    response = client.get(url(survey_ns) + "?genre=f&reponse=frequence=rare")
+    assert response.context["overview"]["respondents"] == 2  # women (index 0..3) answering "rare": 0 and 2
+    response = client.get(url(survey_ns) + f"?territoire={survey_ns.deployments[0].pk}&reponse=lieux=bib&genre=m")
+    assert response.context["overview"]["respondents"] == 2
+    frequence = _rows(_blocks(response)["frequence"])
+    assert frequence["Souvent"]["count"] == 1 and frequence["Rarement"]["count"] == 1
+
+
+def test_a_new_answer_shows_on_the_next_request(client, survey_ns):
+    client.force_login(survey_ns.project_ns.facilitator)
+    assert client.get(url(survey_ns)).context["overview"]["respondents"] == 9
+    add_response(survey_ns.deployments[2], survey_ns.valid_answers(frequence="jamais"))
+    response = client.get(url(survey_ns))
+    assert response.context["overview"]["respondents"] == 10
+    assert _rows(_blocks(response)["frequence"])["Jamais"]["count"] == 4
+
+
+def test_a_deleted_answer_or_a_structure_change_rebuilds_the_arrays(client, survey_ns):
+    from territoires.surveys.models import Question, Response
+
+    client.force_login(survey_ns.project_ns.facilitator)
+    client.get(url(survey_ns))
+    Response.objects.filter(deployment=survey_ns.deployments[1]).first().delete()
+    assert client.get(url(survey_ns)).context["overview"]["respondents"] == 8
+    survey = survey_ns.survey
+    Question.objects.create(
+        survey=survey,
+        section=survey_ns.sections["fin"],
+        position=5,
+        code="recommande",
+        kind=Question.Kind.SINGLE,
+        label="Recommanderiez-vous ?",
+        options=[{"code": "oui", "label": "Oui"}, {"code": "non", "label": "Non"}],
+    )
+    survey.structure_version += 1
+    survey.save()
+    add_response(survey_ns.deployments[0], survey_ns.valid_answers(recommande="oui"))
+    blocks = _blocks(client.get(url(survey_ns)))
+    assert _rows(blocks["recommande"])["Oui"]["count"] == 1
+
+
+def test_a_restarted_worker_loads_the_snapshot_then_catches_up(client, survey_ns, monkeypatch):
+    client.force_login(survey_ns.project_ns.facilitator)
+    client.get(url(survey_ns))
+    survey_arrays_module.forget()  # as after a restart: nothing in memory
+
+    def no_rebuild(*args, **kwargs):
+        raise AssertionError("the snapshot should have been used")
+
+    monkeypatch.setattr(survey_arrays_module, "_rebuild", no_rebuild)
+    add_response(survey_ns.deployments[0], survey_ns.valid_answers())
+    assert client.get(url(survey_ns)).context["overview"]["respondents"] == 10
+
+
+def test_dashboard_query_count_is_bounded(client, survey_ns, django_assert_max_num_queries):
+    client.force_login(survey_ns.project_ns.facilitator)
+    client.get(url(survey_ns))
+    for _index in range(20):
+        add_response(survey_ns.deployments[3], survey_ns.valid_answers())
+    with django_assert_max_num_queries(16):
+        response = client.get(url(survey_ns) + "?genre=f&canal=online")
+    assert response.status_code == 200
+
+
+# Permissions: role × page grid. "own" = the referent's or agent's territory only.
+RESULT_PAGES = ["surveys:dashboard", "surveys:territories", "surveys:crosstab", "surveys:free_text", "surveys:monitor"]
+
+
+def _user(ns, role):
+    project = ns.project_ns
+    if role == "resident":
+        return UserFactory()
+    return {
+        "facilitator": project.facilitator,
+        "consultant": project.consultant,
+        "referent": project.referents[0],
+        "agent": project.agents[0],
+        "elected": project.electeds[0],
+        "collector": ns.collector,
+    }[role]
+
+
+@pytest.mark.parametrize("page", RESULT_PAGES)
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [
+        ("anonymous", 302),
+        ("resident", 403),
+        ("collector", 403),
+        ("referent", 200),
+        ("agent", 200),
+        ("elected", 200),
+        ("consultant", 200),
+        ("facilitator", 200),
+    ],
+)
+def test_permission_grid(client, survey_ns, page, role, expected):
+    if role != "anonymous":
+        client.force_login(_user(survey_ns, role))
+    response = client.get(url(survey_ns, page))
+    assert response.status_code == expected
+    if expected == 302:
+        assert "/compte/" in response["Location"]
+
+
+def test_observer_sees_no_results(client):
+    from tests.factories import make_project
+
+    ns = make_survey(project_ns=make_project(observers=1))
+    client.force_login(ns.project_ns.observers[0])
+    assert client.get(url(ns)).status_code == 403
+
+
+def test_a_referent_sees_its_own_territory_only_even_with_a_forged_filter(client, survey_ns):
+    referent = survey_ns.project_ns.referents[0]
+    client.force_login(referent)
+    response = client.get(url(survey_ns))
+    assert response.context["overview"]["respondents"] == 6
+    assert [name for name, _row in [(r["name"], r) for r in response.context["weighting_rows"]]] == [
+        survey_ns.deployments[0].participation.organisation.name
+    ]
+    other = survey_ns.deployments[1]
+    forged = client.get(url(survey_ns) + f"?territoire={other.pk}")
+    assert forged.context["overview"]["respondents"] == 0
+    assert "ne fait pas partie" in forged.content.decode()
+    assert other.participation.organisation.name not in forged.content.decode()
+    texts = client.get(url(survey_ns, "surveys:free_text") + f"?question=commentaire&territoire={other.pk}")
+    assert "Deuxville" not in texts.content.decode()
+    texts = client.get(url(survey_ns, "surveys:free_text") + "?question=commentaire&q=Deuxville")
+    assert texts.context["page_obj"].paginator.count == 0
+    sides = client.get(url(survey_ns, "surveys:territories"))
+    assert sides.context["columns"] == [survey_ns.deployments[0].participation.organisation.name]
+    cross = client.get(url(survey_ns, "surveys:crosstab") + "?lignes=_territoire&colonnes=frequence")
+    assert [row["label"] for row in cross.context["table"]["rows"]] == [
+        survey_ns.deployments[0].participation.organisation.name
+    ]
+    monitor = client.get(url(survey_ns, "surveys:monitor") + f"?territoire={other.pk}")
+    assert monitor.context["territory"] == survey_ns.deployments[0].pk
+
+
+def test_consultant_sees_every_territory(client, survey_ns):
+    client.force_login(survey_ns.project_ns.consultant)
+    response = client.get(url(survey_ns, "surveys:territories"))
+    assert len(response.context["columns"]) == 2  # the two territories with answers
+    texts = client.get(url(survey_ns, "surveys:free_text") + "?question=commentaire&q=Deuxville")
+    assert texts.context["page_obj"].paginator.count == 3
+
+
+def test_non_audience_indicator_per_territory_with_reference_figures(client, survey_ns):
+    from territoires.surveys.models import ReferenceFigure
+
+    ReferenceFigure.objects.create(
+        indicator="non_audience", label="Non-publics en France", value_percent=37.5, source="DEPS", year=2018
+    )
+    add_response(survey_ns.deployments[0], survey_ns.valid_answers(lieux=["other"]))
+    add_response(survey_ns.deployments[0], survey_ns.valid_answers(lieux=["other"]))
+    client.force_login(survey_ns.project_ns.facilitator)
+    response = client.get(url(survey_ns))
+    rows = {row["name"]: row for row in response.context["non_audience"]["rows"]}
+    first = rows[survey_ns.deployments[0].participation.organisation.name]
+    assert first["share_text"] == "25,0"  # 2 of 8 chose none of the counted venues
+    assert "37,5" in response.content.decode() and "DEPS" in response.content.decode()
+
+
+def test_non_audience_definition_is_editable_by_the_consultancy_only(client, survey_ns):
+    edit = url(survey_ns, "surveys:non_audience")
+    client.force_login(survey_ns.project_ns.referents[0])
+    assert client.post(edit, {"action": "save", "question": "lieux", "options": ["bib"]}).status_code == 403
+    client.force_login(survey_ns.project_ns.consultant)
+    response = client.post(edit, {"action": "save", "question": "lieux", "options": ["pas-une-option"]})
+    assert response.status_code == 400
+    response = client.post(edit, {"action": "save", "question": "lieux", "options": ["bib", "musee"]})
+    assert response.status_code == 302
+    survey_ns.survey.refresh_from_db()
+    assert survey_ns.survey.non_audience_option_codes == ["bib", "musee"]
+
+
+def test_monitor_lists_the_groups_to_go_and_meet(client, survey_ns):
+    set_population(
+        survey_ns.deployments[0],
+        {(age, gender): 1000 for age in ("15-24", "25-34", "35-49", "50-64", "65-79", "80+") for gender in "fm"},
+    )
+    client.force_login(survey_ns.project_ns.referents[0])
+    response = client.get(url(survey_ns, "surveys:monitor"))
+    structure = response.context["structure"]
+    # Everybody answered "25-34": every other group is missing, men of 25-34 are 2 of 6 vs 1 of 12.
+    to_meet = [(str(cell["gender"]), str(cell["age"])) for cell in structure["to_meet"]]
+    assert ("Femme", "15 à 24 ans") in to_meet
+    assert ("Femme", "25 à 34 ans") not in to_meet
+    assert sum(day["total"] for day in response.context["timeline"]["days"]) == 6
+    assert "Qui aller rencontrer" in response.content.decode()

@@ -136,17 +136,15 @@ def rake_territory(
     respondents = max(counts.sum(), 1.0)
     if trim_min is not None and trim_max is not None and occupied.any():
         for _round in range(TRIM_ROUNDS):
-            mean = (counts * factors).sum() / respondents
-            low, high = trim_min * mean, trim_max * mean
-            outside = occupied & ((factors < low * (1 - 1e-9)) | (factors > high * (1 + 1e-9)))
-            if not outside.any():
+            factors, clipped = _trim(factors, counts, trim_min, trim_max)
+            if not clipped:
                 break
-            trimmed_cells = max(trimmed_cells, int(outside.sum()))
-            factors = np.clip(factors, low, high)
+            trimmed_cells = max(trimmed_cells, clipped)
             factors, more, converged = rake_table(counts, age_targets, gender_targets, start=factors)
             iterations += more
-        mean = (counts * factors).sum() / respondents
-        factors = np.clip(factors, trim_min * mean, trim_max * mean)
+        # The last step is a trim: the bounds hold; the margins as closely as they allow.
+        factors, clipped = _trim(factors, counts, trim_min, trim_max)
+        trimmed_cells = max(trimmed_cells, clipped)
     weighted = counts * factors
     gaps = np.concatenate(
         [
@@ -163,6 +161,23 @@ def rake_territory(
         max_margin_gap=float(gaps.max(initial=0.0) / respondents),
         trimmed_cells=trimmed_cells,
     )
+
+
+def _trim(factors, counts, trim_min, trim_max) -> tuple[np.ndarray, int]:
+    """Clip the weights to [trim_min, trim_max] × their mean and rescale them to a mean of 1, until
+    they stay within the bounds (as weightipy's cap does). Returns the factors and how many
+    occupied cells had to be clipped."""
+    occupied = counts > 0
+    respondents = counts.sum()
+    clipped_cells = 0
+    for _step in range(200):
+        factors = factors / ((counts * factors).sum() / respondents)
+        outside = occupied & ((factors < trim_min * (1 - 1e-12)) | (factors > trim_max * (1 + 1e-12)))
+        if not outside.any():
+            break
+        clipped_cells = max(clipped_cells, int(outside.sum()))
+        factors = np.clip(factors, trim_min, trim_max)
+    return factors, clipped_cells
 
 
 def _factors_for_original_cells(original, moved, factors, population) -> np.ndarray:
