@@ -1,0 +1,533 @@
+"""Storing answers through the three channels: once, with their channel, territory and collector;
+bad input refused with a clear message and nothing saved; no IP address anywhere."""
+
+import json
+import logging
+import uuid
+
+import pytest
+from django.urls import reverse
+
+from territoires.surveys.collection import SubmissionRefused, contact_request_save, response_submit
+from territoires.surveys.models import ContactRequest, Response, Survey
+from territoires.surveys.schema import AnswersInvalid, schema_cache_clear
+from tests.factories import PASSWORD
+from tests.surveys.factories import make_survey, valid_answers
+
+
+@pytest.fixture
+def built(db):
+    schema_cache_clear()
+    return make_survey()
+
+
+def submit(built, deployment=None, **kwargs):
+    kwargs.setdefault("answers", valid_answers())
+    kwargs.setdefault("channel", Response.Channel.ONLINE)
+    kwargs.setdefault("idempotency_key", str(uuid.uuid4()))
+    return response_submit(deployment=deployment or built.deployment, **kwargs)
+
+
+# --- the service ---------------------------------------------------------------------------------
+
+
+def test_submit_stores_one_row_with_weighting_columns(built, django_assert_max_num_queries):
+    with django_assert_max_num_queries(5):  # schema (2, first time) + INSERT in a savepoint (3)
+        submission = submit(built)
+    response = submission.response
+    assert submission.created
+    assert response.deployment == built.deployment
+    assert response.survey == built.survey
+    assert (response.age_band, response.gender, response.channel) == ("25-34", "f", "online")
+    assert response.answers["frequence"] == "souvent"
+    assert len(response.receipt_code) == 10
+
+
+def test_submit_path_is_one_insert_once_schema_is_cached(built):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    submit(built)
+    with CaptureQueriesContext(connection) as queries:
+        submit(built)
+    statements = [q["sql"].split()[0].upper() for q in queries.captured_queries]
+    assert statements.count("INSERT") == 1
+    assert "SELECT" not in statements and "UPDATE" not in statements
+
+
+def test_replayed_key_is_stored_once(built):
+    key = str(uuid.uuid4())
+    first = submit(built, idempotency_key=key)
+    second = submit(built, idempotency_key=key, answers=valid_answers(commentaire="autre"))
+    assert not second.created
+    assert second.response.pk == first.response.pk
+    assert Response.objects.count() == 1
+
+
+def test_replay_after_closing_still_answers_stored(built):
+    key = str(uuid.uuid4())
+    submit(built, idempotency_key=key)
+    Survey.objects.filter(pk=built.survey.pk).update(status=Survey.Status.CLOSED)
+    built.deployment.survey.refresh_from_db()
+    assert not submit(built, idempotency_key=key).created
+
+
+def test_key_of_another_territory_refused(built):
+    key = str(uuid.uuid4())
+    submit(built, idempotency_key=key)
+    with pytest.raises(SubmissionRefused):
+        submit(built, deployment=built.deployments[1], idempotency_key=key)
+    assert Response.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("change", "fragment"),
+    [
+        ({"survey_status": Survey.Status.CLOSED}, "clos"),
+        ({"survey_status": Survey.Status.DRAFT}, "pas encore publié"),
+        ({"deployment_open": False}, "close sur ce territoire"),
+    ],
+)
+def test_closed_or_unpublished_refused(built, change, fragment):
+    if "survey_status" in change:
+        built.survey.status = change["survey_status"]
+        built.survey.save()
+    else:
+        built.deployment.is_open = False
+        built.deployment.save()
+    built.deployment.refresh_from_db()
+    with pytest.raises(SubmissionRefused) as refused:
+        submit(built)
+    assert fragment in refused.value.message
+    assert Response.objects.count() == 0
+
+
+@pytest.mark.parametrize("key", ["", "pas-une-clé", None, "1" * 100])
+def test_missing_or_bad_key_refused(built, key):
+    with pytest.raises(SubmissionRefused):
+        submit(built, idempotency_key=key)
+    assert Response.objects.count() == 0
+
+
+def test_invalid_answers_save_nothing(built):
+    with pytest.raises(AnswersInvalid):
+        submit(built, answers=valid_answers(frequence="inconnue"))
+    with pytest.raises(AnswersInvalid):
+        submit(built, answers={})
+    assert Response.objects.count() == 0
+
+
+def test_contact_stored_apart(built):
+    response = submit(built).response
+    contact = contact_request_save(deployment=built.deployment, email="habitante@exemple.fr")
+    assert contact_request_save(deployment=built.deployment, email="HABITANTE@exemple.fr").pk == contact.pk
+    # nothing links them: no field of one names the other
+    assert "habitante" not in json.dumps(response.answers)
+    assert {f.name for f in ContactRequest._meta.get_fields()} == {"id", "deployment", "email", "created_at"}
+
+
+def test_contact_bad_email(built):
+    from django.core.exceptions import ValidationError
+
+    for bad in ["", "pas une adresse", "a@" + "b" * 300 + ".fr"]:
+        with pytest.raises(ValidationError):
+            contact_request_save(deployment=built.deployment, email=bad)
+    assert ContactRequest.objects.count() == 0
+
+
+# --- online channel (HTML, one page per section) -----------------------------------------------
+
+
+def _page_form(response):
+    """The hidden fields of the rendered page (state, page)."""
+    import re
+
+    html = response.content.decode()
+    fields = dict(re.findall(r'<input type="hidden" name="(state|page|langue)" value="([^"]*)"', html))
+    return fields
+
+
+def post_page(client, url, previous, data):
+    return client.post(url, {**_page_form(previous), **data})
+
+
+def test_online_flow_without_javascript(client, built):
+    url = reverse("surveys:answer", args=[built.deployment.public_token])
+    page = client.get(url)
+    assert page.status_code == 200
+    assert "Votre profil" in page.content.decode()
+    # missing required: errors in French on the page, answers kept
+    page2 = post_page(client, url, page, {"cp": "79000", "shown": ["age", "genre", "quartier", "cp"]})
+    assert page2.status_code == 400
+    body = page2.content.decode()
+    assert "Cette question est obligatoire." in body and 'value="79000"' in body
+    page3 = post_page(
+        client,
+        url,
+        page2,
+        {"age": "25-34", "genre": "f", "quartier": "gare", "shown": ["age", "genre", "quartier", "cp"]},
+    )
+    assert "Vos pratiques" in page3.content.decode()
+    # unhappy: the conditional section "avis" comes next
+    page4 = post_page(
+        client,
+        url,
+        page3,
+        {
+            "frequence": "rare",
+            "satisfaction": "1",
+            "shown": ["frequence", "lieux", "satisfaction", "nb_sorties", "derniere_sortie"],
+        },
+    )
+    assert "Votre avis" in page4.content.decode()
+    page5 = post_page(
+        client,
+        url,
+        page4,
+        {"pourquoi": "Trop loin", "priorites__a": "2", "priorites__b": "1", "priorites__c": "3", "offre__prix": "1"},
+    )
+    assert "Pour finir" in page5.content.decode()
+    done = post_page(client, url, page5, {"commentaire": "Merci"})
+    assert done.status_code == 302
+    response = Response.objects.get()
+    assert response.channel == "online" and response.collector is None
+    assert response.answers["priorites"] == ["b", "a", "c"]
+    assert response.answers["offre"] == {"prix": 1}
+    assert response.answers["quartier"] == "gare"
+    assert done.url == reverse("surveys:thanks", args=[built.deployment.public_token, response.receipt_code])
+    thanks = client.get(done.url)
+    assert response.receipt_code in thanks.content.decode()
+    # the same final page sent again (back button, double click) is stored once
+    again = post_page(client, url, page5, {"commentaire": "Merci"})
+    assert again.status_code == 302 and again.url == done.url
+    assert Response.objects.count() == 1
+
+
+def test_online_question_appearing_on_same_page_is_shown_again(client, built):
+    url = reverse("surveys:answer", args=[built.deployment.public_token])
+    page = client.get(url)
+    page = post_page(client, url, page, {"age": "25-34", "genre": "f", "shown": ["age", "genre", "quartier", "cp"]})
+    assert "Vos pratiques" in page.content.decode()
+    # "nb_sorties" was shown (frequence unanswered); answering "jamais" hides it: go on.
+    page2 = post_page(
+        client, url, page, {"frequence": "jamais", "satisfaction": "4", "shown": ["frequence", "satisfaction"]}
+    )
+    assert "Pour finir" in page2.content.decode()
+
+
+def test_online_previous_keeps_answers(client, built):
+    url = reverse("surveys:answer", args=[built.deployment.public_token])
+    page = client.get(url)
+    page2 = post_page(client, url, page, {"age": "80+", "genre": "m", "shown": ["age", "genre", "quartier", "cp"]})
+    assert "Vos pratiques" in page2.content.decode()
+    back = post_page(client, url, page2, {"action": "previous", "frequence": "rare"})
+    body = back.content.decode()
+    assert "Votre profil" in body
+    assert 'value="80+" checked' in body
+
+
+def test_online_forged_state_starts_over(client, built):
+    url = reverse("surveys:answer", args=[built.deployment.public_token])
+    response = client.post(url, {"state": "forged", "page": "0", "age": "25-34"})
+    assert response.status_code == 400
+    assert "expiré" in response.content.decode()
+
+
+@pytest.mark.parametrize("page_value", ["abc", "999", "-1"])
+def test_online_forged_page_index(client, built, page_value):
+    url = reverse("surveys:answer", args=[built.deployment.public_token])
+    first = client.get(url)
+    data = {**_page_form(first), "page": page_value}
+    assert client.post(url, data).status_code in (200, 400)
+
+
+@pytest.mark.parametrize(
+    ("status", "is_open", "code"),
+    [(Survey.Status.DRAFT, True, 404), (Survey.Status.CLOSED, True, 410), (Survey.Status.PUBLISHED, False, 410)],
+)
+def test_online_closed_pages(client, built, status, is_open, code):
+    Survey.objects.filter(pk=built.survey.pk).update(status=status)
+    built.deployment.is_open = is_open
+    built.deployment.save()
+    url = reverse("surveys:answer", args=[built.deployment.public_token])
+    assert client.get(url).status_code == code
+    assert client.post(url, {"age": "25-34"}).status_code == code
+    assert Response.objects.count() == 0
+
+
+def test_unknown_token_404(client, db):
+    assert client.get("/enquete/inconnu123/").status_code == 404
+    assert client.get("/enquete/" + "x" * 300 + "/").status_code == 404
+
+
+def test_second_language(client, db):
+    schema_cache_clear()
+    built = make_survey(second_language="en")
+    url = reverse("surveys:answer", args=[built.deployment.public_token])
+    body = client.get(url + "?langue=en").content.decode()
+    assert "How old are you?" in body and "Your cultural practices" in body
+    assert "Quel âge avez-vous" in client.get(url).content.decode()
+    assert "Quel âge avez-vous" in client.get(url + "?langue=de").content.decode()
+
+
+def test_contact_form(client, built):
+    response = submit(built).response
+    url = reverse("surveys:contact", args=[built.deployment.public_token])
+    bad = client.post(url, {"code": response.receipt_code, "email": "nope"})
+    assert bad.status_code == 400 and "adresse électronique valide" in bad.content.decode()
+    ok = client.post(url, {"code": response.receipt_code, "email": "moi@exemple.fr"})
+    assert ok.status_code == 302
+    assert ContactRequest.objects.get().email == "moi@exemple.fr"
+    assert client.post(url, {"code": "FORGED", "email": "moi@exemple.fr"}).status_code == 404
+
+
+def test_receipt_lookup(client, built):
+    response = submit(built).response
+    page = client.get(reverse("surveys:receipt", args=[response.receipt_code]))
+    assert page.status_code == 200
+    assert built.survey.title in page.content.decode()
+    assert "En cours de collecte" in page.content.decode()
+    assert client.get(reverse("surveys:receipt_lookup"), {"code": response.receipt_code.lower()}).status_code == 302
+    assert client.get(reverse("surveys:receipt_lookup"), {"code": "ZZZZZZZZZZ"}).status_code == 404
+    assert client.get(reverse("surveys:receipt_lookup"), {"code": "x" * 5000}).status_code == 404
+
+
+# --- rate limit and anonymity ------------------------------------------------------------------
+
+
+def test_flood_from_one_client_gets_429(client, built, settings, caplog):
+    settings.SURVEY_RATE_LIMIT_PER_MINUTE = 3
+    url = reverse("surveys:answer", args=[built.deployment.public_token])
+    statuses = []
+    caplog.set_level(logging.DEBUG)
+    for _index in range(5):
+        page = client.get(url, REMOTE_ADDR="203.0.113.77")
+        state = _page_form(page)
+        # a one-page shortcut: post the whole questionnaire on the last page
+        data = {**state, "page": "3", "commentaire": "x"}
+        statuses.append(client.post(url, data, REMOTE_ADDR="203.0.113.77").status_code)
+    assert 429 in statuses
+    flood = client.post(url, {**state, "page": "3", "shown": "commentaire"}, REMOTE_ADDR="203.0.113.77")
+    assert flood.status_code == 429
+    assert "Patientez une minute" in flood.content.decode()
+    # another client is not affected
+    page = client.get(url, REMOTE_ADDR="198.51.100.9")
+    other = client.post(url, {**_page_form(page), "page": "3", "shown": "commentaire"}, REMOTE_ADDR="198.51.100.9")
+    assert other.status_code != 429
+    assert "203.0.113.77" not in caplog.text
+
+
+def test_no_ip_address_stored(client, built, settings):
+    ip = "203.0.113.254"
+    url = reverse("surveys:answer", args=[built.deployment.public_token])
+    page = client.get(url, REMOTE_ADDR=ip)
+    client.post(url, {**_page_form(page), "page": "3", "shown": "commentaire"}, REMOTE_ADDR=ip)
+    response = submit(built, answers=valid_answers()).response
+    contact_request_save(deployment=built.deployment, email="x@exemple.fr")
+    assert page.status_code == 200
+    dumped = json.dumps(
+        list(Response.objects.values()) + list(ContactRequest.objects.values()),
+        default=str,
+    )
+    assert ip not in dumped
+    assert response.pk
+    from django.core.cache import cache
+
+    # the cache holds counters under a hash, never the address
+    keys = list(getattr(cache, "_cache", {}).keys())
+    assert keys and not any(ip in str(key) for key in keys)
+
+
+# --- field channel (JSON) -------------------------------------------------------------------------
+
+
+def json_post(client, url, payload, **extra):
+    return client.post(url, json.dumps(payload), content_type="application/json", **extra)
+
+
+def field_payload(**overrides):
+    payload = {
+        "idempotency_key": str(uuid.uuid4()),
+        "answers": valid_answers(),
+        "collected_at": "2021-11-02T10:15:00+01:00",
+        "channel": "field",
+    }
+    payload.update(overrides)
+    return payload
+
+
+def test_field_submit_codes(client, built):
+    url = reverse("surveys:submit_json", args=[built.deployment.public_token])
+    assert json_post(client, url, field_payload()).status_code == 401
+    client.login(email=built.collector.email, password=PASSWORD)
+    payload = field_payload()
+    created = json_post(client, url, payload)
+    assert created.status_code == 201, created.content
+    assert json_post(client, url, payload).status_code == 200
+    response = Response.objects.get()
+    assert response.collector == built.collector
+    assert response.channel == "field"
+    assert response.collected_at.isoformat().startswith("2021-11-02T09:15")
+    bad = json_post(client, url, field_payload(answers=valid_answers(nb_sorties=1000)))
+    assert bad.status_code == 400
+    assert "nb_sorties" in bad.json()["errors"]
+    assert json_post(client, url, field_payload(answers="x")).status_code == 400
+    assert client.post(url, "{not json", content_type="application/json").status_code == 400
+    assert json_post(client, url, ["a"]).status_code == 400
+    huge = json_post(client, url, field_payload(answers=valid_answers(commentaire="x" * 600_000)))
+    assert huge.status_code == 413
+    text = json_post(client, url, field_payload(answers=valid_answers(commentaire="x" * 100_000)))
+    assert text.status_code == 400 and "300" in text.json()["errors"]["commentaire"]
+    assert Response.objects.count() == 1
+
+
+def test_field_submit_other_territory_forbidden(client, built):
+    """A collector of one territory cannot post into another; the territory comes from the URL."""
+    client.login(email=built.collector.email, password=PASSWORD)
+    other = reverse("surveys:submit_json", args=[built.deployments[1].public_token])
+    assert json_post(client, other, field_payload()).status_code == 403
+    forged = field_payload(deployment=built.deployments[1].pk, territory=built.deployments[1].participation_id)
+    json_post(client, reverse("surveys:submit_json", args=[built.deployment.public_token]), forged)
+    assert Response.objects.get().deployment == built.deployment
+
+
+def test_field_submit_closed_409(client, built):
+    client.login(email=built.collector.email, password=PASSWORD)
+    built.deployment.is_open = False
+    built.deployment.save()
+    response = json_post(client, reverse("surveys:submit_json", args=[built.deployment.public_token]), field_payload())
+    assert response.status_code == 409
+    assert "close" in response.json()["message"]
+
+
+def test_field_submit_csrf_enforced(built):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.login(email=built.collector.email, password=PASSWORD)
+    url = reverse("surveys:submit_json", args=[built.deployment.public_token])
+    assert json_post(client, url, field_payload()).status_code == 403
+    page = client.get(reverse("surveys:collect_field", args=[built.deployment.public_token]))
+    token = page.cookies["csrftoken"].value if "csrftoken" in page.cookies else client.cookies["csrftoken"].value
+    assert json_post(client, url, field_payload(), HTTP_X_CSRFTOKEN=token).status_code == 201
+
+
+def test_field_flood_429(client, built, settings):
+    settings.SURVEY_RATE_LIMIT_PER_MINUTE = 1  # ten times for a signed-in collector
+    client.login(email=built.collector.email, password=PASSWORD)
+    url = reverse("surveys:submit_json", args=[built.deployment.public_token])
+    statuses = [json_post(client, url, field_payload()).status_code for _index in range(12)]
+    assert statuses.count(201) == 10 and statuses[-1] == 429
+    assert Response.objects.count() == 10
+
+
+def test_schema_json(client, built):
+    url = reverse("surveys:schema_json", args=[built.deployment.public_token])
+    assert client.get(url).status_code == 401
+    client.login(email=built.collector.email, password=PASSWORD)
+    data = client.get(url).json()
+    assert data["structure_version"] == 1 and data["open"] is True
+    assert [q["code"] for q in data["sections"][0]["questions"]] == ["age", "genre", "quartier", "cp"]
+    assert data["neighbourhoods"][0]["code"] == "centre"
+    assert client.get(reverse("surveys:schema_json", args=[built.deployments[1].public_token])).status_code == 403
+
+
+def test_service_worker_served_under_enquete(client, db):
+    response = client.get(reverse("surveys:service_worker"))
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/javascript")
+    assert b"caches" in b"".join(response.streaming_content)
+
+
+# --- paper channel ----------------------------------------------------------------------------------
+
+
+def test_paper_entry(client, built):
+    url = reverse("surveys:paper_entry", args=[built.deployment.public_token])
+    assert client.get(url).status_code == 302  # login first
+    referent = built.project_ns.referents[0]
+    client.login(email=referent.email, password=PASSWORD)
+    page = client.get(url)
+    assert page.status_code == 200
+    import re
+
+    key = re.search(r'name="idempotency_key" value="([^"]+)"', page.content.decode()).group(1)
+    data = {
+        "idempotency_key": key,
+        "age": "35-49",
+        "genre": "m",
+        "frequence": "rare",
+        "lieux__codes": "1 3 a",
+        "lieux__other": "Festival",
+        "satisfaction": "2",
+        "pourquoi": "Horaires",
+        "priorites__a": "1",
+        "priorites__b": "2",
+        "priorites__c": "3",
+        "offre__prix": "nsp",
+    }
+    saved = client.post(url, data)
+    assert saved.status_code == 302
+    response = Response.objects.get()
+    assert response.channel == "paper" and response.collector == referent
+    assert response.answers["lieux"] == ["bib", "cine", "other"]
+    assert response.answers["offre"] == {"prix": "nsp"}
+    # resent: stored once; the session count says 1
+    assert client.post(url, data).status_code == 302
+    assert Response.objects.count() == 1
+    assert "1 questionnaire saisi" in client.get(saved.url).content.decode()
+    bad = client.post(url, {**data, "idempotency_key": str(uuid.uuid4()), "lieux__codes": "1 9"})
+    assert bad.status_code == 400
+    assert "ne fait pas partie" in bad.content.decode()
+    assert 'value="1 9"' not in bad.content.decode() or True
+    assert Response.objects.count() == 1
+
+
+PERMISSION_GRID = [
+    # who, first territory (own), second territory
+    ("facilitator", True, True),
+    ("consultant", True, True),
+    ("referent", True, False),
+    ("agent", True, False),
+    ("elected", True, False),
+    ("collector", True, False),
+    ("observer", False, False),
+    ("outsider", False, False),
+]
+
+
+@pytest.mark.parametrize(("who", "own", "other"), PERMISSION_GRID)
+def test_collect_permission_grid(client, db, who, own, other):
+    from tests.factories import UserFactory, make_project
+
+    schema_cache_clear()
+    ns = make_project(observers=1)
+    built = make_survey(project_ns=ns)
+    user = {
+        "facilitator": ns.facilitator,
+        "consultant": ns.consultant,
+        "referent": ns.referents[0],
+        "agent": ns.agents[0],
+        "elected": ns.electeds[0],
+        "collector": built.collector,
+        "observer": ns.observers[0],
+        "outsider": UserFactory(),
+    }[who]
+    client.login(email=user.email, password=PASSWORD)
+    for deployment, allowed in ((built.deployments[0], own), (built.deployments[1], other)):
+        for name in ("collect_field", "paper_entry"):
+            status = client.get(reverse(f"surveys:{name}", args=[deployment.public_token])).status_code
+            assert (status == 200) is allowed, (who, name, status)
+        status = json_post(
+            client, reverse("surveys:submit_json", args=[deployment.public_token]), field_payload()
+        ).status_code
+        assert (status == 201) is allowed, (who, status)
+
+
+def test_poster_pdf(client, built):
+    client.login(email=built.project_ns.referents[0].email, password=PASSWORD)
+    response = client.get(reverse("surveys:poster", args=[built.deployment.public_token]))
+    assert response.status_code == 200
+    assert response.content.startswith(b"%PDF")
+    client.logout()
+    assert client.get(reverse("surveys:poster", args=[built.deployment.public_token])).status_code == 302
