@@ -87,6 +87,14 @@ class PeerEventForm(DsfrModelForm):
         self.fields["capacity"].widget.attrs.update({"min": 1, "max": MAX_CAPACITY})
         self.fields["video_url"].assume_scheme = "https"
 
+    def clean(self):
+        cleaned = super().clean()
+        starts_at, ends_at = cleaned.get("starts_at"), cleaned.get("ends_at")
+        if starts_at and ends_at and ends_at < starts_at:
+            # On the field, where the person reads it (the model constraint would say it for the form).
+            self.add_error("ends_at", _("La fin doit suivre le début."))
+        return cleaned
+
 
 class PeerEventCreateForm(SubmissionKeyMixin, PeerEventForm):
     class Meta(PeerEventForm.Meta):

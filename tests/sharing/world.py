@@ -24,7 +24,7 @@ def news(world, *, audience, publish=True, title=None, author=None):
 
 
 def event(world, *, audience, capacity=20, publish=True, title=None, starts_in_days=10, author=None):
-    starts_at = timezone.now() + datetime.timedelta(days=starts_in_days)
+    starts_at = (timezone.now() + datetime.timedelta(days=starts_in_days)).replace(second=0, microsecond=0)
     peer_event = PeerEvent(
         project=world.project,
         kind=PeerEvent.Kind.PEER_EXCHANGE,

@@ -34,4 +34,19 @@ def visible_resources(obj, user):
     return list(obj.resources.visible_to(user).order_by("title")) if hasattr(obj, "resources") else []
 
 
-__all__ = ["get_project_or_404", "get_in_project_or_404", "publish_requested", "replay_or_none", "visible_resources"]
+def attach_project(page, project):
+    """Items of a project's list point at the loaded project (their links read its slug): no query per row."""
+    page.object_list = list(page.object_list)
+    for item in page.object_list:
+        item.project = project
+    return page
+
+
+__all__ = [
+    "attach_project",
+    "get_project_or_404",
+    "get_in_project_or_404",
+    "publish_requested",
+    "replay_or_none",
+    "visible_resources",
+]

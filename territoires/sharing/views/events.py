@@ -17,6 +17,7 @@ from territoires.sharing.forms import PeerEventCreateForm, PeerEventForm
 from territoires.sharing.models import PeerEvent, Registration
 from territoires.sharing.services import event_register, event_save, event_unregister, waiting_position
 from territoires.sharing.views.common import (
+    attach_project,
     get_in_project_or_404,
     get_project_or_404,
     publish_requested,
@@ -44,7 +45,7 @@ def project_events(request, slug):
     project = get_project_or_404(slug, request.user, with_progress=False)
     past = _past_requested(request)
     events = selectors.events_for_project(project, request.user, past=past)
-    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = attach_project(Paginator(events, PAGE_SIZE).get_page(request.GET.get("page")), project)
     return render(
         request,
         "sharing/project_events.html",

@@ -15,6 +15,7 @@ from territoires.sharing.forms import LessonCreateForm, LessonFilterForm, Lesson
 from territoires.sharing.models import Lesson
 from territoires.sharing.services import lesson_save
 from territoires.sharing.views.common import (
+    attach_project,
     get_in_project_or_404,
     get_project_or_404,
     publish_requested,
@@ -50,7 +51,7 @@ def lesson_list(request):
 def project_lessons(request, slug):
     project = get_project_or_404(slug, request.user, with_progress=False)
     lessons = selectors.lessons_for(request.user, project=project)
-    page = Paginator(lessons, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = attach_project(Paginator(lessons, PAGE_SIZE).get_page(request.GET.get("page")), project)
     return render(
         request,
         "sharing/project_lessons.html",

@@ -15,6 +15,7 @@ from territoires.sharing.forms import NewsPostCreateForm, NewsPostForm
 from territoires.sharing.models import NewsPost
 from territoires.sharing.services import news_save
 from territoires.sharing.views.common import (
+    attach_project,
     get_in_project_or_404,
     get_project_or_404,
     publish_requested,
@@ -36,7 +37,7 @@ def news_list(request):
 def project_news(request, slug):
     project = get_project_or_404(slug, request.user, with_progress=False)
     news = selectors.news_for_project(project, request.user)
-    page = Paginator(news, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = attach_project(Paginator(news, PAGE_SIZE).get_page(request.GET.get("page")), project)
     return render(
         request,
         "sharing/project_news.html",
