@@ -42,6 +42,7 @@ class AuditEvent(models.Model):
         SURVEY_NEW_VERSION = "survey_new_version", _("Nouvelle version d'enquête")
         SURVEY_MARGINS_CHANGED = "survey_margins_changed", _("Marges de population modifiées")
         SURVEY_NON_AUDIENCE_CHANGED = "survey_non_audience_changed", _("Définition des non-publics modifiée")
+        SURVEY_EXPORT_REQUESTED = "survey_export_requested", _("Export des réponses demandé")
 
     occurred_at = models.DateTimeField(_("date"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
