@@ -191,7 +191,8 @@ def question_views(questions, answers, errors, *, language, deployment, visible_
             view["use_select"] = kind != Kind.MULTIPLE and (paper or len(view["choices"]) > SELECT_THRESHOLD)
             if kind == Kind.MULTIPLE and paper:
                 numbers = {c["value"]: str(c["number"]) for c in view["choices"]}
-                view["codes_value"] = " ".join(numbers.get(code, code) for code in selected if code in numbers)
+                typed = value if isinstance(value, list) else []
+                view["codes_value"] = " ".join(numbers.get(str(code), str(code)) for code in typed)
         elif kind == Kind.RATING:
             view["choices"] = [
                 _choice(qid, number, str(number), str(number), str(value) == str(number)) for number in question.scale
