@@ -9,6 +9,7 @@ arrays cached per version are rebuilt. Permissions are checked by the views (rul
 
 import math
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -348,10 +349,23 @@ def normalise_condition(condition) -> dict:
             for value in values
         ]
         values = [value for value in values if value != ""]
+        if op in ("gte", "lte"):
+            values = [_as_number(value) for value in values]
         clauses.append({"question": clause["question"], "op": op, "values": [] if op == "answered" else values})
     if len(clauses) > MAX_CONDITION_CLAUSES:
         raise ValidationError(_("Une condition compte %(n)d critères au plus.") % {"n": MAX_CONDITION_CLAUSES})
     return {key: clauses} if clauses else {}
+
+
+def _as_number(value):
+    """A number typed in a condition ("2", "2.5"), stored as a number; anything else as typed."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return value
+    if math.isnan(number) or math.isinf(number):
+        return value
+    return int(number) if number.is_integer() else number
 
 
 def _clause_errors(clause: dict, target: Question, subject: str) -> list[str]:
@@ -1029,19 +1043,22 @@ def deployment_update(
         removed = {n["code"] for n in deployment.neighbourhoods} - {n["code"] for n in neighbourhoods}
         if removed:
             codes = deployment.survey.questions.filter(kind=Kind.NEIGHBOURHOOD).values_list("code", flat=True)
-            affected = sum(
-                _count(stored_answers(deployment.survey, code, deployment=deployment), lambda value: value in removed)
+            cited = Counter(
+                value
                 for code in codes
+                for value in stored_answers(deployment.survey, code, deployment=deployment)
+                if value in removed
             )
+            affected = sum(cited.values())
             if affected:
                 raise ValidationError(
                     {
                         "neighbourhoods": ngettext(
-                            "%(n)d réponse reçue cite un quartier retiré (%(codes)s) : gardez-le dans la liste.",
-                            "%(n)d réponses reçues citent un quartier retiré (%(codes)s) : gardez-le dans la liste.",
+                            "%(n)d réponse reçue cite un quartier que vous retirez (%(codes)s) : gardez-le dans la liste.",
+                            "%(n)d réponses reçues citent des quartiers que vous retirez (%(codes)s) : gardez-les dans la liste.",
                             affected,
                         )
-                        % {"n": affected, "codes": ", ".join(sorted(removed))}
+                        % {"n": affected, "codes": ", ".join(sorted(cited))}
                     }
                 )
         deployment.neighbourhoods = [

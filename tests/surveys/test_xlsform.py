@@ -98,7 +98,14 @@ def test_the_export_is_a_valid_xlsform_with_every_kind_mapped(built):
     assert rows["frequence"]["label::English (en)"] == "How often do you go out?"
     assert rows["lieux"]["hint::French (fr)"] == "Trois au plus."
     choices = sheets_of(content)["choices"]
-    assert {c["name"] for c in choices if c["list_name"] == "age"} == {"15-24", "25-34", "35-49", "50-64", "65-79", "80+"}
+    assert {c["name"] for c in choices if c["list_name"] == "age"} == {
+        "15-24",
+        "25-34",
+        "35-49",
+        "50-64",
+        "65-79",
+        "80+",
+    }
     assert [c["name"] for c in choices if c["list_name"] == "satisfaction"] == ["1", "2", "3", "4", "5", "nsp"]
 
 
@@ -125,7 +132,12 @@ def test_a_kobo_style_form_is_imported():
             "survey": [
                 {"type": "text", "name": "prenom", "label": "Prénom"},
                 {"type": "select_one yn", "name": "sortie", "label": "Sortez-vous ?", "required": "TRUE"},
-                {"type": "select_multiple lieux or_other", "name": "lieux", "label": "Lieux", "relevant": "${sortie} = 'oui'"},
+                {
+                    "type": "select_multiple lieux or_other",
+                    "name": "lieux",
+                    "label": "Lieux",
+                    "relevant": "${sortie} = 'oui'",
+                },
                 {"type": "integer", "name": "age_exact", "label": "Âge", "constraint": ". >= 15 and . <= 110"},
                 {"type": "range", "name": "note", "label": "Note", "parameters": "start=0 end=10 step=1"},
                 {"type": "note", "name": "merci", "label": "Merci"},
@@ -155,15 +167,28 @@ def test_a_kobo_style_form_is_imported():
     ("sheets", "expected"),
     [
         (
-            {"survey": [{"type": "select_one absente", "name": "q1", "label": "Q"}], "choices": [{"list_name": "x", "name": "a", "label": "A"}]},
+            {
+                "survey": [{"type": "select_one absente", "name": "q1", "label": "Q"}],
+                "choices": [{"list_name": "x", "name": "a", "label": "A"}],
+            },
             "ligne 2",
         ),
         (
-            {"survey": [{"type": "text", "name": "q1", "label": "Q"}, {"type": "geopoint", "name": "lieu", "label": "Où ?"}]},
+            {
+                "survey": [
+                    {"type": "text", "name": "q1", "label": "Q"},
+                    {"type": "geopoint", "name": "lieu", "label": "Où ?"},
+                ]
+            },
             "Feuille « survey », ligne 3 : type « geopoint » non pris en charge",
         ),
         (
-            {"survey": [{"type": "text", "name": "q1", "label": "Q", "relevant": "${q2} = 'a'"}, {"type": "text", "name": "q2", "label": "Q2"}]},
+            {
+                "survey": [
+                    {"type": "text", "name": "q1", "label": "Q", "relevant": "${q2} = 'a'"},
+                    {"type": "text", "name": "q2", "label": "Q2"},
+                ]
+            },
             "vient après elle",
         ),
         (
@@ -175,7 +200,13 @@ def test_a_kobo_style_form_is_imported():
             "Feuille « survey », ligne 2 : condition",
         ),
         (
-            {"survey": [{"type": "begin_repeat", "name": "r", "label": "R"}, {"type": "text", "name": "t", "label": "T"}, {"type": "end_repeat"}]},
+            {
+                "survey": [
+                    {"type": "begin_repeat", "name": "r", "label": "R"},
+                    {"type": "text", "name": "t", "label": "T"},
+                    {"type": "end_repeat"},
+                ]
+            },
             "répétés",
         ),
         ({"feuille": [{"a": "b"}]}, "pas de feuille « survey »"),
@@ -203,7 +234,12 @@ def test_a_file_that_is_not_a_workbook_is_refused():
     [
         {"all": [{"question": "a", "op": "in", "values": ["x", "y"]}]},
         {"all": [{"question": "m", "op": "in", "values": ["x"]}, {"question": "n", "op": "gte", "values": [3]}]},
-        {"any": [{"question": "a", "op": "not_in", "values": ["x"]}, {"question": "b", "op": "answered", "values": []}]},
+        {
+            "any": [
+                {"question": "a", "op": "not_in", "values": ["x"]},
+                {"question": "b", "op": "answered", "values": []},
+            ]
+        },
         {"all": [{"question": "m", "op": "not_in", "values": ["x", "z"]}]},
     ],
 )
