@@ -550,7 +550,6 @@ def test_forged_ids_and_wrong_surveys_get_404_not_500(client, built):
         assert client.get(url).status_code == 404, url
     # Another project's survey: not a member there.
     assert client.get(builder_url(other.survey)).status_code == 403
-    section = built.sections["fin"]
     response = client.post(
         reverse("surveys:question_create", args=[built.survey.pk]) + "?section=abc",
         question_data(foreign_section),
