@@ -13,6 +13,7 @@ their own territory (topics and counts are computed over the territories togethe
 
 import re
 import unicodedata
+import warnings
 from collections import Counter, defaultdict
 
 import numpy as np
@@ -328,6 +329,7 @@ def find_topics(texts: list[str], deployments: list[int] | None = None, *, max_t
     """[{label, keywords, count, counts: {deployment id: n}, examples: [{text, deployment}]}],
     largest topic first. Fewer than 10 usable answers: no topic."""
     from sklearn.decomposition import NMF
+    from sklearn.exceptions import ConvergenceWarning
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     deployments = deployments or [0] * len(texts)
@@ -344,7 +346,12 @@ def find_topics(texts: list[str], deployments: list[int] | None = None, *, max_t
         return []
     topic_count = int(min(max_topics, max(2, round(len(texts) ** 0.5 / 3)), matrix.shape[1]))
     model = NMF(n_components=topic_count, init="nndsvda", random_state=0, max_iter=400)
-    document_topics = model.fit_transform(matrix)
+    with warnings.catch_warnings():
+        # A near-perfect fit rounds the reconstruction error below zero (sqrt warning) and few
+        # answers may stop before convergence: neither changes the topics found.
+        warnings.simplefilter("ignore", RuntimeWarning)
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        document_topics = model.fit_transform(matrix)
     strongest = document_topics.argmax(axis=1)
     has_topic = document_topics.max(axis=1) > 0
     topics = []
@@ -352,7 +359,8 @@ def find_topics(texts: list[str], deployments: list[int] | None = None, *, max_t
         members = np.flatnonzero((strongest == topic) & has_topic)
         if not members.size:
             continue
-        top_terms = model.components_[topic].argsort()[::-1][:6]
+        weights = model.components_[topic]
+        top_terms = [index for index in weights.argsort()[::-1][:6] if weights[index] >= 0.1 * weights.max()]
         keywords = [analyzer.word_for(vocabulary[index]) for index in top_terms]
         order = members[np.argsort(-document_topics[members, topic])]
         counts = Counter(int(deployments[index]) for index in members)
