@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from territoires.accounts.models import Organisation
 from territoires.core.forms import DateTimeInput, DsfrForm, DsfrModelForm, SubmissionKeyMixin
+from territoires.library.models import Resource
 from territoires.projects.models import Theme
 from territoires.sharing.models import Lesson, NewsPost, PeerEvent
 from territoires.sharing.services import MAX_CAPACITY
@@ -61,6 +62,7 @@ class PeerEventForm(DsfrModelForm):
             "audience",
             "capacity",
             "notes",
+            "resources",
         ]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 6}),
@@ -68,8 +70,10 @@ class PeerEventForm(DsfrModelForm):
             "starts_at": DateTimeInput,
             "ends_at": DateTimeInput,
             "audience": forms.RadioSelect,
+            "resources": forms.CheckboxSelectMultiple,
         }
         help_texts = {
+            "resources": _("Les ressources publiées du projet : supports, comptes rendus, outils présentés."),
             "description": MARKDOWN_HELP,
             "place": _("Adresse, ou rien si la rencontre a lieu en visioconférence."),
             "video_url": _("Visible seulement des personnes inscrites."),
@@ -77,8 +81,10 @@ class PeerEventForm(DsfrModelForm):
             "notes": _("Après la rencontre : ce qui s'y est dit, ce qui est décidé. Markdown possible."),
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, resources=None, **kwargs):
         super().__init__(*args, **kwargs)
+        if "resources" in self.fields:
+            self.fields["resources"].queryset = resources if resources is not None else Resource.objects.none()
         _limit(self.fields["title"], min_length=5)
         _limit(self.fields["description"], max_length=LONG_TEXT)
         if "notes" in self.fields:
@@ -98,7 +104,7 @@ class PeerEventForm(DsfrModelForm):
 
 class PeerEventCreateForm(SubmissionKeyMixin, PeerEventForm):
     class Meta(PeerEventForm.Meta):
-        fields = [name for name in PeerEventForm.Meta.fields if name != "notes"]
+        fields = [name for name in PeerEventForm.Meta.fields if name not in ("notes", "resources")]
 
 
 class LessonForm(DsfrModelForm):
@@ -114,19 +120,26 @@ class LessonForm(DsfrModelForm):
             "obstacles",
             "solutions",
             "open_questions",
+            "resources",
             "visibility",
         ]
         widgets = {
             name: forms.Textarea(attrs={"rows": 6})
             for name in ("context", "what_worked", "obstacles", "solutions", "open_questions")
-        } | {"visibility": forms.RadioSelect, "themes": forms.CheckboxSelectMultiple}
+        } | {
+            "visibility": forms.RadioSelect,
+            "themes": forms.CheckboxSelectMultiple,
+            "resources": forms.CheckboxSelectMultiple,
+        }
         help_texts = {
             "context": _("Le territoire, le moment du projet, ce que vous cherchiez à faire. Markdown possible."),
             "open_questions": _("Ce que vous n'avez pas résolu et aimeriez discuter avec d'autres collectivités."),
         }
 
-    def __init__(self, *args, project, **kwargs):
+    def __init__(self, *args, project, resources=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["resources"].queryset = resources if resources is not None else Resource.objects.none()
+        self.fields["resources"].help_text = _("Les ressources publiées du projet qui prolongent ce retour.")
         participant_ids = [p.organisation_id for p in project.participations.all() if p.is_participant]
         self.fields["territory"].queryset = Organisation.objects.filter(pk__in=participant_ids).order_by("name")
         self.fields["territory"].empty_label = _("Le projet dans son ensemble")

@@ -155,6 +155,9 @@ class PeerEvent(TimeStampedModel):
     status = models.CharField(_("statut"), max_length=20, choices=Status.choices, default=Status.DRAFT)
     published_at = models.DateTimeField(_("publié le"), null=True, blank=True)
     notes = models.TextField(_("compte rendu"), blank=True)
+    resources = models.ManyToManyField(
+        "library.Resource", verbose_name=_("ressources liées"), blank=True, related_name="peer_events"
+    )
     organiser = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("organisé par"),
@@ -283,6 +286,9 @@ class Lesson(TimeStampedModel):
     solutions = models.TextField(_("solutions trouvées"), blank=True)
     open_questions = models.TextField(_("questions ouvertes"), blank=True)
     themes = models.ManyToManyField(Theme, verbose_name=_("thèmes"), blank=True, related_name="lessons")
+    resources = models.ManyToManyField(
+        "library.Resource", verbose_name=_("ressources liées"), blank=True, related_name="lessons"
+    )
     visibility = models.CharField(_("visibilité"), max_length=20, choices=Visibility.choices)
     status = models.CharField(_("statut"), max_length=20, choices=Status.choices, default=Status.DRAFT)
     published_at = models.DateTimeField(_("publié le"), null=True, blank=True, db_index=True)

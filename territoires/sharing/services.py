@@ -137,7 +137,7 @@ def _fill_free_seats(event: PeerEvent) -> list[Registration]:
 
 
 @transaction.atomic
-def event_save(*, event: PeerEvent, user, publish: bool) -> PeerEvent:
+def event_save(*, event: PeerEvent, user, publish: bool, resources=None) -> PeerEvent:
     is_new = event.pk is None
     previous = None if is_new else PeerEvent.objects.select_for_update().get(pk=event.pk)
     _check_event(event, previous=previous)
@@ -145,6 +145,8 @@ def event_save(*, event: PeerEvent, user, publish: bool) -> PeerEvent:
         event.organiser = user
     newly_published = _set_status(event, publish=publish)
     event.save()
+    if resources is not None:
+        event.resources.set(resources)
     if previous is not None and event.capacity > previous.capacity:
         _fill_free_seats(event)
     if newly_published or (not is_new and not publish and event.published_at):
@@ -214,7 +216,7 @@ SEARCH_AUDIENCE = {
 
 
 @transaction.atomic
-def lesson_save(*, lesson: Lesson, user, publish: bool, themes=None) -> Lesson:
+def lesson_save(*, lesson: Lesson, user, publish: bool, themes=None, resources=None) -> Lesson:
     is_new = lesson.pk is None
     if is_new:
         lesson.author = user
@@ -227,6 +229,8 @@ def lesson_save(*, lesson: Lesson, user, publish: bool, themes=None) -> Lesson:
     lesson.save()
     if themes is not None:
         lesson.themes.set(themes)
+    if resources is not None:
+        lesson.resources.set(resources)
     if newly_published or (not is_new and not publish and lesson.published_at):
         _audit_publication(lesson, user=user, published=publish)
     lesson_index(lesson=lesson)

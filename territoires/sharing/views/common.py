@@ -34,6 +34,13 @@ def visible_resources(obj, user):
     return list(obj.resources.visible_to(user).order_by("title")) if hasattr(obj, "resources") else []
 
 
+def linkable_resources(project, user):
+    """What an event or a lesson may link to: the project's published resources this user may open."""
+    from territoires.library.models import Resource
+
+    return Resource.objects.visible_to(user).filter(project=project).order_by("title")
+
+
 def attach_project(page, project):
     """Items of a project's list point at the loaded project (their links read its slug): no query per row."""
     page.object_list = list(page.object_list)
@@ -43,6 +50,7 @@ def attach_project(page, project):
 
 
 __all__ = [
+    "linkable_resources",
     "attach_project",
     "get_project_or_404",
     "get_in_project_or_404",

@@ -20,6 +20,7 @@ from territoires.sharing.views.common import (
     attach_project,
     get_in_project_or_404,
     get_project_or_404,
+    linkable_resources,
     publish_requested,
     replay_or_none,
     visible_resources,
@@ -139,13 +140,18 @@ def event_edit(request, slug, event_id=None):
         event = get_in_project_or_404(PeerEvent, event_id, project)
         require(request.user, "sharing.change_event", event)
         form_class = PeerEventForm
-    form = form_class(request.POST or None, instance=event)
+    form = form_class(request.POST or None, instance=event, resources=linkable_resources(project, request.user))
     if request.method == "POST" and form.is_valid():
         if replay := replay_or_none(request, form, event_id):
             return replay
         try:
             with transaction.atomic():
-                event = event_save(event=form.save(commit=False), user=request.user, publish=publish_requested(request))
+                event = event_save(
+                    event=form.save(commit=False),
+                    user=request.user,
+                    publish=publish_requested(request),
+                    resources=form.cleaned_data.get("resources"),
+                )
                 if event_id is None:
                     record_submission(parse_submission_key(request), event.get_absolute_url())
         except ValidationError as error:

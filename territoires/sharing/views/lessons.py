@@ -18,6 +18,7 @@ from territoires.sharing.views.common import (
     attach_project,
     get_in_project_or_404,
     get_project_or_404,
+    linkable_resources,
     publish_requested,
     replay_or_none,
     visible_resources,
@@ -88,7 +89,9 @@ def lesson_edit(request, slug, lesson_id=None):
         lesson = get_in_project_or_404(Lesson, lesson_id, project)
         require(request.user, "sharing.change_lesson", lesson)
         form_class = LessonForm
-    form = form_class(request.POST or None, instance=lesson, project=project)
+    form = form_class(
+        request.POST or None, instance=lesson, project=project, resources=linkable_resources(project, request.user)
+    )
     if request.method == "POST" and form.is_valid():
         if replay := replay_or_none(request, form, lesson_id):
             return replay
@@ -99,6 +102,7 @@ def lesson_edit(request, slug, lesson_id=None):
                     user=request.user,
                     publish=publish_requested(request),
                     themes=form.cleaned_data["themes"],
+                    resources=form.cleaned_data["resources"],
                 )
                 if lesson_id is None:
                     record_submission(parse_submission_key(request), lesson.get_absolute_url())
