@@ -49,4 +49,5 @@ def register_followables():
         "thread",
         Thread,
         lambda user, thread: user.has_perm("community.view_thread", thread),
+        queryset=lambda: Thread.objects.select_related("project"),
     )

@@ -1,8 +1,8 @@
 """@mentions: who a message names, among the people who may read its thread.
 
 Syntax (shown under every message field):
-- `@Prénom Nom` — the person's name as the platform shows it (first name, then last name; case and
-  accents are ignored);
+- `@Prénom Nom` — the person's name as the platform shows it (first name, then last name; case is
+  ignored, and accents too in a project's space);
 - `@identifiant` — the part of the person's e-mail address before the "@" (for example
   `@referent.niort` for referent.niort@ville.demo), for homonyms or compound names.
 The longest name that matches wins ("@Anne Marie Durand" names Anne-Marie Durand before Anne Marie);
@@ -66,15 +66,23 @@ def _lookup_query(candidates) -> Q | None:
     return None if empty else query
 
 
-def resolve_mentions(body: str, *, can_read) -> list:
-    """The users the text mentions who `can_read(user)` the thread, each once, in order of appearance."""
+def resolve_mentions(body: str, *, can_read, people=None) -> list:
+    """The users the text mentions who `can_read(user)` the thread, each once, in order of appearance.
+
+    `people`: a queryset of everyone who might read the thread (a project's members and observers),
+    compared in Python so that accents are ignored too; without it (the open space, where anybody
+    reads) the names are looked up in the database, where only the case is ignored.
+    """
     candidates = _candidates(body)
     if not candidates:
         return []
-    query = _lookup_query(candidates)
-    if query is None:
-        return []
-    users = list(get_user_model().objects.filter(query, is_active=True)[:200])
+    if people is not None:
+        users = list(people.filter(is_active=True)[:5000])
+    else:
+        query = _lookup_query(candidates)
+        if query is None:
+            return []
+        users = list(get_user_model().objects.filter(query, is_active=True)[:200])
     by_name: dict[str, list] = {}
     by_identifier: dict[str, list] = {}
     for user in users:

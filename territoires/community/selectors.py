@@ -88,7 +88,7 @@ def _attach_author_organisations(messages) -> None:
 
 def project_threads(project, user):
     """The threads of a project's space this user may read (observers: as the project allows)."""
-    threads = Thread.objects.filter(project=project).select_related("author")
+    threads = Thread.objects.filter(project=project).select_related("author", "project")
     if not community_rules.is_project_member(user, project):
         access = community_rules.observer_access_of(project)
         if access == ProjectSpace.ObserverAccess.NONE:

@@ -155,13 +155,30 @@ def _french(text_builder):
         return text_builder()
 
 
+def _people_of(thread: Thread):
+    """Everyone who may read a project thread (members and observers' staff); None for the open space."""
+    if thread.project_id is None:
+        return None
+    from territoires.accounts.models import Membership
+
+    project = thread.project
+    organisation_ids = [project.facilitator_organisation_id, project.consultancy_id]
+    organisation_ids += [participation.organisation_id for participation in project.participations.all()]
+    user_ids = Membership.objects.filter(organisation_id__in=[i for i in organisation_ids if i]).values("user_id")
+    return get_user_model().objects.filter(pk__in=user_ids)
+
+
 def _record_mentions(*, message: Message, thread: Thread, author) -> list:
     """Record who the message names (among the thread's readers) and notify those named for the first time."""
 
     def can_read(user):
         return community_rules.can_read_thread(user, thread)
 
-    mentioned = [user for user in resolve_mentions(message.body, can_read=can_read) if user.pk != author.pk]
+    mentioned = [
+        user
+        for user in resolve_mentions(message.body, can_read=can_read, people=_people_of(thread))
+        if user.pk != author.pk
+    ]
     already = set(Mention.objects.filter(message=message).values_list("user_id", flat=True))
     new = [user for user in mentioned if user.pk not in already]
     Mention.objects.bulk_create([Mention(message=message, user=user) for user in new], ignore_conflicts=True)

@@ -14,13 +14,27 @@ class Followable:
     key: str
     model: type
     can_see: Callable[[object, object], bool]
+    # What a list of followed objects loads with them (e.g. a thread's project, for its URL).
+    queryset: Callable | None = None
+
+    def objects(self):
+        return self.queryset() if self.queryset else self.model._default_manager.all()
 
 
 _by_key: dict[str, Followable] = {}
 
 
-def register_followable(key: str, model: type, can_see: Callable[[object, object], bool]) -> None:
-    _by_key[key] = Followable(key, model, can_see)
+def register_followable(
+    key: str, model: type, can_see: Callable[[object, object], bool], queryset: Callable | None = None
+) -> None:
+    _by_key[key] = Followable(key, model, can_see, queryset)
+
+
+def followable_for_model(model) -> Followable | None:
+    for entry in _by_key.values():
+        if entry.model is model:
+            return entry
+    return None
 
 
 def followable(key: str) -> Followable | None:

@@ -11,7 +11,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from territoires.notifications import services
-from territoires.notifications.followables import followable, followable_for
+from territoires.notifications.followables import followable, followable_for_model
 from territoires.notifications.forms import EmailPreferenceForm
 from territoires.notifications.models import EmailPreference, Follow, Notification
 from territoires.projects.views.common import id_from
@@ -80,10 +80,10 @@ def _attach_targets(follows) -> None:
         by_type.setdefault(follow.target_type, []).append(follow)
     for target_type, items in by_type.items():
         model = target_type.model_class()
-        objects = model._default_manager.in_bulk([item.target_id for item in items]) if model else {}
+        entry = followable_for_model(model) if model else None
+        objects = entry.objects().in_bulk([item.target_id for item in items]) if entry else {}
         for item in items:
             item.target = objects.get(item.target_id)
-            entry = followable_for(item.target) if item.target is not None else None
             item.kind_key = entry.key if entry else ""
 
 
