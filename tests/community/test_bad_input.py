@@ -20,7 +20,9 @@ def data():
 
 @pytest.fixture
 def thread(data):
-    return services.thread_create(user=data.referents[0], title="Guides d'entretien", body="Bonjour", project=data.project)
+    return services.thread_create(
+        user=data.referents[0], title="Guides d'entretien", body="Bonjour", project=data.project
+    )
 
 
 def test_script_injection_is_inert(client, data, thread):
@@ -35,9 +37,10 @@ def test_script_injection_is_inert(client, data, thread):
         assert "onerror" not in html
         assert "javascript:alert" not in html
         assert "<strong>gras</strong>" in html
-    assert "&lt;script&gt;alert(&quot;titre&quot;)&lt;/script&gt;" in client.get(
-        reverse("community:project_space", args=[data.project.slug])
-    ).content.decode()
+    assert (
+        "&lt;script&gt;alert(&quot;titre&quot;)&lt;/script&gt;"
+        in client.get(reverse("community:project_space", args=[data.project.slug])).content.decode()
+    )
 
 
 def test_hundred_thousand_characters_are_refused(client, data, thread):

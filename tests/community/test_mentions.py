@@ -39,7 +39,10 @@ def test_observer_mentioned_in_a_shared_thread_when_the_project_allows_it():
     ProjectSpace.objects.create(project=data.project, observer_access=ProjectSpace.ObserverAccess.SHARED)
     observer = data.observers[0]
     services.thread_create(
-        user=data.referents[0], title="Partagée", body=f"@{names(observer)} bienvenue", project=data.project,
+        user=data.referents[0],
+        title="Partagée",
+        body=f"@{names(observer)} bienvenue",
+        project=data.project,
         shared_with_observers=True,
     )
     services.thread_create(

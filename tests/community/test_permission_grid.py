@@ -75,7 +75,11 @@ def world(django_db_setup, django_db_blocker):
         public = services.thread_create(user=someone, title="Discussion publique", body="Bonjour", theme=theme)
         public_reply = services.message_post(user=someone, thread=public, body="Réponse d'une autre personne")
         shared = services.thread_create(
-            user=data.referents[1], title="Partagée", body="Texte partagé", project=data.project, shared_with_observers=True
+            user=data.referents[1],
+            title="Partagée",
+            body="Texte partagé",
+            project=data.project,
+            shared_with_observers=True,
         )
         shared_reply = services.message_post(user=data.referents[1], thread=shared, body="Réponse partagée")
         unshared = services.thread_create(
@@ -95,7 +99,7 @@ def world(django_db_setup, django_db_blocker):
         # Everyone "owns" a message in each space (written directly: the grid asks whether they may
         # still edit it, e.g. an observer whose town once took part).
         own = {}
-        for role, user in users.items():
+        for user in users.values():
             if user.is_authenticated and user.pk not in own:
                 own[user.pk] = (
                     Message.objects.create(thread=public, position=100 + len(own) * 2, author=user, body="À moi"),

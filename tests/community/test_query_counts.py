@@ -21,7 +21,9 @@ def grow_thread(thread, authors, count):
     thread.refresh_from_db()
     start = thread.message_count
     Message.objects.bulk_create(
-        Message(thread=thread, position=start + index + 1, author=authors[index % len(authors)], body=f"Réponse {index}")
+        Message(
+            thread=thread, position=start + index + 1, author=authors[index % len(authors)], body=f"Réponse {index}"
+        )
         for index in range(count)
     )
     Thread.objects.filter(pk=thread.pk).update(message_count=start + count)
@@ -70,8 +72,9 @@ def test_lists_are_bounded(client, role):
     def add_threads(count):
         for index in range(count):
             author = data.referents[index % len(data.referents)]
-            services.thread_create(user=author, title=f"Projet {index}", body="Texte", project=data.project,
-                                   shared_with_observers=True)
+            services.thread_create(
+                user=author, title=f"Projet {index}", body="Texte", project=data.project, shared_with_observers=True
+            )
             services.thread_create(user=author, title=f"Public {index}", body="Texte", theme=theme)
 
     from territoires.community.models import ProjectSpace
@@ -81,8 +84,11 @@ def test_lists_are_bounded(client, role):
         client.force_login(users[role])
     urls = [reverse("community:home"), reverse("community:theme_space", args=[theme.slug])]
     if role != "visitor":
-        urls += [reverse("community:project_space", args=[data.project.slug]), reverse("notifications:list"),
-                 reverse("notifications:preferences")]
+        urls += [
+            reverse("community:project_space", args=[data.project.slug]),
+            reverse("notifications:list"),
+            reverse("notifications:preferences"),
+        ]
     add_threads(2)
     small = [queries_for(client, url) for url in urls]
     add_threads(25)
