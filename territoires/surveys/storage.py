@@ -21,4 +21,6 @@ class PrivateStorage(FileSystemStorage):
         return str(configured or Path(settings.MEDIA_ROOT).parent / "private")
 
     def url(self, name):
-        raise ValueError("Private files have no URL: serve them through a view that checks permissions.")
+        # No public URL (an empty link, so that the admin's file widget still renders): files are
+        # served by views that check permissions, e.g. surveys:export_download.
+        return ""
