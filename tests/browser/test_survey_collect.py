@@ -1,0 +1,169 @@
+"""The resident survey in a real browser: a resident answers on a phone; a survey group member
+answers offline and the answer is stored exactly once when the network is back; a typist enters a
+paper questionnaire with the keyboard; axe-core finds no serious or critical violation."""
+
+import pytest
+from playwright.sync_api import expect
+
+from territoires.surveys.models import Response
+from territoires.surveys.schema import schema_cache_clear
+from tests.browser.helpers import PHONE, new_context, watch_errors
+from tests.surveys.factories import make_survey
+
+pytestmark = pytest.mark.browser
+
+BLOCKING = ("serious", "critical")
+
+
+@pytest.fixture
+def built(transactional_db):
+    schema_cache_clear()
+    return make_survey()
+
+
+@pytest.fixture
+def phone(browser, live_server):
+    context = new_context(browser, live_server, viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    errors = watch_errors(page)
+    yield page
+    context.close()
+    assert not errors, f"Erreurs JavaScript dans la page : {errors}"
+
+
+@pytest.fixture(scope="module")
+def axe():
+    from axe_playwright_python.sync_playwright import Axe
+
+    return Axe()
+
+
+def blocking(axe, page):
+    return [
+        f"[{v['impact']}] {v['id']}: {v['help']} — {[n['html'][:120] for n in v['nodes'][:3]]}"
+        for v in axe.run(page).response["violations"]
+        if v["impact"] in BLOCKING
+    ]
+
+
+def test_resident_answers_on_a_phone(phone, built):
+    phone.goto(f"/enquete/{built.deployment.public_token}/")
+    expect(phone.get_by_role("heading", level=1)).to_have_text(built.survey.title)
+    widths = phone.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert widths[0] <= widths[1], f"La page déborde : {widths}"
+
+    # Nothing answered: errors per question, in French, nothing stored.
+    phone.get_by_role("button", name="Page suivante").click()
+    expect(phone.get_by_role("alert").first).to_contain_text("à corriger")
+    expect(phone.locator("#q-age-error")).to_have_text("Cette question est obligatoire.")
+
+    phone.get_by_label("25 à 34 ans").check(force=True)
+    phone.get_by_label("Femme").check(force=True)
+    phone.get_by_label("Votre code postal").fill("79000")
+    phone.get_by_role("button", name="Page suivante").click()
+
+    # Conditional question shown and hidden at once (JavaScript), as the server would.
+    expect(phone.get_by_label("Combien de sorties culturelles l'an dernier ?")).to_be_visible()
+    phone.get_by_label("Jamais").check(force=True)
+    expect(phone.get_by_label("Combien de sorties culturelles l'an dernier ?")).to_be_hidden()
+    phone.get_by_label("Souvent").check(force=True)
+    phone.get_by_label("Combien de sorties culturelles l'an dernier ?").fill("500")
+    phone.get_by_label("Médiathèque").check(force=True)
+    phone.locator("label[for=q-satisfaction-2]").click()
+    phone.get_by_role("button", name="Page suivante").click()
+    expect(phone.locator("#q-nb_sorties-error")).to_contain_text("inférieur ou égal à 100")
+    expect(phone.get_by_label("Médiathèque")).to_be_checked()  # answers kept
+    phone.get_by_label("Combien de sorties culturelles l'an dernier ?").fill("8")
+    phone.get_by_role("button", name="Page suivante").click()
+
+    # Satisfaction 2: the "avis" section comes.
+    expect(phone.get_by_role("heading", name="Votre avis")).to_be_visible()
+    phone.get_by_label("Pourquoi n'êtes-vous pas satisfait ?").fill("Les horaires ne conviennent pas.")
+    phone.get_by_role("button", name="Page suivante").click()
+    phone.get_by_role("button", name="Envoyer mes réponses").click()
+
+    expect(phone.get_by_role("heading", level=1)).to_have_text("Merci, vos réponses sont enregistrées")
+    response = Response.objects.get()
+    assert phone.locator("#code-suivi").inner_text() == response.receipt_code
+    assert response.channel == "online"
+    assert response.answers["nb_sorties"] == 8 and response.answers["satisfaction"] == 2
+
+    phone.get_by_label("Adresse électronique").fill("habitante@exemple.fr")
+    phone.get_by_role("button", name="Me tenir informé·e").click()
+    expect(phone.get_by_role("status")).to_contain_text("conservée à part")
+
+
+def test_survey_group_member_answers_offline_and_it_is_stored_once(browser, live_server, built):
+    from tests.factories import PASSWORD
+
+    context = new_context(browser, live_server, viewport=PHONE, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    errors = watch_errors(page)
+    page.goto("/compte/connexion/")
+    page.fill("input[name=username]", built.collector.email)
+    page.fill("input[name=password]", PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_load_state()
+
+    page.goto(f"/enquete/{built.deployment.public_token}/terrain/")
+    expect(page.locator("[data-offline-ready]")).to_be_visible()  # the service worker is ready
+
+    context.set_offline(True)
+    page.get_by_label("65 à 79 ans").check(force=True)
+    page.get_by_label("Homme").check(force=True)
+    page.get_by_label("Rarement").check(force=True)
+    page.locator("label[for=q-satisfaction-4]").click()
+    page.get_by_role("button", name="Enregistrer cette réponse").click()
+    expect(page.locator("[data-queue-count]")).to_have_text("1 réponse en attente d'envoi")
+    expect(page.locator("[data-network-state]")).to_have_text("Hors ligne")
+    assert Response.objects.count() == 0
+
+    # The page reopens without network (service worker), the answer still waiting.
+    page.reload()
+    expect(page.locator("[data-queue-count]")).to_have_text("1 réponse en attente d'envoi")
+
+    context.set_offline(False)
+    expect(page.locator("[data-queue-count]")).to_have_text("0 réponse en attente d'envoi", timeout=15_000)
+    # Sending again (a second tab, a retry) must not duplicate it.
+    page.get_by_role("button", name="Envoyer maintenant").click()
+    page.wait_for_timeout(500)
+    response = Response.objects.get()
+    assert response.channel == "field"
+    assert response.collector == built.collector
+    assert response.collected_at is not None
+    assert response.answers["age"] == "65-79"
+    context.close()
+    assert not errors, errors
+
+
+def test_paper_entry_with_the_keyboard(page, login, built):
+    login(built.project_ns.agents[0])
+    page.goto(f"/enquete/{built.deployment.public_token}/saisie/")
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'q-age'")
+    keyboard = page.keyboard
+    for keys in ["2", "Tab", "1", "Tab", "Tab", "Tab", "3", "Tab", "1 4", "Tab", "Tab", "5"]:
+        if keys == "Tab":
+            keyboard.press("Tab")
+        else:
+            keyboard.type(keys)
+    page.get_by_role("button", name="Enregistrer et saisir le suivant").click()
+    expect(page.locator("[data-paper-count]")).to_contain_text("1 questionnaire saisi")
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'q-age'")
+    response = Response.objects.get()
+    assert response.channel == "paper" and response.collector == built.project_ns.agents[0]
+    assert response.answers["lieux"] == ["bib", "theatre"]
+    assert response.answers["satisfaction"] == 5
+
+
+def test_questionnaire_pages_accessible(page, axe, login, built):
+    token = built.deployment.public_token
+    page.goto(f"/enquete/{token}/")
+    assert not blocking(axe, page)
+    page.get_by_role("button", name="Page suivante").click()  # with error messages
+    page.wait_for_load_state("load")
+    assert not blocking(axe, page)
+    login(built.collector)
+    for path in (f"/enquete/{token}/terrain/", f"/enquete/{token}/saisie/", "/enquete/suivi/"):
+        page.goto(path)
+        page.wait_for_load_state("load")
+        assert not blocking(axe, page), path
