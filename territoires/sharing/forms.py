@@ -1,5 +1,6 @@
 from django import forms
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinLengthValidator, MinValueValidator
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from territoires.accounts.models import Organisation
@@ -7,7 +8,7 @@ from territoires.core.forms import DateTimeInput, DsfrForm, DsfrModelForm, Submi
 from territoires.library.models import Resource
 from territoires.projects.models import Theme
 from territoires.sharing.models import Lesson, NewsPost, PeerEvent
-from territoires.sharing.services import MAX_CAPACITY
+from territoires.sharing.services import MAX_CAPACITY, starts_moved
 
 
 def _limit(field, *, max_length=None, min_length=None):
@@ -42,6 +43,7 @@ class NewsPostForm(DsfrModelForm):
         super().__init__(*args, **kwargs)
         _limit(self.fields["title"], min_length=5)
         _limit(self.fields["body"], max_length=LONG_TEXT)
+        self.fields["audience"].choices = NewsPost.Audience.choices
 
 
 class NewsPostCreateForm(SubmissionKeyMixin, NewsPostForm):
@@ -87,6 +89,8 @@ class PeerEventForm(DsfrModelForm):
             self.fields["resources"].queryset = resources if resources is not None else Resource.objects.none()
         _limit(self.fields["title"], min_length=5)
         _limit(self.fields["description"], max_length=LONG_TEXT)
+        self.fields["audience"].choices = PeerEvent.Audience.choices
+        self.fields["kind"].choices = PeerEvent.Kind.choices
         if "notes" in self.fields:
             _limit(self.fields["notes"], max_length=LONG_TEXT)
         self.fields["capacity"].validators += [MinValueValidator(1), MaxValueValidator(MAX_CAPACITY)]
@@ -96,6 +100,9 @@ class PeerEventForm(DsfrModelForm):
     def clean(self):
         cleaned = super().clean()
         starts_at, ends_at = cleaned.get("starts_at"), cleaned.get("ends_at")
+        starts_changed = self.instance.pk is None or starts_moved(self.instance.starts_at, starts_at)
+        if starts_at and starts_changed and starts_at < timezone.now():
+            self.add_error("starts_at", _("La date de début est passée : choisissez une date à venir."))
         if starts_at and ends_at and ends_at < starts_at:
             # On the field, where the person reads it (the model constraint would say it for the form).
             self.add_error("ends_at", _("La fin doit suivre le début."))
@@ -145,6 +152,7 @@ class LessonForm(DsfrModelForm):
         self.fields["territory"].empty_label = _("Le projet dans son ensemble")
         self.fields["themes"].queryset = Theme.objects.exclude(status=Theme.Status.ARCHIVED).order_by("title")
         _limit(self.fields["title"], min_length=5)
+        self.fields["visibility"].choices = Lesson.Visibility.choices
         for name in Lesson.SECTIONS:
             _limit(self.fields[name], max_length=LONG_TEXT)
 

@@ -77,10 +77,17 @@ def news_save(*, post: NewsPost, user, publish: bool) -> NewsPost:
 # Peer events --------------------------------------------------------------------------------------
 
 
+def starts_moved(before, after) -> bool:
+    """Forms carry minutes only: an event edited without touching its date keeps its date."""
+    if before is None or after is None:
+        return before is not after
+    return abs((after - before).total_seconds()) >= 60
+
+
 def _check_event(event: PeerEvent, *, previous: PeerEvent | None) -> None:
     errors = {}
     now = timezone.now()
-    starts_changed = previous is None or previous.starts_at != event.starts_at
+    starts_changed = previous is None or starts_moved(previous.starts_at, event.starts_at)
     if event.starts_at and starts_changed and event.starts_at < now:
         errors["starts_at"] = _("La date de début est passée : choisissez une date à venir.")
     if event.starts_at and event.starts_at.year > LATEST_YEAR:

@@ -244,3 +244,21 @@ def test_forged_event_ids_are_not_found(world, client):
     response = client.post(f"/projets/{slug}/rencontres/{foreign.pk}/inscription/", {"action": "register"})
     assert response.status_code == 404
     assert not Registration.objects.exists()
+
+
+def test_notes_are_added_after_the_event_without_touching_its_date(world, client):
+    peer_event = event(world, audience=PeerEvent.Audience.MEMBERS)
+    PeerEvent.objects.filter(pk=peer_event.pk).update(
+        starts_at=timezone.now() - datetime.timedelta(days=2, seconds=17), ends_at=None
+    )
+    peer_event.refresh_from_db()
+    client.force_login(world.referents[0])
+    url = reverse("sharing:event_edit", args=[world.project.slug, peer_event.pk])
+    form = client.get(url).context["form"]
+    data = {name: form[name].value() or "" for name in form.fields if name != "resources"}
+    data["starts_at"] = timezone.localtime(peer_event.starts_at).strftime("%Y-%m-%dT%H:%M")
+    data.update(notes="## Ce que nous retenons\n\n- <script>alert(1)</script>Les marchés", action="publish")
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["form"].errors
+    page = client.get(peer_event.get_absolute_url()).content.decode()
+    assert "Ce que nous retenons</h2>" in page and "<script>alert(1)" not in page
