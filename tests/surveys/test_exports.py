@@ -222,7 +222,7 @@ def test_xlsx_reads_back_with_openpyxl(built):
         if c.column == header.index("commentaire") + 1
     )
     assert cell.data_type == "s"
-    variables = [row for row in workbook["Variables"].iter_rows(values_only=True)]
+    variables = list(workbook["Variables"].iter_rows(values_only=True))
     assert variables[0][0] == "variable"
     assert [row[0] for row in variables[1:]] == header
 
