@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench import pages
+from bench import community, pages
 from bench.results import format_table, write_results
 from bench.server import apply_environment, bench_environment, database_label, prepare_database
 
@@ -24,6 +24,7 @@ RESULTS_PATH = Path(__file__).with_name("results.json")
 # (benchmark names a group can produce, function that runs the selected ones)
 GROUPS = [
     (pages.NAMES, pages.run),
+    (community.NAMES, community.run),
 ]
 
 
