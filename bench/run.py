@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 from bench import community, pages
+from bench import surveys_exports
 from bench.results import format_table, write_results
 from bench.server import apply_environment, bench_environment, database_label, prepare_database
 
@@ -25,6 +26,7 @@ RESULTS_PATH = Path(__file__).with_name("results.json")
 GROUPS = [
     (pages.NAMES, pages.run),
     (community.NAMES, community.run),
+    (surveys_exports.NAMES, surveys_exports.run),
 ]
 
 
