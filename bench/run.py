@@ -16,6 +16,8 @@ import time
 from pathlib import Path
 
 from bench import community, pages
+from bench import surveys_submission
+from bench import surveys_dashboard
 from bench import surveys_exports
 from bench.results import format_table, write_results
 from bench.server import apply_environment, bench_environment, database_label, prepare_database
@@ -26,6 +28,8 @@ RESULTS_PATH = Path(__file__).with_name("results.json")
 GROUPS = [
     (pages.NAMES, pages.run),
     (community.NAMES, community.run),
+    (surveys_submission.NAMES, surveys_submission.run),
+    (surveys_dashboard.NAMES, surveys_dashboard.run),
     (surveys_exports.NAMES, surveys_exports.run),
 ]
 

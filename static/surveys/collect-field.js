@@ -23,6 +23,8 @@
   var syncing = false;
   var retryTimer = null;
   var retryDelay = 5000;
+  // French texts come translated from the template (data-msg-* attributes); these are fallbacks.
+  function msg(name, fallback) { return root.getAttribute("data-msg-" + name) || fallback; }
 
   function uuid4() {
     if (window.crypto && typeof window.crypto.randomUUID === "function") return window.crypto.randomUUID();
@@ -50,10 +52,10 @@
   function showStatus() {
     var waiting = load(queueKey).length;
     root.querySelector("[data-queue-count]").textContent = plural(
-      waiting, "%s réponse en attente d'envoi", "%s réponses en attente d'envoi");
-    root.querySelector("[data-network-state]").textContent = navigator.onLine ? "En ligne" : "Hors ligne";
+      waiting, msg("waiting-one", "%s réponse en attente d'envoi"), msg("waiting-many", "%s réponses en attente d'envoi"));
+    root.querySelector("[data-network-state]").textContent = navigator.onLine ? msg("online", "En ligne") : msg("offline", "Hors ligne");
     root.querySelector("[data-sent-count]").textContent = sentThisVisit
-      ? " · " + plural(sentThisVisit, "%s envoyée", "%s envoyées") : "";
+      ? " · " + plural(sentThisVisit, msg("sent-one", "%s envoyée"), msg("sent-many", "%s envoyées")) : "";
     var rejected = load(rejectedKey);
     var box = root.querySelector("[data-rejected]");
     box.hidden = rejected.length === 0;
@@ -62,7 +64,7 @@
     rejected.forEach(function (item) {
       var li = document.createElement("li");
       var details = item.errors ? Object.keys(item.errors).map(function (code) { return code + " : " + item.errors[code]; }).join(" ; ") : "";
-      li.textContent = "Réponse du " + new Date(item.collected_at).toLocaleString("fr-FR") + " — " + item.message + (details ? " (" + details + ")" : "");
+      li.textContent = msg("answer-of", "Réponse du") + " " + new Date(item.collected_at).toLocaleString("fr-FR") + " — " + item.message + (details ? " (" + details + ")" : "");
       list.appendChild(li);
     });
   }
@@ -117,8 +119,10 @@
           sentThisVisit += 1;
           return next();
         }
-        if (result.status === 401) {
-          say((result.data.message || "Session expirée.") + " Les réponses restent sur l'appareil.", "warning");
+        if (result.status === 401 || result.status === 403) {
+          // Signed out, or the page's security token is stale: keep everything, ask to sign in again.
+          say((result.data.message || msg("forbidden", "Envoi refusé : reconnectez-vous puis rouvrez cette page.")) +
+            " " + msg("kept", "Les réponses restent sur l'appareil."), "warning");
           return false;
         }
         if (result.status === 429 || result.status >= 500) { scheduleRetry(); return false; }
@@ -156,7 +160,7 @@
     var result = form.surveyApi.evaluate();
     var missing = missingRequired(result);
     if (missing.length) {
-      say("Réponse obligatoire manquante : " + missing.map(function (q) { return q.label; }).join(" ; "), "error");
+      say(msg("missing", "Réponse obligatoire manquante :") + " " + missing.map(function (q) { return q.label; }).join(" ; "), "error");
       var block = form.querySelector('[data-question="' + missing[0].code + '"] input, [data-question="' + missing[0].code + '"] select');
       if (block) block.focus();
       return;
@@ -166,7 +170,8 @@
     save(queueKey, queue);
     form.reset();
     form.surveyApi.refresh();
-    say(navigator.onLine ? "Réponse enregistrée, envoi en cours." : "Réponse gardée sur l'appareil : elle sera envoyée au retour du réseau.");
+    say(navigator.onLine ? msg("saved-online", "Réponse enregistrée, envoi en cours.")
+      : msg("saved-offline", "Réponse gardée sur l'appareil : elle sera envoyée au retour du réseau."));
     window.scrollTo(0, 0);
     var first = form.querySelector("input:not([type=hidden]), select, textarea");
     if (first) first.focus({ preventScroll: true });
