@@ -70,6 +70,23 @@ class Reach:
         add("territory", "project_id", self.crew_project_ids)
         return "(" + " OR ".join(parts) + ")", params
 
+    def tokens(self) -> list[str] | None:
+        """The access tokens of the SQLite full-text index this user may match (None: everything)."""
+        from territoires.search.backends import access_token
+
+        if self.is_admin:
+            return None
+        tokens = [access_token("public")]
+        if not self.is_authenticated:
+            return tokens
+        tokens.append(access_token("registered"))
+        tokens += [access_token("project", pk) for pk in sorted(self.member_project_ids)]
+        observed = self.member_project_ids | self.observer_project_ids
+        tokens += [access_token("project_observers", pk) for pk in sorted(observed)]
+        tokens += [access_token("territoryorg", pk) for pk in sorted(self.organisation_ids)]
+        tokens += [access_token("territoryproject", pk) for pk in sorted(self.crew_project_ids)]
+        return tokens
+
     def may_see(self, *, audience: str, project_id=None, organisation_id=None) -> bool:
         if self.is_admin or audience == "public":
             return True

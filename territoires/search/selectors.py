@@ -9,7 +9,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from django.core.paginator import Paginator
-from django.db import connection
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
@@ -74,6 +73,8 @@ class SearchOutcome:
     facets: list[Facet] = field(default_factory=list)
     filters: dict = field(default_factory=dict)
     terms: list[str] = field(default_factory=list)
+    # True when facets count only the RANKED_LIMIT best matches (the total is still exact).
+    facets_sampled: bool = False
 
 
 def clean_filters(params) -> dict:
@@ -95,50 +96,42 @@ def clean_filters(params) -> dict:
     return filters
 
 
-def _filter_sql(filters: dict) -> tuple[list[str], list]:
-    parts, params = [], []
-    column = {"category": "category", "kind": "kind", "territory": "territory_id", "project": "project_id"}
-    column |= {"licence": "licence", "year": "year"}
-    for name, value in filters.items():
-        if name == "theme":
-            parts.append("d.theme_ids LIKE %s")
-            params.append(f"% {value} %")
-        else:
-            parts.append(f"d.{column[name]} = %s")
-            params.append(value)
-    return parts, params
+class RankedMatches:
+    """The ranked matches as a sequence for the paginator: the first RANKED_LIMIT are in memory, a
+    page beyond them is fetched with its own ranked query (LIMIT/OFFSET)."""
+
+    def __init__(self, rows, total, fetch):
+        self.rows, self.total, self.fetch = rows, total, fetch
+
+    def __len__(self):
+        return self.total
+
+    def __getitem__(self, index):
+        if isinstance(index, slice) and (index.stop or 0) > len(self.rows):
+            return self.fetch(limit=index.stop - index.start, offset=index.start)
+        return self.rows[index]
 
 
-def matching_rows(user, terms: list[str], words: list[str], filters: dict) -> list[tuple]:
-    """(id, category, kind, licence, territory_id, project_id, year, theme_ids) of every visible match, best first."""
-    from_sql, match_sql, score_sql, from_params, match_params = backends.match_clause(terms, words)
-    visible_sql, visible_params = reach_of(user).sql("d")
-    filter_parts, filter_params = _filter_sql(filters)
-    where = " AND ".join([match_sql, visible_sql, *filter_parts])
-    columns = "d.id, d.category, d.kind, d.licence, d.territory_id, d.project_id, d.year, d.theme_ids"
-    # Only fixed fragments are joined into the SQL; every value is a bound parameter.
-    sql = f"SELECT {columns} FROM {from_sql} WHERE {where} ORDER BY {score_sql} DESC, d.id DESC"  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*from_params, *match_params, *visible_params, *filter_params])
-        return cursor.fetchall()
+def matching_rows(user, terms: list[str], words: list[str], filters: dict, **window) -> list[tuple]:
+    """(id, category, kind, licence, territory_id, project_id, year, theme_ids) of the best visible matches."""
+    return backends.ranked_matches(terms=terms, words=words, reach=reach_of(user), filters=filters, **window)
 
 
 def _facets(rows, filters: dict) -> list[Facet]:
-    counters = {name: Counter() for name in FACET_FIELDS}
-    for _id, category, kind, licence, territory_id, project_id, year, theme_ids in rows:
-        counters["category"][category] += 1
-        if kind:
-            counters["kind"][kind] += 1
-        if licence:
-            counters["licence"][licence] += 1
-        if territory_id:
-            counters["territory"][territory_id] += 1
-        if project_id:
-            counters["project"][project_id] += 1
-        if year:
-            counters["year"][year] += 1
-        for theme_id in theme_ids.split():
-            counters["theme"][int(theme_id)] += 1
+    # Counted column by column with C-level Counters: a few milliseconds for a thousand rows.
+    columns = list(zip(*rows, strict=True)) if rows else [()] * 8
+    counters = {
+        "category": Counter(columns[1]),
+        "kind": Counter(columns[2]),
+        "licence": Counter(columns[3]),
+        "territory": Counter(columns[4]),
+        "project": Counter(columns[5]),
+        "year": Counter(columns[6]),
+        "theme": Counter(map(int, " ".join(columns[7]).split())),
+    }
+    for counter in counters.values():
+        counter.pop(None, None)
+        counter.pop("", None)
     shown = {name: counter.most_common(FACET_VALUES_SHOWN) for name, counter in counters.items()}
     labels = _facet_labels({name: [value for value, _count in values] for name, values in shown.items()})
     facets = []
@@ -191,10 +184,15 @@ def search_documents(user, query: str, params=None, page_number=1, per_page: int
         return outcome
     words = [word for word in WORD_RE.findall(query) if term_of(word)]
     rows = matching_rows(user, terms, words, filters)
+    total = len(rows)
+    if total >= backends.RANKED_LIMIT:
+        total = backends.count_matches(terms=terms, words=words, reach=reach_of(user), filters=filters)
+        outcome.facets_sampled = True
     outcome.terms = terms
-    outcome.total = len(rows)
+    outcome.total = total
     outcome.facets = _facets(rows, filters)
-    page = Paginator(rows, per_page).get_page(page_number)
+    matches = RankedMatches(rows, total, lambda **window: matching_rows(user, terms, words, filters, **window))
+    page = Paginator(matches, per_page).get_page(page_number)
     documents = SearchDocument.objects.in_bulk([row[0] for row in page.object_list])
     outcome.page = page
     outcome.hits = [

@@ -142,18 +142,21 @@ def plain_text(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def highlight(text: str, terms, *, length: int = 240, whole: bool = False) -> str:
-    """HTML: an excerpt of the original text around the first matching words, matches in <mark>.
+SNIPPET_SOURCE_CHARS = 20_000
 
-    The text is escaped piece by piece, so whatever it contains is rendered inert.
+
+def highlight(text: str, terms, *, length: int = 240, whole: bool = False) -> str:
+    """HTML: an excerpt of the original text around the first matching word, matches in <mark>.
+
+    Only the words up to the first match and those of the excerpt are analysed, so a long text costs
+    little. The text is escaped piece by piece: whatever it contains is rendered inert.
     """
-    text = plain_text(text)
+    text = plain_text(text if whole else (text or "")[:SNIPPET_SOURCE_CHARS])
     wanted = set(terms)
-    matches = [m for m in WORD_RE.finditer(text) if term_of(m.group()) in wanted] if wanted else []
     if whole:
         start, end = 0, len(text)
     else:
-        anchor = matches[0].start() if matches else 0
+        anchor = next((m.start() for m in WORD_RE.finditer(text) if term_of(m.group()) in wanted), 0)
         start = max(0, anchor - length // 4)
         if start:
             space = text.find(" ", start)
@@ -162,14 +165,14 @@ def highlight(text: str, terms, *, length: int = 240, whole: bool = False) -> st
         if end < len(text):
             space = text.rfind(" ", start, end)
             end = space if space > start else end
-    pieces, position = [], start
-    for match in matches:
-        if match.start() < start or match.end() > end:
-            continue
-        pieces.append(escape(text[position : match.start()]))
-        pieces.append(f"<mark>{escape(match.group())}</mark>")
-        position = match.end()
-    pieces.append(escape(text[position:end]))
+    excerpt = text[start:end]
+    pieces, position = [], 0
+    for match in WORD_RE.finditer(excerpt):
+        if wanted and term_of(match.group()) in wanted:
+            pieces.append(escape(excerpt[position : match.start()]))
+            pieces.append(f"<mark>{escape(match.group())}</mark>")
+            position = match.end()
+    pieces.append(escape(excerpt[position:]))
     prefix = "… " if start > 0 else ""
     suffix = " …" if end < len(text) else ""
     return prefix + "".join(pieces) + suffix

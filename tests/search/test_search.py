@@ -226,3 +226,24 @@ def test_search_page_query_count_is_bounded(client, django_assert_max_num_querie
     with django_assert_max_num_queries(14):
         response = client.get(reverse("search:search"), {"q": "médiathèques"})
     assert "40 résultats" in response.content.decode()
+
+
+def test_pages_beyond_the_ranked_window_and_sampled_facets(monkeypatch):
+    from territoires.search import backends
+
+    monkeypatch.setattr(backends, "RANKED_LIMIT", 5)
+    for index in range(12):
+        document_upsert(
+            source=ThemeFactory(),
+            category="resource",
+            title=f"Médiathèque {index}" + " médiathèque" * (12 - index),
+            text="",
+            url=f"/r/{index}/",
+            audience="public",
+            kind="method",
+        )
+    first = search_documents(AnonymousUser(), "médiathèque", per_page=4)
+    assert first.total == 12 and first.facets_sampled
+    third = search_documents(AnonymousUser(), "médiathèque", page_number=3, per_page=4)
+    seen = [hit.document.title.split()[1] for hit in first.hits + third.hits]
+    assert len(third.hits) == 4 and len(set(seen)) == 8
