@@ -6,7 +6,10 @@
   function showGroupsFor(kind) {
     document.querySelectorAll("fieldset[data-kinds]").forEach(function (group) {
       var kinds = group.getAttribute("data-kinds").split(" ");
-      group.hidden = kinds.indexOf(kind) === -1;
+      // The design system styles fieldsets as flex boxes, which would override the hidden attribute.
+      var hidden = kinds.indexOf(kind) === -1;
+      group.hidden = hidden;
+      group.style.display = hidden ? "none" : "";
     });
   }
 

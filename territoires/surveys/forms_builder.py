@@ -92,13 +92,13 @@ class ConditionFieldsMixin:
         for index in range(1, CONDITION_ROWS + 1):
             clause = clauses[index - 1] if index <= len(clauses) else {}
             self.fields[f"condition_question_{index}"] = forms.ChoiceField(
-                label=_("Question testée (critère %(n)d)") % {"n": index}, choices=choices, required=False
+                label=_("Question testée"), choices=choices, required=False
             )
             self.fields[f"condition_op_{index}"] = forms.ChoiceField(
-                label=_("Opérateur (critère %(n)d)") % {"n": index}, choices=OPERATOR_CHOICES, required=False
+                label=_("Opérateur"), choices=OPERATOR_CHOICES, required=False
             )
             self.fields[f"condition_values_{index}"] = forms.CharField(
-                label=_("Réponses ou valeur (critère %(n)d)") % {"n": index},
+                label=_("Réponses ou valeur"),
                 required=False,
                 max_length=500,
                 help_text=_("Codes séparés par des virgules (par exemple « jamais, rare ») ou un nombre."),
