@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 from bench import community, pages
+from bench import library
 from bench import surveys_submission
 from bench import surveys_dashboard
 from bench import surveys_exports
@@ -27,6 +28,7 @@ RESULTS_PATH = Path(__file__).with_name("results.json")
 # (benchmark names a group can produce, function that runs the selected ones)
 GROUPS = [
     (pages.NAMES, pages.run),
+    (library.NAMES, library.run),
     (community.NAMES, community.run),
     (surveys_submission.NAMES, surveys_submission.run),
     (surveys_dashboard.NAMES, surveys_dashboard.run),

@@ -54,6 +54,13 @@ SENTENCES = [
     "La restitution aux habitants a porté sur {a} et sur les suites données à leurs propositions.",
     "Les associations du {place} souhaitent développer {a} en lien avec {b}.",
 ]
+SUMMARIES = [
+    "{title} : ce que les habitants et les acteurs ont dit de {other}.",
+    "{title}, avec un retour sur {other}.",
+    "{title} : une démarche conduite sur deux ans, en lien avec {other}.",
+    "{title}. Points d'attention sur {other}.",
+    "{title} : méthode, calendrier et moyens mobilisés.",
+]
 PLACES = ["centre-ville", "quartier nord", "quartier de la gare", "bourg", "quartier des Chênes", "village", "quartier prioritaire"]
 # fmt: on
 
@@ -72,7 +79,7 @@ def _text_for(rng: random.Random) -> tuple[str, str, str]:
     topic, other = rng.sample(TOPICS, 2)
     common = rng.choice(COMMON)
     title = f"{rng.choice(NOUNS)} {rng.choice(LINKS)} {topic} et {common}"
-    summary = f"{title} : ce que les habitants et les acteurs ont dit de {other}."
+    summary = rng.choice(SUMMARIES).format(title=title, other=other)
     sentences = [
         rng.choice(SENTENCES).format(a=rng.choice(TOPICS), b=rng.choice(TOPICS), place=rng.choice(PLACES))
         for _ in range(rng.randint(4, 14))
