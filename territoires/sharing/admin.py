@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from territoires.sharing import services
 from territoires.sharing.models import Lesson, NewsPost, PeerEvent, Registration
 
 
@@ -28,6 +29,7 @@ class PeerEventAdmin(admin.ModelAdmin):
     list_select_related = ["project"]
     raw_id_fields = ["project", "organiser"]
     inlines = [RegistrationInline]
+    filter_horizontal = ["resources"]
     date_hierarchy = "starts_at"
 
 
@@ -38,4 +40,16 @@ class LessonAdmin(admin.ModelAdmin):
     search_fields = ["title", "summary"]
     list_select_related = ["project", "territory"]
     raw_id_fields = ["project", "territory", "author"]
-    filter_horizontal = ["themes"]
+    filter_horizontal = ["themes", "resources"]
+
+    # The search index follows what the admin changes too: a deleted or unpublished lesson is not found.
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        services.lesson_index(lesson=form.instance)
+
+    def delete_model(self, request, obj):
+        services.lesson_delete(lesson=obj, user=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for lesson in queryset:
+            services.lesson_delete(lesson=lesson, user=request.user)

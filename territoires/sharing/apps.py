@@ -18,13 +18,13 @@ def register_project_sections():
     from django.db.models import Count
 
     from territoires.core.registry import ProjectCount, ProjectTab, register_project_count, register_project_tab
-    from territoires.sharing.models import Lesson, NewsPost, PeerEvent
+    from territoires.sharing.models import Lesson, NewsPost
 
     register_project_tab(ProjectTab("news", _("Actualités"), "sharing:project_news", order=60))
     register_project_tab(ProjectTab("events", _("Rencontres"), "sharing:project_events", order=61))
     register_project_tab(ProjectTab("lessons", _("Retours d'expérience"), "sharing:project_lessons", order=62))
 
-    # Counts are shown to every visitor of the project page: public items only.
+    # Counts are shown to every visitor of the project page: public items only (most events are not).
     def public_count(queryset):
         def count_for(project_ids):
             rows = queryset.filter(project_id__in=list(project_ids)).values("project_id").annotate(n=Count("pk"))
@@ -34,9 +34,6 @@ def register_project_sections():
 
     register_project_count(
         ProjectCount("public_news", _("Actualités publiques"), public_count(NewsPost.objects.public()), order=60)
-    )
-    register_project_count(
-        ProjectCount("public_events", _("Rencontres publiques"), public_count(PeerEvent.objects.public()), order=61)
     )
     register_project_count(
         ProjectCount(

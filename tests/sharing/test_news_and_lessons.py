@@ -226,3 +226,18 @@ def test_list_query_counts_do_not_grow_with_the_rows(world, client, django_asser
 
 def test_theme_model_is_the_projects_one():
     assert Lesson._meta.get_field("themes").related_model is Theme
+
+
+def test_admin_pages_answer_and_deleting_a_lesson_there_unindexes_it(world, client):
+    admin = UserFactory(is_superuser=True, is_staff=True)
+    sheet = lesson(world, visibility=Lesson.Visibility.PUBLIC)
+    peer_event = event(world, audience=PeerEvent.Audience.PUBLIC)
+    post = news(world, audience=NewsPost.Audience.PUBLIC)
+    client.force_login(admin)
+    for name, obj in [("lesson", sheet), ("peerevent", peer_event), ("newspost", post)]:
+        assert client.get(reverse(f"admin:sharing_{name}_changelist")).status_code == 200
+        assert client.get(reverse(f"admin:sharing_{name}_change", args=[obj.pk])).status_code == 200
+    assert SearchDocument.objects.filter(category="lesson", source_id=sheet.pk).exists()
+    response = client.post(reverse("admin:sharing_lesson_delete", args=[sheet.pk]), {"post": "yes"})
+    assert response.status_code == 302
+    assert not SearchDocument.objects.filter(category="lesson", source_id=sheet.pk).exists()
