@@ -131,6 +131,9 @@ class Message(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("auteur"), null=True, on_delete=models.SET_NULL, related_name="+"
     )
     body = models.TextField(_("message"), max_length=BODY_MAX)
+    # The body rendered once, when written (Markdown sanitised by nh3): a page of 50 messages must
+    # not run Markdown 50 times per view.
+    body_html = models.TextField(editable=False, default="")
     quoted = models.ForeignKey(
         "self", verbose_name=_("message cité"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -7,6 +7,7 @@ indexed for search as one document (its title and opening message), replies are 
 thousand documents would make the first run take minutes, and search benchmarks measure resources).
 """
 
+import functools
 import random
 from dataclasses import dataclass, field
 
@@ -17,6 +18,7 @@ from django.utils import timezone
 from territoires.accounts.models import Membership
 from territoires.community.models import Message, Thread
 from territoires.core.cache import bump_content_version
+from territoires.core.markdown import render_markdown
 from territoires.projects.models import Participation, SharedProject, Theme
 
 PREFIX = "Échange n° "
@@ -58,6 +60,12 @@ class DiscussionScaleReport:
     long_thread_id: int | None = None
 
 
+@functools.cache
+def _rendered(body: str) -> str:
+    # Bodies are drawn from a few sentences: each distinct one is rendered once.
+    return render_markdown(body)
+
+
 def _body(rng: random.Random) -> str:
     return " ".join(rng.sample(SENTENCES, rng.randint(2, 4)))
 
@@ -69,8 +77,15 @@ def _bulk_messages(thread_rows, replies_for, author_ids_for, rng, start_at) -> N
         authors = author_ids_for(thread)
         count = 1 + replies_for(thread)
         for position in range(1, count + 1):
+            body = _body(rng)
             batch.append(
-                Message(thread_id=thread.pk, position=position, author_id=rng.choice(authors), body=_body(rng))
+                Message(
+                    thread_id=thread.pk,
+                    position=position,
+                    author_id=rng.choice(authors),
+                    body=body,
+                    body_html=_rendered(body),
+                )
             )
             if len(batch) >= BATCH:
                 Message.objects.bulk_create(batch)

@@ -26,6 +26,7 @@ from territoires.community.models import (
 )
 from territoires.community.validators import MAX_ATTACHMENTS, attachment_content_type
 from territoires.core.audit import audit_log
+from territoires.core.markdown import render_markdown
 from territoires.core.models import AuditEvent
 from territoires.notifications import services as notifications
 from territoires.search.services import document_delete, document_upsert
@@ -233,7 +234,12 @@ def _add_message(*, thread: Thread, user, body: str, quoted: Message | None, fil
     locked = Thread.objects.select_for_update().get(pk=thread.pk)
     now = timezone.now()
     message = Message.objects.create(
-        thread=locked, position=locked.message_count + 1, author=user, body=body, quoted=quoted
+        thread=locked,
+        position=locked.message_count + 1,
+        author=user,
+        body=body,
+        body_html=render_markdown(body),
+        quoted=quoted,
     )
     Thread.objects.filter(pk=thread.pk).update(message_count=F("message_count") + 1, last_message_at=now)
     thread.message_count = locked.message_count + 1
@@ -317,8 +323,9 @@ def message_edit(*, user, message: Message, body: str, title: str | None = None)
         return message
     MessageRevision.objects.create(message=message, body=message.body, edited_by=user)
     message.body = body
+    message.body_html = render_markdown(body)
     message.edited_at = timezone.now()
-    message.save(update_fields=["body", "edited_at"])
+    message.save(update_fields=["body", "body_html", "edited_at"])
     if new_title is not None and new_title != thread.title:
         thread.title = new_title
         thread.save(update_fields=["title", "updated_at"])

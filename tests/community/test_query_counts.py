@@ -22,7 +22,11 @@ def grow_thread(thread, authors, count):
     start = thread.message_count
     Message.objects.bulk_create(
         Message(
-            thread=thread, position=start + index + 1, author=authors[index % len(authors)], body=f"Réponse {index}"
+            thread=thread,
+            position=start + index + 1,
+            author=authors[index % len(authors)],
+            body=f"Réponse {index}",
+            body_html=f"<p>Réponse {index}</p>",
         )
         for index in range(count)
     )

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from territoires.community import selectors, services
 from territoires.community.forms import ReplyForm
+from territoires.community.fragments import render_messages
 from territoires.community.models import Message
 from territoires.community.rules import observer_access_of
 from territoires.community.views.common import thread_or_404
@@ -50,6 +51,7 @@ def _render_thread(request, thread, *, form=None, raw_page=None, status=200):
         message.can_edit = mine and can_reply and not message.is_hidden
         message.can_report = user.is_authenticated and not mine and not message.is_hidden
         message.can_see_revisions = bool(message.edited_at) and (mine or can_moderate)
+    render_messages(page.object_list, request=request, can_reply=can_reply, can_moderate=can_moderate)
     context = {
         "thread": thread,
         "project": thread.project if thread.project_id else None,
