@@ -51,6 +51,18 @@ def _notify_project_followers(*, obj, user, verb: str, text: str, permission: st
 # News ---------------------------------------------------------------------------------------------
 
 
+def _organisation_speaking(project, user):
+    """The organisation on whose behalf a member writes: their participating authority, or the
+    agency or consultancy they work for in this project."""
+    from territoires.accounts.access import memberships_of
+    from territoires.accounts.models import Organisation
+
+    involved = [project.facilitator_organisation_id, project.consultancy_id]
+    involved += [p.organisation_id for p in project.participations.all() if p.is_participant]
+    own = [org_id for org_id in involved if org_id in memberships_of(user)]
+    return Organisation.objects.filter(pk=own[0]).first() if own else None
+
+
 @transaction.atomic
 def news_save(*, post: NewsPost, user, publish: bool) -> NewsPost:
     """Create or update a news post, as a draft or published; followers who may read it hear of
@@ -58,6 +70,8 @@ def news_save(*, post: NewsPost, user, publish: bool) -> NewsPost:
     is_new = post.pk is None
     if is_new:
         post.author = user
+        if post.organisation_id is None and user is not None and user.is_authenticated:
+            post.organisation = _organisation_speaking(post.project, user)
     newly_published = _set_status(post, publish=publish)
     post.save()
     if newly_published or (not is_new and not publish and post.published_at):

@@ -241,3 +241,12 @@ def test_admin_pages_answer_and_deleting_a_lesson_there_unindexes_it(world, clie
     response = client.post(reverse("admin:sharing_lesson_delete", args=[sheet.pk]), {"post": "yes"})
     assert response.status_code == 302
     assert not SearchDocument.objects.filter(category="lesson", source_id=sheet.pk).exists()
+
+
+def test_a_post_says_for_which_authority_it_was_written(world, client):
+    client.force_login(world.referents[2])
+    data = {"title": "Atelier de créativité", "body": "Compte rendu", "audience": "public", "action": "publish"}
+    client.post(reverse("sharing:news_create", args=[world.project.slug]), data)
+    post = NewsPost.objects.get()
+    assert post.organisation == world.towns[2] and post.author == world.referents[2]
+    assert world.towns[2].name in client.get(post.get_absolute_url()).content.decode()
