@@ -124,9 +124,10 @@ def test_a_new_answer_shows_on_the_next_request(client, survey_ns):
     assert _rows(_blocks(response)["frequence"])["Jamais"]["count"] == 4
 
 
-def test_a_deleted_answer_or_a_structure_change_rebuilds_the_arrays(client, survey_ns):
+def test_a_deleted_answer_or_a_structure_change_rebuilds_the_arrays(client, survey_ns, settings):
     from territoires.surveys.models import Question, Response
 
+    settings.SURVEY_ARRAYS_RECOUNT_SECONDS = 0  # count at every request (30 s in production)
     client.force_login(survey_ns.project_ns.facilitator)
     client.get(url(survey_ns))
     Response.objects.filter(deployment=survey_ns.deployments[1]).first().delete()

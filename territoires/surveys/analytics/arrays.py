@@ -6,13 +6,16 @@ about 2 s, so the arrays are never reloaded per request.
 
 How the figures stay fresh (every request calls `survey_arrays(survey)`):
 
-1. One query reads `COUNT(*)` and `MAX(id)` of the survey's responses (index (survey, id)).
+1. One query reads `MAX(id)` of the survey's responses: an index seek on (survey, id).
 2. Rows with an id above the last id already encoded are read and appended (ids only grow; a
    response is never edited once stored). A new answer is therefore in the very next request.
-3. If the count is not the encoded count plus the appended rows, a response was deleted: the
-   arrays are rebuilt from scratch. A change of `Survey.structure_version` (questions, options)
-   rebuilds them too, since columns follow the questions.
-4. Each worker process keeps the arrays in memory; a snapshot (.npz) is written to
+3. Deletions (rare: an administrator removing a response) are found by counting the rows, which
+   scans the index (tens of milliseconds at 100,000 rows on a loaded SQLite): done when arrays are
+   loaded and then at most every SURVEY_ARRAYS_RECOUNT_SECONDS (30 s) per process. A count that
+   differs from the encoded rows, or a maximum id below the last encoded one, rebuilds the arrays
+   from scratch. A change of `Survey.structure_version` (questions, options) rebuilds them too,
+   since columns follow the questions.
+4. Each worker process keeps the arrays in memory; a snapshot (raw arrays behind a JSON header) is written to
    settings.SURVEY_ARRAYS_DIR after a rebuild and when enough rows were appended since the last
    one, so that a restarted worker loads it in milliseconds and only catches up on the rows stored
    after it (step 2) instead of decoding every answer again.
@@ -47,7 +50,7 @@ from territoires.surveys.models import AGE_BANDS, DONT_KNOW, GENDERS, OTHER, Que
 
 logger = logging.getLogger(__name__)
 
-SNAPSHOT_FORMAT = 3
+SNAPSHOT_FORMAT = 4
 # A snapshot is rewritten when this many rows were appended since the last one, or when it is
 # older than SNAPSHOT_MAX_AGE seconds and rows were appended: a restarted worker then has little
 # to catch up on, and a single new answer never pays for writing the whole file.
@@ -233,6 +236,7 @@ class SurveyArrays:
     vocabulary: dict = field(default_factory=dict)
     rows_since_snapshot: int = 0
     snapshot_at: float = 0.0
+    counted_at: float = 0.0  # when the rows were last counted (deletions), time.monotonic()
     # Weights cached by weighting.weights_with_report, keyed by (row count, margins signature).
     weights_cache: dict = field(default_factory=dict)
 
@@ -361,7 +365,14 @@ def snapshot_path(survey_id: int) -> Path:
     database = settings.DATABASES["default"]
     label = f"{database.get('ENGINE')}|{database.get('HOST')}|{database.get('PORT')}|{database.get('NAME')}"
     digest = hashlib.sha1(label.encode(), usedforsecurity=False).hexdigest()[:10]
-    return snapshot_dir() / f"survey-{survey_id}-{digest}.npz"
+    return snapshot_dir() / f"survey-{survey_id}-{digest}.arrays"
+
+
+# Snapshot file: 8 bytes (header length, little endian), a JSON header (metadata and, per array,
+# its name, dtype and byte offset), then the arrays' raw bytes. Loading is one read and zero-copy
+# numpy views on it: a few milliseconds for 100,000 respondents, where .npz (a zip member per
+# column) costs ten times more.
+PER_RESPONDENT = ("response_ids", "deployment", "channel", "age", "gender", "day")
 
 
 def save_snapshot(arrays: SurveyArrays) -> None:
@@ -369,28 +380,29 @@ def save_snapshot(arrays: SurveyArrays) -> None:
     directory = snapshot_dir()
     try:
         directory.mkdir(parents=True, exist_ok=True)
-        meta = {
-            "format": SNAPSHOT_FORMAT,
-            "survey_id": arrays.survey_id,
-            "structure_version": arrays.structure_version,
-            "deployment_ids": arrays.deployment_ids,
-            "vocabulary": {key: list(values) for key, values in arrays.vocabulary.items()},
-            "keys": [variable.key for variable in arrays.variables],
-        }
-        payload = {
-            "meta": np.array(json.dumps(meta)),
-            "response_ids": arrays.response_ids,
-            "deployment": arrays.deployment,
-            "channel": arrays.channel,
-            "age": arrays.age,
-            "gender": arrays.gender,
-            "day": arrays.day,
-        }
-        for position, variable in enumerate(arrays.variables):
-            payload[f"col{position}"] = arrays.columns[variable.key]
-        handle, temporary = tempfile.mkstemp(dir=directory, suffix=".npz.tmp")
+        named = [(name, getattr(arrays, name)) for name in PER_RESPONDENT]
+        named += [(f"col{position}", arrays.columns[v.key]) for position, v in enumerate(arrays.variables)]
+        layout, offset = [], 0
+        for name, array in named:
+            layout.append([name, array.dtype.str, offset, int(array.shape[0])])
+            offset += array.nbytes
+        header = json.dumps(
+            {
+                "format": SNAPSHOT_FORMAT,
+                "survey_id": arrays.survey_id,
+                "structure_version": arrays.structure_version,
+                "deployment_ids": arrays.deployment_ids,
+                "vocabulary": {key: list(values) for key, values in arrays.vocabulary.items()},
+                "keys": [variable.key for variable in arrays.variables],
+                "arrays": layout,
+            }
+        ).encode()
+        handle, temporary = tempfile.mkstemp(dir=directory, suffix=".tmp")
         with os.fdopen(handle, "wb") as stream:
-            np.savez(stream, **payload)
+            stream.write(len(header).to_bytes(8, "little"))
+            stream.write(header)
+            for _name, array in named:
+                stream.write(np.ascontiguousarray(array).tobytes())
         os.replace(temporary, snapshot_path(arrays.survey_id))
         arrays.rows_since_snapshot = 0
         arrays.snapshot_at = time.monotonic()
@@ -400,31 +412,39 @@ def save_snapshot(arrays: SurveyArrays) -> None:
 
 
 def load_snapshot(survey: Survey, variables: list) -> SurveyArrays | None:
-    path = snapshot_path(survey.pk)
     try:
-        with np.load(path, allow_pickle=False) as data:
-            meta = json.loads(str(data["meta"]))
-            keys = [variable.key for variable in variables]
-            if (
-                meta.get("format") != SNAPSHOT_FORMAT
-                or meta.get("survey_id") != survey.pk
-                or meta.get("structure_version") != survey.structure_version
-                or meta.get("keys") != keys
-            ):
+        data = snapshot_path(survey.pk).read_bytes()
+        header_length = int.from_bytes(data[:8], "little")
+        meta = json.loads(data[8 : 8 + header_length])
+        keys = [variable.key for variable in variables]
+        if (
+            meta.get("format") != SNAPSHOT_FORMAT
+            or meta.get("survey_id") != survey.pk
+            or meta.get("structure_version") != survey.structure_version
+            or meta.get("keys") != keys
+        ):
+            return None
+        base = 8 + header_length
+        loaded = {
+            name: np.frombuffer(data, dtype=np.dtype(dtype), count=count, offset=base + offset)
+            for name, dtype, offset, count in meta["arrays"]
+        }
+        arrays = _empty(survey, variables)
+        arrays.deployment_ids = list(meta["deployment_ids"])
+        arrays.vocabulary = {
+            key: {value: position for position, value in enumerate(values)}
+            for key, values in meta["vocabulary"].items()
+        }
+        for name in PER_RESPONDENT:
+            setattr(arrays, name, loaded[name])
+        for position, variable in enumerate(variables):
+            column = loaded[f"col{position}"]
+            if column.dtype != DTYPES[variable.kind] or column.shape[0] != arrays.size:
                 return None
-            arrays = _empty(survey, variables)
-            arrays.deployment_ids = list(meta["deployment_ids"])
-            arrays.vocabulary = {
-                key: {value: position for position, value in enumerate(values)}
-                for key, values in meta["vocabulary"].items()
-            }
-            for name in ("response_ids", "deployment", "channel", "age", "gender", "day"):
-                setattr(arrays, name, data[name])
-            for position, variable in enumerate(variables):
-                arrays.columns[variable.key] = data[f"col{position}"]
-                if variable.dynamic:
-                    variable.codes = list(arrays.vocabulary.get(variable.key, {}))
-                    variable.labels = list(variable.codes)
+            arrays.columns[variable.key] = column
+            if variable.dynamic:
+                variable.codes = list(arrays.vocabulary.get(variable.key, {}))
+                variable.labels = list(variable.codes)
     except (OSError, ValueError, KeyError, TypeError):
         return None
     arrays.snapshot_at = time.monotonic()
@@ -444,6 +464,10 @@ def _lock_for(survey_id: int) -> threading.Lock:
         return _locks.setdefault(survey_id, threading.Lock())
 
 
+def recount_seconds() -> float:
+    return float(getattr(settings, "SURVEY_ARRAYS_RECOUNT_SECONDS", 30))
+
+
 def forget(survey_id: int | None = None) -> None:
     """Drop the in-memory arrays (tests, or a worker that wants to simulate a restart)."""
     if survey_id is None:
@@ -455,6 +479,7 @@ def forget(survey_id: int | None = None) -> None:
 def _rebuild(survey: Survey, variables: list) -> SurveyArrays:
     arrays = _empty(survey, variables)
     _catch_up(arrays)
+    arrays.counted_at = time.monotonic()
     return arrays
 
 
@@ -464,20 +489,30 @@ def survey_arrays(survey: Survey) -> SurveyArrays:
         arrays = _cache.get(survey.pk)
         if arrays is not None and arrays.structure_version != survey.structure_version:
             arrays = None
-        stats = Response.objects.filter(survey_id=survey.pk).aggregate(count=Count("id"), last=Max("id"))
-        count, last = stats["count"], stats["last"] or 0
         rebuilt = False
         if arrays is None:
             variables = compile_variables(survey)
             arrays = load_snapshot(survey, variables)
             if arrays is None:
                 arrays, rebuilt = _rebuild(survey, variables), True
+            # A loaded snapshot is counted at the next recount like arrays kept in memory, so that
+            # the first request after a restart does not pay for the count.
+            arrays.counted_at = time.monotonic()
         if not rebuilt:
+            responses = Response.objects.filter(survey_id=survey.pk)
+            recount = time.monotonic() - arrays.counted_at >= recount_seconds()
+            if recount:
+                stats = responses.aggregate(count=Count("id"), last=Max("id"))
+            else:
+                stats = responses.aggregate(last=Max("id"))  # an index seek, whatever the size
+            last = stats["last"] or 0
             if last > arrays.last_id:
                 _catch_up(arrays)
-            if arrays.size != count or arrays.last_id != last:
+            if arrays.last_id != last or (recount and arrays.size != stats["count"]):
                 # A response was deleted (or the snapshot is from another database): start again.
                 arrays, rebuilt = _rebuild(survey, compile_variables(survey)), True
+            elif recount:
+                arrays.counted_at = time.monotonic()
         _cache[survey.pk] = arrays
         if rebuilt or (
             arrays.rows_since_snapshot

@@ -109,9 +109,13 @@ def chi_square_test(table: np.ndarray) -> ChiSquare | None:
     )
 
 
+# Large vectors are multiplied and summed rather than passed to np.dot: np.dot goes through the
+# multi-threaded BLAS, whose threads fight for the cores of a loaded server (15 ms instead of 0.1).
+
+
 def weighted_mean(values: np.ndarray, weights: np.ndarray) -> float | None:
     total = float(weights.sum())
-    return float(np.dot(values, weights) / total) if total > 0 else None
+    return float(np.multiply(values, weights).sum() / total) if total > 0 else None
 
 
 def weighted_quantiles(values: np.ndarray, weights: np.ndarray, quantiles) -> list[float | None]:

@@ -8,10 +8,11 @@ a view computes its figures with a few numpy passes and no SQL beyond the freshn
 
 import datetime
 import math
+import threading
 from dataclasses import dataclass, field
 
 import numpy as np
-from django.utils import formats
+from django.utils import formats, translation
 from django.utils.translation import gettext as _
 
 from territoires.surveys.analytics.arrays import AGE_CODES, CHANNELS, GENDER_CODES, SurveyArrays
@@ -22,10 +23,26 @@ from territoires.surveys.models import AGE_BANDS, DONT_KNOW, GENDERS, Question, 
 MAX_ANSWER_FILTERS = 4
 
 
+_separators = threading.local()
+
+
+def use_current_locale() -> None:
+    """Read the active language's separators once per request: `number()` is called hundreds of
+    times per page and Django's number_format costs ~50 µs a call."""
+    language = translation.get_language()
+    if getattr(_separators, "language", None) != language:
+        _separators.language = language
+        _separators.decimal = str(formats.get_format("DECIMAL_SEPARATOR"))
+        _separators.thousands = str(formats.get_format("THOUSAND_SEPARATOR"))
+
+
 def number(value, decimals: int = 0) -> str:
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "—"
-    return formats.number_format(round(value, decimals), decimal_pos=decimals, use_l10n=True, force_grouping=True)
+    if getattr(_separators, "language", None) is None:
+        use_current_locale()
+    text = f"{float(value):,.{decimals}f}"
+    return text.replace(",", "\x00").replace(".", _separators.decimal).replace("\x00", _separators.thousands)
 
 
 def percent(part: float, whole: float) -> float | None:
@@ -48,6 +65,9 @@ class Filters:
     @property
     def active(self) -> bool:
         return bool(self.territory or self.channel or self.age or self.gender or self.answers)
+
+    def key(self) -> tuple:
+        return (self.territory, self.channel, self.age, self.gender, tuple(self.answers))
 
     def count(self) -> int:
         return sum(bool(value) for value in (self.territory, self.channel, self.age, self.gender)) + len(self.answers)
@@ -191,16 +211,38 @@ def _summarise_cat(variable, column, weights, with_weights, numeric_scale=None) 
     return result
 
 
-def _summarise_multi(variable, column, weights, with_weights) -> dict:
+def option_counts(column: np.ndarray, weights, size: int):
+    """Per option of a multiple choice: respondents who chose it (and their weight), and the
+    respondents who answered. With up to 12 options the bit masks are counted with one bincount
+    (at most 4,096 distinct masks) and each option sums the masks holding its bit: one pass over
+    the rows instead of one per option."""
     answered_rows = column >= 0
+    answered = int(np.count_nonzero(answered_rows))
+    if size <= 12:
+        masks = np.where(answered_rows, column, 0).astype(np.intp)
+        by_mask = np.bincount(masks, minlength=1 << size)
+        bits = ((np.arange(1 << size)[:, None] >> np.arange(size)) & 1).astype(np.float64)
+        by_mask[0] -= column.size - answered  # unanswered rows were counted as the empty mask
+        counts = (by_mask[: 1 << size, None] * bits).sum(axis=0).astype(np.int64)
+        if weights is None:
+            return counts, counts, answered, float(answered)
+        weighted_masks = np.bincount(masks, weights=np.where(answered_rows, weights, 0.0), minlength=1 << size)
+        weighted = (weighted_masks[: 1 << size, None] * bits).sum(axis=0)
+        return counts, weighted, answered, float(weights[answered_rows].sum())
     values = column[answered_rows]
-    row_weights = weights[answered_rows] if with_weights else None
+    counts = np.array([np.count_nonzero(values & (1 << bit)) for bit in range(size)], dtype=np.int64)
+    if weights is None:
+        return counts, counts, answered, float(answered)
+    row_weights = weights[answered_rows]
+    weighted = np.array([row_weights[(values & (1 << bit)) != 0].sum() for bit in range(size)])
+    return counts, weighted, answered, float(row_weights.sum())
+
+
+def _summarise_multi(variable, column, weights, with_weights) -> dict:
     size = len(variable.codes)
-    bits = (values[:, None] >> np.arange(size, dtype=np.int64)) & 1
-    counts = bits.sum(axis=0)
-    weighted = row_weights @ bits if with_weights else counts
-    answered = int(values.size)
-    weighted_answered = float(row_weights.sum()) if with_weights else float(answered)
+    counts, weighted, answered, weighted_answered = option_counts(column, weights if with_weights else None, size)
+    if not with_weights:
+        weighted = counts
     return {
         "answered": answered,
         "answered_text": number(answered),
@@ -216,7 +258,16 @@ def _summarise_number(column, weights, with_weights) -> dict:
     if not values.size:
         return result
     row_weights = weights[present] if with_weights else np.ones(values.size)
-    quartiles = weighted_quantiles(values, row_weights, [0.25, 0.5, 0.75])
+    low, high = float(values.min()), float(values.max())
+    integers = high - low <= 100_000 and bool(np.all(values == np.floor(values)))
+    if integers:
+        # Whole numbers in a bounded range: quantiles from a weighted bincount, no sort.
+        offsets = (values - low).astype(np.intp)
+        by_value = np.bincount(offsets, weights=row_weights)
+        cumulative = np.cumsum(by_value) / by_value.sum()
+        quartiles = [low + float(np.searchsorted(cumulative, q - 1e-12)) for q in (0.25, 0.5, 0.75)]
+    else:
+        quartiles = weighted_quantiles(values, row_weights, [0.25, 0.5, 0.75])
     result.update(
         {
             "mean_text": number(float(values.mean()), 2),
@@ -228,12 +279,12 @@ def _summarise_number(column, weights, with_weights) -> dict:
             "max_text": number(float(values.max()), 2),
         }
     )
-    low, high = float(values.min()), float(values.max())
     bins = 8 if high > low else 1
-    if high > low and np.all(values == np.round(values)) and high - low < 8:
+    if high > low and integers and high - low < 8:
         bins = int(high - low) + 1
-    counts, edges = np.histogram(values, bins=bins, range=(low, high if high > low else low + 1))
-    weighted = np.histogram(values, bins=edges, weights=row_weights)[0] if with_weights else counts
+    span = (low, high if high > low else low + 1)
+    counts, edges = np.histogram(values, bins=bins, range=span)
+    weighted = np.histogram(values, bins=bins, range=span, weights=row_weights)[0] if with_weights else counts
     labels = [f"{number(edges[i], 1)} – {number(edges[i + 1], 1)}" for i in range(len(counts))]
     result["rows"] = _category_rows(labels, counts, weighted, values.size, float(row_weights.sum()), with_weights)
     result["histogram"] = True
@@ -271,6 +322,7 @@ def _summarise_ranking(variables, columns, weights, with_weights) -> dict:
 
 def question_summaries(arrays: SurveyArrays, questions, weights: np.ndarray, mask, with_weights: bool) -> list[dict]:
     """One block per question, in questionnaire order."""
+    use_current_locale()
     rows = np.flatnonzero(mask) if mask is not None else None
     selected_weights = _select(weights, rows) if with_weights else None
     by_question = {}
@@ -466,12 +518,14 @@ def territories_side_by_side(arrays, questions, weights, positions, with_weights
             )
             bases = table.sum(axis=1)
         else:
-            answered = column >= 0
-            bits = ((column[answered][:, None] >> np.arange(size, dtype=np.int64)) & 1).astype(np.float64)
-            row_weights = weights[answered] if with_weights else np.ones(bits.shape[0])
             table = np.zeros((territory_count, size))
-            np.add.at(table, deployment[answered], bits * row_weights[:, None])
-            bases = np.bincount(deployment[answered], weights=row_weights, minlength=territory_count)
+            bases = np.zeros(territory_count)
+            for position in positions:
+                rows_here = arrays.deployment == position
+                _counts, weighted, _answered, base = option_counts(
+                    column[rows_here], weights[rows_here] if with_weights else None, size
+                )
+                table[position], bases[position] = weighted, base
         rows = []
         for index, label in enumerate(variable.labels):
             rows.append(

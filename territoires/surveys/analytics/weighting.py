@@ -26,6 +26,7 @@ iterating over 100,000 respondents (checked against weightipy in tests/surveys/t
 in microseconds. The respondents' weights are then one array lookup.
 """
 
+import itertools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -194,7 +195,7 @@ def _factors_for_original_cells(original, moved, factors, population) -> np.ndar
 
 def effective_sample_size(weights: np.ndarray) -> float:
     """Kish: (Σw)² / Σw²."""
-    squares = float(np.dot(weights, weights))
+    squares = float(np.square(weights).sum())  # not np.dot: see stats.weighted_mean
     return float(weights.sum()) ** 2 / squares if squares > 0 else 0.0
 
 
@@ -219,11 +220,16 @@ class TerritoryWeighting:
     max_weight: float = 1.0
 
 
+_generations = itertools.count(1)
+
+
 @dataclass
 class Weighting:
     weights: np.ndarray
     territories: dict = field(default_factory=dict)  # deployment id -> TerritoryWeighting
     population: dict = field(default_factory=dict)  # deployment id -> (AGES, 2) array
+    # Distinct for every computed weighting: caches of figures derived from it are keyed on it.
+    generation: int = field(default_factory=lambda: next(_generations))
 
     @property
     def any_weighted(self) -> bool:

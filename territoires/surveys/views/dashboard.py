@@ -8,6 +8,9 @@ deployments the user may see, whatever the query string asks. Figures come from 
 arrays (analytics/arrays.py: kept fresh incrementally, so a new answer shows on the next request).
 """
 
+import copy
+from collections import OrderedDict
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,6 +21,7 @@ from django.db.models.fields.json import KeyTextTransform
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -29,6 +33,7 @@ from territoires.core.models import AuditEvent
 from territoires.projects.rules import AUTHORITY_ROLES
 from territoires.projects.views.common import form_errors_from, id_from, require
 from territoires.surveys import margins
+from territoires.surveys.analytics import render as blocks_render
 from territoires.surveys.analytics import summary
 from territoires.surveys.analytics.arrays import survey_arrays
 from territoires.surveys.analytics.topics import TEXT_KINDS, text_topics_request
@@ -81,6 +86,7 @@ class SurveyResults:
         self.names = {deployment.pk: deployment.participation.organisation.name for deployment in self.deployments}
 
     def load(self):
+        summary.use_current_locale()
         self.arrays = survey_arrays(self.survey)
         self.weighting = survey_weighting(self.survey, self.arrays)
         self.with_weights = any(
@@ -165,20 +171,61 @@ def _weighting_rows(results: SurveyResults) -> list[dict]:
     return rows
 
 
-@login_required
-def dashboard(request, survey_id):
-    results = SurveyResults(request, survey_id).load()
+FIGURES_CACHED = 32
+
+
+def _dashboard_figures(results: SurveyResults) -> tuple:
+    """The dashboard's figures, kept with the arrays until the next answer (appending rows clears
+    the arrays' cache) or the next change of margins (a new weighting), per set of visible
+    territories and filters: a dashboard read again and again is computed once."""
+    key = (
+        tuple(results.allowed_ids),
+        results.filters.key(),
+        translation.get_language(),
+        results.with_weights,
+        results.weighting.generation,
+        results.survey.structure_version,
+        tuple((question.pk, question.label, question.kind) for question in results.questions),
+        results.survey.non_audience_question_code,
+        tuple(results.survey.non_audience_option_codes or []),
+    )
+    cache = results.arrays.weights_cache.setdefault("figures", OrderedDict())
+    if key in cache:
+        cache.move_to_end(key)
+        return cache[key]
     blocks = summary.question_summaries(
         results.arrays, results.questions, results.weighting.weights, results.mask, results.with_weights
     )
-    overview = summary.overview(results.arrays, results.weighting.weights, results.mask, results.with_weights)
-    non_audience = _non_audience_context(results)
+    figures = (
+        blocks,
+        blocks_render.question_blocks(blocks, results.survey.pk, results.with_weights),
+        summary.overview(results.arrays, results.weighting.weights, results.mask, results.with_weights),
+        summary.non_audience_by_territory(
+            results.arrays,
+            results.survey,
+            results.weighting.weights,
+            [position for position, _deployment in results.positions()],
+            results.with_weights,
+        ),
+    )
+    cache[key] = figures
+    while len(cache) > FIGURES_CACHED:
+        cache.popitem(last=False)
+    return figures
+
+
+@login_required
+def dashboard(request, survey_id):
+    results = SurveyResults(request, survey_id).load()
+    blocks, blocks_html, overview, non_audience_rows = _dashboard_figures(results)
+    non_audience = _non_audience_context(results, rows=copy.deepcopy(non_audience_rows))
     return render(
         request,
         "surveys/dashboard/dashboard.html",
         results.context(
             page="dashboard",
             blocks=blocks,
+            blocks_html=blocks_html,
             overview=overview,
             with_weights=results.with_weights,
             weighting_rows=_weighting_rows(results),
@@ -188,11 +235,16 @@ def dashboard(request, survey_id):
     )
 
 
-def _non_audience_context(results: SurveyResults) -> dict:
+def _non_audience_context(results: SurveyResults, rows=None) -> dict:
     survey = results.survey
-    rows = summary.non_audience_by_territory(
-        results.arrays, survey, results.weighting.weights, [p for p, _d in results.positions()], results.with_weights
-    )
+    if rows is None:
+        rows = summary.non_audience_by_territory(
+            results.arrays,
+            survey,
+            results.weighting.weights,
+            [position for position, _deployment in results.positions()],
+            results.with_weights,
+        )
     question = next((q for q in results.questions if q.code == survey.non_audience_question_code), None)
     counted = []
     if question is not None:
