@@ -131,7 +131,7 @@ def query_terms(query: str) -> list[str]:
     return seen[:MAX_QUERY_TERMS]
 
 
-MARKDOWN_LINK_RE = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+MARKDOWN_LINK_RE = re.compile(r"!?\[([^\]]*)\]\((?:[^()]|\([^()]*\))*\)")
 MARKDOWN_SIGNS_RE = re.compile(r"^\s*(#+|>+|[-*+]\s|\d+\.\s)|[*_`~|]+", re.MULTILINE)
 
 
