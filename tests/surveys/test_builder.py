@@ -111,6 +111,25 @@ def test_the_project_tab_and_answer_count_are_registered(client, built):
     assert "Réponses à l&#x27;enquête habitants : <strong>1</strong>" in page
 
 
+def test_the_builder_page_query_count_does_not_grow_with_questions(client, built, django_assert_max_num_queries):
+    client.force_login(built.project_ns.referents[0])
+    section = built.sections["fin"]
+    for index in range(30):
+        Question.objects.create(
+            survey=built.survey,
+            section=section,
+            position=10 + index,
+            code=f"extra_{index}",
+            kind="short_text",
+            label="?",
+        )
+    with django_assert_max_num_queries(20):
+        response = client.get(builder_url(built.survey))
+    assert response.status_code == 200
+    with django_assert_max_num_queries(20):
+        assert client.get(reverse("surveys:preview", args=[built.survey.pk])).status_code == 200
+
+
 # Creating and building ----------------------------------------------------------------------------------
 
 
@@ -512,8 +531,12 @@ def test_preview_shows_the_questionnaire_in_both_languages(client):
     built = make_survey(status=Survey.Status.DRAFT, second_language="en")
     client.force_login(built.project_ns.referents[0])
     url = reverse("surveys:preview", args=[built.survey.pk])
-    page = client.get(url).content.decode()
-    assert "À quelle fréquence sortez-vous" in page and "Rien ne peut être envoyé" in page
+    page = text(client.get(url))
+    assert "À quelle fréquence sortez-vous" in page and "rien ne peut être envoyé" in page
+    # Drawn with the resident form's own template, every conditional part marked.
+    assert 'class="survey-question"' in page
+    assert "Posée seulement si « frequence » n'est pas parmi jamais" in page
+    assert "Page affichée seulement si « satisfaction » est au plus 2" in page
     page = client.get(url + "?langue=en").content.decode()
     assert "How often do you go out?" in page
 

@@ -38,7 +38,8 @@ from territoires.surveys.forms_builder import (
 )
 from territoires.surveys.models import AGE_BANDS, Collector, Deployment, Question, Response, Section, Survey
 
-QUESTIONNAIRE_TEMPLATE = "surveys/collect/_questionnaire.html"
+# The resident form draws each question with this template (survey-collect); the preview reuses it.
+QUESTION_TEMPLATE = "surveys/collect/_question.html"
 
 
 # Loading and access ------------------------------------------------------------------------------------
@@ -523,33 +524,58 @@ def question_action(request, survey_id, question_id):
     return redirect(_builder_url(survey, f"question-{question.pk}"))
 
 
+def _resident_questions(survey, deployment, language) -> dict[int, list] | None:
+    """Each section's questions drawn by the resident form's own template (views/collect.py), all
+    shown whatever their condition; None when that part of the module is not there (yet)."""
+    if deployment is None:
+        return None
+    try:
+        get_template(QUESTION_TEMPLATE)
+        from territoires.surveys.schema import schema_for
+        from territoires.surveys.views.collect import question_views
+
+        schema = schema_for(survey)
+        questions = schema.questions_for(deployment.participation_id)
+        views = question_views(
+            questions, {}, {}, language=language, deployment=deployment, visible_codes={q.code for q in questions}
+        )
+    except (TemplateDoesNotExist, ImportError, AttributeError, TypeError, KeyError):
+        return None
+    by_section: dict[int, list] = {}
+    for view in views:
+        by_section.setdefault(view["section_index"], []).append(view)
+    return by_section
+
+
 @login_required
 def preview(request, survey_id):
-    """The questionnaire as a resident sees it (nothing can be sent from here)."""
+    """The questionnaire as a resident sees it (nothing can be sent from here), each conditional
+    question or page marked with its condition."""
     survey = _get_survey(request, survey_id)
     access, deployments = _access(request, survey)
     deployment = access.managed[0] if access.managed else (deployments[0] if deployments else None)
-    resident_form = None
-    try:
-        get_template(QUESTIONNAIRE_TEMPLATE)
-        from territoires.surveys import schema
-
-        resident_form = {"schema": schema.schema_for(survey), "deployment": deployment}
-    except (TemplateDoesNotExist, ImportError, AttributeError):
-        resident_form = None
+    language = request.GET.get("langue") if survey.second_language else None
+    second_language = bool(language) and language == survey.second_language
+    resident = _resident_questions(survey, deployment, survey.second_language if second_language else "fr")
     sections, questions = questionnaire.ordered_structure(survey)
     titles = {question.code: question for question in questions}
-    for section in sections:
+    for index, section in enumerate(sections):
         section.items = [q for q in questions if q.section_id == section.pk]
         section.condition_text = describe_condition(section.condition, titles)
+        conditions = {}
         for question in section.items:
             question.condition_text = describe_condition(question.condition, titles)
+            conditions[question.code] = question.condition_text
             question.scale_points = (
                 list(range(question.scale_min, question.scale_max + 1))
                 if question.scale_min is not None and question.scale_max is not None
                 else []
             )
-    language = request.GET.get("langue") if survey.second_language else None
+        section.resident_questions = None
+        if resident is not None:
+            section.resident_questions = [
+                {"q": view, "condition_text": conditions.get(view["code"], "")} for view in resident.get(index, [])
+            ]
     return render(
         request,
         "surveys/builder/preview.html",
@@ -558,9 +584,9 @@ def preview(request, survey_id):
             "survey": survey,
             "sections": sections,
             "deployment": deployment,
-            "resident_form": resident_form,
-            "questionnaire_template": QUESTIONNAIRE_TEMPLATE,
-            "second_language": language == survey.second_language and bool(language),
+            "resident_form": resident is not None,
+            "question_template": QUESTION_TEMPLATE,
+            "second_language": second_language,
             "age_band_choices": AGE_BANDS,
         },
     )
