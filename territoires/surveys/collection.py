@@ -13,6 +13,7 @@ hash cannot be linked back to an address nor to another day's hash.
 import datetime
 import hashlib
 import secrets
+import time
 import uuid
 from dataclasses import dataclass
 
@@ -43,11 +44,57 @@ class Submission:
     created: bool
 
 
-def deployment_for_token(token: str) -> Deployment | None:
-    """The deployment of a public link, with its survey and territory (one query)."""
+def deployment_for_token(token: str, *, recent: bool = False) -> Deployment | None:
+    """The deployment of a public link, with its survey, project and territory (one query).
+
+    `recent=True` (the submission endpoints) may return a copy read up to DEPLOYMENT_MEMO_SECONDS
+    ago by this process: the lookup and the permission check would otherwise cost more than the
+    INSERT itself. Closing a survey or a territory therefore takes effect within that delay.
+    """
     if not isinstance(token, str) or not 4 <= len(token) <= 20:
         return None
-    return Deployment.objects.select_related("survey", "participation__organisation").filter(public_token=token).first()
+    now = time.monotonic()
+    if recent:
+        memo = _deployment_memo.get(token)
+        if memo is not None and memo[1] > now:
+            return memo[0]
+    deployment = (
+        Deployment.objects.select_related("survey__project", "participation__organisation")
+        .filter(public_token=token)
+        .first()
+    )
+    if deployment is not None:
+        if len(_deployment_memo) > 1000:
+            _deployment_memo.clear()
+        _deployment_memo[token] = (deployment, now + DEPLOYMENT_MEMO_SECONDS)
+    return deployment
+
+
+def can_collect(user, deployment: Deployment) -> bool:
+    """The "surveys.collect" rule, remembered a few seconds per (user, link) in this process."""
+    if not user.is_authenticated:
+        return False
+    key = (user.pk, deployment.public_token, deployment.pk)
+    now = time.monotonic()
+    memo = _permission_memo.get(key)
+    if memo is not None and memo[1] > now:
+        return memo[0]
+    allowed = user.has_perm("surveys.collect", deployment)
+    if len(_permission_memo) > 5000:
+        _permission_memo.clear()
+    _permission_memo[key] = (allowed, now + DEPLOYMENT_MEMO_SECONDS)
+    return allowed
+
+
+DEPLOYMENT_MEMO_SECONDS = 10
+_deployment_memo: dict[str, tuple] = {}
+_permission_memo: dict[tuple, tuple] = {}
+
+
+def collection_memo_clear() -> None:
+    _deployment_memo.clear()
+    _permission_memo.clear()
+    _account_counts.clear()
 
 
 def collection_refusal(deployment: Deployment) -> str | None:
@@ -212,17 +259,22 @@ def client_fingerprint(request) -> str:
 def rate_limit_exceeded(request, *, scope: str = "submit") -> bool:
     """True when this client sent more than the allowed number of requests in the current minute.
 
-    Anonymous clients are counted by address hash; signed-in survey group members by account, with
-    ten times the allowance (a phone sending its queue after a day offline).
+    Anonymous clients are counted by address hash in the shared cache (every worker sees the same
+    count). Signed-in survey group members are identified accounts: they get ten times the
+    allowance (a phone sending its queue after a day offline), counted in this process only — a
+    guard against a runaway device, which spares the hot submission path a cache write.
     """
     limit = getattr(settings, "SURVEY_RATE_LIMIT_PER_MINUTE", 30)
+    minute = int(timezone.now().timestamp() // 60)
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
-        who, limit = f"u{user.pk}", limit * 10
-    else:
-        who = client_fingerprint(request)
-    minute = int(timezone.now().timestamp() // 60)
-    cache_key = f"surveys:rate:{scope}:{who}:{minute}"
+        if _account_counts.get("minute") != minute:
+            _account_counts.clear()
+            _account_counts["minute"] = minute
+        key = (scope, user.pk)
+        _account_counts[key] = count = _account_counts.get(key, 0) + 1
+        return count > limit * 10
+    cache_key = f"surveys:rate:{scope}:{client_fingerprint(request)}:{minute}"
     if cache.add(cache_key, 1, timeout=120):
         return False
     try:
@@ -231,6 +283,9 @@ def rate_limit_exceeded(request, *, scope: str = "submit") -> bool:
         cache.add(cache_key, 1, timeout=120)
         return False
     return count > limit
+
+
+_account_counts: dict = {}
 
 
 def rate_limit_message() -> str:

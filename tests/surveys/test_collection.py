@@ -8,7 +8,12 @@ import uuid
 import pytest
 from django.urls import reverse
 
-from territoires.surveys.collection import SubmissionRefused, contact_request_save, response_submit
+from territoires.surveys.collection import (
+    SubmissionRefused,
+    collection_memo_clear,
+    contact_request_save,
+    response_submit,
+)
 from territoires.surveys.models import ContactRequest, Response, Survey
 from territoires.surveys.schema import AnswersInvalid, schema_cache_clear
 from tests.factories import PASSWORD
@@ -18,6 +23,7 @@ from tests.surveys.factories import make_survey, valid_answers
 @pytest.fixture
 def built(db):
     schema_cache_clear()
+    collection_memo_clear()
     return make_survey()
 
 

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from territoires.surveys.collection import (
     SubmissionRefused,
+    can_collect,
     collection_refusal,
     contact_request_save,
     deployment_for_token,
@@ -594,7 +595,7 @@ def _json_error(message, status, **extra):
 def submit_json(request, token):
     """One answer from the field page's queue: 201 stored, 200 already stored (same key), 400 with
     per-question errors, 401/403 not allowed, 409 collection closed, 429 too many."""
-    deployment = deployment_for_token(token)
+    deployment = deployment_for_token(token, recent=True)
     if deployment is None:
         return _json_error(_("Questionnaire introuvable."), 404)
     user = request.user
@@ -602,7 +603,7 @@ def submit_json(request, token):
         return _json_error(
             _("Votre session a expiré : reconnectez-vous, les réponses en attente seront envoyées."), 401
         )
-    if not user.has_perm("surveys.collect", deployment):
+    if not can_collect(user, deployment):
         return _json_error(_("Vous ne faites pas partie du groupe d'enquête de ce territoire."), 403)
     if rate_limit_exceeded(request):
         return _json_error(rate_limit_message(), 429)
