@@ -546,11 +546,14 @@ def change_impact(old: Question, new: Question, survey: Survey) -> Impact:
         removed = {option["code"] for option in old.options} - {option["code"] for option in new.options}
         if old.allow_other and not new.allow_other:
             removed.add(OTHER)
-        if removed:
+        if OTHER in removed:
+            impact.reasons.append(_("retrait de « Autre, précisez »"))
+        if removed - {OTHER}:
             impact.reasons.append(
-                _("suppression des réponses %(codes)s")
-                % {"codes": ", ".join(f"« {code} »" for code in sorted(removed))}
+                _("suppression des options %(codes)s")
+                % {"codes": ", ".join(f"« {code} »" for code in sorted(removed - {OTHER}))}
             )
+        if removed:
             predicates.append(lambda value, removed=removed: bool(set(map(str, _as_list(value))) & removed))
         if kind in (Kind.MULTIPLE, Kind.RANKING) and new.max_choices and (old.max_choices or 10**6) > new.max_choices:
             impact.reasons.append(_("nombre maximal de choix ramené à %(n)d") % {"n": new.max_choices})

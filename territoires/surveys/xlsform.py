@@ -19,7 +19,8 @@ hints in "French (fr)" and, when the survey has a second language, "English (en)
   five-digit `regex` constraint; age band and gender → `select_one` with the fixed census codes;
 - conditions → `relevant`: `${code} = 'a'`, `selected(${code}, 'a')`, `not(...)`, `${code} != ''`,
   `${code} >= 2`, joined with `and` (all criteria) or `or` (any);
-- `required` → `yes`; help texts → `hint`.
+- `required` → `yes`; help texts → `hint`;
+- a territory's own questions go only into that territory's export (`participation_id`).
 
 A `tec_kind` column (ignored by pyxform, KoboToolbox and ODK) keeps the platform's kind of each row
 so that a form exported here comes back identical; without it, import guesses from the XLSForm type.
@@ -114,10 +115,14 @@ def _number(value) -> str:
     return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
-def xlsform_rows(survey: Survey) -> dict[str, list[dict]]:
-    """The survey as XLSForm sheets: {"survey": [...], "choices": [...], "settings": [...]}."""
+def xlsform_rows(survey: Survey, *, participation_id: int | None = None) -> dict[str, list[dict]]:
+    """The survey as XLSForm sheets: {"survey": [...], "choices": [...], "settings": [...]}.
+
+    The common questionnaire, plus one territory's own questions when `participation_id` is given
+    (a territory's questions are asked there only, so they never go into the common form)."""
     bilingual = bool(survey.second_language)
     sections, questions = questionnaire.ordered_structure(survey)
+    questions = [q for q in questions if q.participation_id in (None, participation_id)]
     kinds = {question.code: question.kind for question in questions}
     codes = {question.code.lower() for question in questions}
     rows, choices = [], []
@@ -127,7 +132,10 @@ def xlsform_rows(survey: Survey) -> dict[str, list[dict]]:
             choices.append({"list_name": list_name, "name": item["code"], **_labels(item, bilingual)})
 
     neighbourhoods = {}
-    for deployment in survey.deployments.order_by("pk"):
+    deployments = survey.deployments.order_by("pk")
+    if participation_id is not None:
+        deployments = deployments.filter(participation_id=participation_id)
+    for deployment in deployments:
         for item in deployment.neighbourhoods:
             neighbourhoods.setdefault(item["code"], item)
 
@@ -274,9 +282,9 @@ def _workbook_bytes(sheets: dict[str, list[dict]]) -> bytes:
     return output.getvalue()
 
 
-def xlsform_export(survey: Survey) -> bytes:
-    """The survey as an XLSForm workbook (XLSX bytes)."""
-    return _workbook_bytes(xlsform_rows(survey))
+def xlsform_export(survey: Survey, *, participation_id: int | None = None) -> bytes:
+    """The survey as an XLSForm workbook (XLSX bytes); see xlsform_rows."""
+    return _workbook_bytes(xlsform_rows(survey, participation_id=participation_id))
 
 
 def xlsform_check(content: bytes) -> list[str]:

@@ -246,3 +246,25 @@ def test_a_file_that_is_not_a_workbook_is_refused():
 def test_relevance_expressions_read_back_as_the_same_condition(condition):
     kinds = {"a": "single", "b": "short_text", "m": "multiple", "n": "number"}
     assert parse_relevance(relevance(condition, kinds), 2) == condition
+
+
+def test_a_territory_question_goes_only_into_its_territory_export(built):
+    section = built.sections["fin"]
+    questionnaire.question_save(
+        survey=built.survey,
+        section=section,
+        user=None,
+        values={"code": "fete_locale", "kind": "short_text", "label": "La fête locale ?"},
+        participation=built.deployment.participation,
+    )
+
+    def names(content):
+        return {row["name"] for row in sheets_of(content)["survey"]}
+
+    assert "fete_locale" not in names(xlsform_export(built.survey))
+    own = xlsform_export(built.survey, participation_id=built.deployment.participation_id)
+    assert "fete_locale" in names(own)
+    xlsform_check(own)
+    assert "fete_locale" not in names(
+        xlsform_export(built.survey, participation_id=built.deployments[1].participation_id)
+    )

@@ -597,8 +597,10 @@ def xlsform_download(request, survey_id):
     from territoires.surveys.xlsform import xlsform_export
 
     survey = _get_survey(request, survey_id)
-    _access(request, survey)
-    content = xlsform_export(survey)
+    access, _deployments = _access(request, survey)
+    # A referent gets the form its residents answer: the common questions and its territory's own.
+    participation_id = None if access.can_change else access.managed[0].participation_id
+    content = xlsform_export(survey, participation_id=participation_id)
     response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     name = slugify(survey.title)[:60] or "questionnaire"
     response["Content-Disposition"] = f'attachment; filename="{name}-xlsform.xlsx"'
