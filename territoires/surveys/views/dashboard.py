@@ -9,6 +9,7 @@ arrays (analytics/arrays.py: kept fresh incrementally, so a new answer shows on 
 """
 
 import copy
+import html
 from collections import OrderedDict
 
 from django import forms
@@ -22,6 +23,8 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import translation
+from django.utils.safestring import mark_safe
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -126,6 +129,11 @@ class SurveyResults:
                 )
             )
         selected = [f"{key}={code}" for key, code in self.filters.answers]
+        # The answer selects hold every option of every choice question (hundreds of <option>):
+        # built here, escaped, because a template loop over them cost more than the figures.
+        options_html = [
+            _answer_options_html(answer_choices, selected[index] if len(selected) > index else "") for index in range(2)
+        ]
         return {
             "filters": self.filters,
             "territory_choices": [(deployment.pk, self.names[deployment.pk]) for deployment in self.deployments],
@@ -133,7 +141,7 @@ class SurveyResults:
             "age_choices": AGE_BANDS,
             "gender_choices": GENDERS,
             "answer_choices": answer_choices,
-            "answer_selects": [selected[0] if selected else "", selected[1] if len(selected) > 1 else ""],
+            "answer_selects": options_html,
             "query_string": self.request.GET.urlencode(),
         }
 
@@ -146,6 +154,18 @@ class SurveyResults:
             "can_change": self.request.user.has_perm("surveys.change_survey", self.survey),
             **extra,
         }
+
+
+def _answer_options_html(choices, current: str):
+    escape = html.escape  # the standard library's: Django's lazy-aware wrapper costs 3× more per call
+    parts = [f'<option value="">{escape(_("Aucune"))}</option>']
+    for label, options in choices:
+        parts.append(f'<optgroup label="{escape(Truncator(label).chars(80))}">')
+        for value, option_label in options:
+            selected = " selected" if value == current else ""
+            parts.append(f'<option value="{escape(value)}"{selected}>{escape(option_label)}</option>')
+        parts.append("</optgroup>")
+    return mark_safe("".join(parts))  # noqa: S308 — every value escaped above
 
 
 def _weighting_rows(results: SurveyResults) -> list[dict]:
