@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import F, Max
 from django.db.models.fields.json import KeyTransform
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -551,7 +552,7 @@ def change_impact(old: Question, new: Question, survey: Survey) -> Impact:
         if removed - {OTHER}:
             impact.reasons.append(
                 _("suppression des options %(codes)s")
-                % {"codes": ", ".join(f"« {code} »" for code in sorted(removed - {OTHER}))}
+                % {"codes": ", ".join(f"«\u00a0{code}\u00a0»" for code in sorted(removed - {OTHER}))}
             )
         if removed:
             predicates.append(lambda value, removed=removed: bool(set(map(str, _as_list(value))) & removed))
@@ -574,7 +575,7 @@ def change_impact(old: Question, new: Question, survey: Survey) -> Impact:
         if removed_rows:
             impact.reasons.append(
                 _("suppression des lignes %(codes)s")
-                % {"codes": ", ".join(f"« {code} »" for code in sorted(removed_rows))}
+                % {"codes": ", ".join(f"«\u00a0{code}\u00a0»" for code in sorted(removed_rows))}
             )
             predicates.append(
                 lambda value, removed=removed_rows: isinstance(value, dict) and bool(set(value) & removed)
@@ -595,12 +596,16 @@ def change_impact(old: Question, new: Question, survey: Survey) -> Impact:
 def _refuse_breaking(impact: Impact, *, action: str) -> None:
     if impact.affected:
         message = ngettext(
-            "%(action)s rendrait invalide %(n)d réponse déjà reçue (%(reasons)s). Pour la faire, créez une "
+            "%(action)s rendrait invalide %(n)s réponse déjà reçue (%(reasons)s). Pour la faire, créez une "
             "nouvelle version du questionnaire : les réponses reçues restent attachées à la version actuelle.",
-            "%(action)s rendrait invalides %(n)d réponses déjà reçues (%(reasons)s). Pour la faire, créez une "
+            "%(action)s rendrait invalides %(n)s réponses déjà reçues (%(reasons)s). Pour la faire, créez une "
             "nouvelle version du questionnaire : les réponses reçues restent attachées à la version actuelle.",
             impact.affected,
-        ) % {"action": action, "n": impact.affected, "reasons": " ; ".join(impact.reasons)}
+        ) % {
+            "action": action,
+            "n": number_format(impact.affected, force_grouping=True),
+            "reasons": " ; ".join(impact.reasons),
+        }
         raise BreakingChangeError(message, affected=impact.affected)
 
 
