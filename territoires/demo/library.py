@@ -363,7 +363,7 @@ def load(project) -> bool:
         if entry["published"] is not None:
             # Dates in the project's calendar rather than the day the demo was loaded.
             Resource.objects.filter(pk=resource.pk).update(
-                published_at=entry["published"], created_at=entry["published"]
+                published_at=entry["published"], created_at=entry["published"], published_year=entry["published"].year
             )
             resource.refresh_from_db()
             resource_reindex(resource)

@@ -23,9 +23,7 @@ class ResourceQuerySet(models.QuerySet):
         visible = Q(visibility=Resource.Visibility.PUBLIC)
         if reach.is_authenticated:
             visible |= Q(visibility=Resource.Visibility.PROJECT, project_id__in=reach.member_project_ids)
-            visible |= Q(
-                visibility=Resource.Visibility.TERRITORY, territory__organisation_id__in=reach.organisation_ids
-            )
+            visible |= Q(visibility=Resource.Visibility.TERRITORY, team_organisation_id__in=reach.organisation_ids)
             visible |= Q(visibility=Resource.Visibility.TERRITORY, project_id__in=reach.crew_project_ids)
         return published.filter(visible)
 
@@ -116,6 +114,10 @@ class Resource(TimeStampedModel):
         on_delete=models.SET_NULL,
         related_name="published_resources",
     )
+    # Copies kept by the services so that listing and facets filter on plain columns, without a join
+    # to the territory nor a date function per row: the territory's authority, the publication year.
+    team_organisation_id = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
+    published_year = models.PositiveSmallIntegerField(_("année de publication"), null=True, blank=True, editable=False)
     # Flushed from cache counters in batches (see counters.py): a page view writes nothing.
     view_count = models.PositiveIntegerField(_("consultations"), default=0)
     download_count = models.PositiveIntegerField(_("téléchargements"), default=0)
@@ -128,6 +130,7 @@ class Resource(TimeStampedModel):
         ordering = ["-published_at", "-created_at"]
         indexes = [
             models.Index(fields=["status", "visibility", "-published_at"], name="library_res_listing"),
+            models.Index(fields=["status", "visibility", "project"], name="library_res_project"),
         ]
         constraints = [
             models.CheckConstraint(

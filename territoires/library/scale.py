@@ -133,6 +133,8 @@ def scale_library(resources: int = 20_000, log=None) -> ScaleReport:
                     visibility=visibility,
                     status=Resource.Status.PUBLISHED,
                     published_at=published_at,
+                    published_year=published_at.year,
+                    team_organisation_id=territory[1] if visibility == "territory" else None,
                     publishing_organisation_id=territory[1] if territory else facilitator_org,
                 )
             )
@@ -164,7 +166,7 @@ def scale_library(resources: int = 20_000, log=None) -> ScaleReport:
                         theme_ids=f" {theme_id} " if theme_id else "",
                         kind=resource.kind,
                         licence=resource.licence,
-                        year=resource.published_at.year,
+                        year=resource.published_year,
                     )
                 )
             SearchDocument.objects.bulk_create(documents)

@@ -139,7 +139,7 @@ def resource_reindex(resource: Resource) -> None:
         kind=resource.kind,
         licence=resource.licence,
         territory_id=resource.territory_id,
-        year=(resource.published_at or timezone.now()).year,
+        year=resource.published_year or timezone.localdate().year,
     )
 
 
@@ -155,6 +155,7 @@ def resource_create(*, user, data: dict, themes=(), files=(), publish: bool = Fa
         territory=territory,
         created_by=user,
         publishing_organisation_id=_publishing_organisation_id(user=user, project=project, territory=territory),
+        team_organisation_id=territory.organisation_id if territory else None,
     )
     resource.slug = unique_slug(Resource, resource.title)
     resource.full_clean(exclude=["slug", "themes"])
@@ -181,6 +182,7 @@ def resource_update(*, resource: Resource, user, data: dict, themes=None, files=
         if field in data:
             setattr(resource, field, data[field] or "")
     resource.project, resource.territory = project, territory
+    resource.team_organisation_id = territory.organisation_id if territory else None
     resource.full_clean(exclude=["themes"])
     resource.save()
     if themes is not None:
@@ -200,7 +202,8 @@ def resource_publish(*, resource: Resource, user) -> Resource:
     resource.status = Resource.Status.PUBLISHED
     resource.published_at = timezone.now()
     resource.published_by = user
-    resource.save(update_fields=["status", "published_at", "published_by", "updated_at"])
+    resource.published_year = timezone.localtime(resource.published_at).year
+    resource.save(update_fields=["status", "published_at", "published_year", "published_by", "updated_at"])
     resource_reindex(resource)
     audit_log(
         actor=user,

@@ -25,7 +25,7 @@ def _list_context(request, visible, filters):
     page = Paginator(listing, PER_PAGE).get_page(request.GET.get("page"))
     return {
         "page_obj": page,
-        "facets": selectors.library_facets(visible, filters),
+        "facets": selectors.cached_library_facets(request.user, visible, filters),
         "filters": filters,
     }
 

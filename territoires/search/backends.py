@@ -19,7 +19,7 @@ from territoires.search.text import index_text
 MAX_TEXT_CHARS = 100_000
 PG_CONFIG = "french_unaccent"
 # The best matches whose facet values are read; beyond, only the total is counted.
-RANKED_LIMIT = 1000
+RANKED_LIMIT = 500
 
 
 def is_postgresql() -> bool:
