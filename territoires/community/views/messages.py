@@ -108,15 +108,9 @@ def attachment_download(request, pk):
 
 @login_required
 def moderation(request):
-    reports = selectors.open_reports_for(request.user)
-    if not (request.user.has_perm("community.moderate_theme_spaces") or reports.exists()):
-        # Facilitators of a project with no report yet land here too: only others are refused.
-        from territoires.accounts.access import memberships_of
-        from territoires.accounts.models import Membership
-
-        if Membership.Role.FACILITATOR not in memberships_of(request.user).values():
-            raise Http404
-    page = Paginator(reports, 20).get_page(request.GET.get("page"))
+    # Facilitators moderate: the open space (all of them) and the spaces of the projects they run.
+    require(request.user, "community.moderate_theme_spaces")
+    page = Paginator(selectors.open_reports_for(request.user), 20).get_page(request.GET.get("page"))
     return render(request, "community/moderation.html", {"page_obj": page})
 
 

@@ -25,7 +25,11 @@ def discussion_home(request):
     return render(
         request,
         "community/discussion_home.html",
-        {"page_obj": themes, "recent_threads": list(selectors.recent_public_threads())},
+        {
+            "page_obj": themes,
+            "recent_threads": list(selectors.recent_public_threads()),
+            "can_moderate": request.user.has_perm("community.moderate_theme_spaces"),
+        },
     )
 
 
