@@ -916,9 +916,10 @@ def export_build_file(*, export_id: int) -> Export | None:
             else:
                 raise ExportError(_("Ce format n'est pas produit ici."))
             with open(path, "rb") as stream:
-                # A random part in the stored name: even a leaked storage path cannot be guessed.
+                # A short random stored name (FileField holds 100 characters; the readable name is
+                # given at download): even a leaked storage path cannot be guessed.
                 stored = export.file.storage.save(
-                    f"surveys/exports/{timezone.now():%Y/%m}/{secrets.token_urlsafe(12)}-{_export_filename(export, extension)}",
+                    f"surveys/exports/{timezone.now():%Y/%m}/{export.pk}-{secrets.token_urlsafe(12)}.{extension}",
                     File(stream),
                 )
     except ExportError as error:
