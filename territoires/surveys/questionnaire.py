@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.db.models.fields.json import KeyTransform
 from django.utils import timezone
@@ -725,6 +725,16 @@ def survey_reopen(*, survey: Survey, user) -> Survey:
 
 
 @transaction.atomic
+def survey_delete(*, survey: Survey, user) -> None:
+    """A draft that never received an answer (a false start, a mistaken import) can go."""
+    if survey.status != Survey.Status.DRAFT:
+        raise ValidationError(_("Seul un brouillon peut être supprimé ; une enquête publiée se clôt."))
+    if has_answers(survey):
+        raise ValidationError(_("Ce brouillon a déjà des réponses : il ne peut pas être supprimé."))
+    survey.delete()
+
+
+@transaction.atomic
 def survey_new_version(*, survey: Survey, user) -> Survey:
     """A draft copy of the questionnaire (sections, questions, deployments with their neighbourhoods,
     collectors and census margins), linked to it by `previous_version`. Answers stay with the old one."""
@@ -980,7 +990,14 @@ def question_save(
         _refuse_breaking(change_impact(old, question, survey), action=_("Cette modification"))
         if old.code != question.code:
             _rename_references(survey, old.code, question.code)
-    question.save()
+    try:
+        with transaction.atomic():
+            question.save()
+    except IntegrityError as error:
+        # Two people saving the same code at the same moment: the database keeps codes unique.
+        raise ValidationError(
+            {"code": _("Le code « %(code)s » est déjà utilisé par une autre question.") % {"code": question.code}}
+        ) from error
     _check_structure(survey)
     _bump(survey)
     return question

@@ -593,3 +593,20 @@ def test_a_section_is_added_edited_and_deleted(client, built):
     client.post(reverse("surveys:section_action", args=[built.survey.pk, bonus.pk]), {"action": "delete"})
     assert not Section.objects.filter(pk=bonus.pk).exists()
     assert Deployment.objects.filter(survey=built.survey).count() == 4
+
+
+def test_a_draft_without_answers_can_be_deleted_not_a_published_one(client, built):
+    client.force_login(built.project_ns.consultant)
+    url = reverse("surveys:survey_status", args=[built.survey.pk])
+    answer(built)
+    response = client.post(url, {"action": "delete"}, follow=True)
+    assert "déjà des réponses" in text(response)
+    Response.objects.filter(survey=built.survey).delete()
+    questionnaire.survey_publish(survey=built.survey, user=built.project_ns.consultant)
+    response = client.post(url, {"action": "delete"}, follow=True)
+    assert "Seul un brouillon peut être supprimé" in text(response)
+    draft = questionnaire.survey_new_version(survey=built.survey, user=built.project_ns.consultant)
+    response = client.post(reverse("surveys:survey_status", args=[draft.pk]), {"action": "delete"})
+    assert response["Location"] == reverse("surveys:project_surveys", args=[built.project.slug])
+    assert not Survey.objects.filter(pk=draft.pk).exists()
+    assert Survey.objects.filter(pk=built.survey.pk).exists()

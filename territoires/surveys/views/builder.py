@@ -342,6 +342,14 @@ def survey_status(request, survey_id):
             ),
         )
         return redirect(_builder_url(copy))
+    if action == "delete":
+        try:
+            questionnaire.survey_delete(survey=survey, user=request.user)
+        except ValidationError as error:
+            _refusal(request, error)
+            return redirect(_builder_url(survey))
+        messages.success(request, _("Le brouillon « %(title)s » est supprimé.") % {"title": survey.title})
+        return redirect("surveys:project_surveys", survey.project.slug)
     if action not in services:
         messages.error(request, _("Action inconnue."))
         return redirect(_builder_url(survey))
