@@ -181,10 +181,11 @@ def response_submit(
         age_band=cleaned.get(schema.age_band_code, "") if schema.age_band_code else "",
         gender=cleaned.get(schema.gender_code, "") if schema.gender_code else "",
     )
+    response.submitted_at = timezone.now()
     for _attempt in range(3):
         try:
             with transaction.atomic():
-                response.save(force_insert=True)
+                _insert(response)
             return Submission(response, True)
         except IntegrityError:
             if existing := _existing(key, deployment):
@@ -193,6 +194,52 @@ def response_submit(
             response.receipt_code = new_receipt_code()
             response.pk = None
     raise SubmissionRefused(_("L'enregistrement a échoué : réessayez dans un instant."), status=503)
+
+
+_INSERT_FIELDS = (
+    "survey",
+    "deployment",
+    "structure_version",
+    "channel",
+    "collector",
+    "idempotency_key",
+    "receipt_code",
+    "submitted_at",
+    "collected_at",
+    "answers",
+    "age_band",
+    "gender",
+    "is_synthetic",
+)
+_insert_sql: dict[str, str] = {}
+
+
+def _insert(response: Response) -> None:
+    """One INSERT … RETURNING id, without the ORM's per-save machinery (signals, compiler): on the
+    hottest write of the platform it costs about as much as the statement itself. Values are
+    adapted by each field for the database in use, exactly as Model.save() would."""
+    from django.db import connection
+
+    fields = [Response._meta.get_field(name) for name in _INSERT_FIELDS]
+    sql = _insert_sql.get(connection.vendor)
+    if sql is None:
+        quote = connection.ops.quote_name
+        columns = ", ".join(quote(field.column) for field in fields)
+        placeholders = ", ".join(["%s"] * len(fields))
+        # Identifiers come from the model, values go as parameters.
+        sql = f"INSERT INTO {quote(Response._meta.db_table)} ({columns}) VALUES ({placeholders})"  # noqa: S608
+        if connection.features.can_return_columns_from_insert:
+            sql += f" RETURNING {quote('id')}"
+        _insert_sql[connection.vendor] = sql
+    values = [field.get_db_prep_save(getattr(response, field.attname), connection) for field in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        if connection.features.can_return_columns_from_insert:
+            response.pk = cursor.fetchone()[0]
+        else:
+            response.pk = connection.ops.last_insert_id(cursor, Response._meta.db_table, "id")
+    response._state.adding = False
+    response._state.db = connection.alias
 
 
 def contact_request_save(*, deployment: Deployment, email: str) -> ContactRequest:
