@@ -34,9 +34,5 @@ class Migration(migrations.Migration):
             name='team_organisation_id',
             field=models.PositiveBigIntegerField(blank=True, editable=False, null=True),
         ),
-        migrations.AddIndex(
-            model_name='resource',
-            index=models.Index(fields=['status', 'visibility', 'project'], name='library_res_project'),
-        ),
         migrations.RunPython(fill, migrations.RunPython.noop),
     ]
