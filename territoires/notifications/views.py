@@ -85,6 +85,7 @@ def _attach_targets(follows) -> None:
         for item in items:
             item.target = objects.get(item.target_id)
             item.kind_key = entry.key if entry else ""
+            item.kind_label = model._meta.verbose_name if model else ""
 
 
 @login_required
