@@ -35,8 +35,10 @@ POSTCODE_RE = re.compile(r"^(?:0[1-9]|[1-8]\d|9[0-8])\d{3}$")
 # Control characters other than tab and line breaks: never useful in an answer, and PostgreSQL's
 # jsonb refuses NUL outright (a 500 if it got that far).
 CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-AGE_BAND_OPTIONS = tuple({"code": code, "label": str(label)} for code, label in AGE_BANDS)
-GENDER_OPTIONS = tuple({"code": code, "label": str(label)} for code, label in GENDERS)
+# Labels stay lazy: they are drawn in the language of each request (the questionnaire's second
+# language too), and JSON encoding turns them into text then.
+AGE_BAND_OPTIONS = tuple({"code": code, "label": label, "label_en": ""} for code, label in AGE_BANDS)
+GENDER_OPTIONS = tuple({"code": code, "label": label, "label_en": ""} for code, label in GENDERS)
 
 
 class AnswersInvalid(Exception):
