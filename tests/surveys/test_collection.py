@@ -537,3 +537,41 @@ def test_poster_pdf(client, built):
     assert response.content.startswith(b"%PDF")
     client.logout()
     assert client.get(reverse("surveys:poster", args=[built.deployment.public_token])).status_code == 302
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_replays_store_one_row():
+    """Ten threads send the same answer at once (a phone retrying on a flaky network): the unique
+    constraint decides, every thread hears "stored", one row exists. PostgreSQL only: the SQLite
+    test database lives in one connection's memory."""
+    import threading
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs a database shared between threads (PostgreSQL)")
+    schema_cache_clear()
+    collection_memo_clear()
+    built = make_survey()
+    key = str(uuid.uuid4())
+    results, errors = [], []
+    barrier = threading.Barrier(10)
+
+    def send():
+        try:
+            barrier.wait()
+            results.append(submit(built, idempotency_key=key))
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=send) for _index in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors
+    assert sum(result.created for result in results) == 1
+    assert len({result.response.pk for result in results}) == 1
+    assert Response.objects.filter(idempotency_key=key).count() == 1
