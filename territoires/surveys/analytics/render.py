@@ -44,8 +44,9 @@ class Labels:
 
 
 def _table(caption: str, head: str, body: str) -> str:
+    # The caption repeats the question's heading: kept for screen readers, hidden on screen.
     return (
-        '<div class="fr-table fr-mb-1w"><div class="fr-table__wrapper"><div class="fr-table__container">'
+        '<div class="fr-table fr-table--no-caption fr-mb-1w"><div class="fr-table__wrapper"><div class="fr-table__container" tabindex="0">'
         f'<div class="fr-table__content"><table><caption>{caption}</caption><thead><tr>{head}</tr></thead>'
         f"<tbody>{body}</tbody></table></div></div></div></div>"
     )

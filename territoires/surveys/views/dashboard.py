@@ -85,6 +85,8 @@ class SurveyResults:
                 for deployment in self.deployments
                 if roles.get(deployment.participation.organisation_id) in AUTHORITY_ROLES
             ]
+        for deployment in self.deployments:
+            deployment.survey = survey  # the rules read deployment.survey.project: no query each
         self.allowed_ids = [deployment.pk for deployment in self.deployments]
         self.names = {deployment.pk: deployment.participation.organisation.name for deployment in self.deployments}
 
@@ -152,6 +154,9 @@ class SurveyResults:
             "sees_all": self.sees_all,
             "territory_names": [self.names[pk] for pk in self.allowed_ids],
             "can_change": self.request.user.has_perm("surveys.change_survey", self.survey),
+            "can_manage_margins": any(
+                self.request.user.has_perm("surveys.manage_deployment", deployment) for deployment in self.deployments
+            ),
             **extra,
         }
 
