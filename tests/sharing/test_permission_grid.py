@@ -162,3 +162,24 @@ def test_lists_show_exactly_what_each_role_may_read(client, world, role):
         kind = key.split("_")[0]
         page = {"news": news_page, "lesson": lessons_page, "event": events_page}[kind]
         assert (escape(obj.title) in page) is checker.has_perm(f"sharing.view_{kind}", obj), key
+
+
+def test_a_pending_observer_request_opens_nothing(client, world):
+    from territoires.projects import services as project_services
+    from tests.factories import MembershipFactory, OrganisationFactory
+
+    town = OrganisationFactory()
+    referent = MembershipFactory(organisation=town, role="referent").user
+    project_services.observer_request(project=world.project, organisation=town, user=referent)
+    client.force_login(referent)
+    post = world.objects["news_observers"]
+    assert client.get(post.get_absolute_url()).status_code == 403
+    page = client.get(reverse("sharing:news_list")).content.decode()
+    assert escape(post.title) not in page and escape(world.objects["news_public"].title) in page
+
+
+def test_the_consultancy_is_a_member(world):
+    consultant = fresh(world.consultant)
+    assert consultant.has_perm("sharing.view_lesson", loaded(world.objects["lesson_draft"]))
+    assert consultant.has_perm("sharing.add_event", loaded(world.objects["event_members"]).project)
+    assert not consultant.has_perm("sharing.change_event", loaded(world.objects["event_members"]))
