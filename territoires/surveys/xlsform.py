@@ -311,14 +311,15 @@ def _fail(sheet: str, line: int | None, reason: str):
     raise XLSFormError(_("Feuille « %(sheet)s » : %(reason)s") % {"sheet": sheet, "reason": reason})
 
 
-def _read_sheets(content: bytes) -> dict[str, list[tuple[int, dict]]]:
+def _read_sheets(content: bytes) -> tuple[dict[str, list[tuple[int, dict]]], dict[str, list[str]]]:
+    """{sheet: [(line, {column: text})]} without empty cells, and {sheet: column names}."""
     import openpyxl
 
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception as error:  # noqa: BLE001 — any unreadable file gets the same answer
         raise XLSFormError(_("Ce fichier n'est pas un classeur Excel lisible (.xlsx).")) from error
-    sheets = {}
+    sheets, headers = {}, {}
     for sheet in workbook.worksheets:
         rows = sheet.iter_rows(values_only=True)
         header = next(rows, None)
@@ -326,6 +327,7 @@ def _read_sheets(content: bytes) -> dict[str, list[tuple[int, dict]]]:
             sheets[sheet.title.strip().lower()] = []
             continue
         names = [str(cell).strip() if cell is not None else "" for cell in header]
+        headers[sheet.title.strip().lower()] = [name for name in names if name]
         items = []
         for number, values in enumerate(rows, start=2):
             if number > MAX_ROWS + 1:
@@ -339,7 +341,7 @@ def _read_sheets(content: bytes) -> dict[str, list[tuple[int, dict]]]:
                 items.append((number, row))
         sheets[sheet.title.strip().lower()] = items
     workbook.close()
-    return sheets
+    return sheets, headers
 
 
 def _pyxform_reason(error: Exception) -> tuple[int | None, str]:
@@ -350,9 +352,9 @@ def _pyxform_reason(error: Exception) -> tuple[int | None, str]:
     return None, message.strip()
 
 
-def _language_columns(rows: list[tuple[int, dict]], kind: str) -> tuple[str | None, str | None]:
+def _language_columns(header: list[str], kind: str) -> tuple[str | None, str | None]:
     """The French and English columns of `label` or `hint` (plain `label` counts as French)."""
-    columns = {name for _number, row in rows for name in row if name.lower().startswith(kind)}
+    columns = {name for name in header if name.lower().startswith(kind)}
     french = english = None
     for name in sorted(columns):
         lowered = name.lower().replace(" ", "")
@@ -549,7 +551,7 @@ def _clean_items(items):
 def xlsform_import(*, project, user, file) -> Survey:
     """A new draft survey from an XLSForm workbook; refused as a whole, with the line, on any problem."""
     content = file.read() if hasattr(file, "read") else bytes(file)
-    sheets = _read_sheets(content)
+    sheets, headers = _read_sheets(content)
     if "survey" not in sheets:
         raise XLSFormError(_("Le classeur n'a pas de feuille « survey » : ce n'est pas un XLSForm."))
     try:
@@ -561,9 +563,9 @@ def xlsform_import(*, project, user, file) -> Survey:
     survey_rows = sheets["survey"]
     choice_rows = sheets.get("choices", [])
     settings = dict(sheets.get("settings", [(0, {})])[0][1]) if sheets.get("settings") else {}
-    label_fr, label_en = _language_columns(survey_rows, "label")
-    hint_fr, hint_en = _language_columns(survey_rows, "hint")
-    choice_fr, choice_en = _language_columns(choice_rows, "label")
+    label_fr, label_en = _language_columns(headers.get("survey", []), "label")
+    hint_fr, hint_en = _language_columns(headers.get("survey", []), "hint")
+    choice_fr, choice_en = _language_columns(headers.get("choices", []), "label")
     lists = _choices_by_list(choice_rows, choice_fr, choice_en)
     bilingual = bool(label_en)
 

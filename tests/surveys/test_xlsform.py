@@ -268,3 +268,130 @@ def test_a_territory_question_goes_only_into_its_territory_export(built):
     assert "fete_locale" not in names(
         xlsform_export(built.survey, participation_id=built.deployments[1].participation_id)
     )
+
+
+# Any questionnaire the builder accepts comes back identical -----------------------------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from territoires.surveys.models import Section  # noqa: E402
+
+TEXT = st.text(alphabet="abcdéèàç ÉÀ'-?", min_size=1, max_size=20).map(str.strip).filter(bool)
+CODE = st.from_regex(r"[a-z][a-z0-9]{0,5}", fullmatch=True)
+
+
+@st.composite
+def coded_items(draw, bilingual, min_size=2, max_size=5):
+    codes = draw(
+        st.lists(CODE, min_size=min_size, max_size=max_size, unique=True).filter(
+            lambda c: "other" not in c and "nsp" not in c
+        )
+    )
+    items = []
+    for code in codes:
+        item = {"code": code, "label": draw(TEXT)}
+        if bilingual and draw(st.booleans()):
+            item["label_en"] = draw(TEXT)
+        items.append(item)
+    return items
+
+
+@st.composite
+def question_values(draw, kind, bilingual):
+    values = {
+        "kind": kind,
+        "label": draw(TEXT),
+        "help_text": draw(st.one_of(st.just(""), TEXT)),
+        "required": draw(st.booleans()),
+    }
+    if bilingual:
+        values["label_en"] = draw(st.one_of(st.just(""), TEXT))
+        values["help_text_en"] = draw(st.one_of(st.just(""), TEXT))
+    if kind in ("single", "multiple", "ranking"):
+        values["options"] = draw(coded_items(bilingual))
+        if kind != "ranking":
+            values["allow_other"] = draw(st.booleans())
+        if kind != "single" and draw(st.booleans()):
+            available = len(values["options"]) + (1 if values.get("allow_other") else 0)
+            values["max_choices"] = draw(st.integers(1, available))
+    if kind in ("rating", "matrix"):
+        low = draw(st.integers(-3, 3))
+        values.update(scale_min=low, scale_max=low + draw(st.integers(1, 10)), allow_dont_know=draw(st.booleans()))
+    if kind == "matrix":
+        values["rows"] = draw(coded_items(bilingual, min_size=1, max_size=4))
+    if kind == "number":
+        low = draw(st.one_of(st.none(), st.integers(-50, 50), st.just(2.5)))
+        high = draw(st.one_of(st.none(), st.integers(60, 500)))
+        values.update(min_value=low, max_value=high)
+    return values
+
+
+def condition_for(draw, earlier):
+    """A condition on earlier questions, as the builder would store it (or none)."""
+    testable = [q for q in earlier if q.kind in ("single", "multiple", "rating", "age_band", "gender", "number")]
+    if not testable or not draw(st.booleans()):
+        return {}
+    targets = draw(st.lists(st.sampled_from(testable), min_size=1, max_size=2, unique_by=lambda q: q.code))
+    clauses = []
+    for target in targets:
+        if target.kind == "number":
+            clauses.append(
+                {
+                    "question": target.code,
+                    "op": draw(st.sampled_from(["gte", "lte"])),
+                    "values": [draw(st.integers(-5, 90))],
+                }
+            )
+            continue
+        codes = questionnaire.answer_codes(target)
+        op = draw(st.sampled_from(["in", "not_in", "answered"]))
+        values = [] if op == "answered" else draw(st.lists(st.sampled_from(codes), min_size=1, max_size=2, unique=True))
+        clauses.append({"question": target.code, "op": op, "values": values})
+    mode = "any" if len(clauses) > 1 and draw(st.booleans()) else "all"
+    return {mode: clauses}
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
+@given(data=st.data())
+def test_any_questionnaire_survives_a_round_trip(data, django_db_blocker):
+    from django.db import transaction
+
+    from tests.factories import make_project
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        ns = make_project(participants=3)
+        bilingual = data.draw(st.booleans())
+        survey = questionnaire.survey_create(
+            project=ns.project, user=ns.consultant, title=data.draw(TEXT), second_language="en" if bilingual else ""
+        )
+        sections = [survey.sections.get()]
+        for _index in range(data.draw(st.integers(0, 2))):
+            sections.append(questionnaire.section_save(survey=survey, user=None, title=data.draw(TEXT)))
+        kinds = data.draw(st.lists(st.sampled_from(Question.Kind.values), min_size=1, max_size=8))
+        for index, kind in enumerate(kinds):
+            section = sections[min(index * len(sections) // len(kinds), len(sections) - 1)]
+            earlier = list(survey.questions.all())
+            values = data.draw(question_values(kind, bilingual))
+            values["code"] = f"q{index}"
+            values["condition"] = condition_for(data.draw, earlier)
+            questionnaire.question_save(survey=survey, section=section, user=None, values=values)
+        for section in sections[1:]:
+            rank = [s.pk for s in sections].index(section.pk)
+            before = [q for q in survey.questions.all() if [s.pk for s in sections].index(q.section_id) < rank]
+            condition = condition_for(data.draw, before)
+            if condition:
+                questionnaire.section_save(
+                    survey=survey, user=None, section=section, title=section.title, condition=condition
+                )
+        content = xlsform_export(survey)
+        xlsform_check(content)
+        upload = io.BytesIO(content)
+        upload.name = "questionnaire.xlsx"
+        imported = xlsform_import(project=ns.project, user=ns.consultant, file=upload)
+        assert structure(imported) == structure(Survey.objects.get(pk=survey.pk))
+        assert imported.second_language == survey.second_language
+        assert Section.objects.filter(survey=imported).count() == len(sections)
+        transaction.set_rollback(True)
