@@ -6,9 +6,11 @@ import io
 import openpyxl
 import pytest
 from django.core.exceptions import ValidationError
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from territoires.surveys import questionnaire
-from territoires.surveys.models import Question, Survey
+from territoires.surveys.models import Question, Section, Survey
 from territoires.surveys.xlsform import parse_relevance, relevance, xlsform_check, xlsform_export, xlsform_import
 from tests.surveys.factories import make_survey
 
@@ -272,10 +274,6 @@ def test_a_territory_question_goes_only_into_its_territory_export(built):
 
 # Any questionnaire the builder accepts comes back identical -----------------------------------------------
 
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-
-from territoires.surveys.models import Section  # noqa: E402
 
 TEXT = st.text(alphabet="abcdéèàç ÉÀ'-?", min_size=1, max_size=20).map(str.strip).filter(bool)
 CODE = st.from_regex(r"[a-z][a-z0-9]{0,5}", fullmatch=True)
