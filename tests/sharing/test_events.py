@@ -261,4 +261,4 @@ def test_notes_are_added_after_the_event_without_touching_its_date(world, client
     response = client.post(url, data)
     assert response.status_code == 302, response.context["form"].errors
     page = client.get(peer_event.get_absolute_url()).content.decode()
-    assert "Ce que nous retenons</h2>" in page and "<script>alert(1)" not in page
+    assert "Ce que nous retenons</h3>" in page  # under the page's "Compte rendu" h2 and "<script>alert(1)" not in page
