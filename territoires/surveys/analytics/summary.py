@@ -442,7 +442,7 @@ def _crosstab_column(arrays, key, deployment_names):
     return variable.key, variable.labels, arrays.columns[key]
 
 
-def crosstab(arrays, row_key, column_key, weights, mask, with_weights, deployment_names) -> dict | None:
+def crosstab(arrays, row_key, column_key, weights, mask, with_weights, deployment_names, labels=None) -> dict | None:
     """Counts of two single-valued variables crossed, weighted row shares, and Pearson's
     chi-square test on the unweighted counts (the test assumes a simple random sample; weighted
     shares are for reading, not for the test)."""
@@ -480,9 +480,10 @@ def crosstab(arrays, row_key, column_key, weights, mask, with_weights, deploymen
         table_rows.append({"label": row_spec[1][index], "cells": cells, "total_text": number(int(counts[index].sum()))})
     column_totals = weighted[:, keep_columns].sum(axis=0)
     grand = weighted.sum()
+    labels = labels or {}
     return {
-        "row_label": row_spec[0],
-        "column_label": column_spec[0],
+        "row_label": labels.get(row_key, row_spec[0]),
+        "column_label": labels.get(column_key, column_spec[0]),
         "column_labels": [column_spec[1][index] for index in np.flatnonzero(keep_columns)],
         "rows": table_rows,
         "column_shares": [number(percent(value, grand), 1) for value in column_totals],

@@ -335,6 +335,7 @@ def crosstab(request, survey_id):
                 results.mask,
                 results.with_weights,
                 results.names,
+                labels=dict(choices),
             )
     return render(
         request,
