@@ -943,3 +943,16 @@ def export_build_file(*, export_id: int) -> Export | None:
         )
     export.refresh_from_db()
     return export
+
+
+def exports_purge(*, older_than_days: int = 30) -> int:
+    """Deletes exports (rows and files) older than the given age; returns how many. Export files are
+    copies of the answers: they are not kept longer than needed (to call from the daily command)."""
+    limit = timezone.now() - datetime.timedelta(days=older_than_days)
+    deleted = 0
+    for export in Export.objects.filter(created_at__lt=limit).only("pk", "file"):
+        if export.file:
+            export.file.delete(save=False)
+        export.delete()
+        deleted += 1
+    return deleted

@@ -314,3 +314,15 @@ def test_empty_state(client):
     client.force_login(built.project_ns.facilitator)
     page = client.get(reverse("surveys:exports", args=[built.survey.pk])).content.decode()
     assert "Aucun export pour le moment" in page
+
+
+def test_old_exports_are_purged_with_their_files(world):
+    export = Export.objects.get(pk=world.x_export.pk)
+    path = export.file.path
+    Export.objects.filter(pk=export.pk).update(created_at=export.created_at - exports.STALLED_AFTER * 24 * 2 * 31)
+    assert exports.exports_purge(older_than_days=30) == 1
+    assert not Export.objects.filter(pk=export.pk).exists()
+    import os
+
+    assert not os.path.exists(path)
+    assert Export.objects.filter(pk=world.all_export.pk).exists()
