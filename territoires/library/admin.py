@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from territoires.library import services
 from territoires.library.models import Attachment, Resource, ResourceRevision
 
 
@@ -21,6 +22,17 @@ class ResourceAdmin(admin.ModelAdmin):
     filter_horizontal = ["themes"]
     readonly_fields = ["slug", "view_count", "download_count", "created_at", "updated_at"]
     inlines = [AttachmentInline]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        services.resource_sync_after_admin_edit(form.instance)
+
+    def delete_model(self, request, obj):
+        services.resource_delete(resource=obj, user=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for resource in queryset:
+            services.resource_delete(resource=resource, user=request.user)
 
 
 @admin.register(ResourceRevision)

@@ -241,3 +241,23 @@ def attachment_delete(*, attachment: Attachment, user) -> None:
     # The file goes only once the row is gone for good: a rolled-back delete keeps both.
     transaction.on_commit(lambda: storage.delete(name))
     resource_reindex(resource)
+
+
+@transaction.atomic
+def resource_delete(*, resource: Resource, user) -> None:
+    """Delete a resource, its files (once committed) and its search document."""
+    document_delete(source=resource)
+    names = [(attachment.file.storage, attachment.file.name) for attachment in resource.attachments.all()]
+    resource.delete()
+    transaction.on_commit(lambda: [storage.delete(name) for storage, name in names])
+
+
+def resource_sync_after_admin_edit(resource: Resource) -> None:
+    """The admin saves fields directly: recompute the copies the listing relies on, then re-index."""
+    territory = resource.territory
+    Resource.objects.filter(pk=resource.pk).update(
+        team_organisation_id=territory.organisation_id if territory else None,
+        published_year=timezone.localtime(resource.published_at).year if resource.published_at else None,
+    )
+    resource.refresh_from_db()
+    resource_reindex(resource)

@@ -257,3 +257,32 @@ def test_revisions_are_kept_per_edit():
 def test_registered_user_without_project_cannot_open_the_form(client):
     client.force_login(UserFactory())
     assert client.get(reverse("library:resource_create")).status_code == 403
+
+
+def test_admin_edits_and_deletions_keep_search_in_step(client):
+    from territoires.accounts.models import User
+
+    world = make_project()
+    resource = make_resource(world, title="Guide des médiathèques")
+    admin = User.objects.create_superuser(email="root@exemple.fr", password="x")
+    client.force_login(admin)
+    change_url = reverse("admin:library_resource_change", args=[resource.pk])
+    form = client.get(change_url).context["adminform"].form
+    data = {name: value for name, value in form.initial.items() if value is not None and name != "themes"}
+    data.update(
+        {
+            "title": "Guide des ludothèques",
+            "project": world.project.pk,
+            "territory": resource.territory_id,
+            "attachments-TOTAL_FORMS": "1",
+            "attachments-INITIAL_FORMS": "1",
+            "attachments-0-id": resource.attachments.get().pk,
+            "attachments-0-resource": resource.pk,
+        }
+    )
+    assert client.post(change_url, data).status_code == 302
+    assert search_documents(AnonymousUser(), "ludothèques").total == 1
+    assert search_documents(AnonymousUser(), "médiathèques").total == 0
+    response = client.post(reverse("admin:library_resource_delete", args=[resource.pk]), {"post": "yes"})
+    assert response.status_code == 302 and not Resource.objects.exists()
+    assert search_documents(AnonymousUser(), "ludothèques").total == 0
