@@ -262,3 +262,13 @@ def test_notes_are_added_after_the_event_without_touching_its_date(world, client
     assert response.status_code == 302, response.context["form"].errors
     page = client.get(peer_event.get_absolute_url()).content.decode()
     assert "Ce que nous retenons</h3>" in page  # under the page's "Compte rendu" h2 and "<script>alert(1)" not in page
+
+
+def test_event_lists_show_ones_own_registration(world, client):
+    full = event(world, audience=PeerEvent.Audience.PUBLIC, capacity=1, title="Rencontre complète")
+    services.event_register(event=full, user=UserFactory())
+    person = UserFactory()
+    services.event_register(event=full, user=person)
+    client.force_login(person)
+    for url in [reverse("sharing:event_list"), reverse("sharing:project_events", args=[world.project.slug])]:
+        assert "Vous êtes en liste d'attente" in client.get(url).content.decode()

@@ -33,11 +33,21 @@ def _past_requested(request) -> bool:
     return request.GET.get("quand") == "passees"
 
 
+def _mark_own_registrations(page, user):
+    """Each listed event knows the user's registration status (one query for the page)."""
+    page.object_list = list(page.object_list)
+    if user.is_authenticated and page.object_list:
+        own = dict(Registration.objects.filter(user=user, event__in=page.object_list).values_list("event_id", "status"))
+        for event in page.object_list:
+            event.own_status = own.get(event.pk, "")
+    return page
+
+
 @public_page_cache(query_params=("quand", "page"))
 def event_list(request):
     past = _past_requested(request)
     events = selectors.events_for_platform(request.user, past=past)
-    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = _mark_own_registrations(Paginator(events, PAGE_SIZE).get_page(request.GET.get("page")), request.user)
     return render(request, "sharing/event_list.html", {"page_obj": page, "past": past})
 
 
@@ -47,6 +57,7 @@ def project_events(request, slug):
     past = _past_requested(request)
     events = selectors.events_for_project(project, request.user, past=past)
     page = attach_project(Paginator(events, PAGE_SIZE).get_page(request.GET.get("page")), project)
+    page = _mark_own_registrations(page, request.user)
     return render(
         request,
         "sharing/project_events.html",
