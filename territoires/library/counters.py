@@ -1,15 +1,25 @@
-"""View and download counts without a database write per request.
+"""View and download counts without a database write per request, where the cache allows it.
 
-Each hit increments a cache counter; every FLUSH_EVERY hits, one UPDATE … SET n = n + FLUSH_EVERY
-(an F() expression, so concurrent flushes add up) moves them into the row. A page shows the stored
-count plus what is still pending in the cache. At most FLUSH_EVERY - 1 hits per resource are lost if
-the cache is emptied, which a view count can afford.
+With an in-memory cache (Redis in production, locmem), each hit increments a cache counter; every
+FLUSH_EVERY hits, one UPDATE … SET n = n + FLUSH_EVERY (an F() expression, so concurrent flushes add
+up) moves them into the row. A page shows the stored count plus what is still pending in the cache.
+At most FLUSH_EVERY - 1 hits per resource are lost if the cache is emptied, which a view count can
+afford.
+
+With the file cache of the embedded setup, an increment is a locked read and write of a file: measured
+at ~1.5 ms per hit against ~0.9 ms for one F() UPDATE on SQLite (WAL), so there each hit is one F()
+UPDATE instead.
 """
 
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.filebased import FileBasedCache
 from django.db.models import F
 
 FLUSH_EVERY = 20
+
+
+def counts_in_cache() -> bool:
+    return not isinstance(caches["default"], FileBasedCache)
 
 
 def _key(kind: str, model_label: str, pk: int) -> str:
@@ -17,6 +27,9 @@ def _key(kind: str, model_label: str, pk: int) -> str:
 
 
 def record_hit(model, pk: int, field: str) -> None:
+    if not counts_in_cache():
+        model.objects.filter(pk=pk).update(**{field: F(field) + 1})
+        return
     key = _key(field, model._meta.label, pk)
     cache.add(key, 0, timeout=None)
     try:

@@ -1,25 +1,31 @@
+from urllib.parse import urlencode
+
 from django import template
 
 register = template.Library()
 
 
+def _base_query(context) -> dict:
+    """The request's parameters as a plain dict, built once per page (a page has dozens of facet links)."""
+    base = context.get("_facet_base_query")
+    if base is None:
+        base = {key: value for key, value in context["request"].GET.items() if key != "page"}
+        context.dicts[0]["_facet_base_query"] = base
+    return base
+
+
 @register.simple_tag(takes_context=True)
 def facet_query(context, field, value, selected=False):
     """The current query string with one facet value toggled on or off, back to the first page."""
-    query = context["request"].GET.copy()
-    query.pop("page", None)
+    query = dict(_base_query(context))
     if selected:
         query.pop(field, None)
     else:
         query[field] = value
-    return query.urlencode()
+    return urlencode(query)
 
 
 @register.simple_tag(takes_context=True)
 def without_filters(context, *keep):
     """The current query string keeping only the given parameters (to clear every facet)."""
-    query = context["request"].GET.copy()
-    for key in list(query):
-        if key not in keep:
-            query.pop(key)
-    return query.urlencode()
+    return urlencode({key: value for key, value in context["request"].GET.items() if key in keep})
