@@ -30,6 +30,7 @@ an apostrophe in CSV and written as plain strings in XLSX.
 import csv
 import datetime
 import logging
+import math
 import re
 import secrets
 import tempfile
@@ -435,6 +436,7 @@ class WeightLookup:
             table = counts.setdefault(deployment_id, np.zeros((AGES + 1, GENDERS_WEIGHTED + 1)))
             table[self.age_index.get(age_band, AGES), self.gender_index.get(gender, GENDERS_WEIGHTED)] += n
         self.factors: dict[int, np.ndarray] = {}
+        self.cache: dict[tuple, float | None] = {}  # a few dozen (territory, age band, gender) keys
         for deployment_id, table in counts.items():
             margins = population.get(deployment_id)
             if margins is None or margins.sum() <= 0:
@@ -446,14 +448,23 @@ class WeightLookup:
     def any(self) -> bool:
         return bool(self.factors)
 
-    def weight(self, deployment_id: int, age_band: str, gender: str) -> float | None:
+    def _cell(self, deployment_id: int, age_band: str, gender: str) -> float | None:
         factors = self.factors.get(deployment_id)
         if factors is None:
             return None
-        value = factors[
-            self.age_index.get(age_band, self.unknown_age), self.gender_index.get(gender, self.unknown_gender)
-        ]
-        return round(float(value), 6)
+        value = float(
+            factors[self.age_index.get(age_band, self.unknown_age), self.gender_index.get(gender, self.unknown_gender)]
+        )
+        # A raking that could not converge (degenerate sample) must not write "inf" or "nan".
+        return round(value, 6) if math.isfinite(value) else None
+
+    def weight(self, deployment_id: int, age_band: str, gender: str) -> float | None:
+        key = (deployment_id, age_band, gender)
+        try:
+            return self.cache[key]
+        except KeyError:
+            value = self.cache[key] = self._cell(deployment_id, age_band, gender)
+            return value
 
 
 def _no_weights(survey):
