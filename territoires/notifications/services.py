@@ -227,7 +227,7 @@ def _send_email(*, user, subject: str, template: str, context: dict) -> None:
 def notification_email_now(*, notification_id: int) -> bool:
     """E-mail one immediate notification (a mention) if its recipient wants it; at most once."""
     notification = (
-        Notification.objects.select_for_update()
+        Notification.objects.select_for_update(of=("self",))
         .select_related("recipient", "actor")
         .filter(pk=notification_id, emailed_at__isnull=True, read_at__isnull=True)
         .first()

@@ -2,6 +2,8 @@
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.signals import request_finished
+from django.db import close_old_connections
 from django.urls import reverse
 
 from territoires.community import services
@@ -11,6 +13,16 @@ from tests.factories import ThemeFactory, UserFactory, make_project, pdf_bytes
 pytestmark = pytest.mark.django_db
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def close_keeping_connection(response):
+    """Close a file response (and its file) as the server would, without the request_finished
+    signal closing the test's database connection (as the test client itself does)."""
+    request_finished.disconnect(close_old_connections)
+    try:
+        response.close()
+    finally:
+        request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
@@ -129,7 +141,7 @@ def test_attachments_are_served_only_to_readers(client, data, thread):
     response = client.get(pdf.get_absolute_url())
     assert response.status_code == 200
     assert b"".join(response.streaming_content).startswith(b"%PDF-")
-    response.close()
+    close_keeping_connection(response)
     client.logout()
     assert client.get(pdf.get_absolute_url()).status_code == 404
     client.force_login(make_project(title="Autre").referents[0])
