@@ -50,6 +50,8 @@ def project_resources(request, slug):
     visible = Resource.objects.visible_to(request.user)
     context = _list_context(request, visible, filters)
     context["facets"] = [facet for facet in context["facets"] if facet["field"] != "project"]
+    # The project is the page itself, not a filter the user could remove.
+    context["filters"] = {key: value for key, value in filters.items() if key != "project"}
     context["project"] = project
     context["can_add"] = request.user.has_perm("library.add_resource")
     return render(request, "library/project_resources.html", context)
