@@ -66,7 +66,7 @@ def test_the_project_survey_list_shows_status_counts_and_links(client, built, dj
     make_survey(project_ns=built.project_ns, title="Deuxième enquête", status=Survey.Status.PUBLISHED)
     client.force_login(built.project_ns.consultant)
     url = reverse("surveys:project_surveys", args=[built.project.slug])
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(13):
         response = client.get(url)
     assert response.status_code == 200
     page = text(response)
@@ -81,7 +81,7 @@ def test_the_survey_list_query_count_does_not_grow_with_surveys(client, built, d
     for index in range(6):
         make_survey(project_ns=built.project_ns, title=f"Enquête {index}")
     client.force_login(built.project_ns.facilitator)
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(13):
         response = client.get(reverse("surveys:project_surveys", args=[built.project.slug]))
     assert response.status_code == 200
     assert text(response).count("fr-card") >= 7
@@ -123,10 +123,10 @@ def test_the_builder_page_query_count_does_not_grow_with_questions(client, built
             kind="short_text",
             label="?",
         )
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(13):
         response = client.get(builder_url(built.survey))
     assert response.status_code == 200
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(13):
         assert client.get(reverse("surveys:preview", args=[built.survey.pk])).status_code == 200
 
 

@@ -130,6 +130,7 @@ def project_surveys(request, slug):
     }
     rows = []
     for survey in surveys_on_page:
+        survey.project = project  # the rules read survey.project and its loaded participations
         all_territories = user.has_perm("surveys.view_all_territories", survey)
         territories = []
         for deployment in survey.deployments.all():
