@@ -43,6 +43,7 @@ from pathlib import Path
 
 import numpy as np
 from django.conf import settings
+from django.db import connection
 from django.db.models import Count, Max
 from django.utils import timezone
 
@@ -135,17 +136,38 @@ def compile_variables(survey: Survey, questions=None) -> list[Variable]:
     return variables
 
 
+def _scalar(text):
+    """The Python value of a JSON text extracted by the database (None when absent)."""
+    if text is None:
+        return None
+    try:
+        return json.loads(text)
+    except (TypeError, ValueError):
+        return None
+
+
 def _encoder(variable: Variable, vocabulary: dict):
-    """A function answers -> encoded value for one variable (closures: the build loop is hot)."""
-    code = variable.question_code
+    """A function (JSON text of the answer, as extracted by the database) -> encoded value.
+
+    The hot path is a dict lookup on the JSON text itself ('"a"', '3'); anything else (3.0 for a
+    rating, a list where a choice is expected) is decoded and looked up again. Closures: the build
+    loop calls these a few million times."""
     if variable.kind == "cat":
         index = {value: position for position, value in enumerate(variable.codes)}
         if variable.dynamic:
             index = vocabulary.setdefault(variable.key, index)
 
-            def encode_dynamic(answers):
-                value = answers.get(code)
-                if value is None or value == "" or isinstance(value, (list, dict)):
+            known = {}  # JSON text -> position: each distinct answer decoded once
+
+            def encode_dynamic(text):
+                if text in known:
+                    return known[text]
+                known[text] = position = _encode_dynamic(text)
+                return position
+
+            def _encode_dynamic(text):
+                value = _scalar(text)
+                if value is None or value == "" or isinstance(value, (list, dict, bool)):
                     return -1
                 value = str(value)[:60]
                 position = index.get(value)
@@ -156,63 +178,69 @@ def _encoder(variable: Variable, vocabulary: dict):
                 return position
 
             return encode_dynamic
-        row = variable.row_code
-        if row:
+        by_text = {json.dumps(value, ensure_ascii=False): position for value, position in index.items()}
 
-            def encode_row(answers):
-                value = answers.get(code)
-                if not isinstance(value, dict):
-                    return -1
-                return index.get(value.get(row), -1)
-
-            return encode_row
-
-        def encode_cat(answers):
-            value = answers.get(code)
-            if value is None or isinstance(value, (list, dict)):
+        def encode_cat(text):
+            if text is None:
                 return -1
-            return index.get(value, -1)
+            position = by_text.get(text)
+            if position is None:
+                value = _scalar(text)
+                if isinstance(value, (list, dict, bool)) or value is None:
+                    return -1
+                position = index.get(value, -1)
+            return position
 
         return encode_cat
     if variable.kind == "multi":
         bits = {value: 1 << position for position, value in enumerate(variable.codes)}
+        masks = {}  # distinct answers are few: each JSON text is decoded once
 
-        def encode_multi(answers):
-            value = answers.get(code)
-            if not isinstance(value, list):
+        def encode_multi(text):
+            if text is None:
                 return -1
-            mask = 0
-            for item in value:
-                mask |= bits.get(item, 0)
+            mask = masks.get(text)
+            if mask is None:
+                value = _scalar(text)
+                if not isinstance(value, list):
+                    mask = -1
+                else:
+                    mask = 0
+                    for item in value:
+                        mask |= bits.get(item, 0) if isinstance(item, str) else 0
+                masks[text] = mask
             return mask
 
         return encode_multi
     if variable.kind == "num":
 
-        def encode_num(answers):
-            value = answers.get(code)
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
+        def encode_num(text):
+            if text is None or text[:1] in ('"', "[", "{", "n", "t", "f"):
                 return np.nan
-            return float(value)
+            try:
+                return float(text)
+            except ValueError:
+                return np.nan
 
         return encode_num
     if variable.kind == "rank":
         option = variable.option_code
+        ranks = {}
 
-        def encode_rank(answers):
-            value = answers.get(code)
-            if not isinstance(value, list):
+        def encode_rank(text):
+            if text is None:
                 return -1
-            try:
-                return value.index(option)
-            except ValueError:
-                return -1
+            rank = ranks.get(text)
+            if rank is None:
+                value = _scalar(text)
+                rank = value.index(option) if isinstance(value, list) and option in value else -1
+                ranks[text] = rank
+            return rank
 
         return encode_rank
 
-    def encode_text(answers):
-        value = answers.get(code)
-        return 1 if value not in (None, "", [], {}) else -1
+    def encode_text(text):
+        return 1 if text not in (None, "null", '""', "[]", "{}") else -1
 
     return encode_text
 
@@ -261,56 +289,92 @@ class SurveyArrays:
             return -1
 
 
-ROW_FIELDS = ("id", "deployment_id", "channel", "age_band", "gender", "submitted_at", "answers")
+BASE_FIELDS = ("id", "deployment_id", "channel", "age_band", "gender", "submitted_at")
 
 
-def _encode_rows(arrays: SurveyArrays, rows) -> None:
-    """Append database rows (ROW_FIELDS tuples, ordered by id) to the arrays."""
+def _json_path(vendor: str, keys: list[str]) -> tuple[str, list]:
+    """SQL for the JSON text of answers[keys[0]][keys[1]…], and its parameters: the database
+    extracts the few answers the arrays need, so long free texts are never decoded in Python."""
+    if vendor == "postgresql":
+        return "(answers" + " -> %s::text" * len(keys) + ")::text", list(keys)
+    path = "$" + "".join('."' + key.replace('"', "") + '"' for key in keys)
+    return "answers -> %s", [path]
+
+
+def _extractions(variables: list, vendor: str) -> tuple[list[str], list, list[int]]:
+    """The SQL expressions to select and, per variable, the index of its expression."""
+    expressions, params, by_path, positions = [], [], {}, []
+    for variable in variables:
+        keys = [variable.question_code] + ([variable.row_code] if variable.row_code else [])
+        path = tuple(keys)
+        if path not in by_path:
+            sql, sql_params = _json_path(vendor, keys)
+            by_path[path] = len(expressions)
+            expressions.append(sql)
+            params.extend(sql_params)
+        positions.append(by_path[path])
+    return expressions, params, positions
+
+
+def _encode_rows(arrays: SurveyArrays, rows, positions: list[int]) -> None:
+    """Append database rows (BASE_FIELDS then the extracted answers, ordered by id)."""
     if not rows:
         return
-    encoders = [(variable.key, _encoder(variable, arrays.vocabulary)) for variable in arrays.variables]
+    base = len(BASE_FIELDS)
+    encoders = [
+        (variable.key, base + position, _encoder(variable, arrays.vocabulary))
+        for variable, position in zip(arrays.variables, positions, strict=True)
+    ]
     channel_index = {code: position for position, code in enumerate(CHANNELS)}
     age_index = {code: position for position, code in enumerate(AGE_CODES)}
     gender_index = {code: position for position, code in enumerate(GENDER_CODES)}
     deployment_positions = {deployment_id: position for position, deployment_id in enumerate(arrays.deployment_ids)}
     local_zone = timezone.get_current_timezone()
-    ids, deployments, channels, ages, genders, days = [], [], [], [], [], []
-    values = {key: [] for key, _encode in encoders}
-    for response_id, deployment_id, channel, age_band, gender, submitted_at, answers in rows:
-        if isinstance(answers, (str, bytes)):
-            answers = json.loads(answers)
-        if not isinstance(answers, dict):
-            answers = {}
-        position = deployment_positions.get(deployment_id)
-        if position is None:
-            position = deployment_positions[deployment_id] = len(arrays.deployment_ids)
-            arrays.deployment_ids.append(deployment_id)
-        ids.append(response_id)
-        deployments.append(position)
-        channels.append(channel_index.get(channel, -1))
-        ages.append(age_index.get(age_band, -1))
-        genders.append(gender_index.get(gender, -1))
+    days_of = {}
+
+    def day_of(submitted_at) -> int:
+        if isinstance(submitted_at, str):  # SQLite through a raw cursor: UTC text
+            hour_key = submitted_at[:13]
+            day = days_of.get(hour_key)
+            if day is None:
+                moment = datetime.datetime.fromisoformat(hour_key + ":00:00").replace(tzinfo=datetime.UTC)
+                day = days_of[hour_key] = moment.astimezone(local_zone).toordinal()
+            return day
         if timezone.is_aware(submitted_at):
             submitted_at = submitted_at.astimezone(local_zone)
-        days.append(submitted_at.toordinal())
-        for key, encode in encoders:
-            values[key].append(encode(answers))
-    arrays.response_ids = np.concatenate([arrays.response_ids, np.array(ids, dtype=np.int64)])
-    arrays.deployment = np.concatenate([arrays.deployment, np.array(deployments, dtype=np.int16)])
-    arrays.channel = np.concatenate([arrays.channel, np.array(channels, dtype=np.int8)])
-    arrays.age = np.concatenate([arrays.age, np.array(ages, dtype=np.int8)])
-    arrays.gender = np.concatenate([arrays.gender, np.array(genders, dtype=np.int8)])
-    arrays.day = np.concatenate([arrays.day, np.array(days, dtype=np.int32)])
-    for variable in arrays.variables:
-        new = np.array(values[variable.key], dtype=DTYPES[variable.kind])
-        arrays.columns[variable.key] = np.concatenate([arrays.columns[variable.key], new])
+        return submitted_at.toordinal()
+
+    for deployment_id in {row[1] for row in rows}:
+        if deployment_id not in deployment_positions:
+            deployment_positions[deployment_id] = len(arrays.deployment_ids)
+            arrays.deployment_ids.append(deployment_id)
+    # Column by column: map() and np.fromiter keep the loop in C around each small encoder.
+    columns = list(zip(*rows, strict=True))
+    count = len(rows)
+
+    def encoded(function, column, dtype):
+        return np.fromiter(map(function, column), dtype=dtype, count=count)
+
+    new = {
+        "response_ids": np.array(columns[0], dtype=np.int64),
+        "deployment": encoded(deployment_positions.__getitem__, columns[1], np.int16),
+        "channel": encoded(lambda value: channel_index.get(value, -1), columns[2], np.int8),
+        "age": encoded(lambda value: age_index.get(value, -1), columns[3], np.int8),
+        "gender": encoded(lambda value: gender_index.get(value, -1), columns[4], np.int8),
+        "day": encoded(day_of, columns[5], np.int32),
+    }
+    for name, values in new.items():
+        setattr(arrays, name, np.concatenate([getattr(arrays, name), values]))
+    for variable, (key, column, encode) in zip(arrays.variables, encoders, strict=True):
+        values = encoded(encode, columns[column], DTYPES[variable.kind])
+        arrays.columns[key] = np.concatenate([arrays.columns[key], values])
     # Dynamic vocabularies grew while encoding: the variables' labels follow them.
     for variable in arrays.variables:
         if variable.dynamic:
             vocabulary = arrays.vocabulary.get(variable.key, {})
             variable.codes = list(vocabulary)
             variable.labels = list(vocabulary)
-    arrays.rows_since_snapshot += len(ids)
+    arrays.rows_since_snapshot += count
     arrays.weights_cache.clear()
 
 
@@ -330,25 +394,25 @@ def _empty(survey: Survey, variables: list) -> SurveyArrays:
     )
 
 
-def _read_rows(survey_id: int, after_id: int, batch: int = 20000):
-    """Rows after an id, in id order, read in batches so that memory stays bounded."""
+def _catch_up(arrays: SurveyArrays, batch: int = 20000) -> None:
+    """Read and encode the rows after the last encoded id, in id order, in batches (bounded
+    memory). Raw SQL: the database extracts each answer as JSON text (see _json_path)."""
+    vendor = connection.vendor
+    expressions, params, positions = _extractions(arrays.variables, vendor)
+    table = Response._meta.db_table
+    columns = ", ".join([*BASE_FIELDS, *expressions])
+    sql = f"SELECT {columns} FROM {table} WHERE survey_id = %s AND id > %s ORDER BY id LIMIT %s"  # noqa: S608
+    after_id = arrays.last_id
     while True:
-        rows = list(
-            Response.objects.filter(survey_id=survey_id, id__gt=after_id)
-            .order_by("id")
-            .values_list(*ROW_FIELDS)[:batch]
-        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*params, arrays.survey_id, after_id, batch])
+            rows = cursor.fetchall()
         if not rows:
             return
-        yield rows
+        _encode_rows(arrays, rows, positions)
         if len(rows) < batch:
             return
         after_id = rows[-1][0]
-
-
-def _catch_up(arrays: SurveyArrays) -> None:
-    for rows in _read_rows(arrays.survey_id, arrays.last_id):
-        _encode_rows(arrays, rows)
 
 
 # ---------------------------------------------------------------------------------------------
