@@ -382,8 +382,10 @@ def answer(request, token):
         return HttpResponseNotAllowed(["GET", "POST"])
 
     state = _state_load(request.POST.get("state", ""))
+    first = _section_after(schema, {}, deployment, -1)
+    if first is None:
+        return _refused_page(request, deployment, _("Ce questionnaire ne comporte encore aucune question."))
     if state is None:
-        first = _section_after(schema, {}, deployment, -1)
         return _render_page(
             request,
             deployment,
@@ -397,9 +399,11 @@ def answer(request, token):
     key, answers = state["k"], state["a"]
     try:
         index = int(request.POST.get("page", ""))
+        if index < 0:
+            raise IndexError(index)
         schema.sections[index]
     except (ValueError, IndexError):
-        index = _section_after(schema, {}, deployment, -1)
+        index = first
     # The answers of this page replace what the state held for it.
     page_questions = [q for q in schema.questions_for(deployment.participation_id) if q.section_index == index]
     for question in page_questions:
