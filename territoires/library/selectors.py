@@ -109,7 +109,7 @@ def library_facets(visible, filters: dict) -> list[dict]:
     ]
 
 
-def _reach_signature(user) -> str:
+def reach_signature(user) -> str:
     from territoires.search.access import reach_of
 
     reach = reach_of(user)
@@ -125,7 +125,7 @@ def cached_library_facets(user, visible, filters: dict) -> list[dict]:
     key = (
         "library:facets:"
         + hashlib.sha256(
-            f"{content_version()}|{get_language()}|{_reach_signature(user)}|{sorted(filters.items())}".encode()
+            f"{content_version()}|{get_language()}|{reach_signature(user)}|{sorted(filters.items())}".encode()
         ).hexdigest()
     )
     facets = cache.get(key)

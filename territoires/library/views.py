@@ -1,15 +1,21 @@
+import hashlib
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from territoires.core.cache import public_page_cache
+from territoires.core.cache import content_version, public_page_cache
 from territoires.core.idempotency import already_submitted, parse_submission_key, record_submission
 from territoires.library import counters, selectors, services
 from territoires.library.forms import ResourceCreateForm, ResourceForm
@@ -33,28 +39,74 @@ def _list_context(request, visible, filters):
     }
 
 
+RESULTS_CACHE_SECONDS = 600
+
+
+def _results_html(request, filters, *, shown_filters=None, show_project=True, empty_text=""):
+    """The list and its facets, rendered once for everyone with the same reach and the same query.
+
+    Nothing in it depends on who the user is beyond what they may see, so it is cached on (content
+    version, language, reach, path and query string); any write to a resource bumps the version.
+    """
+    key = (
+        "library:results:"
+        + hashlib.sha256(
+            "|".join(
+                [
+                    content_version(),
+                    get_language() or "",
+                    selectors.reach_signature(request.user),
+                    request.path,
+                    request.GET.urlencode()[:1000],
+                    str(show_project),
+                ]
+            ).encode()
+        ).hexdigest()
+    )
+    html = cache.get(key)
+    if html is None:
+        context = _list_context(request, Resource.objects.visible_to(request.user), filters)
+        context.update(
+            filters=filters if shown_filters is None else shown_filters,
+            show_project=show_project,
+            empty_text=empty_text,
+        )
+        if not show_project:
+            context["facets"] = [facet for facet in context["facets"] if facet["field"] != "project"]
+        html = render_to_string("library/_results.html", context, request=request)
+        cache.set(key, html, timeout=RESULTS_CACHE_SECONDS)
+    return mark_safe(html)  # noqa: S308  (our own template's output)
+
+
 @public_page_cache(query_params=("page", *selectors.FILTER_NAMES))
 def library_list(request):
     filters = selectors.clean_filters(request.GET)
-    visible = Resource.objects.visible_to(request.user)
-    context = _list_context(request, visible, filters)
-    context["can_add"] = request.user.has_perm("library.add_resource")
-    context["drafts"] = list(selectors.drafts_of(request.user)[:10])
+    context = {
+        "results_html": _results_html(request, filters, empty_text=_("Aucune ressource publiée pour le moment.")),
+        "can_add": request.user.has_perm("library.add_resource"),
+        "drafts": list(selectors.drafts_of(request.user)[:10]),
+    }
     return render(request, "library/library_list.html", context)
 
 
 def project_resources(request, slug):
     project = get_project_or_404(slug, request.user, with_progress=False)
     filters = selectors.clean_filters(request.GET)
-    filters["project"] = project.pk
-    visible = Resource.objects.visible_to(request.user)
-    context = _list_context(request, visible, filters)
-    context["facets"] = [facet for facet in context["facets"] if facet["field"] != "project"]
     # The project is the page itself, not a filter the user could remove.
-    context["filters"] = {key: value for key, value in filters.items() if key != "project"}
-    context["project"] = project
-    context["can_add"] = request.user.has_perm("library.add_resource")
-    return render(request, "library/project_resources.html", context)
+    shown_filters = {key: value for key, value in filters.items() if key != "project"}
+    filters = {**shown_filters, "project": project.pk}
+    results = _results_html(
+        request,
+        filters,
+        shown_filters=shown_filters,
+        show_project=False,
+        empty_text=_("Ce projet n'a encore publié aucune ressource que vous pouvez consulter."),
+    )
+    return render(
+        request,
+        "library/project_resources.html",
+        {"project": project, "results_html": results, "can_add": request.user.has_perm("library.add_resource")},
+    )
 
 
 def _resource_or_404(request, slug, permission="library.view_resource"):

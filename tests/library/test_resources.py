@@ -286,3 +286,17 @@ def test_admin_edits_and_deletions_keep_search_in_step(client):
     response = client.post(reverse("admin:library_resource_delete", args=[resource.pk]), {"post": "yes"})
     assert response.status_code == 302 and not Resource.objects.exists()
     assert search_documents(AnonymousUser(), "ludothèques").total == 0
+
+
+def test_cached_lists_follow_writes_and_never_cross_audiences(client, django_capture_on_commit_callbacks):
+    world = make_project()
+    make_resource(world, title="Ressource publique")
+    make_resource(world, title="Réservée au projet", visibility="project")
+    client.force_login(world.referents[1])
+    assert "Réservée au projet" in client.get(reverse("library:library_list")).content.decode()
+    client.logout()
+    client.force_login(UserFactory())  # a registered user outside the project: another reach
+    assert "Réservée au projet" not in client.get(reverse("library:library_list")).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        make_resource(world, title="Publiée après coup")
+    assert "Publiée après coup" in client.get(reverse("library:library_list")).content.decode()
