@@ -299,3 +299,24 @@ def test_monitor_lists_the_groups_to_go_and_meet(client, survey_ns):
     assert ("Femme", "25 à 34 ans") not in to_meet
     assert sum(day["total"] for day in response.context["timeline"]["days"]) == 6
     assert "Qui aller rencontrer" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("name", "query"),
+    [
+        ("surveys:free_text", "?question=commentaire&q=Merci"),
+        ("surveys:territories", ""),
+        ("surveys:crosstab", "?lignes=frequence&colonnes=_genre"),
+        ("surveys:monitor", ""),
+        ("surveys:margins", ""),
+    ],
+)
+def test_results_pages_query_count_does_not_grow_with_answers(
+    client, survey_ns, django_assert_max_num_queries, name, query
+):
+    client.force_login(survey_ns.project_ns.facilitator)
+    for _index in range(30):
+        add_response(survey_ns.deployments[3], survey_ns.valid_answers())
+    client.get(url(survey_ns, name) + query)
+    with django_assert_max_num_queries(18):
+        assert client.get(url(survey_ns, name) + query).status_code == 200
