@@ -299,7 +299,10 @@ def _daily_salt() -> str:
 
 def client_fingerprint(request) -> str:
     """A salted hash of the client address: counts requests without keeping the address."""
-    address = request.META.get("REMOTE_ADDR", "")
+    # Behind a reverse proxy every request comes from the proxy: the deployment names the header
+    # the proxy sets (e.g. "HTTP_X_REAL_IP"); never trusted unless configured.
+    header = getattr(settings, "SURVEY_CLIENT_ADDRESS_HEADER", "")
+    address = (request.META.get(header, "") if header else "") or request.META.get("REMOTE_ADDR", "")
     return hashlib.sha256(f"{_daily_salt()}|{address}".encode()).hexdigest()[:32]
 
 

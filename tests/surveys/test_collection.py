@@ -575,3 +575,14 @@ def test_concurrent_replays_store_one_row():
     assert sum(result.created for result in results) == 1
     assert len({result.response.pk for result in results}) == 1
     assert Response.objects.filter(idempotency_key=key).count() == 1
+
+
+def test_client_address_from_the_proxy_header_only_when_configured(rf, settings):
+    from territoires.surveys.collection import client_fingerprint
+
+    first = rf.post("/", REMOTE_ADDR="10.0.0.1", HTTP_X_REAL_IP="203.0.113.1")
+    second = rf.post("/", REMOTE_ADDR="10.0.0.1", HTTP_X_REAL_IP="203.0.113.2")
+    assert client_fingerprint(first) == client_fingerprint(second)  # header ignored by default
+    settings.SURVEY_CLIENT_ADDRESS_HEADER = "HTTP_X_REAL_IP"
+    assert client_fingerprint(first) != client_fingerprint(second)
+    assert "203.0.113.1" not in client_fingerprint(first)
