@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from territoires.accounts.models import User
-from territoires.library.models import Resource
+from territoires.library.models import Resource, ResourceRevision
 from territoires.library.services import resource_create, resource_reindex
 from territoires.projects.models import Participation
 
@@ -365,6 +365,7 @@ def load(project) -> bool:
             Resource.objects.filter(pk=resource.pk).update(
                 published_at=entry["published"], created_at=entry["published"], published_year=entry["published"].year
             )
+            ResourceRevision.objects.filter(resource=resource).update(edited_at=entry["published"])
             resource.refresh_from_db()
             resource_reindex(resource)
         created = True
