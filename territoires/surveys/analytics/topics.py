@@ -11,6 +11,7 @@ Examples keep the deployment of their answer: the page shows a referent only the
 their own territory (topics and counts are computed over the territories together).
 """
 
+import datetime
 import re
 import unicodedata
 import warnings
@@ -19,6 +20,7 @@ from collections import Counter, defaultdict
 import numpy as np
 import snowballstemmer
 from django.db import transaction
+from django.utils import timezone
 
 from territoires.surveys.models import Question, Response, Survey, TextTopics
 
@@ -408,7 +410,12 @@ def text_topics_request(*, survey: Survey, question_code: str) -> TextTopics:
     from territoires.surveys.analytics.tasks import compute_text_topics
 
     with transaction.atomic():
-        topics, _created = TextTopics.objects.get_or_create(survey=survey, question_code=question_code)
+        topics, created = TextTopics.objects.select_for_update().get_or_create(
+            survey=survey, question_code=question_code
+        )
+        recent = timezone.now() - datetime.timedelta(minutes=10)
+        if not created and topics.status == TextTopics.Status.QUEUED and topics.updated_at > recent:
+            return topics  # already on its way: a second click starts nothing more
         topics.status = TextTopics.Status.QUEUED
         topics.save(update_fields=["status", "updated_at"])
         transaction.on_commit(lambda: compute_text_topics.enqueue(survey.pk, question_code))
