@@ -83,9 +83,10 @@ def test_a_referent_adds_its_own_question_on_a_phone(browser, live_server, axe, 
     phone.get_by_role("button", name="Se connecter").click()
     phone.wait_for_load_state()
 
-    assert_accessible(phone, axe, f"/enquetes/{built.survey.pk}/questionnaire/")
-    widths = phone.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-    assert widths[0] <= widths[1], f"Le constructeur déborde : {widths[0]} px pour {widths[1]} px"
+    for path in (f"/projets/{built.project.slug}/enquetes/", f"/enquetes/{built.survey.pk}/questionnaire/"):
+        assert_accessible(phone, axe, path)
+        widths = phone.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+        assert widths == [375, 375], f"{path} déborde : {widths[0]} px pour un écran de 375 px"
     town = built.deployment.participation.organisation.name
     phone.get_by_role("link", name=f"Ajouter une question propre à {town} à la section Pour finir").click()
     phone.get_by_label("Type de question").select_option("single")
