@@ -20,6 +20,22 @@
     });
   });
 
+  // Under each condition criterion, the answer codes of the chosen question.
+  var codesElement = document.getElementById("condition-codes");
+  var codes = codesElement ? JSON.parse(codesElement.textContent) : {};
+  document.querySelectorAll("[data-condition-codes-for]").forEach(function (hint) {
+    var select = document.querySelector("select[name='" + hint.getAttribute("data-condition-codes-for") + "']");
+    if (!select) {
+      return;
+    }
+    function update() {
+      var list = codes[select.value];
+      hint.textContent = list ? hint.getAttribute("data-prefix") + " " + list.join(", ") : "";
+    }
+    update();
+    select.addEventListener("change", update);
+  });
+
   document.querySelectorAll("form[data-confirm]").forEach(function (form) {
     form.addEventListener("submit", function (event) {
       if (!window.confirm(form.getAttribute("data-confirm"))) {

@@ -120,6 +120,10 @@ class ConditionFieldsMixin:
             for index in range(1, CONDITION_ROWS + 1)
         ]
 
+    def condition_codes(self) -> dict[str, list[str]]:
+        """{question code: the answer codes a condition may test} for the page's script."""
+        return {question.code: codes for question, codes in self.condition_reference() if codes}
+
     def condition_reference(self):
         """The codes each earlier question accepts, shown beside the criteria."""
         return [(question, answer_codes(question)) for question in self.condition_questions]
