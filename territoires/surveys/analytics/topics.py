@@ -297,7 +297,40 @@ def _strip_accents(text: str) -> str:
     return "".join(char for char in unicodedata.normalize("NFKD", text) if not unicodedata.combining(char))
 
 
-STOP_WORDS = FRENCH_STOP_WORDS | {_strip_accents(word) for word in FRENCH_STOP_WORDS}
+# Adverbs and fillers frequent in residents' answers that name no topic.
+ANSWER_FILLERS = frozenset(
+    [
+        "après",
+        "avant",
+        "seulement",
+        "davantage",
+        "toujours",
+        "jamais",
+        "souvent",
+        "parfois",
+        "encore",
+        "déjà",
+        "aussi",
+        "autant",
+        "vraiment",
+        "surtout",
+        "moins",
+        "mieux",
+        "peut",
+        "être",
+        "avoir",
+        "faire",
+        "fait",
+        "sent",
+        "ya",
+        "il",
+        "y",
+        "aurait",
+        "faudrait",
+    ]
+)
+_ALL_STOP_WORDS = FRENCH_STOP_WORDS | ANSWER_FILLERS
+STOP_WORDS = _ALL_STOP_WORDS | {_strip_accents(word) for word in _ALL_STOP_WORDS}
 
 
 class FrenchAnalyzer:
