@@ -546,6 +546,11 @@ def test_xlsform_download_and_import_through_the_pages(client, built):
     response = client.get(reverse("surveys:xlsform", args=[built.survey.pk]))
     assert response.status_code == 200
     assert response["Content-Disposition"].endswith('-xlsform.xlsx"')
+    territory = client.get(
+        reverse("surveys:xlsform", args=[built.survey.pk]) + f"?territoire={built.deployment.participation_id}"
+    )
+    assert territory.status_code == 200
+    assert client.get(reverse("surveys:xlsform", args=[built.survey.pk]) + "?territoire=abc").status_code == 200
     url = reverse("surveys:survey_import", args=[built.project.slug])
     upload = io.BytesIO(xlsform_export(built.survey))
     upload.name = "questionnaire.xlsx"

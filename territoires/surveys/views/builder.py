@@ -606,9 +606,14 @@ def xlsform_download(request, survey_id):
     from territoires.surveys.xlsform import xlsform_export
 
     survey = _get_survey(request, survey_id)
-    access, _deployments = _access(request, survey)
-    # A referent gets the form its residents answer: the common questions and its territory's own.
-    participation_id = None if access.can_change else access.managed[0].participation_id
+    access, deployments = _access(request, survey)
+    # A referent gets the form its residents answer: the common questions and its territory's own;
+    # the facilitators and the consultancy the common form, or one territory's (?territoire=).
+    if access.can_change:
+        wanted = id_from(request.GET.get("territoire"))
+        participation_id = next((d.participation_id for d in deployments if d.participation_id == wanted), None)
+    else:
+        participation_id = access.managed[0].participation_id
     content = xlsform_export(survey, participation_id=participation_id)
     response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     name = slugify(survey.title)[:60] or "questionnaire"
