@@ -320,3 +320,15 @@ def test_results_pages_query_count_does_not_grow_with_answers(
     client.get(url(survey_ns, name) + query)
     with django_assert_max_num_queries(18):
         assert client.get(url(survey_ns, name) + query).status_code == 200
+
+
+def test_a_long_build_leaves_a_snapshot_to_resume_from(client, survey_ns, monkeypatch):
+    from territoires.surveys.models import Survey
+
+    monkeypatch.setattr(survey_arrays_module, "CHECKPOINT_SECONDS", -1)
+    survey = Survey.objects.get(pk=survey_ns.survey.pk)
+    arrays = survey_arrays_module._empty(survey, survey_arrays_module.compile_variables(survey))
+    survey_arrays_module._catch_up(arrays, batch=4)  # 9 rows: two checkpoints before the last batch
+    saved = survey_arrays_module.load_snapshot(survey, survey_arrays_module.compile_variables(survey))
+    assert saved is not None and saved.size == 8
+    assert arrays.size == 9

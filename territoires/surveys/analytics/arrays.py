@@ -57,6 +57,7 @@ SNAPSHOT_FORMAT = 4
 # to catch up on, and a single new answer never pays for writing the whole file.
 SNAPSHOT_EVERY_ROWS = 2000
 SNAPSHOT_MAX_AGE = 300
+CHECKPOINT_SECONDS = 5
 MAX_MULTIPLE_OPTIONS = 62  # bits of an int64 mask, the sign bit kept for "not answered"
 
 CHANNELS = [choice for choice, _label in Response.Channel.choices]
@@ -403,6 +404,7 @@ def _catch_up(arrays: SurveyArrays, batch: int = 20000) -> None:
     columns = ", ".join([*BASE_FIELDS, *expressions])
     sql = f"SELECT {columns} FROM {table} WHERE survey_id = %s AND id > %s ORDER BY id LIMIT %s"  # noqa: S608
     after_id = arrays.last_id
+    saved_at = time.monotonic()
     while True:
         with connection.cursor() as cursor:
             cursor.execute(sql, [*params, arrays.survey_id, after_id, batch])
@@ -413,6 +415,11 @@ def _catch_up(arrays: SurveyArrays, batch: int = 20000) -> None:
         if len(rows) < batch:
             return
         after_id = rows[-1][0]
+        if time.monotonic() - saved_at > CHECKPOINT_SECONDS:
+            # A long build (100,000 answers on a busy server) keeps what it has encoded: if the
+            # worker is stopped by its timeout, the next request resumes from this snapshot.
+            save_snapshot(arrays)
+            saved_at = time.monotonic()
 
 
 # ---------------------------------------------------------------------------------------------
