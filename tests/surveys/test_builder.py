@@ -615,3 +615,18 @@ def test_a_draft_without_answers_can_be_deleted_not_a_published_one(client, buil
     assert response["Location"] == reverse("surveys:project_surveys", args=[built.project.slug])
     assert not Survey.objects.filter(pk=draft.pk).exists()
     assert Survey.objects.filter(pk=built.survey.pk).exists()
+
+
+def test_a_territory_that_joins_later_gets_its_deployment(client, built):
+    from territoires.projects.models import Participation
+
+    Deployment.objects.filter(pk=built.deployments[-1].pk).delete()
+    client.force_login(built.project_ns.facilitator)
+    page = text(client.get(builder_url(built.survey)))
+    assert "Un territoire a rejoint le projet depuis" in page
+    client.post(reverse("surveys:survey_status", args=[built.survey.pk]), {"action": "deploy_missing"})
+    assert (
+        built.survey.deployments.count()
+        == Participation.objects.filter(project=built.project, role="participant").count()
+    )
+    assert "a rejoint le projet" not in text(client.get(builder_url(built.survey)))

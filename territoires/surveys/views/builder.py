@@ -20,7 +20,7 @@ from django.template.loader import get_template
 from django.urls import path, reverse
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from territoires.core.idempotency import already_submitted, parse_submission_key, record_submission
@@ -270,8 +270,16 @@ def builder(request, survey_id):
             "access": access,
             "answer_total": sum(counts.values()),
             "draft_version": survey.next_versions.filter(status=Survey.Status.DRAFT).first(),
+            "undeployed": _undeployed(survey, deployments) if access.can_change else [],
         },
     )
+
+
+def _undeployed(survey, deployments) -> list:
+    """Participating territories that joined after the survey was created (none deployed there)."""
+    deployed = [d.participation_id for d in deployments]
+    active = Participation.objects.filter(project_id=survey.project_id).active_participants()
+    return [p.organisation for p in active.exclude(pk__in=deployed).select_related("organisation")]
 
 
 OPERATOR_WORDS = {
@@ -343,6 +351,18 @@ def survey_status(request, survey_id):
             ),
         )
         return redirect(_builder_url(copy))
+    if action == "deploy_missing":
+        added = questionnaire.survey_deploy_missing(survey=survey)
+        messages.success(
+            request,
+            ngettext(
+                "L'enquête est déployée dans %(n)d territoire de plus.",
+                "L'enquête est déployée dans %(n)d territoires de plus.",
+                len(added),
+            )
+            % {"n": len(added)},
+        )
+        return redirect(_builder_url(survey))
     if action == "delete":
         try:
             questionnaire.survey_delete(survey=survey, user=request.user)
