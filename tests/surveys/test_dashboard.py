@@ -332,3 +332,21 @@ def test_a_long_build_leaves_a_snapshot_to_resume_from(client, survey_ns, monkey
     saved = survey_arrays_module.load_snapshot(survey, survey_arrays_module.compile_variables(survey))
     assert saved is not None and saved.size == 8
     assert arrays.size == 9
+
+
+def test_snapshot_refreshed_in_the_background_after_new_answers(client, survey_ns, monkeypatch):
+    import threading
+
+    from territoires.surveys.models import Survey
+
+    client.force_login(survey_ns.project_ns.facilitator)
+    client.get(url(survey_ns))
+    monkeypatch.setattr(survey_arrays_module, "SNAPSHOT_MAX_AGE", -1)
+    add_response(survey_ns.deployments[0], survey_ns.valid_answers())
+    client.get(url(survey_ns))
+    for thread in threading.enumerate():
+        if thread.name == "survey-arrays-snapshot":
+            thread.join(timeout=10)
+    survey = Survey.objects.get(pk=survey_ns.survey.pk)
+    saved = survey_arrays_module.load_snapshot(survey, survey_arrays_module.compile_variables(survey))
+    assert saved is not None and saved.size == 10

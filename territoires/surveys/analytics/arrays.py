@@ -30,6 +30,7 @@ Encoding, one column per variable, one row per respondent:
 - per respondent: response id, deployment index, channel, age band, gender, day of submission.
 """
 
+import dataclasses
 import datetime
 import hashlib
 import json
@@ -585,15 +586,31 @@ def survey_arrays(survey: Survey) -> SurveyArrays:
             elif recount:
                 arrays.counted_at = time.monotonic()
         _cache[survey.pk] = arrays
-        if rebuilt or (
-            arrays.rows_since_snapshot
-            and (
-                arrays.rows_since_snapshot >= SNAPSHOT_EVERY_ROWS
-                or time.monotonic() - arrays.snapshot_at > SNAPSHOT_MAX_AGE
-            )
-        ):
+        if rebuilt:
             save_snapshot(arrays)
+        elif arrays.rows_since_snapshot and (
+            arrays.rows_since_snapshot >= SNAPSHOT_EVERY_ROWS
+            or time.monotonic() - arrays.snapshot_at > SNAPSHOT_MAX_AGE
+        ):
+            save_snapshot_in_background(arrays)
         return arrays
+
+
+def save_snapshot_in_background(arrays: SurveyArrays) -> None:
+    """Write the snapshot from a thread, so that the request which happens to be due for it does
+    not wait for 10 MB to reach the disk. The thread gets a frozen copy: appending rows replaces
+    the arrays (np.concatenate) rather than changing them, and the dicts are copied here, under
+    the survey's lock."""
+    frozen = dataclasses.replace(
+        arrays,
+        deployment_ids=list(arrays.deployment_ids),
+        columns=dict(arrays.columns),
+        vocabulary={key: dict(values) for key, values in arrays.vocabulary.items()},
+        weights_cache={},
+    )
+    arrays.rows_since_snapshot = 0
+    arrays.snapshot_at = time.monotonic()
+    threading.Thread(target=save_snapshot, args=(frozen,), name="survey-arrays-snapshot", daemon=True).start()
 
 
 def day_to_date(day: int) -> datetime.date:
