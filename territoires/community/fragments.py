@@ -29,6 +29,28 @@ def _key(message, flags: str) -> str:
     )
 
 
+def page_key(thread, page, *, user, can_reply: bool, can_moderate: bool) -> str:
+    """A whole page of messages as one viewer sees it. Every write to a thread (a message posted,
+    edited, hidden or restored) stamps thread.updated_at, so the key changes with the content."""
+    return (
+        f"thread-page:{code_release()}:{translation.get_language()}:{thread.pk}:{_stamp(thread.updated_at)}:"
+        f"{thread.message_count}:{page.number}:{user.pk or 0}:{int(can_reply)}{int(can_moderate)}"
+    )
+
+
+def cached_page(key: str):
+    html = cache.get(key)
+    return mark_safe(html) if html is not None else None  # noqa: S308  (a template's output, escaped by it)
+
+
+def store_page(key: str, messages) -> str:
+    """Join the page's fragments; keep the page only when no fragment holds a form."""
+    html = mark_safe("".join(message.html for message in messages))  # noqa: S308
+    if all(message.cacheable for message in messages):
+        cache.set(key, str(html), FRAGMENT_SECONDS)
+    return html
+
+
 def render_messages(messages, *, request, can_reply: bool, can_moderate: bool) -> None:
     """Sets `message.html` on each message, from the cache when possible (one cache round trip)."""
     user = request.user

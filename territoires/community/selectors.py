@@ -60,18 +60,26 @@ def page_number(raw, num_pages: int) -> int:
     return min(max(number, 1), num_pages)
 
 
-def thread_page(thread: Thread, raw_page) -> PositionPage:
+def thread_page(thread: Thread, raw_page, *, load: bool = True) -> PositionPage:
+    """The page of a thread asked for; its messages are loaded unless `load` is False (the caller
+    may have the page's rendering in the cache already)."""
     paginator = PositionPaginator(thread.message_count)
     number = page_number(raw_page, paginator.num_pages) if raw_page != "last" else paginator.num_pages
-    first = (number - 1) * paginator.per_page + 1
-    messages = list(
-        Message.objects.filter(thread=thread, position__gte=first, position__lt=first + paginator.per_page)
+    page = PositionPage(number, paginator, [])
+    if load:
+        load_page_messages(thread, page)
+    return page
+
+
+def load_page_messages(thread: Thread, page: PositionPage) -> None:
+    first = page.first_position
+    page.object_list = list(
+        Message.objects.filter(thread=thread, position__gte=first, position__lt=first + page.paginator.per_page)
         .select_related("author", "quoted", "quoted__author")
         .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("id")))
         .order_by("position")
     )
-    _attach_author_organisations(messages)
-    return PositionPage(number, paginator, messages)
+    _attach_author_organisations(page.object_list)
 
 
 def _attach_author_organisations(messages) -> None:

@@ -110,6 +110,12 @@ def _theme_ids(thread: Thread) -> list[int]:
     return []
 
 
+def _touch(thread: Thread) -> None:
+    """Stamp the thread as changed: its cached pages (territoires/community/fragments.py) expire."""
+    thread.updated_at = timezone.now()
+    Thread.objects.filter(pk=thread.pk).update(updated_at=thread.updated_at)
+
+
 def index_message(message: Message, *, thread: Thread | None = None) -> None:
     """The opening message is indexed with its thread (one document); each reply is a document of its
     own; a hidden message leaves the index (the thread keeps its title)."""
@@ -241,9 +247,11 @@ def _add_message(*, thread: Thread, user, body: str, quoted: Message | None, fil
         body_html=render_markdown(body),
         quoted=quoted,
     )
-    Thread.objects.filter(pk=thread.pk).update(message_count=F("message_count") + 1, last_message_at=now)
+    Thread.objects.filter(pk=thread.pk).update(
+        message_count=F("message_count") + 1, last_message_at=now, updated_at=now
+    )
     thread.message_count = locked.message_count + 1
-    thread.last_message_at = now
+    thread.last_message_at = thread.updated_at = now
     for file, content_type in files:
         attachment = Attachment(
             message=message,
@@ -329,6 +337,7 @@ def message_edit(*, user, message: Message, body: str, title: str | None = None)
     if new_title is not None and new_title != thread.title:
         thread.title = new_title
         thread.save(update_fields=["title", "updated_at"])
+    _touch(thread)
     index_message(message, thread=thread)
     _record_mentions(message=message, thread=thread, author=user)
     return message
@@ -345,6 +354,7 @@ def message_hide(*, user, message: Message, reason: str) -> Message:
     message.hidden_at, message.hidden_by, message.hidden_reason = timezone.now(), user, reason
     message.save(update_fields=["hidden_at", "hidden_by", "hidden_reason"])
     Report.objects.filter(message=message, resolved_at__isnull=True).update(resolved_at=message.hidden_at)
+    _touch(thread)
     index_message(message, thread=thread)
     audit_log(
         actor=user, action=Action.DISCUSSION_MESSAGE_HIDDEN, target=message, project_id=thread.project_id, reason=reason
@@ -374,6 +384,7 @@ def message_restore(*, user, message: Message) -> Message:
         return message
     message.hidden_at, message.hidden_by, message.hidden_reason = None, None, ""
     message.save(update_fields=["hidden_at", "hidden_by", "hidden_reason"])
+    _touch(message.thread)
     index_message(message)
     audit_log(
         actor=user, action=Action.DISCUSSION_MESSAGE_RESTORED, target=message, project_id=message.thread.project_id

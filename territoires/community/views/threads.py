@@ -9,9 +9,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from territoires.community import selectors, services
+from territoires.community import fragments, selectors, services
 from territoires.community.forms import ReplyForm
-from territoires.community.fragments import render_messages
 from territoires.community.models import Message
 from territoires.community.rules import observer_access_of
 from territoires.community.views.common import thread_or_404
@@ -22,11 +21,24 @@ from territoires.projects.views.common import form_errors_from, get_project_or_4
 
 def _render_thread(request, thread, *, form=None, raw_page=None, status=200):
     user = request.user
-    page = selectors.thread_page(thread, raw_page if raw_page is not None else request.GET.get("page"))
+    page = selectors.thread_page(thread, raw_page if raw_page is not None else request.GET.get("page"), load=False)
     can_reply = user.has_perm("community.reply_thread", thread)
     can_moderate = user.has_perm("community.moderate_thread", thread)
+    key = fragments.page_key(thread, page, user=user, can_reply=can_reply, can_moderate=can_moderate)
+    messages_html = fragments.cached_page(key)
+    if messages_html is None:
+        selectors.load_page_messages(thread, page)
+        for message in page.object_list:
+            mine = user.is_authenticated and message.author_id == user.pk
+            message.can_edit = mine and can_reply and not message.is_hidden
+            message.can_report = user.is_authenticated and not mine and not message.is_hidden
+            message.can_see_revisions = bool(message.edited_at) and (mine or can_moderate)
+        fragments.render_messages(page.object_list, request=request, can_reply=can_reply, can_moderate=can_moderate)
+        messages_html = fragments.store_page(key, page.object_list)
     quoted = None
-    if can_reply and form is None:
+    # The reply box sits at the end of the thread (its last page); earlier pages link to it.
+    on_last_page = page.number == page.paginator.num_pages
+    if can_reply and form is None and on_last_page:
         initial = {}
         quote_id = id_from(request.GET.get("citer"))
         if quote_id:
@@ -46,17 +58,13 @@ def _render_thread(request, thread, *, form=None, raw_page=None, status=200):
                 .select_related("author")
                 .first()
             )
-    for message in page.object_list:
-        mine = user.is_authenticated and message.author_id == user.pk
-        message.can_edit = mine and can_reply and not message.is_hidden
-        message.can_report = user.is_authenticated and not mine and not message.is_hidden
-        message.can_see_revisions = bool(message.edited_at) and (mine or can_moderate)
-    render_messages(page.object_list, request=request, can_reply=can_reply, can_moderate=can_moderate)
     context = {
         "thread": thread,
         "project": thread.project if thread.project_id else None,
         "page_obj": page,
+        "messages_html": messages_html,
         "form": form if can_reply else None,
+        "on_last_page": on_last_page,
         "quoted": quoted,
         "can_reply": can_reply,
         "can_moderate": can_moderate,
