@@ -350,3 +350,17 @@ def test_snapshot_refreshed_in_the_background_after_new_answers(client, survey_n
     survey = Survey.objects.get(pk=survey_ns.survey.pk)
     saved = survey_arrays_module.load_snapshot(survey, survey_arrays_module.compile_variables(survey))
     assert saved is not None and saved.size == 10
+
+
+def test_refresh_task_writes_the_snapshot_a_request_then_loads(client, survey_ns, monkeypatch):
+    from territoires.surveys.analytics.tasks import refresh_survey_arrays
+
+    assert refresh_survey_arrays.call(survey_ns.survey.pk) == 9
+    survey_arrays_module.forget()
+
+    def no_rebuild(*args, **kwargs):
+        raise AssertionError("the snapshot should have been used")
+
+    monkeypatch.setattr(survey_arrays_module, "_rebuild", no_rebuild)
+    client.force_login(survey_ns.project_ns.facilitator)
+    assert client.get(url(survey_ns)).context["overview"]["respondents"] == 9
