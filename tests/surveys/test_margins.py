@@ -64,9 +64,11 @@ def test_a_referent_cannot_enter_another_territory_margins(client, ns):
     client.force_login(ns.project_ns.referents[0])
     data = {"action": "grid", "territoire": ns.deployments[1].pk, "year": 2020, "source": "INSEE"}
     data[cell_field_name("15-24", "f")] = 10
-    client.post(_url(ns), data)
-    # The forged territory is replaced by the referent's own: never the other one.
-    assert not PopulationCell.objects.filter(deployment=ns.deployments[1]).exists()
+    assert client.post(_url(ns), data).status_code == 403
+    assert not PopulationCell.objects.exists()  # neither the other territory nor the referent's own
+    response = client.get(_url(ns) + f"?territoire={ns.deployments[1].pk}")
+    assert response.context["selected"] == ns.deployments[0]
+    assert "Vous ne pouvez pas saisir" in response.content.decode()
 
 
 def test_csv_import_by_insee_code_or_name_semicolons_too(client, ns):

@@ -564,8 +564,16 @@ def margins_page(request, survey_id):
     if not manageable:
         raise PermissionDenied
     allowed_ids = {deployment.pk for deployment in manageable}
-    selected_id = id_from(request.GET.get("territoire") or request.POST.get("territoire"))
-    selected = next((d for d in manageable if d.pk == selected_id), manageable[0])
+    raw_selected = request.POST.get("territoire") or request.GET.get("territoire")
+    selected_id = id_from(raw_selected)
+    selected = next((d for d in manageable if d.pk == selected_id), None)
+    if selected is None:
+        if request.method == "POST" and request.POST.get("action") == "grid":
+            # Never save one territory's figures into another one.
+            raise PermissionDenied
+        if raw_selected:
+            messages.error(request, _("Vous ne pouvez pas saisir les marges de ce territoire."))
+        selected = manageable[0]
     grid_form = margins.MarginsGridForm(initial=margins.initial_for(selected))
     import_form = margins.MarginsImportForm()
     import_errors = []
