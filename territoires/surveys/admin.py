@@ -127,10 +127,10 @@ class ResponseAdmin(admin.ModelAdmin):
 class ContactRequestAdmin(admin.ModelAdmin):
     """Addresses left by respondents: kept apart from the answers, never exported with them."""
 
-    list_display = ["email", "deployment", "created_at"]
+    list_display = ["email", "deployment", "created_on"]
     search_fields = ["email"]
     list_select_related = ["deployment__survey", "deployment__participation__organisation"]
-    readonly_fields = ["deployment", "email", "created_at"]
+    readonly_fields = ["deployment", "email", "created_on"]
 
     def has_add_permission(self, request):
         return False

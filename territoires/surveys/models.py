@@ -279,7 +279,9 @@ class ContactRequest(models.Model):
 
     deployment = models.ForeignKey(Deployment, on_delete=models.CASCADE, related_name="contact_requests")
     email = models.EmailField(_("adresse électronique"))
-    created_at = models.DateTimeField(auto_now_add=True)
+    # The day only: a timestamp would let someone with database access pair it with the answer
+    # submitted in the same second.
+    created_on = models.DateField(_("reçue le"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("demande de recontact")

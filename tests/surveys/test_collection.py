@@ -129,7 +129,7 @@ def test_contact_stored_apart(built):
     assert contact_request_save(deployment=built.deployment, email="HABITANTE@exemple.fr").pk == contact.pk
     # nothing links them: no field of one names the other
     assert "habitante" not in json.dumps(response.answers)
-    assert {f.name for f in ContactRequest._meta.get_fields()} == {"id", "deployment", "email", "created_at"}
+    assert {f.name for f in ContactRequest._meta.get_fields()} == {"id", "deployment", "email", "created_on"}
 
 
 def test_contact_bad_email(built):
