@@ -364,3 +364,11 @@ def test_refresh_task_writes_the_snapshot_a_request_then_loads(client, survey_ns
     monkeypatch.setattr(survey_arrays_module, "_rebuild", no_rebuild)
     client.force_login(survey_ns.project_ns.facilitator)
     assert client.get(url(survey_ns)).context["overview"]["respondents"] == 9
+
+
+@pytest.mark.parametrize("name", [*RESULT_PAGES, "surveys:margins"])
+def test_pages_of_a_survey_without_answers(client, name):
+    ns = make_survey()
+    client.force_login(ns.project_ns.consultant)
+    response = client.get(url(ns, name) + "?lignes=frequence&colonnes=_genre")
+    assert response.status_code == 200
