@@ -18,4 +18,12 @@ class Command(BaseCommand):
         self.stdout.write(f"Comptes de démonstration (mot de passe commun : {DEMO_PASSWORD})")
         for email, _first, _last, _title, organisation, role, can_try in DEMO_USERS:
             self.stdout.write(f"  {role:<15} {email:<32} {organisation} — {can_try}")
-        self.stdout.write("  visiteur / habitant : sans compte")
+        self.stdout.write(
+            f"  {'enquêteur':<15} {'enqueteur.niort@ville.demo':<32} Niort — groupe d'enquête, collecte sur le terrain"
+        )
+        self.stdout.write(
+            f"  {'enquêtrice':<15} {'enquetrice.guichen@ville.demo':<32} Guichen — groupe d'enquête, collecte sur le terrain"
+        )
+        self.stdout.write(
+            "  visiteur / habitant : sans compte (questionnaire en ligne par le lien public de chaque ville)"
+        )
