@@ -495,6 +495,20 @@ def _check_structure(survey: Survey) -> None:
 def _bump(survey: Survey) -> None:
     Survey.objects.filter(pk=survey.pk).update(structure_version=F("structure_version") + 1, updated_at=timezone.now())
     survey.refresh_from_db(fields=["structure_version", "updated_at"])
+    survey_id = survey.pk
+    transaction.on_commit(lambda: _refresh_analytics(survey_id))
+
+
+def _refresh_analytics(survey_id: int) -> None:
+    """Dashboards are computed from arrays kept per structure version: rebuild them in the
+    background after a change, so that the next dashboard request does not decode every answer."""
+    if not Response.objects.filter(survey_id=survey_id).exists():
+        return
+    try:
+        from territoires.surveys.analytics.tasks import refresh_survey_arrays
+    except ImportError:  # the analytics part of the module is optional for the builder
+        return
+    refresh_survey_arrays.enqueue(survey_id)
 
 
 # Breaking changes -------------------------------------------------------------------------------------

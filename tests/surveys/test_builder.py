@@ -630,3 +630,13 @@ def test_a_territory_that_joins_later_gets_its_deployment(client, built):
         == Participation.objects.filter(project=built.project, role="participant").count()
     )
     assert "a rejoint le projet" not in text(client.get(builder_url(built.survey)))
+
+
+def test_a_structure_change_refreshes_the_dashboard_arrays_after_commit(built, django_capture_on_commit_callbacks):
+    answer(built)
+    question = Question.objects.get(survey=built.survey, code="commentaire")
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        questionnaire.question_save(
+            survey=built.survey, section=question.section, user=None, question=question, values={"label": "Un mot ?"}
+        )
+    assert len(callbacks) == 1
