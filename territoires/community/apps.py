@@ -49,5 +49,7 @@ def register_followables():
         "thread",
         Thread,
         lambda user, thread: user.has_perm("community.view_thread", thread),
-        queryset=lambda: Thread.objects.select_related("project"),
+        queryset=lambda: Thread.objects.select_related("project", "project__discussion_space").prefetch_related(
+            "project__participations"
+        ),
     )

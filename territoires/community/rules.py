@@ -25,10 +25,16 @@ def observer_access_of(project) -> str:
     """The project's observer setting, read once per project object."""
     cached = getattr(project, "_discussion_observer_access", None)
     if cached is None:
-        cached = (
-            ProjectSpace.objects.filter(project_id=project.pk).values_list("observer_access", flat=True).first()
-            or Access.NONE
-        )
+        if type(project).discussion_space.is_cached(project):  # loaded with select_related
+            try:
+                cached = project.discussion_space.observer_access
+            except ProjectSpace.DoesNotExist:
+                cached = Access.NONE
+        else:
+            cached = (
+                ProjectSpace.objects.filter(project_id=project.pk).values_list("observer_access", flat=True).first()
+                or Access.NONE
+            )
         project._discussion_observer_access = cached
     return cached
 

@@ -51,5 +51,11 @@ def followable_for(obj) -> Followable | None:
 def register_project_and_theme() -> None:
     from territoires.projects.models import SharedProject, Theme
 
-    register_followable("project", SharedProject, lambda user, project: user.has_perm("projects.view_project", project))
+    register_followable(
+        "project",
+        SharedProject,
+        lambda user, project: user.has_perm("projects.view_project", project),
+        # The view rule reads the project's participations: loaded with the projects, not one by one.
+        queryset=lambda: SharedProject.objects.prefetch_related("participations"),
+    )
     register_followable("theme", Theme, lambda user, theme: True)

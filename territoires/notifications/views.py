@@ -69,12 +69,13 @@ def preferences(request):
         return redirect("notifications:preferences")
     follows = Follow.objects.filter(user=request.user).select_related("target_type")
     page = Paginator(follows, 25).get_page(request.GET.get("page"))
-    _attach_targets(page.object_list)
+    _attach_targets(page.object_list, request.user)
     return render(request, "notifications/preferences.html", {"form": form, "page_obj": page})
 
 
-def _attach_targets(follows) -> None:
-    """Load each followed object with one query per kind of object (not one per follow)."""
+def _attach_targets(follows, user) -> None:
+    """Load each followed object with one query per kind of object (not one per follow); an object
+    the user can no longer see (e.g. after leaving a project) is not named."""
     by_type: dict = {}
     for follow in follows:
         by_type.setdefault(follow.target_type, []).append(follow)
@@ -86,6 +87,7 @@ def _attach_targets(follows) -> None:
             item.target = objects.get(item.target_id)
             item.kind_key = entry.key if entry else ""
             item.kind_label = model._meta.verbose_name if model else ""
+            item.visible = item.target is not None and entry.can_see(user, item.target)
 
 
 @login_required
@@ -95,16 +97,21 @@ def follow_toggle(request):
     target_id = id_from(request.POST.get("id"))
     if entry is None or target_id is None:
         raise Http404
-    target = entry.model._default_manager.filter(pk=target_id).first()
-    # An object the user cannot see is answered like one that does not exist.
-    if target is None or not entry.can_see(request.user, target):
-        raise Http404
+    target = entry.objects().filter(pk=target_id).first()
     following = request.POST.get("following") == "1"
+    visible = target is not None and entry.can_see(request.user, target)
+    # An object the user cannot see is answered like one that does not exist; one may still stop
+    # following what one no longer sees (e.g. after leaving a project).
+    if not visible and (following or target is None or not services.is_following(user=request.user, target=target)):
+        raise Http404
     services.follow_set(user=request.user, target=target, following=following)
     if following:
         messages.success(request, _("Vous suivez désormais « %(target)s ».") % {"target": target})
-    else:
+    elif visible:
         messages.success(request, _("Vous ne suivez plus « %(target)s ».") % {"target": target})
+    else:
+        messages.success(request, _("Abonnement supprimé."))
+        return redirect(reverse("notifications:preferences"))
     fallback = target.get_absolute_url() if hasattr(target, "get_absolute_url") else reverse("notifications:list")
     return redirect(_safe_next(request, fallback))
 

@@ -103,3 +103,25 @@ def test_forged_unsubscribe_token_is_refused(client):
     response = client.post(reverse("notifications:unsubscribe", args=[token[:-2] + "xx"]))
     assert response.status_code == 404
     assert services.email_mode_of(user) == EmailPreference.Mode.DAILY
+
+
+def test_follow_view_refuses_what_one_cannot_see_and_lets_one_stop_following(client):
+    from territoires.community import services as community
+    from territoires.notifications.models import Follow
+
+    data = make_project()
+    thread = community.thread_create(user=data.referents[0], title="Réservée", body="Texte", project=data.project)
+    outsider = UserFactory()
+    client.force_login(outsider)
+    url = reverse("notifications:follow")
+    assert client.post(url, {"kind": "thread", "id": thread.pk, "following": "1"}).status_code == 404
+    assert client.post(url, {"kind": "thread", "id": "abc", "following": "1"}).status_code == 404
+    assert client.post(url, {"kind": "nope", "id": thread.pk, "following": "1"}).status_code == 404
+    assert not Follow.objects.filter(user=outsider).exists()
+    # Someone who followed it, then lost access, no longer sees its title but may unfollow it.
+    services.follow_set(user=outsider, target=thread, following=True)
+    page = client.get(reverse("notifications:preferences")).content.decode()
+    assert "Réservée" not in page and "ne vous est plus accessible" in page
+    response = client.post(url, {"kind": "thread", "id": thread.pk, "following": "0"})
+    assert response.status_code == 302
+    assert not Follow.objects.filter(user=outsider).exists()
