@@ -88,7 +88,9 @@ def _labelled(options) -> tuple[list, list]:
 
 def compile_variables(survey: Survey, questions=None) -> list[Variable]:
     """The columns for the survey's current structure, in questionnaire order."""
-    from django.utils.translation import gettext as _
+    # Lazy labels: the arrays are shared by every request of the process, whatever its language;
+    # the figures turn them into text in the language of the request.
+    from django.utils.translation import gettext_lazy as _
 
     if questions is None:
         questions = list(Question.objects.filter(survey=survey).select_related("section"))
@@ -128,9 +130,9 @@ def compile_variables(survey: Survey, questions=None) -> list[Variable]:
                     Variable(f"{code}.{option_code}", code, "rank", [option_code], [label], option_code=option_code)
                 )
         elif kind == Question.Kind.AGE_BAND:
-            variables.append(Variable(code, code, "cat", AGE_CODES, [str(label) for _c, label in AGE_BANDS]))
+            variables.append(Variable(code, code, "cat", AGE_CODES, [label for _c, label in AGE_BANDS]))
         elif kind == Question.Kind.GENDER:
-            variables.append(Variable(code, code, "cat", GENDER_CODES, [str(label) for _c, label in GENDERS]))
+            variables.append(Variable(code, code, "cat", GENDER_CODES, [label for _c, label in GENDERS]))
         elif kind in (Question.Kind.NEIGHBOURHOOD, Question.Kind.POSTCODE):
             variables.append(Variable(code, code, "cat", [], [], dynamic=True))
         elif kind in (Question.Kind.SHORT_TEXT, Question.Kind.LONG_TEXT, Question.Kind.DATE):

@@ -173,7 +173,7 @@ def _category_rows(labels, counts, weighted, answered, weighted_answered, with_w
         weighted_share = percent(weight, weighted_answered) if with_weights else share
         rows.append(
             {
-                "label": label,
+                "label": str(label),
                 "count": int(count),
                 "count_text": number(count),
                 "weighted_text": number(weight, 1) if with_weights else "",
@@ -302,7 +302,7 @@ def _summarise_ranking(variables, columns, weights, with_weights) -> dict:
         first = column == 0
         rows.append(
             {
-                "label": variable.labels[0],
+                "label": str(variable.labels[0]),
                 "count": int(first.sum()),
                 "mean_rank_text": number(float(ranks.mean()), 2) if ranks.size else "—",
                 "weighted_mean_rank_text": number(weighted_mean(ranks, row_weights), 2)
@@ -477,14 +477,16 @@ def crosstab(arrays, row_key, column_key, weights, mask, with_weights, deploymen
                     "share_text": number(percent(weighted[index, column], total), 1),
                 }
             )
-        table_rows.append({"label": row_spec[1][index], "cells": cells, "total_text": number(int(counts[index].sum()))})
+        table_rows.append(
+            {"label": str(row_spec[1][index]), "cells": cells, "total_text": number(int(counts[index].sum()))}
+        )
     column_totals = weighted[:, keep_columns].sum(axis=0)
     grand = weighted.sum()
     labels = labels or {}
     return {
         "row_label": labels.get(row_key, row_spec[0]),
         "column_label": labels.get(column_key, column_spec[0]),
-        "column_labels": [column_spec[1][index] for index in np.flatnonzero(keep_columns)],
+        "column_labels": [str(column_spec[1][index]) for index in np.flatnonzero(keep_columns)],
         "rows": table_rows,
         "column_shares": [number(percent(value, grand), 1) for value in column_totals],
         "total_text": number(int(counts.sum())),
@@ -531,7 +533,7 @@ def territories_side_by_side(arrays, questions, weights, positions, with_weights
         for index, label in enumerate(variable.labels):
             rows.append(
                 {
-                    "label": label,
+                    "label": str(label),
                     "shares": [number(percent(table[position, index], bases[position]), 1) for position in positions],
                 }
             )

@@ -168,7 +168,7 @@ def _answer_options_html(choices, current: str):
         parts.append(f'<optgroup label="{escape(Truncator(label).chars(80))}">')
         for value, option_label in options:
             selected = " selected" if value == current else ""
-            parts.append(f'<option value="{escape(value)}"{selected}>{escape(option_label)}</option>')
+            parts.append(f'<option value="{escape(value)}"{selected}>{escape(str(option_label))}</option>')
         parts.append("</optgroup>")
     return mark_safe("".join(parts))  # noqa: S308 — every value escaped above
 
