@@ -131,27 +131,32 @@ def _postgresql_where(reach, filters) -> tuple[list[str], list]:
     return parts, params
 
 
-def ranked_matches(*, terms, words, reach, filters, limit=RANKED_LIMIT, offset=0) -> list[tuple]:
-    """Facet columns (FACET_COLUMNS) of the best visible matches, best first."""
+def ranked_matches(*, terms, words, reach, filters, limit=None, offset=0) -> tuple[list[tuple], int | None]:
+    """Facet columns (FACET_COLUMNS) of the best visible matches, best first, and the number of all
+    visible matches when it came for free (PostgreSQL: a window count in the same scan), else None."""
+    limit = RANKED_LIMIT if limit is None else limit
     with connection.cursor() as cursor:
         if is_postgresql():
             parts, params = _postgresql_where(reach, filters)
             where = " AND ".join(["d.search_vector @@ query", *parts])
             cursor.execute(
-                f"SELECT {FACET_COLUMNS} FROM search_searchdocument d "  # noqa: S608  (fixed fragments, bound values)
+                f"SELECT {FACET_COLUMNS}, count(*) OVER () FROM search_searchdocument d "  # noqa: S608  (fixed fragments, bound values)
                 f"CROSS JOIN plainto_tsquery('{PG_CONFIG}', %s) AS query WHERE {where} "
                 "ORDER BY ts_rank(d.search_vector, query) DESC, d.id DESC LIMIT %s OFFSET %s",
                 [" ".join(words), *params, limit, offset],
             )
-        else:
-            cursor.execute(
-                f"SELECT {FACET_COLUMNS} FROM ("  # noqa: S608  (fixed fragments, bound values)
-                "SELECT rowid, bm25(search_fts, 4.0, 1.0, 0.0) AS score FROM search_fts "
-                "WHERE search_fts MATCH %s ORDER BY score, rowid DESC LIMIT %s OFFSET %s"
-                ") AS m JOIN search_searchdocument d ON d.id = m.rowid ORDER BY m.score, d.id DESC",
-                [_sqlite_expression(terms, reach.tokens(), filters), limit, offset],
-            )
-        return cursor.fetchall()
+            rows = cursor.fetchall()
+            total = rows[0][-1] if rows else (0 if offset == 0 else None)
+            return [row[:-1] for row in rows], total
+        # FTS5 counts its matches far faster than it ranks them: the total is a separate query.
+        cursor.execute(
+            f"SELECT {FACET_COLUMNS} FROM ("  # noqa: S608  (fixed fragments, bound values)
+            "SELECT rowid, bm25(search_fts, 4.0, 1.0, 0.0) AS score FROM search_fts "
+            "WHERE search_fts MATCH %s ORDER BY score, rowid DESC LIMIT %s OFFSET %s"
+            ") AS m JOIN search_searchdocument d ON d.id = m.rowid ORDER BY m.score, d.id DESC",
+            [_sqlite_expression(terms, reach.tokens(), filters), limit, offset],
+        )
+        return cursor.fetchall(), None
 
 
 def count_matches(*, terms, words, reach, filters) -> int:

@@ -114,7 +114,7 @@ class RankedMatches:
 
 def matching_rows(user, terms: list[str], words: list[str], filters: dict, **window) -> list[tuple]:
     """(id, category, kind, licence, territory_id, project_id, year, theme_ids) of the best visible matches."""
-    return backends.ranked_matches(terms=terms, words=words, reach=reach_of(user), filters=filters, **window)
+    return backends.ranked_matches(terms=terms, words=words, reach=reach_of(user), filters=filters, **window)[0]
 
 
 def _facets(rows, filters: dict) -> list[Facet]:
@@ -183,11 +183,13 @@ def search_documents(user, query: str, params=None, page_number=1, per_page: int
         outcome.message = str(_("Votre recherche ne contient aucun mot significatif : précisez-la."))
         return outcome
     words = [word for word in WORD_RE.findall(query) if term_of(word)]
-    rows = matching_rows(user, terms, words, filters)
+    rows, known_total = backends.ranked_matches(terms=terms, words=words, reach=reach_of(user), filters=filters)
     total = len(rows)
     if total >= backends.RANKED_LIMIT:
-        total = backends.count_matches(terms=terms, words=words, reach=reach_of(user), filters=filters)
-        outcome.facets_sampled = True
+        total = known_total
+        if total is None:
+            total = backends.count_matches(terms=terms, words=words, reach=reach_of(user), filters=filters)
+        outcome.facets_sampled = total > len(rows)
     outcome.terms = terms
     outcome.total = total
     outcome.facets = _facets(rows, filters)
