@@ -180,6 +180,9 @@ TASKS = {
 SURVEY_RATE_LIMIT_PER_MINUTE = env.int("SURVEY_RATE_LIMIT_PER_MINUTE", default=30)
 SURVEY_ARRAYS_DIR = env.path("SURVEY_ARRAYS_DIR", default=BASE_DIR / "var" / "arrays")
 
+# The platform's public address, for links in e-mails (sent by background tasks, outside any request).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str(
     "DEFAULT_FROM_EMAIL", default="Territoires en commun <ne-pas-repondre@territoires.example>"
