@@ -194,8 +194,10 @@
         var url = element.getAttribute("src") || element.getAttribute("href");
         if (url && url.charAt(0) === "/") urls.push(url);
       });
-      if (registration.active) registration.active.postMessage({ type: "precache", urls: urls });
-      root.querySelector("[data-offline-ready]").hidden = false;
+      if (!registration.active) return;
+      var channel = new MessageChannel();
+      channel.port1.onmessage = function () { root.querySelector("[data-offline-ready]").hidden = false; };
+      registration.active.postMessage({ type: "precache", urls: urls }, [channel.port2]);
     }).catch(function () { /* no offline mode (private browsing…): the page still works online */ });
   }
   // Keeps the questionnaire JSON fresh in the worker's cache while online.

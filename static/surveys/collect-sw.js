@@ -20,12 +20,16 @@ self.addEventListener("activate", function (event) {
 self.addEventListener("message", function (event) {
   var data = event.data || {};
   if (data.type !== "precache" || !Array.isArray(data.urls)) return;
+  var reply = event.ports && event.ports[0];
   event.waitUntil(caches.open(CACHE).then(function (cache) {
     return Promise.all(data.urls.slice(0, 100).map(function (url) {
       return fetch(url, { credentials: "same-origin" }).then(function (response) {
         if (response.ok) return cache.put(url, response);
       }).catch(function () {});
     }));
+  }).then(function () {
+    // The page says "works offline" only once everything it needs is in the cache.
+    if (reply) reply.postMessage({ type: "precached" });
   }));
 });
 

@@ -140,11 +140,19 @@ def index_message(message: Message, *, thread: Thread | None = None) -> None:
     else:
         document_upsert(
             source=message,
-            title=thread.title,
+            # A reply is its own search hit (it has its own page and audience); its title says so, so
+            # that a thread and its replies are not several results with the same title.
+            title=_reply_title(thread.title),
             text=message.body,
             url=thread.page_url(message.position),
             **common,
         )
+
+
+def _reply_title(thread_title: str) -> str:
+    # The index holds the platform's language, whoever writes the reply.
+    with translation.override(settings.LANGUAGE_CODE):
+        return _("Réponse : %(title)s") % {"title": thread_title}
 
 
 def index_thread(thread: Thread) -> None:

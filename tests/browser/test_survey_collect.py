@@ -153,7 +153,7 @@ def test_survey_group_member_answers_offline_and_it_is_stored_once(browser, live
 def test_paper_entry_with_the_keyboard(page, login, built):
     login(built.project_ns.agents[0])
     page.goto(f"/enquete/{built.deployment.public_token}/saisie/")
-    page.wait_for_function("document.activeElement && document.activeElement.id === 'q-age'")
+    expect(page.locator("#q-age")).to_be_focused()
     keyboard = page.keyboard
     for keys in ["2", "Tab", "1", "Tab", "Tab", "Tab", "3", "Tab", "1 4", "Tab", "Tab", "5"]:
         if keys == "Tab":
@@ -162,7 +162,7 @@ def test_paper_entry_with_the_keyboard(page, login, built):
             keyboard.type(keys)
     page.get_by_role("button", name="Enregistrer et saisir le suivant").click()
     expect(page.locator("[data-paper-count]")).to_contain_text("1 questionnaire saisi")
-    page.wait_for_function("document.activeElement && document.activeElement.id === 'q-age'")
+    expect(page.locator("#q-age")).to_be_focused()
     response = Response.objects.get()
     assert response.channel == "paper" and response.collector == built.project_ns.agents[0]
     assert response.answers["lieux"] == ["bib", "theatre"]

@@ -45,9 +45,9 @@ def test_hidden_message_leaves_the_index_and_public_threads_are_public():
     reply = services.message_post(user=other, thread=thread, body="Propos injurieux sur le bibliothécaire")
     from django.contrib.auth.models import AnonymousUser
 
-    assert titles(AnonymousUser(), "bibliothécaire") == ["Médiathèque hors les murs"]
+    assert titles(AnonymousUser(), "bibliothécaire") == ["Réponse : Médiathèque hors les murs"]
     services.message_hide(user=facilitator, message=reply, reason="Propos injurieux")
     assert titles(AnonymousUser(), "bibliothécaire") == []
     assert titles(AnonymousUser(), "bibliobus") == ["Médiathèque hors les murs"]
     services.message_restore(user=facilitator, message=reply)
-    assert titles(AnonymousUser(), "bibliothécaire") == ["Médiathèque hors les murs"]
+    assert titles(AnonymousUser(), "bibliothécaire") == ["Réponse : Médiathèque hors les murs"]
