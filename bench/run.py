@@ -15,11 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench import community, pages
-from bench import library
-from bench import surveys_submission
-from bench import surveys_dashboard
-from bench import surveys_exports
+from bench import community, library, pages, surveys_dashboard, surveys_exports, surveys_submission
 from bench.results import format_table, write_results
 from bench.server import apply_environment, bench_environment, database_label, prepare_database
 
