@@ -189,6 +189,16 @@ def run(env, selected: set[str], options, log) -> list[dict]:
 
 
 def _peak_mb() -> float:
+    """Peak resident memory of this process since it started (VmHWM). Not ru_maxrss: Linux keeps
+    ru_maxrss across fork and exec, so a subprocess started by a large parent (the bench, after the
+    dashboard benchmark loaded its arrays) would report the parent's size."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024  # kB
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
 
 
