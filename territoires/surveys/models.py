@@ -396,7 +396,7 @@ class TextTopics(TimeStampedModel):
     question_code = models.SlugField(max_length=60)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     response_count = models.PositiveIntegerField(default=0)
-    # [{"label": "…", "keywords": ["…"], "count": 12, "examples": ["…"]}]
+    # [{"label": "…", "keywords": ["…"], "count": 12, "examples": [{"text": "…", "deployment": 3}]}]
     topics = models.JSONField(default=list, blank=True)
 
     class Meta:
