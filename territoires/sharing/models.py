@@ -27,6 +27,18 @@ class Status(models.TextChoices):
 # News ---------------------------------------------------------------------------------------------
 
 
+def _visible_by_audience(queryset, user, *, field: str, public: str, observers: str):
+    """Events and lessons: published ones aimed at everyone in a public project; published ones aimed
+    at everyone or at observers in the projects the user observes; everything of the user's projects."""
+    reach = reach_of(user)
+    if reach.everything:
+        return queryset
+    visible = Q(status=Status.PUBLISHED, project__is_public=True, **{field: public})
+    visible |= Q(status=Status.PUBLISHED, project_id__in=reach.observed, **{f"{field}__in": [public, observers]})
+    visible |= Q(project_id__in=reach.member_of)
+    return queryset.filter(visible)
+
+
 class NewsPostQuerySet(models.QuerySet):
     def published(self):
         return self.filter(status=Status.PUBLISHED)
@@ -115,17 +127,9 @@ class PeerEventQuerySet(models.QuerySet):
         return self.filter(starts_at__lt=timezone.now())
 
     def visible_to(self, user):
-        reach = reach_of(user)
-        if reach.everything:
-            return self
-        visible = Q(status=Status.PUBLISHED, audience=PeerEvent.Audience.PUBLIC, project__is_public=True)
-        visible |= Q(
-            status=Status.PUBLISHED,
-            audience__in=[PeerEvent.Audience.PUBLIC, PeerEvent.Audience.OBSERVERS],
-            project_id__in=reach.observed,
+        return _visible_by_audience(
+            self, user, field="audience", public=PeerEvent.Audience.PUBLIC, observers=PeerEvent.Audience.OBSERVERS
         )
-        visible |= Q(project_id__in=reach.member_of)
-        return self.filter(visible)
 
 
 class PeerEvent(TimeStampedModel):
@@ -245,17 +249,13 @@ class LessonQuerySet(models.QuerySet):
         return self.filter(status=Status.PUBLISHED)
 
     def visible_to(self, user):
-        reach = reach_of(user)
-        if reach.everything:
-            return self
-        visible = Q(status=Status.PUBLISHED, visibility=Lesson.Visibility.PUBLIC, project__is_public=True)
-        visible |= Q(
-            status=Status.PUBLISHED,
-            visibility__in=[Lesson.Visibility.PUBLIC, Lesson.Visibility.PROJECT_OBSERVERS],
-            project_id__in=reach.observed,
+        return _visible_by_audience(
+            self,
+            user,
+            field="visibility",
+            public=Lesson.Visibility.PUBLIC,
+            observers=Lesson.Visibility.PROJECT_OBSERVERS,
         )
-        visible |= Q(project_id__in=reach.member_of)
-        return self.filter(visible)
 
 
 class Lesson(TimeStampedModel):
