@@ -16,10 +16,8 @@ reference project's space (territoires/community/scale.py).
 
 import time
 
-from bench.load import run_load
-from bench.pages import Page, _best, _check, _session_cookie, _settle
+from bench.pages import Page, _best, measure
 from bench.results import make_result
-from bench.server import WORK_DIR, WORKERS, Gunicorn
 
 P95_TARGET_MS = 100.0
 SCALE = {"threads": 5000, "replies": 50, "long_replies": 500}
@@ -47,45 +45,7 @@ def run(env, selected: set[str], options, log) -> list[dict]:
     if not set(NAMES) & selected:
         return []
     page = _thread_page(log)
-    cookie = _session_cookie()
-    bare = Page("bare", "/sante/")
-    targets = [bare, page]
-
-    def headers_for(target: Page) -> dict[str, str]:
-        return {"Cookie": cookie} if target.logged_in else {}
-
-    measured = {target.key: [] for target in targets}
-    with Gunicorn(env, WORK_DIR / "gunicorn.log") as server:
-        log(f"gunicorn config.wsgi, {WORKERS} sync workers, http://127.0.0.1:{server.port}/ (pid {server.process.pid})")
-        for target in targets:
-            _check(server.port, target, headers_for(target), log)
-        for target in targets:
-            run_load(
-                server.port,
-                target.path,
-                seconds=options.warmup,
-                connections=options.connections,
-                headers=headers_for(target),
-                tool=options.tool,
-            )
-            _settle(server.port)
-        for round_number in range(options.rounds):
-            log(f"round {round_number + 1}/{options.rounds}: {options.duration:g} s per URL")
-            shift = round_number % len(targets)
-            for target in targets[shift:] + targets[:shift]:
-                result = run_load(
-                    server.port,
-                    target.path,
-                    seconds=options.duration,
-                    connections=options.connections,
-                    headers=headers_for(target),
-                    tool=options.tool,
-                )
-                log(f"  {target.key:<17} {result.summary()}  [{result.tool}]")
-                if result.errors.get("status") or not result.requests:
-                    raise RuntimeError(f"{target.path}: {result.errors} — see {WORK_DIR / 'gunicorn.log'}")
-                measured[target.key].append(result)
-                _settle(server.port)
+    measured = measure(env, [page], options, log)
 
     limit, best = _best(measured["bare"]), _best(measured["thread"])
     records = [

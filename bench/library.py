@@ -15,10 +15,8 @@
 import statistics
 import time
 
-from bench.load import run_load
-from bench.pages import REFERENT_EMAIL, _best, _session_cookie, _settle
+from bench.pages import REFERENT_EMAIL, Page, _best, measure
 from bench.results import make_result
-from bench.server import WORK_DIR, WORKERS, Gunicorn, http_get
 
 SEARCH_TARGET_MS = 50.0
 LIST_TARGET_MS = 100.0
@@ -93,48 +91,12 @@ def _search(options, log) -> list[dict]:
 def _list(env, selected, options, log) -> list[dict]:
     from django.db import connections
 
-    cookie = _session_cookie()
     connections.close_all()
-    targets = [
-        ("bare", "/sante/", {}),
-        ("library.list.p95_ms", "/ressources/?kind=method", {}),
-        ("library.list_member.p95_ms", "/ressources/?licence=etalab-2.0", {"Cookie": cookie}),
+    pages = [
+        Page("library.list.p95_ms", "/ressources/?kind=method"),
+        Page("library.list_member.p95_ms", "/ressources/?licence=etalab-2.0", logged_in=True),
     ]
-    targets = [target for target in targets if target[0] == "bare" or target[0] in selected]
-    measured = {name: [] for name, _path, _headers in targets}
-    with Gunicorn(env, WORK_DIR / "gunicorn.log") as server:
-        log(f"gunicorn config.wsgi, {WORKERS} sync workers, http://127.0.0.1:{server.port}/")
-        for _name, path, headers in targets:
-            status, _headers, body = http_get(server.port, path, headers)
-            if status != 200:
-                raise RuntimeError(f"{path} answered {status}")
-            if headers and b"/mon-espace/" not in body:
-                raise RuntimeError(f"{path}: the session cookie did not log the referent in")
-            run_load(
-                server.port,
-                path,
-                seconds=options.warmup,
-                connections=options.connections,
-                headers=headers,
-                tool=options.tool,
-            )
-            _settle(server.port)
-        for round_number in range(options.rounds):
-            shift = round_number % len(targets)
-            for name, path, headers in targets[shift:] + targets[:shift]:
-                result = run_load(
-                    server.port,
-                    path,
-                    seconds=options.duration,
-                    connections=options.connections,
-                    headers=headers,
-                    tool=options.tool,
-                )
-                log(f"  {name:<28} {result.summary()}  [{result.tool}]")
-                if result.errors.get("status") or not result.requests:
-                    raise RuntimeError(f"{path}: {result.errors} — see {WORK_DIR / 'gunicorn.log'}")
-                measured[name].append(result)
-                _settle(server.port)
+    measured = measure(env, [page for page in pages if page.key in selected], options, log)
     limit = _best(measured["bare"])
     return [
         make_result(
@@ -146,7 +108,7 @@ def _list(env, selected, options, log) -> list[dict]:
             limit_name="bare view p95 (ms)",
             limit_value=limit.p95_ms,
         )
-        for name, _path, _headers in targets
+        for name in measured
         if name != "bare"
     ]
 

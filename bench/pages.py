@@ -124,13 +124,13 @@ def _best(results: list[LoadResult]) -> LoadResult:
     )
 
 
-def run(env, selected: set[str], options, log) -> list[dict]:
-    pages = [page for page in _reference_pages() if set(page_names([page.key])) & selected]
-    if not pages:
-        return []
+def measure(env, pages: list[Page], options, log) -> dict[str, list[LoadResult]]:
+    """Each page and the bare view (/sante/, the limit) under load, served by one gunicorn: checked,
+    warmed up, then measured in `options.rounds` interleaved rounds in a rotating order, so that a
+    drift of the machine's speed hits every URL alike. Returns every round's result by page key,
+    "bare" included; a page answering an error status aborts the benchmark."""
     cookie = _session_cookie() if any(page.logged_in for page in pages) else ""
-    bare = Page("bare", "/sante/")
-    targets = [bare, *pages]
+    targets = [Page("bare", "/sante/"), *pages]
 
     def headers_for(page: Page) -> dict[str, str]:
         return {"Cookie": cookie} if page.logged_in else {}
@@ -163,12 +163,19 @@ def run(env, selected: set[str], options, log) -> list[dict]:
                     headers=headers_for(page),
                     tool=options.tool,
                 )
-                log(f"  {page.key:<17} {result.summary()}  [{result.tool}]")
+                log(f"  {page.key:<28} {result.summary()}  [{result.tool}]")
                 if result.errors.get("status") or not result.requests:
                     raise RuntimeError(f"{page.path}: {result.errors} — see {WORK_DIR / 'gunicorn.log'}")
                 measured[page.key].append(result)
                 _settle(server.port)
+    return measured
 
+
+def run(env, selected: set[str], options, log) -> list[dict]:
+    pages = [page for page in _reference_pages() if set(page_names([page.key])) & selected]
+    if not pages:
+        return []
+    measured = measure(env, pages, options, log)
     limit = _best(measured["bare"])
     records = []
     for page in pages:
