@@ -8,7 +8,7 @@ def thread_or_404(user, pk, *, project=None) -> Thread:
     """A thread the user may read; any other id (forged, private, elsewhere) is a plain 404."""
     queryset = Thread.objects.select_related("theme", "author")
     if project is not None:
-        thread = queryset.filter(pk=pk, project=project).first()
+        thread = queryset.filter(pk=pk, project_id=project.pk).first()
         if thread is not None:
             thread.project = project  # the page's project, with its prefetched participations
     else:

@@ -1,4 +1,7 @@
 from django import template
+from django.core.signals import setting_changed
+from django.urls import reverse
+from django.utils import translation
 from django.utils.safestring import mark_safe
 
 from territoires.core.markdown import render_markdown
@@ -11,11 +14,95 @@ def markdown_filter(text):
     return mark_safe(render_markdown(text))  # noqa: S308 — sanitised by nh3
 
 
+def _section(path: str) -> str:
+    """The first segment of a path, as the main menu's links are written: "/", "/themes/"…"""
+    first = path.lstrip("/").split("/", 1)[0][:60]
+    return f"/{first}/" if first else "/"
+
+
+@register.simple_tag(takes_context=True)
+def nav_section(context):
+    """`{% nav_section as section %}`: what `nav_active` depends on, for `{% memo %}` to vary on."""
+    return _section(context["request"].path)
+
+
 @register.simple_tag(takes_context=True)
 def nav_active(context, prefix):
-    path = context["request"].path
-    active = path == "/" if prefix == "/" else path.startswith(prefix)
-    return mark_safe(' aria-current="page"') if active else ""
+    """aria-current on the main menu link of the current section (`prefix` is one path segment)."""
+    return mark_safe(' aria-current="page"') if _section(context["request"].path) == prefix else ""
+
+
+# --- rendering the same HTML less often -----------------------------------------------------------
+
+_memo: dict[tuple, str] = {}
+MEMO_MAX_ENTRIES = 2048  # a few kilobytes each
+
+
+def memoized(key: tuple, render) -> str:
+    """The HTML rendered for `key` (plus the active language) in this process, rendering it once."""
+    key = (translation.get_language(), *key)
+    html = _memo.get(key)
+    if html is None:
+        html = render()
+        if len(_memo) >= MEMO_MAX_ENTRIES:  # bounded whatever paths are requested
+            _memo.clear()
+        _memo[key] = html
+    return html
+
+
+def memo_clear(**_kwargs) -> None:
+    _memo.clear()
+
+
+setting_changed.connect(memo_clear)
+
+
+class MemoNode(template.Node):
+    def __init__(self, name: str, vary, nodelist):
+        self.name, self.vary, self.nodelist = name, vary, nodelist
+
+    def render(self, context):
+        key = (self.name, *(str(value.resolve(context)) for value in self.vary))
+        return memoized(key, lambda: self.nodelist.render(context))
+
+
+@register.tag
+def memo(parser, token):
+    """`{% memo "name" value… %}…{% endmemo %}`: the block is rendered once per process for each
+    language and combination of the values, then served from memory.
+
+    Only for markup that depends on nothing but the code, the language and those values — the
+    page header and footer (links, labels, static files), which cost about 2 ms to render on every
+    page otherwise. Anything tied to the user or the request (names, counts, CSRF tokens, the
+    current URL) stays outside the block.
+    """
+    bits = token.split_contents()
+    if len(bits) < 2 or bits[1][0] not in "\"'" or bits[1][0] != bits[1][-1]:
+        raise template.TemplateSyntaxError("{% memo %} needs a quoted name: {% memo \"header\" value… %}")
+    nodelist = parser.parse(("endmemo",))
+    parser.delete_first_token()
+    return MemoNode(bits[1][1:-1], [parser.compile_filter(bit) for bit in bits[2:]], nodelist)
+
+
+class CaptureNode(template.Node):
+    def __init__(self, variable: str, nodelist):
+        self.variable, self.nodelist = variable, nodelist
+
+    def render(self, context):
+        context[self.variable] = mark_safe(self.nodelist.render(context))  # noqa: S308 — rendered by the template engine, escaped there
+        return ""
+
+
+@register.tag
+def capture(parser, token):
+    """`{% capture as name %}…{% endcapture %}`: render a block once and use it several times as
+    `{{ name }}` (the header's account links and a list's pagination appear twice on a page)."""
+    bits = token.split_contents()
+    if len(bits) != 3 or bits[1] != "as":
+        raise template.TemplateSyntaxError("{% capture %} is written {% capture as name %}…{% endcapture %}")
+    nodelist = parser.parse(("endcapture",))
+    parser.delete_first_token()
+    return CaptureNode(bits[2], nodelist)
 
 
 @register.simple_tag(takes_context=True)
@@ -49,16 +136,34 @@ def long_date(value, with_weekday=False):
 
 
 @register.simple_tag(takes_context=True)
-def module_tabs(context, project):
-    """The sections that modules (resources, discussions, survey…) add to a project's navigation,
-    limited to those the current user may open: a list of (label, url, key)."""
-    from django.urls import reverse
+def project_nav(context, project, section=""):
+    """The tabs of a shared project's pages: its own sections and those that modules register
+    (resources, discussions, survey…), limited to what the current user may open.
+
+    The permissions are checked on every request; the HTML for a given set of visible tabs is
+    rendered once per process (it depends on nothing else but the project's slug and the language).
+    """
+    from django.template.loader import render_to_string
 
     from territoires.core.registry import project_tabs
 
     user = context["request"].user
-    return [
-        (tab.label, reverse(tab.url_name, args=[project.slug]), tab.key)
-        for tab in project_tabs()
-        if tab.permission is None or user.has_perm(tab.permission, project)
-    ]
+    module_tabs = [tab for tab in project_tabs() if tab.permission is None or user.has_perm(tab.permission, project)]
+    can_view_committee = user.has_perm("projects.view_committee", project)
+    can_manage = user.has_perm("projects.manage_participants", project)
+    visible = (*(tab.key for tab in module_tabs), can_view_committee, can_manage)
+
+    def render():
+        tabs = [(tab.label, reverse(tab.url_name, args=[project.slug]), tab.key) for tab in module_tabs]
+        return render_to_string(
+            "projects/_project_nav.html",
+            {
+                "project": project,
+                "section": section,
+                "tabs": tabs,
+                "can_view_committee": can_view_committee,
+                "can_manage": can_manage,
+            },
+        )
+
+    return memoized(("project-nav", project.slug, section, visible), render)
