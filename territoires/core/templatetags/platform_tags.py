@@ -78,7 +78,7 @@ def memo(parser, token):
     """
     bits = token.split_contents()
     if len(bits) < 2 or bits[1][0] not in "\"'" or bits[1][0] != bits[1][-1]:
-        raise template.TemplateSyntaxError("{% memo %} needs a quoted name: {% memo \"header\" value… %}")
+        raise template.TemplateSyntaxError('{% memo %} needs a quoted name: {% memo "header" value… %}')
     nodelist = parser.parse(("endmemo",))
     parser.delete_first_token()
     return MemoNode(bits[1][1:-1], [parser.compile_filter(bit) for bit in bits[2:]], nodelist)
