@@ -1,6 +1,7 @@
 """What a user is, organisation by organisation: loaded once per request and kept on the user."""
 
 from territoires.accounts.models import Membership
+from territoires.core.sql import select_rows
 
 
 def memberships_of(user) -> dict[int, str]:
@@ -9,7 +10,7 @@ def memberships_of(user) -> dict[int, str]:
         return {}
     cached = getattr(user, "_memberships_by_organisation", None)
     if cached is None:
-        cached = dict(Membership.objects.filter(user=user).values_list("organisation_id", "role"))
+        cached = dict(select_rows(Membership, ("organisation", "role"), user=user.pk))
         user._memberships_by_organisation = cached
     return cached
 

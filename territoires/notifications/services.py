@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from territoires.core.sql import any_row, count_rows
 from territoires.notifications.models import EmailPreference, Follow, Notification
 
 UNSUBSCRIBE_SALT = "notifications.unsubscribe"
@@ -45,7 +46,7 @@ def is_following(*, user, target) -> bool:
     if not user.is_authenticated:
         return False
     target_type, target_id = _target_key(target)
-    return Follow.objects.filter(user=user, target_type=target_type, target_id=target_id).exists()
+    return any_row(Follow, user=user.pk, target_type=target_type.pk, target_id=target_id)
 
 
 def followers_of(*targets) -> list:
@@ -152,7 +153,7 @@ def notifications_mark_read(*, user, ids: Iterable[int] | None = None) -> int:
 def unread_count(user) -> int:
     if not user.is_authenticated:
         return 0
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    return count_rows(Notification, recipient=user.pk, read_at=None)  # on every signed-in page
 
 
 # --- E-mail preferences and unsubscribing --------------------------------------------------------

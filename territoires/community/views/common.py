@@ -6,13 +6,20 @@ from territoires.projects.views.common import id_from
 
 def thread_or_404(user, pk, *, project=None) -> Thread:
     """A thread the user may read; any other id (forged, private, elsewhere) is a plain 404."""
-    queryset = Thread.objects.select_related("theme", "author")
     if project is not None:
-        thread = queryset.filter(pk=pk, project_id=project.pk).first()
+        # A project's thread page shows neither the theme nor the thread's author: a plain lookup
+        # (on every page of a discussion, the ORM's work on a wider query costs more than the SQL).
+        thread = Thread.objects.filter(pk=pk, project_id=project.pk).order_by().first()
         if thread is not None:
             thread.project = project  # the page's project, with its prefetched participations
     else:
-        thread = queryset.select_related("project").prefetch_related("project__participations").filter(pk=pk).first()
+        thread = (
+            Thread.objects.select_related("theme", "author", "project")
+            .prefetch_related("project__participations")
+            .filter(pk=pk)
+            .order_by()
+            .first()
+        )
     if thread is None or not user.has_perm("community.view_thread", thread):
         raise Http404
     return thread
