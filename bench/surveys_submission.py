@@ -75,7 +75,7 @@ def _prepare(log):
         raise RuntimeError("no valid answer set in the benchmark survey; benchmark aborted")
     session = import_module(settings.SESSION_ENGINE).SessionStore()
     session[SESSION_KEY] = user._meta.pk.value_to_string(user)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[-1]
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session.save()
     # An unmasked CSRF secret is accepted both as the cookie and as the X-CSRFToken header.

@@ -4,7 +4,7 @@ import pytest
 from django.utils import timezone
 
 from territoires.accounts.models import Membership
-from territoires.core.sql import any_row, count_rows, select_rows
+from territoires.core.sql import any_row, count_rows, first_instance, select_rows
 from territoires.notifications.models import Notification
 from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
 
@@ -43,3 +43,37 @@ def test_count_and_exists_with_null_conditions():
     Notification.objects.filter(recipient=other).update(read_at=timezone.now())
     assert not any_row(Notification, recipient=other.pk, read_at=None)
     assert count_rows(Notification, recipient=other.pk, read_at=None) == 0
+
+
+def test_first_instance_is_the_model_the_orm_would_load():
+    from territoires.accounts.models import User
+
+    user = UserFactory(first_name="Élise", last_name="Ménard")
+    loaded = first_instance(User, id=user.pk)
+    expected = User.objects.get(pk=user.pk)
+    for field in User._meta.concrete_fields:
+        assert getattr(loaded, field.attname) == getattr(expected, field.attname), field.name
+    assert first_instance(User, id=user.pk + 1000) is None
+
+
+def test_the_session_user_is_loaded_only_while_active(client):
+    from territoires.accounts.backends import AccountBackend
+
+    backend = AccountBackend()
+    user = UserFactory()
+    assert backend.get_user(str(user.pk)) == user
+    assert backend.get_user("pas-un-nombre") is None
+    assert backend.get_user(str(user.pk + 1000)) is None
+    client.force_login(user)
+    assert client.get("/mon-espace/").status_code == 200
+    user.is_active = False
+    user.save()
+    assert backend.get_user(str(user.pk)) is None
+    assert client.get("/mon-espace/").status_code == 302  # logged out, sent to the login page
+
+
+def test_a_forged_thread_id_is_a_404_never_a_500(client, demo_project):
+    client.force_login(demo_project.referents[0])
+    slug = demo_project.project.slug
+    for forged in ("99999999999999999999999999", "0", "12"):
+        assert client.get(f"/projets/{slug}/espace/{forged}/").status_code == 404

@@ -1,15 +1,17 @@
 from django.http import Http404
 
 from territoires.community.models import Message, Thread
+from territoires.core.sql import first_instance
 from territoires.projects.views.common import id_from
 
 
 def thread_or_404(user, pk, *, project=None) -> Thread:
     """A thread the user may read; any other id (forged, private, elsewhere) is a plain 404."""
     if project is not None:
-        # A project's thread page shows neither the theme nor the thread's author: a plain lookup
-        # (on every page of a discussion, the ORM's work on a wider query costs more than the SQL).
-        thread = Thread.objects.filter(pk=pk, project_id=project.pk).order_by().first()
+        # A project's thread page shows neither the theme nor the thread's author: a plain lookup,
+        # from plain SQL as it runs on every page of a discussion (see territoires/core/sql.py).
+        pk = id_from(pk)
+        thread = first_instance(Thread, id=pk, project=project.pk) if pk else None
         if thread is not None:
             thread.project = project  # the page's project, with its prefetched participations
     else:
