@@ -13,9 +13,17 @@ from django.db import connection
 _statements: dict[tuple, str] = {}
 
 
-def _statement(kind: str, model, columns: tuple[str, ...], where: dict) -> tuple[str, list]:
-    null_fields = tuple(name for name, value in where.items() if value is None)
-    key = (kind, model, columns, tuple(where), null_fields)
+def _shape(value):
+    """How a condition is written: IS NULL, IN (n placeholders) or = placeholder."""
+    if value is None:
+        return "null"
+    if isinstance(value, list | tuple | set | frozenset):
+        return len(value)
+    return "="
+
+
+def _statement(kind: str, model, columns: tuple[str, ...], where: dict, order_by=(), limit=None) -> tuple[str, list]:
+    key = (kind, model, columns, tuple((name, _shape(value)) for name, value in where.items()), order_by, limit)
     sql = _statements.get(key)
     if sql is None:
         meta, quote = model._meta, connection.ops.quote_name
@@ -23,33 +31,52 @@ def _statement(kind: str, model, columns: tuple[str, ...], where: dict) -> tuple
         def column(name):
             return quote(meta.get_field(name).column)
 
+        def condition(name, value):
+            shape = _shape(value)
+            if shape == "null":
+                return f"{column(name)} IS NULL"
+            if shape == "=":
+                return f"{column(name)} = %s"
+            return f"{column(name)} IN ({', '.join(['%s'] * shape)})" if shape else "1 = 0"
+
         selected = {
             "rows": ", ".join(column(name) for name in columns),
             "instance": ", ".join(quote(field.column) for field in meta.concrete_fields),
             "count": "COUNT(*)",
             "exists": "1",
         }[kind]
-        conditions = " AND ".join(
-            f"{column(name)} IS NULL" if value is None else f"{column(name)} = %s" for name, value in where.items()
-        )
-        limit = " LIMIT 1" if kind == "exists" else ""
         # Only quoted identifiers from the models are written into the text; values are parameters.
-        sql = f"SELECT {selected} FROM {quote(meta.db_table)} WHERE {conditions}{limit}"  # noqa: S608
+        sql = f"SELECT {selected} FROM {quote(meta.db_table)}"  # noqa: S608
+        if where:
+            sql += " WHERE " + " AND ".join(condition(name, value) for name, value in where.items())
+        if order_by:
+            sql += " ORDER BY " + ", ".join(
+                f"{column(name[1:])} DESC" if name.startswith("-") else column(name) for name in order_by
+            )
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
         _statements[key] = sql
-    return sql, [value for value in where.values() if value is not None]
+    params = []
+    for value in where.values():
+        if isinstance(value, list | tuple | set | frozenset):
+            params.extend(value)
+        elif value is not None:
+            params.append(value)
+    return sql, params
 
 
-def _fetch(kind, model, columns, where):
-    sql, params = _statement(kind, model, columns, where)
+def _fetch(kind, model, columns, where, **options):
+    sql, params = _statement(kind, model, columns, where, **options)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
 
 
-def select_rows(model, columns: tuple[str, ...], **where) -> list[tuple]:
+def select_rows(model, columns: tuple[str, ...], *, order_by: tuple[str, ...] = (), limit=None, **where) -> list[tuple]:
     """`select_rows(Membership, ("organisation", "role"), user=3)`: the columns' raw values (ids for
-    foreign keys) of the rows where each field equals its value (None: IS NULL)."""
-    return _fetch("rows", model, columns, where)
+    foreign keys) of the rows where each field equals its value (None: IS NULL; a list, set or
+    tuple: IN), ordered by fields ("-field": descending) and limited when asked."""
+    return _fetch("rows", model, columns, where, order_by=order_by, limit=limit)
 
 
 def count_rows(model, **where) -> int:
@@ -57,11 +84,11 @@ def count_rows(model, **where) -> int:
 
 
 def any_row(model, **where) -> bool:
-    return bool(_fetch("exists", model, (), where))
+    return bool(_fetch("exists", model, (), where, limit=1))
 
 
 def first_instance(model, **where):
     """The model instance of the first row matching (or None), as `filter(**where).first()` without
     ordering would give, built by the ORM from plain SQL (`raw()`: same field conversions)."""
-    sql, params = _statement("instance", model, (), where)
-    return next(iter(model._default_manager.raw(sql + " LIMIT 1", params)), None)
+    sql, params = _statement("instance", model, (), where, limit=1)
+    return next(iter(model._default_manager.raw(sql, params)), None)

@@ -12,6 +12,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from territoires.core.cache import content_version
+from territoires.core.sql import select_rows
 from territoires.library import counters
 from territoires.library.models import Attachment, Resource
 from territoires.projects.models import SharedProject, Theme
@@ -154,7 +155,15 @@ def displayed_counts(resource) -> tuple[int, int]:
     return resource.view_count + views, resource.download_count + downloads
 
 
-def drafts_of(user):
+def drafts_of(user, limit=10) -> list[tuple[str, str]]:
+    """(slug, title) of the user's latest drafts, for the library page (plain SQL: on every visit)."""
     if not user.is_authenticated:
-        return Resource.objects.none()
-    return Resource.objects.filter(created_by=user, status=Resource.Status.DRAFT).order_by("-updated_at")
+        return []
+    return select_rows(
+        Resource,
+        ("slug", "title"),
+        created_by=user.pk,
+        status=Resource.Status.DRAFT,
+        order_by=("-updated_at",),
+        limit=limit,
+    )

@@ -84,7 +84,7 @@ def library_list(request):
     context = {
         "results_html": _results_html(request, filters, empty_text=_("Aucune ressource publiée pour le moment.")),
         "can_add": request.user.has_perm("library.add_resource"),
-        "drafts": list(selectors.drafts_of(request.user)[:10]),
+        "drafts": selectors.drafts_of(request.user),
     }
     return render(request, "library/library_list.html", context)
 

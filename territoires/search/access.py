@@ -14,6 +14,7 @@ from django.db.models import Q
 
 from territoires.accounts.access import is_platform_admin, memberships_of
 from territoires.accounts.models import Membership
+from territoires.core.sql import select_rows
 from territoires.projects.models import Participation, SharedProject
 from territoires.projects.rules import AUTHORITY_ROLES
 
@@ -118,16 +119,15 @@ def reach_of(user) -> Reach:
         consultant_orgs = [org for org, role in roles.items() if role == Membership.Role.CONSULTANT]
         authority_orgs = {org for org, role in roles.items() if role in AUTHORITY_ROLES}
         crew = set()
-        if facilitator_orgs or consultant_orgs:
-            crew = set(
-                SharedProject.objects.filter(
-                    Q(facilitator_organisation_id__in=facilitator_orgs) | Q(consultancy_id__in=consultant_orgs)
-                ).values_list("id", flat=True)
-            )
+        # Plain SQL (territoires/core/sql.py): this runs on every signed-in library and search page.
+        if facilitator_orgs:
+            crew |= {pk for (pk,) in select_rows(SharedProject, ("id",), facilitator_organisation=facilitator_orgs)}
+        if consultant_orgs:
+            crew |= {pk for (pk,) in select_rows(SharedProject, ("id",), consultancy=consultant_orgs)}
         members, observers = set(crew), set()
         if roles:
-            rows = Participation.objects.filter(organisation_id__in=list(roles)).values_list(
-                "project_id", "organisation_id", "role", "observer_status"
+            rows = select_rows(
+                Participation, ("project", "organisation", "role", "observer_status"), organisation=list(roles)
             )
             for project_id, organisation_id, role, observer_status in rows:
                 if role == Participation.Role.PARTICIPANT and organisation_id in authority_orgs:

@@ -77,3 +77,16 @@ def test_a_forged_thread_id_is_a_404_never_a_500(client, demo_project):
     slug = demo_project.project.slug
     for forged in ("99999999999999999999999999", "0", "12"):
         assert client.get(f"/projets/{slug}/espace/{forged}/").status_code == 404
+
+
+def test_in_conditions_order_and_limit():
+    users = [UserFactory() for _ in range(3)]
+    town = OrganisationFactory()
+    for user in users:
+        MembershipFactory(user=user, organisation=town, role=Membership.Role.AGENT)
+    wanted = [users[0].pk, users[2].pk]
+    rows = select_rows(Membership, ("user",), user=wanted, order_by=("-user",))
+    assert rows == [(users[2].pk,), (users[0].pk,)]
+    assert select_rows(Membership, ("user",), user=wanted, order_by=("user",), limit=1) == [(users[0].pk,)]
+    assert select_rows(Membership, ("user",), user=[]) == []
+    assert count_rows(Membership, organisation=town.pk, user={users[1].pk}) == 1
