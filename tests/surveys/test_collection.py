@@ -586,3 +586,22 @@ def test_client_address_from_the_proxy_header_only_when_configured(rf, settings)
     settings.SURVEY_CLIENT_ADDRESS_HEADER = "HTTP_X_REAL_IP"
     assert client_fingerprint(first) != client_fingerprint(second)
     assert "203.0.113.1" not in client_fingerprint(first)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_replay_outside_any_transaction_is_stored_once_and_leaves_the_connection_usable():
+    """As under gunicorn: no transaction around the request, the INSERT runs in autocommit and the
+    unique key refuses the replay; the next answer is stored normally."""
+    from django.db import connection
+
+    schema_cache_clear()
+    collection_memo_clear()
+    built = make_survey()
+    assert not connection.in_atomic_block
+    key = str(uuid.uuid4())
+    assert submit(built, idempotency_key=key).created
+    replay = submit(built, idempotency_key=key, answers=valid_answers(commentaire="autre"))
+    assert not replay.created
+    assert submit(built).created
+    assert Response.objects.filter(idempotency_key=key).count() == 1
+    assert Response.objects.count() == 2
