@@ -87,8 +87,33 @@ def any_row(model, **where) -> bool:
     return bool(_fetch("exists", model, (), where, limit=1))
 
 
+_converters: dict[tuple, list] = {}
+
+
+def _row_converters(model) -> list:
+    """For each concrete field, the conversions the ORM applies to a raw value read from this
+    database (e.g. SQLite's text dates and 0/1 booleans, JSON), worked out once per model."""
+    key = (model, connection.vendor)
+    converters = _converters.get(key)
+    if converters is None:
+        converters = []
+        for field in model._meta.concrete_fields:
+            column = field.get_col(model._meta.db_table)
+            functions = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+            converters.append((functions, column))
+        _converters[key] = converters
+    return converters
+
+
 def first_instance(model, **where):
     """The model instance of the first row matching (or None), as `filter(**where).first()` without
-    ordering would give, built by the ORM from plain SQL (`raw()`: same field conversions)."""
-    sql, params = _statement("instance", model, (), where, limit=1)
-    return next(iter(model._default_manager.raw(sql, params)), None)
+    ordering would give: the row read with plain SQL, converted and built as the ORM does."""
+    rows = _fetch("instance", model, (), where, limit=1)
+    if not rows:
+        return None
+    values = []
+    for value, (functions, column) in zip(rows[0], _row_converters(model), strict=True):
+        for function in functions:
+            value = function(value, column, connection)
+        values.append(value)
+    return model.from_db(connection.alias, [field.attname for field in model._meta.concrete_fields], values)

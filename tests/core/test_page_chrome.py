@@ -133,3 +133,11 @@ def test_capture_renders_once_for_several_uses():
 def test_misused_tags_fail_when_the_template_is_compiled(source):
     with pytest.raises(TemplateSyntaxError):
         Template(source)
+
+
+def test_pagination_links_keep_the_other_parameters_in_order(rf):
+    request = rf.get("/ressources/", {"type": ["methode", "outil"], "page": "3", "q": "été & co"})
+    template = Template("{% load platform_tags %}{% query_replace page=4 %}|{% query_replace tri='date' %}")
+    first, second = template.render(Context({"request": request})).split("|")
+    assert first == "type=methode&amp;type=outil&amp;page=4&amp;q=%C3%A9t%C3%A9+%26+co"
+    assert second == "type=methode&amp;type=outil&amp;page=3&amp;q=%C3%A9t%C3%A9+%26+co&amp;tri=date"

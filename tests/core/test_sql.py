@@ -90,3 +90,22 @@ def test_in_conditions_order_and_limit():
     assert select_rows(Membership, ("user",), user=wanted, order_by=("user",), limit=1) == [(users[0].pk,)]
     assert select_rows(Membership, ("user",), user=[]) == []
     assert count_rows(Membership, organisation=town.pk, user={users[1].pk}) == 1
+
+
+def test_first_instance_converts_json_uuid_and_dates_as_the_orm():
+    import uuid
+
+    from territoires.surveys.collection import response_submit
+    from territoires.surveys.models import Response
+    from tests.surveys.factories import make_survey, valid_answers
+
+    built = make_survey()
+    stored = response_submit(
+        deployment=built.deployment, answers=valid_answers(), channel="online", idempotency_key=str(uuid.uuid4())
+    ).response
+    loaded = first_instance(Response, id=stored.pk)
+    expected = Response.objects.get(pk=stored.pk)
+    for field in Response._meta.concrete_fields:
+        assert getattr(loaded, field.attname) == getattr(expected, field.attname), field.name
+    assert isinstance(loaded.idempotency_key, uuid.UUID) and isinstance(loaded.answers, dict)
+    assert not loaded._state.adding

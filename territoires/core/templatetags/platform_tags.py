@@ -1,3 +1,5 @@
+from urllib.parse import urlencode
+
 from django import template
 from django.core.signals import setting_changed
 from django.urls import reverse
@@ -108,10 +110,17 @@ def capture(parser, token):
 @register.simple_tag(takes_context=True)
 def query_replace(context, **kwargs):
     """The current query string with some parameters replaced (for pagination links)."""
-    query = context["request"].GET.copy()
-    for key, value in kwargs.items():
-        query[key] = value
-    return query.urlencode()
+    # Pairs rather than QueryDict.copy() (a deep copy): four of these on every paginated page.
+    pairs, replaced = [], set()
+    for key, values in context["request"].GET.lists():
+        if key in kwargs:
+            if key not in replaced:
+                pairs.append((key, kwargs[key]))
+                replaced.add(key)
+        else:
+            pairs.extend((key, value) for value in values)
+    pairs.extend((key, value) for key, value in kwargs.items() if key not in replaced)
+    return urlencode(pairs)
 
 
 @register.simple_tag(takes_context=True)
