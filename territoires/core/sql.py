@@ -41,7 +41,7 @@ def _statement(kind: str, model, columns: tuple[str, ...], where: dict, order_by
 
         selected = {
             "rows": ", ".join(column(name) for name in columns),
-            "instance": ", ".join(quote(field.column) for field in meta.concrete_fields),
+            "instance": instance_columns(model),
             "count": "COUNT(*)",
             "exists": "1",
         }[kind]
@@ -109,10 +109,21 @@ def first_instance(model, **where):
     """The model instance of the first row matching (or None), as `filter(**where).first()` without
     ordering would give: the row read with plain SQL, converted and built as the ORM does."""
     rows = _fetch("instance", model, (), where, limit=1)
-    if not rows:
-        return None
+    return instance_from_row(model, rows[0]) if rows else None
+
+
+def instance_columns(model, table_alias: str = "") -> str:
+    """The select list of all the model's columns, in the order instance_from_row expects."""
+    quote = connection.ops.quote_name
+    prefix = f"{quote(table_alias)}." if table_alias else ""
+    return ", ".join(prefix + quote(field.column) for field in model._meta.concrete_fields)
+
+
+def instance_from_row(model, row):
+    """A model instance from the values of its concrete fields (in `instance_columns` order),
+    converted and built as the ORM does; extra values at the end of the row are ignored."""
     values = []
-    for value, (functions, column) in zip(rows[0], _row_converters(model), strict=True):
+    for value, (functions, column) in zip(row, _row_converters(model), strict=False):
         for function in functions:
             value = function(value, column, connection)
         values.append(value)

@@ -109,3 +109,19 @@ def test_first_instance_converts_json_uuid_and_dates_as_the_orm():
         assert getattr(loaded, field.attname) == getattr(expected, field.attname), field.name
     assert isinstance(loaded.idempotency_key, uuid.UUID) and isinstance(loaded.answers, dict)
     assert not loaded._state.adding
+
+
+def test_the_session_user_comes_with_their_memberships_in_one_query(django_assert_num_queries):
+    from territoires.accounts.access import memberships_of
+    from territoires.accounts.backends import AccountBackend
+
+    user, lone = UserFactory(), UserFactory()
+    town, agency = OrganisationFactory(), OrganisationFactory(agency=True)
+    MembershipFactory(user=user, organisation=town, role=Membership.Role.REFERENT)
+    MembershipFactory(user=user, organisation=agency, role=Membership.Role.FACILITATOR)
+    with django_assert_num_queries(1):
+        loaded = AccountBackend().get_user(str(user.pk))
+        assert memberships_of(loaded) == {town.pk: Membership.Role.REFERENT, agency.pk: Membership.Role.FACILITATOR}
+        assert loaded.email == user.email
+    with django_assert_num_queries(1):
+        assert memberships_of(AccountBackend().get_user(str(lone.pk))) == {}
