@@ -197,6 +197,10 @@ SECURE_REFERRER_POLICY = "same-origin"
 
 # django-dsfr
 DSFR_MARK_OPTIONAL_FIELDS = True
+# django-dsfr writes integrity hashes of its original CSS and JS into the pages, but the manifest
+# storage above rewrites the url() references inside the collected CSS: the browser then refuses
+# the stylesheet and every page is shown unstyled. The files are served from our own origin.
+DSFR_USE_INTEGRITY_CHECKSUMS = False
 
 LOGGING = {
     "version": 1,

@@ -28,7 +28,7 @@ def _code_release() -> str:
     if release := os.environ.get("RELEASE"):
         return release
     newest = 0.0
-    for folder in ("templates", "territoires", "static", "locale"):
+    for folder in ("config", "templates", "territoires", "static", "locale"):
         for path in (Path(settings.BASE_DIR) / folder).rglob("*"):
             if path.suffix in (".py", ".html", ".css", ".js", ".mo"):
                 newest = max(newest, path.stat().st_mtime)

@@ -141,3 +141,11 @@ def test_pagination_links_keep_the_other_parameters_in_order(rf):
     first, second = template.render(Context({"request": request})).split("|")
     assert first == "type=methode&amp;type=outil&amp;page=4&amp;q=%C3%A9t%C3%A9+%26+co"
     assert second == "type=methode&amp;type=outil&amp;page=3&amp;q=%C3%A9t%C3%A9+%26+co&amp;tri=date"
+
+
+def test_no_integrity_hash_that_the_collected_files_would_not_match(client):
+    """The collected DSFR stylesheet is rewritten by the manifest storage (hashed url()s), so an
+    integrity attribute computed on the original file makes browsers refuse it: unstyled pages."""
+    html = _html(client, reverse("projects:home"))
+    assert "dsfr.min" in html
+    assert "integrity=" not in html
