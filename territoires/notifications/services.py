@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core import signing
+from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -18,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from territoires.core.sql import any_row, count_rows
+from territoires.core.sql import count_rows, select_rows
 from territoires.notifications.models import EmailPreference, Follow, Notification
 
 UNSUBSCRIBE_SALT = "notifications.unsubscribe"
@@ -32,6 +33,27 @@ def _target_key(target) -> tuple[ContentType, int]:
     return ContentType.objects.get_for_model(target), target.pk
 
 
+# What every signed-in page shows (the unread count in the header, the state of its "Suivre" button)
+# is kept in the cache per user and dropped when one of the services below changes it: a page then
+# reads two cache entries instead of making two database queries. The delay bounds the staleness
+# left by a rare race (a page reading the old value while a change commits) or a change made outside
+# these services (the admin).
+VIEWER_STATE_SECONDS = 60
+
+
+def _follows_key(user_id) -> str:
+    return f"notifications:follows:{user_id}"
+
+
+def _unread_key(user_id) -> str:
+    return f"notifications:unread:{user_id}"
+
+
+def _forget_after_commit(keys: list[str]) -> None:
+    cache.delete_many(keys)  # now, for the rest of this request…
+    transaction.on_commit(lambda: cache.delete_many(keys))  # …and once the change is visible to all
+
+
 @transaction.atomic
 def follow_set(*, user, target, following: bool) -> None:
     """Start or stop following `target` (any saved model instance); calling it twice changes nothing."""
@@ -40,13 +62,24 @@ def follow_set(*, user, target, following: bool) -> None:
         Follow.objects.get_or_create(user=user, target_type=target_type, target_id=target_id)
     else:
         Follow.objects.filter(user=user, target_type=target_type, target_id=target_id).delete()
+    _forget_after_commit([_follows_key(user.pk)])
+
+
+def _followed_by(user) -> frozenset:
+    """{(content type id, object id)} of everything the user follows (cached, see above)."""
+    key = _follows_key(user.pk)
+    followed = cache.get(key)
+    if followed is None:
+        followed = frozenset(select_rows(Follow, ("target_type", "target_id"), user=user.pk))
+        cache.set(key, followed, VIEWER_STATE_SECONDS)
+    return followed
 
 
 def is_following(*, user, target) -> bool:
     if not user.is_authenticated:
         return False
     target_type, target_id = _target_key(target)
-    return any_row(Follow, user=user.pk, target_type=target_type.pk, target_id=target_id)
+    return (target_type.pk, target_id) in _followed_by(user)
 
 
 def followers_of(*targets) -> list:
@@ -110,6 +143,7 @@ def notify(
             for user_id in recipient_ids
         ]
     )
+    _forget_after_commit([_unread_key(user_id) for user_id in recipient_ids])
     if immediate:
         from territoires.notifications.tasks import send_immediate_email
 
@@ -147,13 +181,20 @@ def notifications_mark_read(*, user, ids: Iterable[int] | None = None) -> int:
     queryset = Notification.objects.filter(recipient=user, read_at__isnull=True)
     if ids is not None:
         queryset = queryset.filter(pk__in=list(ids))
+    _forget_after_commit([_unread_key(user.pk)])
     return queryset.update(read_at=timezone.now())
 
 
 def unread_count(user) -> int:
+    """The header's count, on every signed-in page (cached, see VIEWER_STATE_SECONDS)."""
     if not user.is_authenticated:
         return 0
-    return count_rows(Notification, recipient=user.pk, read_at=None)  # on every signed-in page
+    key = _unread_key(user.pk)
+    count = cache.get(key)
+    if count is None:
+        count = count_rows(Notification, recipient=user.pk, read_at=None)
+        cache.set(key, count, VIEWER_STATE_SECONDS)
+    return count
 
 
 # --- E-mail preferences and unsubscribing --------------------------------------------------------
