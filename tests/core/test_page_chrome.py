@@ -149,3 +149,22 @@ def test_no_integrity_hash_that_the_collected_files_would_not_match(client):
     html = _html(client, reverse("projects:home"))
     assert "dsfr.min" in html
     assert "integrity=" not in html
+
+
+def test_pagination_is_rendered_for_each_query_and_page_count(rf):
+    from django.core.paginator import Paginator
+    from django.template.loader import render_to_string
+
+    def links(path, page, items):
+        request = rf.get(path)
+        page_obj = Paginator(range(items), 10).page(page)
+        return render_to_string("core/_pagination.html", {"page_obj": page_obj, "request": request})
+
+    first = links("/themes/", 1, 30)
+    assert "Page 1 sur 3" in first and "?page=2" in first
+    second = links("/themes/?page=2", 2, 30)
+    assert "Page 2 sur 3" in second and "?page=3" in second and "?page=1" in second
+    assert "Page 2 sur 4" in links("/themes/?page=2", 2, 40)  # one more page since
+    filtered = links("/themes/?page=2&q=culture", 2, 30)
+    assert "q=culture" in filtered and "Page 2 sur 3" in filtered
+    assert links("/themes/", 1, 5).strip() == ""  # one page: no pagination
