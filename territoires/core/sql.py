@@ -4,8 +4,8 @@ organisation, the unread notifications, whether they follow what they look at, a
 Building an ORM query costs this platform's Python 0.25–0.5 ms, ten to twenty times the SQL itself
 (an indexed lookup of a few rows): on pages that must stay under 100 ms with 20 people at once,
 these reads are written once here and served from a prepared statement text. Tables and columns
-come from the models' metadata, so a renamed field cannot silently break them; equality and
-IS NULL are all they need.
+come from the models' metadata, so a renamed field cannot silently break them. Conditions are
+equality, IS NULL and IN, joined by AND; anything richer belongs to the ORM.
 """
 
 from django.db import connection
@@ -58,10 +58,11 @@ def _statement(kind: str, model, columns: tuple[str, ...], where: dict, order_by
         _statements[key] = sql
     params = []
     for value in where.values():
-        if isinstance(value, list | tuple | set | frozenset):
-            params.extend(value)
-        elif value is not None:
+        shape = _shape(value)
+        if shape == "=":
             params.append(value)
+        elif shape != "null":
+            params.extend(value)
     return sql, params
 
 

@@ -75,8 +75,9 @@ def memo(parser, token):
 
     Only for markup that depends on nothing but the code, the language and those values — the
     page header and footer (links, labels, static files), which cost about 2 ms to render on every
-    page otherwise. Anything tied to the user or the request (names, counts, CSRF tokens, the
-    current URL) stays outside the block.
+    page otherwise. Anything else tied to the user or the request (names, counts, CSRF tokens)
+    stays outside the block; what the block does read from the request (the current section, the
+    query string of pagination links) must be one of its values.
     """
     bits = token.split_contents()
     if len(bits) < 2 or bits[1][0] not in "\"'" or bits[1][0] != bits[1][-1]:
