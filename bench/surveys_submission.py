@@ -11,8 +11,8 @@ the same run), p95 ≤ 100 ms, and afterwards the stored count equals the accept
   wait for their answer (wrk stops with requests in flight, stored but never read); limit = the
   accepted count; target 0.
 
-Each request is a field answer of a signed-in survey group member (session cookie and CSRF token,
-as the field page sends them) to `surveys:submit_json`, with a new idempotency key (a UUID) and one
+Each request is a field answer of a survey group member (the collector token the field page sends
+with its queue) to `surveys:submit_json`, with a new idempotency key (a UUID) and one
 of a few dozen valid answer sets of the 30-question benchmark survey (territoires/surveys/scale.py,
 its 1,000-answer size: the submissions add to it, never to the 100,000-answer survey that the
 dashboard and export benchmarks count). The client rate limit is raised for the server under test.
@@ -23,7 +23,6 @@ Measured in interleaved rounds (bare, submission), keeping each one's best round
 
 import asyncio
 import json
-import secrets
 import time
 import uuid
 
@@ -41,14 +40,11 @@ ANSWER_SETS = 40
 
 
 def _prepare(log):
-    """The benchmark survey, a collector of its first territory with a session, valid answer sets."""
-    from importlib import import_module
-
-    from django.conf import settings
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    """The benchmark survey, a collector of its first territory with a token, valid answer sets."""
     from django.db import connections
 
     from territoires.accounts.models import User
+    from territoires.surveys.collection import collector_token_issue
     from territoires.surveys.models import Collector
     from territoires.surveys.scale import scale_surveys
     from territoires.surveys.schema import AnswersInvalid, answers_validate, schema_for
@@ -73,16 +69,9 @@ def _prepare(log):
             break
     if not bodies:
         raise RuntimeError("no valid answer set in the benchmark survey; benchmark aborted")
-    session = import_module(settings.SESSION_ENGINE).SessionStore()
-    session[SESSION_KEY] = user._meta.pk.value_to_string(user)
-    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[-1]
-    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    session.save()
-    # An unmasked CSRF secret is accepted both as the cookie and as the X-CSRFToken header.
-    csrf = "".join(secrets.choice("abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(32))
+    # What the field page sends with each queued answer: its collector token (issued by the page).
     headers = {
-        "Cookie": f"{settings.SESSION_COOKIE_NAME}={session.session_key}; {settings.CSRF_COOKIE_NAME}={csrf}",
-        "X-CSRFToken": csrf,
+        "X-Collector-Token": collector_token_issue(user, deployment),
         "Content-Type": "application/json",
     }
     connections.close_all()

@@ -178,6 +178,10 @@ TASKS = {
 # Resident survey: answers accepted per minute from one client (identified by a salted hash of its
 # address, kept in the cache only), and where dashboard arrays are persisted between restarts.
 SURVEY_RATE_LIMIT_PER_MINUTE = env.int("SURVEY_RATE_LIMIT_PER_MINUTE", default=30)
+# How long a field device may send its queue after its page was last opened online by a signed-in
+# survey group member (the collector token); removal from the group, a deactivated account or a
+# new password revoke it sooner (territoires/surveys/collection.py).
+SURVEY_COLLECTOR_TOKEN_SECONDS = env.int("SURVEY_COLLECTOR_TOKEN_SECONDS", default=3 * 24 * 3600)
 SURVEY_ARRAYS_DIR = env.path("SURVEY_ARRAYS_DIR", default=BASE_DIR / "var" / "arrays")
 
 # The platform's public address, for links in e-mails (sent by background tasks, outside any request).

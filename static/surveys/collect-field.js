@@ -4,6 +4,10 @@
  * UUID (201 stored, 200 already stored), so resending after a lost reply never makes a duplicate.
  * A service worker (served from /enquete/sw.js) keeps this page, its scripts and styles and the
  * questionnaire JSON, so the page opens and works without network.
+ *
+ * The queue is sent with a collector token (a signed "this member collects for this territory",
+ * valid a few days), renewed each time the page or its questionnaire is loaded online while signed
+ * in: answers collected offline still go through after the session cookie has expired.
  */
 (function () {
   "use strict";
@@ -19,6 +23,7 @@
   var workerUrl = root.getAttribute("data-worker-url");
   var queueKey = "surveys-queue:" + token;
   var rejectedKey = "surveys-rejected:" + token;
+  var collectorKey = "surveys-collector:" + token;
   var sentThisVisit = 0;
   var syncing = false;
   var retryTimer = null;
@@ -46,6 +51,22 @@
     var match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
     return match ? decodeURIComponent(match[1]) : root.getAttribute("data-csrf");
   }
+
+  // Kept with the time it was issued: a page copy from the offline cache must not replace a newer one.
+  function storedCollector() {
+    try { return JSON.parse(window.localStorage.getItem(collectorKey) || "null"); } catch (error) { return null; }
+  }
+  function collectorToken() {
+    var stored = storedCollector();
+    return (stored && stored.token) || root.getAttribute("data-collector-token") || "";
+  }
+  function keepCollectorToken(value, issued) {
+    var stored = storedCollector();
+    if (!value || (stored && stored.issued >= issued)) return;
+    try { window.localStorage.setItem(collectorKey, JSON.stringify({ token: value, issued: issued })); }
+    catch (error) { /* private browsing: the page's own token is used */ }
+  }
+  keepCollectorToken(root.getAttribute("data-collector-token"), Number(root.getAttribute("data-collector-token-issued")) || 0);
 
   function plural(count, one, many) { return (count <= 1 ? one : many).replace("%s", count); }
 
@@ -94,7 +115,10 @@
     return fetch(submitUrl, {
       method: "POST",
       credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken(), "Accept": "application/json" },
+      headers: {
+        "Content-Type": "application/json", "Accept": "application/json",
+        "X-CSRFToken": csrfToken(), "X-Collector-Token": collectorToken(),
+      },
       body: JSON.stringify(entry),
     }).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (data) {
@@ -200,8 +224,14 @@
       registration.active.postMessage({ type: "precache", urls: urls }, [channel.port2]);
     }).catch(function () { /* no offline mode (private browsing…): the page still works online */ });
   }
-  // Keeps the questionnaire JSON fresh in the worker's cache while online.
-  if (navigator.onLine && schemaUrl) fetch(schemaUrl, { credentials: "same-origin" }).catch(function () {});
+  // Keeps the questionnaire JSON fresh in the worker's cache while online, and renews the token.
+  if (navigator.onLine && schemaUrl) {
+    fetch(schemaUrl, { credentials: "same-origin", headers: { "Accept": "application/json" } }).then(function (response) {
+      return response.ok ? response.json() : null;
+    }).then(function (data) {
+      if (data) keepCollectorToken(data.collector_token, Number(data.collector_token_issued) || 0);
+    }).catch(function () {});
+  }
 
   showStatus();
   sync();

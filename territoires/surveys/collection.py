@@ -18,13 +18,16 @@ import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core import signing
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
+from territoires.accounts.backends import AccountBackend
 from territoires.surveys.models import ContactRequest, Deployment, Response, Survey, new_receipt_code
 from territoires.surveys.schema import AnswersInvalid, answers_validate, schema_for
 
@@ -89,12 +92,84 @@ def can_collect(user, deployment: Deployment) -> bool:
 DEPLOYMENT_MEMO_SECONDS = 10
 _deployment_memo: dict[str, tuple] = {}
 _permission_memo: dict[tuple, tuple] = {}
+_collector_memo: dict[tuple, tuple] = {}
 
 
 def collection_memo_clear() -> None:
     _deployment_memo.clear()
     _permission_memo.clear()
+    _collector_memo.clear()
     _account_counts.clear()
+
+
+# --- collector tokens: how a field device proves who collected its queue ---------------------------
+#
+# The field page hands the device a signed token naming the survey group member and the territory
+# (the deployment). The device sends its queue with it, so answers collected offline still reach the
+# server after the session cookie has expired, and each POST is checked without reading the session
+# nor the user's row: the token's signature, then a few seconds' memo of "may this member still
+# collect here?". The token is not a cookie, so a third-party site cannot make a browser send it:
+# requests carrying it need no CSRF token.
+
+COLLECTOR_TOKEN_SALT = "territoires.surveys.collector-token"
+
+
+def _password_stamp(user) -> str:
+    """Changes when the password does: a new password revokes the tokens issued before it."""
+    return salted_hmac(COLLECTOR_TOKEN_SALT, user.password or "", algorithm="sha256").hexdigest()[:16]
+
+
+def collector_token_issue(user, deployment: Deployment) -> str:
+    """A token for this member to send answers collected for this deployment (checked by the caller)."""
+    return signing.dumps([user.pk, deployment.pk, _password_stamp(user)], salt=COLLECTOR_TOKEN_SALT, compress=False)
+
+
+def collector_from_token(value, deployment: Deployment):
+    """The survey group member a device's token names, still allowed to collect for this deployment.
+
+    Raises SubmissionRefused: 401 when the token is unreadable, forged, expired or belongs to
+    another territory (the device must get a new one by opening the page signed in), 403 when its
+    member may no longer collect here (removed from the group, account deactivated, password
+    changed). The last check is remembered DEPLOYMENT_MEMO_SECONDS in this process, like the
+    deployment itself, so a revocation takes effect within that delay.
+    """
+    expired = SubmissionRefused(
+        _(
+            "L'autorisation d'envoi de cet appareil a expiré : reconnectez-vous et rouvrez la page de "
+            "collecte, les réponses en attente seront envoyées."
+        ),
+        status=401,
+    )
+    if not isinstance(value, str) or len(value) > 200:
+        raise expired
+    try:
+        user_pk, deployment_pk, stamp = signing.loads(
+            value, salt=COLLECTOR_TOKEN_SALT, max_age=settings.SURVEY_COLLECTOR_TOKEN_SECONDS
+        )
+    except (signing.BadSignature, ValueError, TypeError):
+        raise expired from None
+    if deployment_pk != deployment.pk:
+        raise expired
+    key = (user_pk, deployment.pk, stamp)
+    now = time.monotonic()
+    memo = _collector_memo.get(key)
+    if memo is None or memo[1] <= now:
+        collector = _collector_still_allowed(user_pk, deployment, stamp)
+        if len(_collector_memo) > 5000:
+            _collector_memo.clear()
+        memo = _collector_memo[key] = (collector, now + DEPLOYMENT_MEMO_SECONDS)
+    if memo[0] is None:
+        raise SubmissionRefused(
+            _("Vous ne faites plus partie du groupe d'enquête de ce territoire : envoi refusé."), status=403
+        )
+    return memo[0]
+
+
+def _collector_still_allowed(user_pk, deployment: Deployment, stamp: str):
+    user = AccountBackend().get_user(user_pk)  # None when deleted or deactivated
+    if user is None or _password_stamp(user) != stamp:
+        return None
+    return user if user.has_perm("surveys.collect", deployment) else None
 
 
 def collection_refusal(deployment: Deployment) -> str | None:
@@ -319,7 +394,7 @@ def client_fingerprint(request) -> str:
     return hashlib.sha256(f"{_daily_salt()}|{address}".encode()).hexdigest()[:32]
 
 
-def rate_limit_exceeded(request, *, scope: str = "submit") -> bool:
+def rate_limit_exceeded(request, *, scope: str = "submit", account=None) -> bool:
     """True when this client sent more than the allowed number of requests in the current minute.
 
     Anonymous clients are counted by address hash in the shared cache (every worker sees the same
@@ -329,7 +404,8 @@ def rate_limit_exceeded(request, *, scope: str = "submit") -> bool:
     """
     limit = getattr(settings, "SURVEY_RATE_LIMIT_PER_MINUTE", 30)
     minute = int(timezone.now().timestamp() // 60)
-    user = getattr(request, "user", None)
+    # `account`: the member a collector token names, when the request is not signed in by session.
+    user = account if account is not None else getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         if _account_counts.get("minute") != minute:
             _account_counts.clear()

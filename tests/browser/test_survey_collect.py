@@ -136,6 +136,8 @@ def test_survey_group_member_answers_offline_and_it_is_stored_once(browser, live
     page.reload()
     expect(page.locator("[data-queue-count]")).to_have_text("1 réponse en attente d'envoi")
 
+    # The session expires while the device is offline: the queue still goes, with its collector token.
+    context.clear_cookies()
     context.set_offline(False)
     expect(page.locator("[data-queue-count]")).to_have_text("0 réponse en attente d'envoi", timeout=15_000)
     # Sending again (a second tab, a retry) must not duplicate it.

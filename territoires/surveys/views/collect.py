@@ -7,24 +7,29 @@ chosen by the client.
 """
 
 import json
+import time
 import uuid
 
 from django.contrib.auth.views import redirect_to_login
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotAllowed, JsonResponse
+from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from territoires.surveys.collection import (
     SubmissionRefused,
     can_collect,
     collection_refusal,
+    collector_from_token,
+    collector_token_issue,
     contact_request_save,
     deployment_for_token,
     rate_limit_exceeded,
@@ -565,6 +570,8 @@ def collect_field(request, token):
             "schema": schema.as_json(participation_id=deployment.participation_id),
             "schema_url": reverse("surveys:schema_json", args=[token]),
             "submit_url": reverse("surveys:submit_json", args=[token]),
+            "collector_token": collector_token_issue(request.user, deployment),
+            "collector_token_issued": int(time.time()),
             "worker_url": reverse("surveys:service_worker"),
             "page_url": reverse("surveys:collect_field", args=[token]),
         }
@@ -588,6 +595,9 @@ def schema_json(request, token):
     data = schema.as_json(participation_id=deployment.participation_id)
     data["neighbourhoods"] = _neighbourhood_options(deployment)
     data["open"] = collection_refusal(deployment) is None
+    # A fresh token each time the page refreshes its questionnaire while online (collect-field.js).
+    data["collector_token"] = collector_token_issue(request.user, deployment)
+    data["collector_token_issued"] = int(time.time())
     return JsonResponse(data)
 
 
@@ -595,6 +605,29 @@ def _json_error(message, status, **extra):
     return JsonResponse({"message": message, **extra}, status=status)
 
 
+# The session path's CSRF check, made by the view itself (see submit_json).
+_csrf_check = CsrfViewMiddleware(lambda request: None).process_view
+
+
+def _field_collector(request, deployment):
+    """Who sends this field answer: the member named by the device's collector token, or else the
+    signed-in member of the session (pages cached before tokens existed). Raises SubmissionRefused."""
+    device_token = request.headers.get("X-Collector-Token")
+    if device_token:
+        return collector_from_token(device_token, deployment)
+    user = request.user
+    if not user.is_authenticated:
+        raise SubmissionRefused(
+            _("Votre session a expiré : reconnectez-vous, les réponses en attente seront envoyées."), status=401
+        )
+    if not can_collect(user, deployment):
+        raise SubmissionRefused(_("Vous ne faites pas partie du groupe d'enquête de ce territoire."), status=403)
+    return user
+
+
+# Exempt from the middleware's CSRF check: a request carrying a collector token is authenticated by
+# a header no other site can make a browser send; one relying on the session cookie is checked below.
+@csrf_exempt
 @require_POST
 def submit_json(request, token):
     """One answer from the field page's queue: 201 stored, 200 already stored (same key), 400 with
@@ -602,14 +635,13 @@ def submit_json(request, token):
     deployment = deployment_for_token(token, recent=True)
     if deployment is None:
         return _json_error(_("Questionnaire introuvable."), 404)
-    user = request.user
-    if not user.is_authenticated:
-        return _json_error(
-            _("Votre session a expiré : reconnectez-vous, les réponses en attente seront envoyées."), 401
-        )
-    if not can_collect(user, deployment):
-        return _json_error(_("Vous ne faites pas partie du groupe d'enquête de ce territoire."), 403)
-    if rate_limit_exceeded(request):
+    if not request.headers.get("X-Collector-Token") and _csrf_check(request, None, (), {}) is not None:
+        return _json_error(_("Jeton de sécurité absent ou périmé : rechargez la page de collecte."), 403)
+    try:
+        user = _field_collector(request, deployment)
+    except SubmissionRefused as refused:
+        return _json_error(refused.message, refused.status)
+    if rate_limit_exceeded(request, account=user):
         return _json_error(rate_limit_message(), 429)
     if len(request.body) > MAX_JSON_BYTES:
         return _json_error(_("Envoi trop volumineux : une réponse ne peut dépasser 512 Ko."), 413)
