@@ -605,3 +605,29 @@ def test_replay_outside_any_transaction_is_stored_once_and_leaves_the_connection
     assert submit(built).created
     assert Response.objects.filter(idempotency_key=key).count() == 1
     assert Response.objects.count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_answer_stored_once_when_the_database_dropped_the_connection():
+    """The hot path skips Django's health check: a connection the server closed (restart, idle
+    timeout) is replaced and the answer stored once, never a 500 for the respondent."""
+    import psycopg
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("only PostgreSQL connections can be closed by the server")
+    schema_cache_clear()
+    collection_memo_clear()
+    built = make_survey()
+    assert submit(built).created  # the connection is open and reused from here
+    backend_pid = connection.connection.info.backend_pid
+    params = connection.get_connection_params()
+    params.pop("cursor_factory", None)
+    params.pop("context", None)
+    with psycopg.connect(**params, autocommit=True) as other:
+        other.execute("SELECT pg_terminate_backend(%s)", [backend_pid])
+    key = str(uuid.uuid4())
+    assert submit(built, idempotency_key=key).created
+    assert connection.connection.info.backend_pid != backend_pid
+    assert Response.objects.filter(idempotency_key=key).count() == 1
+    assert Response.objects.count() == 2
