@@ -612,7 +612,7 @@ _csrf_check = CsrfViewMiddleware(lambda request: None).process_view
 def _field_collector(request, deployment):
     """Who sends this field answer: the member named by the device's collector token, or else the
     signed-in member of the session (pages cached before tokens existed). Raises SubmissionRefused."""
-    device_token = request.headers.get("X-Collector-Token")
+    device_token = request.META.get("HTTP_X_COLLECTOR_TOKEN")
     if device_token:
         return collector_from_token(device_token, deployment)
     user = request.user
@@ -635,7 +635,7 @@ def submit_json(request, token):
     deployment = deployment_for_token(token, recent=True)
     if deployment is None:
         return _json_error(_("Questionnaire introuvable."), 404)
-    if not request.headers.get("X-Collector-Token") and _csrf_check(request, None, (), {}) is not None:
+    if not request.META.get("HTTP_X_COLLECTOR_TOKEN") and _csrf_check(request, None, (), {}) is not None:
         return _json_error(_("Jeton de sécurité absent ou périmé : rechargez la page de collecte."), 403)
     try:
         user = _field_collector(request, deployment)
