@@ -631,3 +631,23 @@ def test_answer_stored_once_when_the_database_dropped_the_connection():
     assert connection.connection.info.backend_pid != backend_pid
     assert Response.objects.filter(idempotency_key=key).count() == 1
     assert Response.objects.count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_answer_insert_is_prepared_on_postgresql():
+    """The server stops parsing and planning the answer INSERT once it has been sent a few times
+    on a connection; Django's own queries stay unprepared (client-side binding)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's")
+    schema_cache_clear()
+    collection_memo_clear()
+    built = make_survey()
+    for _index in range(connection.connection.prepare_threshold + 1):
+        assert submit(built).created
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert len(prepared) == 1 and prepared[0].startswith('INSERT INTO "surveys_response"')
+    assert Response.objects.count() == connection.connection.prepare_threshold + 1
