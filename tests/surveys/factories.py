@@ -231,3 +231,35 @@ def valid_answers(*, unhappy=False, **overrides):
         )
     answers.update(overrides)
     return answers
+
+
+# Who may collect answers (field page, paper entry, field submissions): own territory, other territory.
+COLLECT_PERMISSION_GRID = [
+    ("facilitator", True, True),
+    ("consultant", True, True),
+    ("referent", True, False),
+    ("agent", True, False),
+    ("elected", True, False),
+    ("collector", True, False),
+    ("observer", False, False),
+    ("outsider", False, False),
+]
+
+
+def make_collect_grid_case(who):
+    """A survey in two territories of a fresh project, and the user playing `who` in the grid."""
+    from tests.factories import UserFactory, make_project
+
+    ns = make_project(observers=1)
+    built = make_survey(project_ns=ns)
+    user = {
+        "facilitator": ns.facilitator,
+        "consultant": ns.consultant,
+        "referent": ns.referents[0],
+        "agent": ns.agents[0],
+        "elected": ns.electeds[0],
+        "collector": built.collector,
+        "observer": ns.observers[0],
+        "outsider": UserFactory(),
+    }[who]
+    return built, user

@@ -17,7 +17,7 @@ from territoires.surveys.collection import (
 from territoires.surveys.models import ContactRequest, Response, Survey
 from territoires.surveys.schema import AnswersInvalid, schema_cache_clear
 from tests.factories import PASSWORD
-from tests.surveys.factories import make_survey, valid_answers
+from tests.surveys.factories import COLLECT_PERMISSION_GRID, make_collect_grid_case, make_survey, valid_answers
 
 
 @pytest.fixture
@@ -489,36 +489,10 @@ def test_paper_entry(client, built):
     assert Response.objects.count() == 1
 
 
-PERMISSION_GRID = [
-    # who, first territory (own), second territory
-    ("facilitator", True, True),
-    ("consultant", True, True),
-    ("referent", True, False),
-    ("agent", True, False),
-    ("elected", True, False),
-    ("collector", True, False),
-    ("observer", False, False),
-    ("outsider", False, False),
-]
-
-
-@pytest.mark.parametrize(("who", "own", "other"), PERMISSION_GRID)
+@pytest.mark.parametrize(("who", "own", "other"), COLLECT_PERMISSION_GRID)
 def test_collect_permission_grid(client, db, who, own, other):
-    from tests.factories import UserFactory, make_project
-
     schema_cache_clear()
-    ns = make_project(observers=1)
-    built = make_survey(project_ns=ns)
-    user = {
-        "facilitator": ns.facilitator,
-        "consultant": ns.consultant,
-        "referent": ns.referents[0],
-        "agent": ns.agents[0],
-        "elected": ns.electeds[0],
-        "collector": built.collector,
-        "observer": ns.observers[0],
-        "outsider": UserFactory(),
-    }[who]
+    built, user = make_collect_grid_case(who)
     client.login(email=user.email, password=PASSWORD)
     for deployment, allowed in ((built.deployments[0], own), (built.deployments[1], other)):
         for name in ("collect_field", "paper_entry"):

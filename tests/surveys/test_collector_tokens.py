@@ -20,7 +20,7 @@ from territoires.surveys.collection import collection_memo_clear, collector_toke
 from territoires.surveys.models import Collector, Response
 from territoires.surveys.schema import schema_cache_clear
 from tests.factories import PASSWORD
-from tests.surveys.factories import make_survey, valid_answers
+from tests.surveys.factories import COLLECT_PERMISSION_GRID, make_collect_grid_case, make_survey, valid_answers
 
 
 @pytest.fixture
@@ -154,36 +154,12 @@ def test_session_path_still_needs_its_csrf_token(built):
     assert not Response.objects.exists()
 
 
-PERMISSION_GRID = [
-    # who, first territory (own), second territory
-    ("facilitator", True, True),
-    ("consultant", True, True),
-    ("referent", True, False),
-    ("agent", True, False),
-    ("collector", True, False),
-    ("observer", False, False),
-    ("outsider", False, False),
-]
-
-
-@pytest.mark.parametrize(("who", "own", "other"), PERMISSION_GRID)
+@pytest.mark.parametrize(("who", "own", "other"), COLLECT_PERMISSION_GRID)
 def test_token_permission_grid(db, monkeypatch, who, own, other):
     """A token (even one issued by mistake) only works for someone allowed to collect there."""
-    from tests.factories import UserFactory, make_project
-
     schema_cache_clear()
     collection_memo_clear()
-    ns = make_project(observers=1)
-    built = make_survey(project_ns=ns)
-    user = {
-        "facilitator": ns.facilitator,
-        "consultant": ns.consultant,
-        "referent": ns.referents[0],
-        "agent": ns.agents[0],
-        "collector": built.collector,
-        "observer": ns.observers[0],
-        "outsider": UserFactory(),
-    }[who]
+    built, user = make_collect_grid_case(who)
     for deployment, allowed in ((built.deployments[0], own), (built.deployments[1], other)):
         status = device_post(deployment, collector_token_issue(user, deployment)).status_code
         assert status == (201 if allowed else 403), (who, deployment.pk, status)
