@@ -8,6 +8,8 @@ admin.site.site_title = _("Territoires en commun")
 admin.site.index_title = _("Gestion de la plateforme")
 
 urlpatterns = [
+    # First: the survey answers, the hottest requests (see territoires/surveys/urls.py).
+    path("", include("territoires.surveys.urls")),
     path("admin/", admin.site.urls),
     path("compte/", include("territoires.accounts.urls")),
     path("", include("territoires.projects.urls")),
@@ -16,7 +18,6 @@ urlpatterns = [
     path("", include("territoires.community.urls")),
     path("", include("territoires.sharing.urls")),
     path("notifications/", include("territoires.notifications.urls")),
-    path("", include("territoires.surveys.urls")),
     path("", include("territoires.core.urls")),
 ]
 

@@ -231,10 +231,19 @@ class Collector(models.Model):
         return str(self.user)
 
 
+RECEIPT_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+
 def new_receipt_code() -> str:
     # 10 characters without look-alikes (0/O, 1/I/L): easy to copy from a phone or a paper slip.
-    alphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
-    return "".join(secrets.choice(alphabet) for _ in range(10))
+    # One uniform draw below 31^10 written in base 31: the same codes as ten secrets.choice() calls,
+    # with one read of the system's random source instead of ten (every answer gets a code).
+    number = secrets.randbelow(len(RECEIPT_ALPHABET) ** 10)
+    digits = []
+    for _position in range(10):
+        number, digit = divmod(number, len(RECEIPT_ALPHABET))
+        digits.append(RECEIPT_ALPHABET[digit])
+    return "".join(digits)
 
 
 class Response(models.Model):

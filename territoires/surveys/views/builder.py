@@ -719,28 +719,33 @@ def deployment_manage(request, deployment_id):
     )
 
 
-urlpatterns = [
+# Project pages, under projets/<slug>/ (territoires/surveys/urls.py).
+project_urlpatterns = [
     path("projets/<slug:slug>/enquetes/", project_surveys, name="project_surveys"),
     path("projets/<slug:slug>/enquetes/nouvelle/", survey_create, name="survey_create"),
     path("projets/<slug:slug>/enquetes/importer/", survey_import, name="survey_import"),
-    path("enquetes/<int:survey_id>/questionnaire/", builder, name="builder"),
-    path("enquetes/<int:survey_id>/questionnaire/informations/", survey_settings, name="survey_settings"),
-    path("enquetes/<int:survey_id>/questionnaire/statut/", survey_status, name="survey_status"),
-    path("enquetes/<int:survey_id>/questionnaire/apercu/", preview, name="preview"),
-    path("enquetes/<int:survey_id>/questionnaire/xlsform/", xlsform_download, name="xlsform"),
-    path("enquetes/<int:survey_id>/questionnaire/sections/nouvelle/", section_edit, name="section_create"),
-    path("enquetes/<int:survey_id>/questionnaire/sections/<int:section_id>/", section_edit, name="section_edit"),
+]
+
+# Under enquetes/.
+urlpatterns = [
+    path("<int:survey_id>/questionnaire/", builder, name="builder"),
+    path("<int:survey_id>/questionnaire/informations/", survey_settings, name="survey_settings"),
+    path("<int:survey_id>/questionnaire/statut/", survey_status, name="survey_status"),
+    path("<int:survey_id>/questionnaire/apercu/", preview, name="preview"),
+    path("<int:survey_id>/questionnaire/xlsform/", xlsform_download, name="xlsform"),
+    path("<int:survey_id>/questionnaire/sections/nouvelle/", section_edit, name="section_create"),
+    path("<int:survey_id>/questionnaire/sections/<int:section_id>/", section_edit, name="section_edit"),
     path(
-        "enquetes/<int:survey_id>/questionnaire/sections/<int:section_id>/action/",
+        "<int:survey_id>/questionnaire/sections/<int:section_id>/action/",
         section_action,
         name="section_action",
     ),
-    path("enquetes/<int:survey_id>/questionnaire/questions/nouvelle/", question_edit, name="question_create"),
-    path("enquetes/<int:survey_id>/questionnaire/questions/<int:question_id>/", question_edit, name="question_edit"),
+    path("<int:survey_id>/questionnaire/questions/nouvelle/", question_edit, name="question_create"),
+    path("<int:survey_id>/questionnaire/questions/<int:question_id>/", question_edit, name="question_edit"),
     path(
-        "enquetes/<int:survey_id>/questionnaire/questions/<int:question_id>/action/",
+        "<int:survey_id>/questionnaire/questions/<int:question_id>/action/",
         question_action,
         name="question_action",
     ),
-    path("enquetes/territoires/<int:deployment_id>/", deployment_manage, name="deployment"),
+    path("territoires/<int:deployment_id>/", deployment_manage, name="deployment"),
 ]

@@ -802,16 +802,18 @@ def service_worker(request):
     return response
 
 
+# Under enquete/ (territoires/surveys/urls.py). The receipt pages come before "<str:token>/…", which
+# would also match them; then the submission, the platform's hottest write.
 urlpatterns = [
-    path("enquete/sw.js", service_worker, name="service_worker"),
-    path("enquete/suivi/", receipt, name="receipt_lookup"),
-    path("enquete/suivi/<str:code>/", receipt, name="receipt"),
-    path("enquete/<str:token>/", answer, name="answer"),
-    path("enquete/<str:token>/merci/<str:code>/", thanks, name="thanks"),
-    path("enquete/<str:token>/recontact/", contact, name="contact"),
-    path("enquete/<str:token>/terrain/", collect_field, name="collect_field"),
-    path("enquete/<str:token>/questionnaire.json", schema_json, name="schema_json"),
-    path("enquete/<str:token>/envoi/", submit_json, name="submit_json"),
-    path("enquete/<str:token>/saisie/", paper_entry, name="paper_entry"),
-    path("enquete/<str:token>/affiche.pdf", poster, name="poster"),
+    path("sw.js", service_worker, name="service_worker"),
+    path("suivi/", receipt, name="receipt_lookup"),
+    path("suivi/<str:code>/", receipt, name="receipt"),
+    path("<str:token>/envoi/", submit_json, name="submit_json"),
+    path("<str:token>/", answer, name="answer"),
+    path("<str:token>/merci/<str:code>/", thanks, name="thanks"),
+    path("<str:token>/recontact/", contact, name="contact"),
+    path("<str:token>/terrain/", collect_field, name="collect_field"),
+    path("<str:token>/questionnaire.json", schema_json, name="schema_json"),
+    path("<str:token>/saisie/", paper_entry, name="paper_entry"),
+    path("<str:token>/affiche.pdf", poster, name="poster"),
 ]

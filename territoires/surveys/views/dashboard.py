@@ -647,13 +647,14 @@ def margins_page(request, survey_id):
     )
 
 
+# Under enquetes/ (territoires/surveys/urls.py).
 urlpatterns = [
-    path("enquetes/<int:survey_id>/resultats/", dashboard, name="dashboard"),
-    path("enquetes/<int:survey_id>/resultats/territoires/", territories, name="territories"),
-    path("enquetes/<int:survey_id>/resultats/croisement/", crosstab, name="crosstab"),
-    path("enquetes/<int:survey_id>/resultats/reponses-libres/", free_text, name="free_text"),
-    path("enquetes/<int:survey_id>/resultats/reponses-libres/themes/", topics_recompute, name="topics_recompute"),
-    path("enquetes/<int:survey_id>/resultats/suivi/", monitor, name="monitor"),
-    path("enquetes/<int:survey_id>/resultats/non-publics/", non_audience_edit, name="non_audience"),
-    path("enquetes/<int:survey_id>/marges/", margins_page, name="margins"),
+    path("<int:survey_id>/resultats/", dashboard, name="dashboard"),
+    path("<int:survey_id>/resultats/territoires/", territories, name="territories"),
+    path("<int:survey_id>/resultats/croisement/", crosstab, name="crosstab"),
+    path("<int:survey_id>/resultats/reponses-libres/", free_text, name="free_text"),
+    path("<int:survey_id>/resultats/reponses-libres/themes/", topics_recompute, name="topics_recompute"),
+    path("<int:survey_id>/resultats/suivi/", monitor, name="monitor"),
+    path("<int:survey_id>/resultats/non-publics/", non_audience_edit, name="non_audience"),
+    path("<int:survey_id>/marges/", margins_page, name="margins"),
 ]

@@ -132,8 +132,9 @@ def export_download(request, survey_id, export_id):
     return response
 
 
+# Under enquetes/ (territoires/surveys/urls.py).
 urlpatterns = [
-    path("enquetes/<int:survey_id>/exports/", exports_page, name="exports"),
-    path("enquetes/<int:survey_id>/exports/<int:export_id>/etat/", export_status, name="export_status"),
-    path("enquetes/<int:survey_id>/exports/<int:export_id>/telecharger/", export_download, name="export_download"),
+    path("<int:survey_id>/exports/", exports_page, name="exports"),
+    path("<int:survey_id>/exports/<int:export_id>/etat/", export_status, name="export_status"),
+    path("<int:survey_id>/exports/<int:export_id>/telecharger/", export_download, name="export_download"),
 ]
