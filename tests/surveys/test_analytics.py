@@ -134,3 +134,35 @@ def test_recompute_button_runs_the_task_and_referents_see_their_examples_only(
     response = client.post(reverse("surveys:topics_recompute", args=[ns.survey.pk]), {"question": "inconnue"})
     assert response.status_code == 302
     assert not TextTopics.objects.filter(question_code="inconnue").exists()
+
+
+def test_ranking_summary_mean_ranks_and_first_places():
+    """Three options ranked by three respondents (a fourth ranked nothing), with weights: mean
+    ranks, weighted mean ranks and shares of first places, worked out by hand."""
+    from types import SimpleNamespace
+
+    from django.utils import translation
+
+    from territoires.surveys.analytics.summary import _summarise_ranking
+
+    variables = [SimpleNamespace(labels=[label]) for label in ("Tarifs", "Horaires", "Proximité")]
+    # Rank positions (0 = first), one column per option; -1: not ranked.
+    columns = [np.array(ranks, dtype=np.int8) for ranks in ([0, 1, 0, -1], [1, 0, 2, -1], [2, 2, 1, -1])]
+    weights = np.array([1.0, 3.0, 2.0, 5.0])
+    with translation.override("fr"):
+        weighted = _summarise_ranking(variables, columns, weights, True)
+        plain = _summarise_ranking(variables, columns, weights, False)
+    assert weighted["answered"] == 3
+    rows = {row["label"]: row for row in weighted["rows"]}
+    assert [rows[label]["mean_rank_text"] for label in ("Tarifs", "Horaires", "Proximité")] == ["1,33", "2,00", "2,67"]
+    # (1×1 + 2×3 + 1×2) / 6, (2×1 + 1×3 + 3×2) / 6, (3×1 + 3×3 + 2×2) / 6
+    assert [rows[label]["weighted_mean_rank_text"] for label in ("Tarifs", "Horaires", "Proximité")] == [
+        "1,50",
+        "1,83",
+        "2,67",
+    ]
+    assert [rows[label]["count"] for label in ("Tarifs", "Horaires", "Proximité")] == [2, 1, 0]
+    # First places weighted: Tarifs 1 + 2, Horaires 3, Proximité 0.
+    assert [rows[label]["first_share_text"] for label in ("Tarifs", "Horaires", "Proximité")] == ["50,0", "50,0", "0,0"]
+    assert [row["first_share_text"] for row in plain["rows"]] == ["66,7", "33,3", "0,0"]
+    assert all(row["weighted_mean_rank_text"] == "" for row in plain["rows"])
