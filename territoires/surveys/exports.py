@@ -487,11 +487,16 @@ def weight_lookup(survey: Survey):
 # Rows -------------------------------------------------------------------------------------------
 
 
-def response_rows(survey: Survey, *, deployment: Deployment | None = None) -> Iterator[tuple]:
-    """The responses in id order, streamed in chunks (server-side cursor on PostgreSQL)."""
+def response_rows(
+    survey: Survey, *, deployment: Deployment | None = None, up_to_id: int | None = None
+) -> Iterator[tuple]:
+    """The responses in id order (up to an id, included), streamed in chunks (server-side cursor on
+    PostgreSQL)."""
     queryset = Response.objects.filter(survey=survey)
     if deployment is not None:
         queryset = queryset.filter(deployment=deployment)
+    if up_to_id is not None:
+        queryset = queryset.filter(pk__lte=up_to_id)
     return (
         queryset.order_by("pk")
         .values_list("pk", "deployment_id", "channel", "submitted_at", "is_synthetic", "age_band", "gender", "answers")
@@ -506,14 +511,14 @@ def response_count(survey: Survey, *, deployment: Deployment | None = None) -> i
     return queryset.count()
 
 
-def flat_rows(survey: Survey, layout: Layout, *, deployment=None, weights=None) -> Iterator[list]:
+def flat_rows(survey: Survey, layout: Layout, *, deployment=None, weights=None, up_to_id=None) -> Iterator[list]:
     """One list of cell values per response, in the layout's column order."""
     weights = weights or weight_lookup(survey)
     names = layout.deployment_names
     expanders = layout.expanders
     local = timezone.get_current_timezone()
     for pk, deployment_id, channel, submitted_at, synthetic, age_band, gender, answers in response_rows(
-        survey, deployment=deployment
+        survey, deployment=deployment, up_to_id=up_to_id
     ):
         out = [
             pk,
@@ -647,86 +652,81 @@ def write_xlsx(survey: Survey, path: str, *, deployment=None, progress: Callable
 def write_sav(survey: Survey, path: str, *, deployment=None, progress: Callable[[int], None] | None = None) -> int:
     """SPSS .sav with variable labels, value labels and "don't know" as a user-missing value.
 
-    pyreadstat writes a whole DataFrame, so the table is built in memory, as compactly as the
-    format allows: coded answers as small integers (float32 where a value may be missing, since
-    SPSS numbers are doubles anyway and NaN is SPSS's system-missing), labels as metadata, texts
-    as Python strings only where a text question exists.
+    Written row by row (territoires/surveys/spss.py), so memory stays flat whatever the number of
+    answers. SPSS needs each text variable's width before the first row: the rows are read twice,
+    once to measure the texts (and fix the rows the file holds: those stored up to then), once to
+    write them. Coded answers are numbers with value labels; dates are seconds since the SPSS epoch
+    shown as DATETIME.
     """
-    import pandas as pd
-    import pyreadstat
+    from territoires.surveys.spss import SavVariable, SavWriter, text_width
 
     layout = build_layout(survey, deployment=deployment)
-    total = response_count(survey, deployment=deployment)
     columns = layout.columns
-    kinds = []  # per column: "coded", "number", "datetime" or "text"
-    arrays = []
-    for position, column in enumerate(columns):
-        if position == RECEIVED_COLUMN:
-            kinds.append("datetime")  # seconds since the SPSS epoch, displayed as DATETIME
-            arrays.append(np.full(total, np.nan, dtype=np.float64))
-        elif column.sav_codes is not None:
-            kinds.append("coded")
-            arrays.append(np.full(total, np.nan, dtype=np.float32))
-        elif column.numeric:
-            kinds.append("number")
-            arrays.append(np.full(total, np.nan, dtype=np.float64 if column.precise else np.float32))
-        else:
-            kinds.append("text")
-            arrays.append(np.full(total, "", dtype=object))
-    codes = [column.sav_codes for column in columns]
-    tracker = Progress(total, progress)
-    index = 0
-    for row in flat_rows(survey, layout, deployment=deployment):
-        if index >= total:
-            break  # answers stored during the export are left for the next one
-        for position, value in enumerate(row):
-            if value is None:
-                continue
-            kind = kinds[position]
-            if kind == "coded":
-                code = codes[position].get(value)
-                if code is not None:
-                    arrays[position][index] = code
-            elif kind == "datetime":
-                arrays[position][index] = (datetime.datetime.fromisoformat(value) - SPSS_EPOCH).total_seconds()
-            else:
-                arrays[position][index] = value
-        index += 1
+    total = response_count(survey, deployment=deployment)
+    text_positions = [
+        position
+        for position, column in enumerate(columns)
+        if position != RECEIVED_COLUMN and column.sav_codes is None and not column.numeric
+    ]
+    # Each pass counts for half of the progress bar.
+    tracker = Progress(2 * total, (lambda steps: progress(steps // 2)) if progress else None)
+    weights = weight_lookup(survey)
+    widths = dict.fromkeys(text_positions, 1)
+    count, last_id = 0, 0
+    for row in flat_rows(survey, layout, deployment=deployment, weights=weights):
+        count, last_id = count + 1, row[0]
+        for position in text_positions:
+            if (width := text_width(row[position])) > widths[position]:
+                widths[position] = width
         tracker.tick()
-    # No copy: pandas keeps each array as its own block (copy=False skips consolidation). Dates are
-    # plain numbers with a DATETIME display format because a datetime64 column would make
-    # pyreadstat clone the whole table.
-    frame = pd.DataFrame(
-        {column.name: values[:index] for column, values in zip(columns, arrays, strict=True)}, copy=False
-    )
-    del arrays
-    value_labels = {}
-    missing_ranges = {}
-    for column in columns:
+
+    variables = []
+    for position, column in enumerate(columns):
+        variable = SavVariable(name=column.name, label=column.label, text_width=widths.get(position, 0))
         if column.sav_codes is not None:
             labels = dict(column.values)
-            value_labels[column.name] = {
-                code: str(labels.get(value, value)) for value, code in column.sav_codes.items()
-            }
+            variable.value_labels = {code: labels.get(value, value) for value, code in column.sav_codes.items()}
+            variable.measure = "ordinal" if column.ordinal else "nominal"
         elif column.values and column.numeric:
-            value_labels[column.name] = {value: str(label) for value, label in column.values}
-        if column.sav_missing:
-            missing_ranges[column.name] = list(column.sav_missing)
-    pyreadstat.write_sav(
-        frame,
-        path,
-        file_label=survey.title[:64],
-        column_labels=[column.label[:255] for column in columns],
-        variable_value_labels=value_labels,
-        missing_ranges=missing_ranges,
-        variable_format={columns[RECEIVED_COLUMN].name: "DATETIME20"},
-        variable_measure={
-            column.name: ("ordinal" if column.ordinal else "nominal")
-            for column in columns
-            if column.sav_codes is not None
-        },
-    )
-    return index
+            variable.value_labels = dict(column.values)
+        variable.missing_values = list(column.sav_missing)
+        if position == RECEIVED_COLUMN:
+            variable.display_format = "DATETIME20"
+        variables.append(variable)
+    codes = [column.sav_codes if position not in text_positions else None for position, column in enumerate(columns)]
+    numeric = [
+        position
+        for position, column in enumerate(columns)
+        if column.sav_codes is None and position not in text_positions
+    ]
+    written = 0
+    with SavWriter(path, variables, row_count=count, file_label=survey.title) as writer:
+        for row in flat_rows(survey, layout, deployment=deployment, weights=weights, up_to_id=last_id):
+            for position, mapping in enumerate(codes):
+                if mapping is not None and row[position] is not None:
+                    row[position] = mapping.get(row[position])
+            received = row[RECEIVED_COLUMN]
+            if received is not None:
+                row[RECEIVED_COLUMN] = (datetime.datetime.fromisoformat(received) - SPSS_EPOCH).total_seconds()
+            for position in numeric:
+                row[position] = _sav_number(row[position])
+            writer.write_row(row)
+            written += 1
+            tracker.tick()
+        if written != count:
+            # Answers deleted between the two passes: the file would announce rows it does not hold.
+            raise ExportError(_("Des réponses ont été supprimées pendant l'export : relancez-le."))
+    return written
+
+
+def _sav_number(value):
+    """A number for SPSS, or None (system-missing) for anything that is not one."""
+    if value is None or isinstance(value, (int, float)):
+        return value
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def bare_csv(survey: Survey, stream, *, delimiter: str = ",") -> int:

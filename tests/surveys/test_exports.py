@@ -250,6 +250,53 @@ def test_sav_has_variable_and_value_labels(built):
     assert meta.original_variable_types["recue_le"].startswith("DATETIME")
 
 
+def test_sav_keeps_long_accented_texts_dates_and_missing_values(built, tmp_path):
+    """Texts longer than SPSS's 255-byte string segments come back whole; unanswered numbers are
+    system-missing, unanswered texts blank; the reception time is a DATETIME."""
+    long_text = "Une médiathèque ouverte le dimanche, près de chez moi. " * 60  # ~3,400 bytes
+    long_answer = answer(built, unhappy=True, pourquoi=long_text.strip(), nb_sorties=None, commentaire="")
+    path = tmp_path / "export.sav"
+    count = exports.write_sav(built.survey, str(path))
+    frame, meta = pyreadstat.read_sav(str(path), user_missing=True)
+    assert count == len(frame) == 8
+    rows = frame.set_index("id")
+    assert rows.loc[long_answer.pk, "pourquoi"] == long_text.strip()
+    assert rows.loc[built.happy.pk, "pourquoi"] == ""
+    assert rows.loc[long_answer.pk, "nb_sorties"] != rows.loc[long_answer.pk, "nb_sorties"]  # NaN
+    assert rows.loc[built.happy.pk, "nb_sorties"] == 12
+    received = rows.loc[built.happy.pk, "recue_le"]
+    assert received.year == built.happy.submitted_at.year and received.tzinfo is None
+    assert meta.file_label == built.survey.title[:64]
+
+
+def test_sav_holds_the_rows_stored_before_it_started(built, tmp_path, monkeypatch):
+    """The rows are read twice (texts are measured first): an answer stored between the two
+    readings waits for the next export, and an answer deleted in between fails the export with a
+    message instead of a file announcing rows it does not hold."""
+    real_flat_rows = exports.flat_rows
+    calls = []
+
+    def flat_rows_then(action):
+        def flat_rows(*args, **kwargs):
+            calls.append(kwargs.get("up_to_id"))
+            if len(calls) == 2:
+                action()
+            return real_flat_rows(*args, **kwargs)
+
+        return flat_rows
+
+    monkeypatch.setattr(exports, "flat_rows", flat_rows_then(lambda: answer(built)))
+    path = tmp_path / "export.sav"
+    assert exports.write_sav(built.survey, str(path)) == 7
+    frame, _meta = pyreadstat.read_sav(str(path))
+    assert len(frame) == 7 and calls[1] == max(frame["id"])
+
+    calls.clear()
+    monkeypatch.setattr(exports, "flat_rows", flat_rows_then(lambda: built.others[0].delete()))
+    with pytest.raises(exports.ExportError, match="supprimées pendant l'export"):
+        exports.write_sav(built.survey, str(tmp_path / "again.sav"))
+
+
 def test_codebook_lists_every_column_with_codes_and_conditions(built):
     export = build(built, Export.Format.CODEBOOK)
     with export.file.open("r") as stream:
