@@ -10,13 +10,14 @@ peak memory (`ru_maxrss`) is the export's own and nothing stays cached between m
   the rounds; target 2 × the limit.
 - surveys.export.xlsx_s: seconds for the XLSX export (XlsxWriter, constant_memory); target 60 s;
   limit = the bare csv.writer (the cost of reading the rows), informational.
-- surveys.export.sav_s: seconds for the SPSS .sav export (pyreadstat); no target; same limit.
+- surveys.export.sav_s: seconds for the SPSS .sav export (ReadStat, row by row, rows read twice);
+  no target; same limit.
 - surveys.export.peak_mb_10k / peak_mb_100k: peak resident memory (MB) of a subprocess exporting
   the CSV of 10,000 / 100,000 responses; target 200 MB. The 10k figure's limit is the floor of a
   subprocess that only starts Django and loads the survey; the 100k figure's limit is the 10k
   figure, so its ratio shows the growth with the number of answers (1.0 = flat).
-- surveys.export.sav_peak_mb: the same for the .sav export of 100,000 (pyreadstat needs the whole
-  table in memory); target 200 MB.
+- surveys.export.sav_peak_mb: the same for the .sav export of 100,000; target 200 MB (written row
+  by row: flat, like the CSV).
 
 Measured on 22 November 2026 on the shared 2-core machine under a load average of 7–10 (other
 sessions running their tests), 100,000 responses × 30 questions = 73 columns; wall time swells with
@@ -31,8 +32,9 @@ the load, CPU seconds much less:
 | peak MB, SAV 100k      | 161                          | 168                          |
 
 The XLSX figure is XlsxWriter's own cost (about 5 µs of CPU per cell, 7.3 million cells): within
-60 s on an idle machine of this kind, not under this load. The SAV's memory grows with the answers
-(about 0.5 MB per 1,000 responses of 30 questions on top of the libraries' ~40 MB).
+60 s on an idle machine of this kind, not under this load. The SAV figures above predate its
+row-by-row writer (6 December 2026: 96 MB at 100,000 answers on PostgreSQL, against 178 MB before;
+21.6 s, the rows being read twice to measure the texts first).
 """
 
 import json

@@ -18,10 +18,9 @@ empty in a territory without margins.
 
 Memory stays flat whatever the number of answers: responses are read with `.iterator()` in chunks
 (a server-side cursor on PostgreSQL) and written at once (CSV to a temporary file, XLSX with
-XlsxWriter's constant_memory mode), and the weights are computed per age × gender cell (a GROUP BY
-of a few dozen rows), not per respondent. The SPSS writer (pyreadstat) needs the whole table as a
-DataFrame: it keeps it as compactly as it can (small integer codes, labels as metadata), so its
-memory grows with the answers — see bench/surveys_exports.py for the figures.
+XlsxWriter's constant_memory mode, SPSS row by row through ReadStat: territoires/surveys/spss.py),
+and the weights are computed per age × gender cell (a GROUP BY of a few dozen rows), not per
+respondent — see bench/surveys_exports.py for the figures.
 
 Text cells that a spreadsheet would run as a formula (starting with =, +, -, @) are prefixed with
 an apostrophe in CSV and written as plain strings in XLSX.
