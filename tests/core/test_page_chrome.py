@@ -168,3 +168,11 @@ def test_pagination_is_rendered_for_each_query_and_page_count(rf):
     filtered = links("/themes/?page=2&q=culture", 2, 30)
     assert "q=culture" in filtered and "Page 2 sur 3" in filtered
     assert links("/themes/", 1, 5).strip() == ""  # one page: no pagination
+
+
+def test_the_header_dialogs_are_named_by_the_buttons_that_open_them(client):
+    """Screen readers announce the search and menu dialogs by name (the button that opens each)."""
+    html = _html(client, reverse("projects:home"))
+    for dialog, button in (("recherche-modale", "bouton-recherche"), ("menu-mobile", "bouton-menu-mobile")):
+        assert re.search(rf'id="{dialog}"[^>]*aria-labelledby="{button}"', html), dialog
+        assert f'id="{button}"' in html
