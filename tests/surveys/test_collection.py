@@ -489,6 +489,33 @@ def test_paper_entry(client, built):
     assert Response.objects.count() == 1
 
 
+def test_paper_sheet_resent_after_back_is_stored_once_unless_confirmed(client, built):
+    """Back after saving, then Enter on the form the browser refilled: the page had given it a new
+    key, so the same sheet would be stored twice. The agent is told, nothing is stored, and a
+    second identical sheet is stored only when they say it is another one."""
+    url = reverse("surveys:paper_entry", args=[built.deployment.public_token])
+    client.login(email=built.project_ns.referents[0].email, password=PASSWORD)
+    sheet = {"age": "35-49", "genre": "m", "frequence": "rare", "satisfaction": "4"}
+    assert client.post(url, {**sheet, "idempotency_key": str(uuid.uuid4())}).status_code == 302
+    first = Response.objects.get()
+
+    again = client.post(url, {**sheet, "idempotency_key": str(uuid.uuid4())})
+    assert again.status_code == 409
+    page = again.content.decode()
+    assert f"identique au précédent (code {first.receipt_code})" in page
+    assert 'name="autre_questionnaire"' in page
+    assert Response.objects.count() == 1
+
+    confirmed = client.post(url, {**sheet, "idempotency_key": str(uuid.uuid4()), "autre_questionnaire": "1"})
+    assert confirmed.status_code == 302
+    assert Response.objects.count() == 2
+    # A different sheet goes through at once; the guard compares with the last sheet only.
+    assert client.post(url, {**sheet, "satisfaction": "5", "idempotency_key": str(uuid.uuid4())}).status_code == 302
+    assert Response.objects.count() == 3
+    # The session keeps a hash of the last sheet, never its answers.
+    assert "35-49" not in str(client.session.get("surveys_paper_last"))
+
+
 @pytest.mark.parametrize(("who", "own", "other"), COLLECT_PERMISSION_GRID)
 def test_collect_permission_grid(client, db, who, own, other):
     schema_cache_clear()

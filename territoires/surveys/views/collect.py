@@ -6,6 +6,7 @@ The deployment always comes from the public token in the URL: the territory of a
 chosen by the client.
 """
 
+import hashlib
 import json
 import time
 import uuid
@@ -685,6 +686,31 @@ def submit_json(request, token):
 
 
 PAPER_COUNT_KEY = "surveys_paper_count"
+# Per territory, a hash of the last paper sheet this agent stored, its receipt code and its key
+# (never the answers themselves: the session outlives the entry).
+PAPER_LAST_KEY = "surveys_paper_last"
+
+
+def _paper_fingerprint(schema, answers, deployment) -> str:
+    """A hash of the cleaned answers, or "" when they do not validate (the submission says why)."""
+    try:
+        cleaned = answers_validate(schema, answers, deployment=deployment)
+    except AnswersInvalid:
+        return ""
+    return hashlib.sha256(json.dumps(cleaned, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _paper_last(request, deployment):
+    stored = request.session.get(PAPER_LAST_KEY, {})
+    previous = stored.get(str(deployment.pk)) if isinstance(stored, dict) else None
+    return previous if isinstance(previous, list) and len(previous) == 3 else None
+
+
+def _paper_remember(request, deployment, fingerprint: str, receipt_code: str, key: str) -> None:
+    stored = request.session.get(PAPER_LAST_KEY, {})
+    stored = stored if isinstance(stored, dict) else {}
+    stored[str(deployment.pk)] = [fingerprint, receipt_code, key]
+    request.session[PAPER_LAST_KEY] = stored
 
 
 @never_cache
@@ -701,31 +727,47 @@ def paper_entry(request, token):
     counts = request.session.get(PAPER_COUNT_KEY, {})
     count = counts.get(str(deployment.pk), 0) if isinstance(counts, dict) else 0
     answers, errors, status, saved_code = {}, {}, 200, request.GET.get("enregistre", "")[:12]
-    key = str(uuid.uuid4())
+    key, duplicate_of = str(uuid.uuid4()), ""
     if request.method == "POST":
         if refusal:
             return _refused_page(request, deployment, refusal)
         answers = answers_from_post(questions, request.POST)
         key = request.POST.get("idempotency_key", "")
-        try:
-            submission = response_submit(
-                deployment=deployment,
-                answers=answers,
-                channel=Response.Channel.PAPER,
-                idempotency_key=key,
-                collector=request.user,
-            )
-        except AnswersInvalid as invalid:
-            errors, status = invalid.errors, 400
-        except SubmissionRefused as refused:
-            errors, status = {"__all__": refused.message}, refused.status
+        fingerprint = _paper_fingerprint(schema, answers, deployment)
+        previous = _paper_last(request, deployment)
+        replay = previous is not None and previous[2] == key  # the same POST again: stored once below
+        if (
+            fingerprint
+            and previous
+            and previous[0] == fingerprint
+            and not replay
+            and not request.POST.get("autre_questionnaire")
+        ):
+            # Back, then Enter on the form the browser refilled: the same sheet would be stored twice
+            # (the page gave it a new key). Two residents may answer alike: the agent confirms.
+            duplicate_of = previous[1]
+            errors, status = {"__all__": ""}, 409
         else:
-            if submission.created:
-                counts = counts if isinstance(counts, dict) else {}
-                counts[str(deployment.pk)] = count + 1
-                request.session[PAPER_COUNT_KEY] = counts
-            url = reverse("surveys:paper_entry", args=[token]) + f"?enregistre={submission.response.receipt_code}"
-            return redirect(url)
+            try:
+                submission = response_submit(
+                    deployment=deployment,
+                    answers=answers,
+                    channel=Response.Channel.PAPER,
+                    idempotency_key=key,
+                    collector=request.user,
+                )
+            except AnswersInvalid as invalid:
+                errors, status = invalid.errors, 400
+            except SubmissionRefused as refused:
+                errors, status = {"__all__": refused.message}, refused.status
+            else:
+                if submission.created:
+                    counts = counts if isinstance(counts, dict) else {}
+                    counts[str(deployment.pk)] = count + 1
+                    request.session[PAPER_COUNT_KEY] = counts
+                    _paper_remember(request, deployment, fingerprint, submission.response.receipt_code, key)
+                url = reverse("surveys:paper_entry", args=[token]) + f"?enregistre={submission.response.receipt_code}"
+                return redirect(url)
     elif request.method != "GET":
         return HttpResponseNotAllowed(["GET", "POST"])
     # Every question is drawn: a paper form holds whatever the respondent wrote; the script hides
@@ -746,6 +788,7 @@ def paper_entry(request, token):
                 (code, schema.by_code[code], message) for code, message in errors.items() if code in schema.by_code
             ],
             "general_error": errors.get("__all__", ""),
+            "duplicate_of": duplicate_of,
             "idempotency_key": key if errors else str(uuid.uuid4()),
             "count": count,
             "saved_code": saved_code if saved_code.isalnum() else "",
