@@ -372,3 +372,20 @@ def test_pages_of_a_survey_without_answers(client, name):
     client.force_login(ns.project_ns.consultant)
     response = client.get(url(ns, name) + "?lignes=frequence&colonnes=_genre")
     assert response.status_code == 200
+
+
+def test_every_free_answers_link_of_the_dashboard_opens_its_own_question(client, survey_ns):
+    """Text questions link to their free answers; a date question is counted but has no such page,
+    so it gets no link (it used to open another question with an "unknown question" message)."""
+    import html
+    import re
+
+    client.force_login(survey_ns.project_ns.facilitator)
+    page = client.get(url(survey_ns)).content.decode()
+    links = [html.unescape(link) for link in re.findall(r'href="([^"]*reponses-libres/\?question=[^"]*)"', page)]
+    codes = [link.rsplit("=", 1)[1] for link in links]
+    assert "commentaire" in codes and "derniere_sortie" not in codes
+    for link, code in zip(links, codes, strict=True):
+        response = client.get(link)
+        assert response.context["code"] == code
+        assert "Question inconnue" not in response.content.decode()
