@@ -389,3 +389,25 @@ def test_every_free_answers_link_of_the_dashboard_opens_its_own_question(client,
         response = client.get(link)
         assert response.context["code"] == code
         assert "Question inconnue" not in response.content.decode()
+
+
+def test_postcodes_and_neighbourhoods_of_other_territories_stay_hidden_and_names_are_shown(client, survey_ns):
+    """Categories found in the answers (postcodes, neighbourhoods) are listed only for the rows a
+    user may see, in the question blocks, the answer filters and the territories side by side; a
+    neighbourhood shows its name, not its code."""
+    add_response(survey_ns.deployments[1], survey_ns.valid_answers(cp="18000", quartier="gare"))
+    client.force_login(survey_ns.project_ns.referents[0])
+    response = client.get(url(survey_ns))
+    blocks = {block["code"]: block for block in response.context["blocks"]}
+    assert [row["label"] for row in blocks["cp"]["rows"]] == ["79000"]
+    assert [row["label"] for row in blocks["quartier"]["rows"]] == ["Centre-ville"]
+    page = response.content.decode()
+    assert "18000" not in page and "Quartier de la gare" not in page
+    assert 'value="quartier=centre">Centre-ville</option>' in page
+    sides = client.get(url(survey_ns, "surveys:territories")).content.decode()
+    assert "18000" not in sides
+
+    client.force_login(survey_ns.project_ns.facilitator)
+    blocks = {block["code"]: block for block in client.get(url(survey_ns)).context["blocks"]}
+    assert sorted(row["label"] for row in blocks["cp"]["rows"]) == ["18000", "79000"]
+    assert sorted(row["label"] for row in blocks["quartier"]["rows"]) == ["Centre-ville", "Quartier de la gare"]

@@ -266,6 +266,9 @@ class SurveyArrays:
     day: np.ndarray  # int32 proleptic ordinal of the local submission date
     columns: dict
     vocabulary: dict = field(default_factory=dict)
+    # Names of the territories' neighbourhoods by code: a dynamic variable's labels (a code not
+    # in it, a postcode for instance, is its own label).
+    dynamic_labels: dict = field(default_factory=dict)
     rows_since_snapshot: int = 0
     snapshot_at: float = 0.0
     counted_at: float = 0.0  # when the rows were last counted (deletions), time.monotonic()
@@ -377,7 +380,7 @@ def _encode_rows(arrays: SurveyArrays, rows, positions: list[int]) -> None:
         if variable.dynamic:
             vocabulary = arrays.vocabulary.get(variable.key, {})
             variable.codes = list(vocabulary)
-            variable.labels = list(vocabulary)
+            variable.labels = [arrays.dynamic_labels.get(code, code) for code in variable.codes]
     arrays.rows_since_snapshot += count
     arrays.weights_cache.clear()
 
@@ -395,7 +398,17 @@ def _empty(survey: Survey, variables: list) -> SurveyArrays:
         gender=np.zeros(0, dtype=np.int8),
         day=np.zeros(0, dtype=np.int32),
         columns={variable.key: np.zeros(0, dtype=DTYPES[variable.kind]) for variable in variables},
+        dynamic_labels=_neighbourhood_names(survey),
     )
+
+
+def _neighbourhood_names(survey: Survey) -> dict:
+    names = {}
+    for neighbourhoods in survey.deployments.values_list("neighbourhoods", flat=True):
+        for item in neighbourhoods or []:
+            if isinstance(item, dict) and item.get("code") not in (None, ""):
+                names.setdefault(str(item["code"]), str(item.get("label") or item["code"]))
+    return names
 
 
 def _catch_up(arrays: SurveyArrays, batch: int = 20000) -> None:
@@ -518,7 +531,7 @@ def load_snapshot(survey: Survey, variables: list) -> SurveyArrays | None:
             arrays.columns[variable.key] = column
             if variable.dynamic:
                 variable.codes = list(arrays.vocabulary.get(variable.key, {}))
-                variable.labels = list(variable.codes)
+                variable.labels = [arrays.dynamic_labels.get(code, code) for code in variable.codes]
     except (OSError, ValueError, KeyError, TypeError):
         return None
     arrays.snapshot_at = time.monotonic()

@@ -78,6 +78,15 @@ def filterable_variables(arrays: SurveyArrays) -> list:
     return [variable for variable in arrays.variables if variable.kind in ("cat", "multi") and variable.codes]
 
 
+def codes_present(arrays: SurveyArrays, variable, allowed_deployment_ids: list[int]) -> set[int]:
+    """Positions of a variable's categories answered at least once in the given territories."""
+    column = arrays.columns[variable.key]
+    mask = build_mask(arrays, Filters(), allowed_deployment_ids)
+    if mask is not None:
+        column = column[mask]
+    return set(np.unique(column[column >= 0]).tolist())
+
+
 def parse_filters(query, arrays: SurveyArrays, allowed_deployment_ids: list[int]) -> Filters:
     """Filters from the query string. Unknown values are reported and ignored, never a 500; a
     territory the user may not see is reported and matches no row."""
@@ -192,10 +201,16 @@ def _summarise_cat(variable, column, weights, with_weights, numeric_scale=None) 
     counts = np.bincount(shifted, minlength=size + 1)[1 : size + 1]
     weighted = np.bincount(shifted, weights=weights, minlength=size + 1)[1 : size + 1] if with_weights else counts
     answered, weighted_answered = int(counts.sum()), float(weighted.sum())
+    labels = variable.labels
+    if variable.dynamic:
+        # Categories found in the answers (postcodes, neighbourhoods): only those of the rows
+        # covered, so that a territory's page never lists what other territories answered.
+        present = np.flatnonzero(counts)
+        labels, counts, weighted = [labels[index] for index in present], counts[present], weighted[present]
     result = {
         "answered": answered,
         "answered_text": number(answered),
-        "rows": _category_rows(variable.labels, counts, weighted, answered, weighted_answered, with_weights),
+        "rows": _category_rows(labels, counts, weighted, answered, weighted_answered, with_weights),
     }
     if numeric_scale is not None:
         # Ratings: the mean over the scale's values, "don't know" left out.
@@ -540,6 +555,8 @@ def territories_side_by_side(arrays, questions, weights, positions, with_weights
                 table[position], bases[position] = weighted, base
         rows = []
         for index, label in enumerate(variable.labels):
+            if variable.dynamic and not table[positions, index].any():
+                continue  # a postcode or neighbourhood none of these territories answered
             rows.append(
                 {
                     "label": str(label),

@@ -116,20 +116,17 @@ class SurveyResults:
         answer_choices = []
         labels = {question.code: question.label for question in self.questions}
         for variable in summary.filterable_variables(self.arrays):
-            if variable.dynamic and len(variable.codes) > 50:
-                continue
-            label = labels.get(variable.question_code, variable.question_code)
             if variable.row_code:
                 continue
-            answer_choices.append(
-                (
-                    label,
-                    [
-                        (f"{variable.key}={code}", option_label)
-                        for code, option_label in zip(variable.codes, variable.labels, strict=True)
-                    ],
-                )
-            )
+            options = list(zip(variable.codes, variable.labels, strict=True))
+            if variable.dynamic:
+                # Only the postcodes or neighbourhoods found in the territories this user sees.
+                present = summary.codes_present(self.arrays, variable, self.allowed_ids)
+                options = [option for index, option in enumerate(options) if index in present]
+                if len(options) > 50:
+                    continue
+            label = labels.get(variable.question_code, variable.question_code)
+            answer_choices.append((label, [(f"{variable.key}={code}", option_label) for code, option_label in options]))
         selected = [f"{key}={code}" for key, code in self.filters.answers]
         # The answer selects hold every option of every choice question (hundreds of <option>):
         # built here, escaped, because a template loop over them cost more than the figures.
