@@ -411,3 +411,24 @@ def test_postcodes_and_neighbourhoods_of_other_territories_stay_hidden_and_names
     blocks = {block["code"]: block for block in client.get(url(survey_ns)).context["blocks"]}
     assert sorted(row["label"] for row in blocks["cp"]["rows"]) == ["18000", "79000"]
     assert sorted(row["label"] for row in blocks["quartier"]["rows"]) == ["Centre-ville", "Quartier de la gare"]
+
+
+def test_non_audience_indicator_follows_the_filters(client, survey_ns):
+    """Filtered by gender, the non-audience share counts only the matching respondents; filtered
+    by territory, only that territory is listed; the table says the filters apply."""
+    first, second = survey_ns.deployments[0], survey_ns.deployments[1]
+    add_response(first, survey_ns.valid_answers(lieux=["other"], genre="m"))
+    client.force_login(survey_ns.project_ns.facilitator)
+
+    def rows(query=""):
+        response = client.get(url(survey_ns) + query)
+        return response, {row["name"]: row for row in response.context["non_audience"]["rows"]}
+
+    first_name, second_name = (d.participation.organisation.name for d in (first, second))
+    _response, unfiltered = rows()
+    assert unfiltered[first_name]["answered_text"] == "7" and unfiltered[first_name]["share_text"] == "14,3"
+    response, men = rows("?genre=m")
+    assert men[first_name]["answered_text"] == "3" and men[first_name]["share_text"] == "33,3"
+    assert "retenues par les filtres" in response.content.decode()
+    _response, only_second = rows(f"?territoire={second.pk}")
+    assert list(only_second) == [second_name]

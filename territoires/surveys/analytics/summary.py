@@ -571,9 +571,10 @@ def territories_side_by_side(arrays, questions, weights, positions, with_weights
 # Non-audiences
 
 
-def non_audience_by_territory(arrays, survey, weights, positions, with_weights) -> list[dict] | None:
+def non_audience_by_territory(arrays, survey, weights, positions, with_weights, mask=None) -> list[dict] | None:
     """Share of respondents who answered the venues question and chose none of the counted venues.
-    None when the definition is missing or does not match the questionnaire."""
+    None when the definition is missing or does not match the questionnaire. With a row mask (the
+    dashboard's filters), only those rows count, and territories without any are left out."""
     variable = arrays.variable(survey.non_audience_question_code) if survey.non_audience_question_code else None
     counted = [str(code) for code in (survey.non_audience_option_codes or [])]
     if variable is None or variable.kind not in ("cat", "multi") or not counted:
@@ -584,6 +585,8 @@ def non_audience_by_territory(arrays, survey, weights, positions, with_weights) 
         return None
     column = arrays.columns[variable.key]
     answered = column >= 0
+    if mask is not None:
+        answered &= mask
     if variable.kind == "multi":
         counted_mask = sum(1 << index for index in indexes)
         none = answered & ((column & counted_mask) == 0)
@@ -594,6 +597,8 @@ def non_audience_by_territory(arrays, survey, weights, positions, with_weights) 
         territory = arrays.deployment == position
         base = answered & territory
         hits = none & territory
+        if mask is not None and not base.any():
+            continue
         item = {
             "position": position,
             "answered_text": number(int(base.sum())),

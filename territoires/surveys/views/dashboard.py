@@ -228,6 +228,7 @@ def _dashboard_figures(results: SurveyResults) -> tuple:
             results.weighting.weights,
             [position for position, _deployment in results.positions()],
             results.with_weights,
+            mask=results.mask if results.filters.active else None,
         ),
     )
     cache[key] = figures
