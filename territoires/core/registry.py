@@ -56,3 +56,34 @@ def register_project_tab(tab: ProjectTab) -> None:
 
 def project_tabs() -> list[ProjectTab]:
     return sorted(_project_tabs.values(), key=lambda t: t.order)
+
+
+@dataclass(frozen=True)
+class DashboardCard:
+    """A block a module adds to the user's own space ("Mon espace").
+
+    `context_for(user)` returns the template's context, or None when the block has nothing for this
+    user (it is then left out); `template` renders it.
+    """
+
+    key: str
+    template: str
+    context_for: Callable[[object], dict | None]
+    order: int = 100
+
+
+_dashboard_cards: dict[str, DashboardCard] = {}
+
+
+def register_dashboard_card(card: DashboardCard) -> None:
+    _dashboard_cards[card.key] = card
+
+
+def dashboard_cards(user) -> list[tuple[str, dict]]:
+    """(template, context) of each registered block that has something for this user, in order."""
+    cards = []
+    for card in sorted(_dashboard_cards.values(), key=lambda c: c.order):
+        context = card.context_for(user)
+        if context is not None:
+            cards.append((card.template, context))
+    return cards

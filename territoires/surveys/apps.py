@@ -14,7 +14,14 @@ def register_project_module():
     """The project page's "Enquête" tab (members) and its count of answers received."""
     from django.db.models import Count
 
-    from territoires.core.registry import ProjectCount, ProjectTab, register_project_count, register_project_tab
+    from territoires.core.registry import (
+        DashboardCard,
+        ProjectCount,
+        ProjectTab,
+        register_dashboard_card,
+        register_project_count,
+        register_project_tab,
+    )
     from territoires.surveys.models import Response
 
     register_project_tab(
@@ -37,4 +44,22 @@ def register_project_module():
 
     register_project_count(
         ProjectCount("survey_answers", _("Réponses à l'enquête habitants"), answers_by_project, order=40)
+    )
+
+    def field_collection(user):
+        """The territories where this person belongs to the survey group: the way to the field page
+        (a member of the group may belong to no organisation of the platform)."""
+        from territoires.surveys.models import Collector, Survey
+
+        collectors = list(
+            Collector.objects.filter(
+                user=user, deployment__is_open=True, deployment__survey__status=Survey.Status.PUBLISHED
+            )
+            .select_related("deployment__survey__project", "deployment__participation__organisation")
+            .order_by("deployment__survey__title", "deployment__participation__organisation__name")
+        )
+        return {"deployments": [collector.deployment for collector in collectors]} if collectors else None
+
+    register_dashboard_card(
+        DashboardCard("survey_field_collection", "surveys/collect/_dashboard_card.html", field_collection, order=10)
     )

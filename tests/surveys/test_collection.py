@@ -516,6 +516,31 @@ def test_paper_sheet_resent_after_back_is_stored_once_unless_confirmed(client, b
     assert "35-49" not in str(client.session.get("surveys_paper_last"))
 
 
+def test_a_survey_group_member_finds_the_field_page_in_their_space(client, db):
+    """A member of a territory's survey group may belong to no organisation: their space lists the
+    territories where they collect, with the field page and the paper entry, while collection is
+    open; others get no such block."""
+    schema_cache_clear()
+    built, collector = make_collect_grid_case("collector")
+    space = reverse("projects:dashboard")
+    deployment = built.deployments[0]
+    field_url = reverse("surveys:collect_field", args=[deployment.public_token])
+    client.force_login(collector)
+    page = client.get(space).content.decode()
+    assert "Collecte sur le terrain" in page and field_url in page
+    assert reverse("surveys:paper_entry", args=[deployment.public_token]) in page
+    assert client.get(field_url).status_code == 200
+    other_field_url = reverse("surveys:collect_field", args=[built.deployments[1].public_token])
+    assert other_field_url not in page
+
+    deployment.is_open = False
+    deployment.save(update_fields=["is_open"])
+    assert "Collecte sur le terrain" not in client.get(space).content.decode()
+
+    client.force_login(built.project_ns.observers[0])
+    assert "Collecte sur le terrain" not in client.get(space).content.decode()
+
+
 @pytest.mark.parametrize(("who", "own", "other"), COLLECT_PERMISSION_GRID)
 def test_collect_permission_grid(client, db, who, own, other):
     schema_cache_clear()

@@ -4,6 +4,7 @@ from django.shortcuts import render
 from territoires.accounts.models import Membership, Organisation
 from territoires.core.cache import public_page_cache
 from territoires.core.models import AuditEvent
+from territoires.core.registry import dashboard_cards
 from territoires.projects import selectors
 from territoires.projects.models import Participation, SharedProject, Theme
 
@@ -89,5 +90,7 @@ def dashboard(request):
             "observed": observed,
             "facilitated": facilitated,
             "recent_events": recent_events,
+            # Blocks of the modules (the survey group's field collection, …): core/registry.py.
+            "module_cards": dashboard_cards(request.user),
         },
     )
