@@ -432,3 +432,11 @@ def test_non_audience_indicator_follows_the_filters(client, survey_ns):
     assert "retenues par les filtres" in response.content.decode()
     _response, only_second = rows(f"?territoire={second.pk}")
     assert list(only_second) == [second_name]
+
+
+@pytest.mark.parametrize("role", ["referent", "agent", "elected", "consultant", "facilitator"])
+def test_the_exports_tab_shows_exactly_when_the_exports_page_opens(client, survey_ns, role):
+    client.force_login(_user(survey_ns, role))
+    exports_url = reverse("surveys:exports", args=[survey_ns.survey.pk])
+    tab_shown = f'href="{exports_url}"' in client.get(url(survey_ns)).content.decode()
+    assert tab_shown == (client.get(exports_url).status_code == 200), role

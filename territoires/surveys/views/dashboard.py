@@ -154,6 +154,9 @@ class SurveyResults:
             "can_manage_margins": any(
                 self.request.user.has_perm("surveys.manage_deployment", deployment) for deployment in self.deployments
             ),
+            # As exports.export_scope(): the export permission, and territories to export (or all).
+            "can_export": self.request.user.has_perm("surveys.export", self.survey)
+            and (self.sees_all or bool(self.deployments)),
             **extra,
         }
 
