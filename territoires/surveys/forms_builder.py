@@ -352,7 +352,10 @@ class DeploymentForm(DsfrForm):
     is_open = forms.BooleanField(
         label=_("Collecte ouverte dans ce territoire"),
         required=False,
-        help_text=_("Fermée, le lien public et la collecte de terrain refusent les nouvelles réponses."),
+        help_text=_(
+            "Décochez pour fermer la collecte : le lien public, la page de terrain et la saisie papier "
+            "refuseront alors les nouvelles réponses."
+        ),
     )
     neighbourhoods = forms.CharField(
         label=_("Quartiers proposés aux habitants"),
