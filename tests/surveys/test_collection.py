@@ -14,7 +14,7 @@ from territoires.surveys.collection import (
     contact_request_save,
     response_submit,
 )
-from territoires.surveys.models import ContactRequest, Response, Survey
+from territoires.surveys.models import ContactRequest, Question, Response, Survey
 from territoires.surveys.schema import AnswersInvalid, schema_cache_clear
 from tests.factories import PASSWORD
 from tests.surveys.factories import COLLECT_PERMISSION_GRID, make_collect_grid_case, make_survey, valid_answers
@@ -487,6 +487,26 @@ def test_paper_entry(client, built):
     assert "ne fait pas partie" in bad.content.decode()
     assert 'value="1 9"' not in bad.content.decode() or True
     assert Response.objects.count() == 1
+
+
+def test_scales_explain_themselves_once(client, built):
+    """A grid of ratings without a help text of its own says what its scale means; a rating that
+    has one (the builder's "1: not at all … 5: completely") is not given a second, generic one."""
+    client.login(email=built.project_ns.referents[0].email, password=PASSWORD)
+    paper = client.get(reverse("surveys:paper_entry", args=[built.deployment.public_token])).content.decode()
+    assert "Pour chaque ligne, de 1 (pas du tout) à 4 (tout à fait)." in paper
+    online = reverse("surveys:answer", args=[built.deployment.public_token])
+    satisfaction = Question.objects.get(survey=built.survey, code="satisfaction")
+    for help_text, generic_hint in (("", True), ("1 : pas du tout satisfait·e ; 5 : très satisfait·e.", False)):
+        satisfaction.help_text = help_text
+        satisfaction.save(update_fields=["help_text"])
+        schema_cache_clear()
+        first_page = client.get(online)
+        profile = {"age": "25-34", "genre": "f", "quartier": "gare", "shown": ["age", "genre", "quartier", "cp"]}
+        page = post_page(client, online, first_page, profile).content.decode()
+        assert "Êtes-vous satisfait" in page
+        assert ("De 1 (pas du tout) à 5 (tout à fait)." in page) is generic_hint, help_text
+        assert (help_text in page) if help_text else True
 
 
 def test_paper_sheet_resent_after_back_is_stored_once_unless_confirmed(client, built):

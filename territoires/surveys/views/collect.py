@@ -209,6 +209,7 @@ def question_views(questions, answers, errors, *, language, deployment, visible_
             view["use_select"] = paper  # typing the digit picks the value
             view["scale_labels"] = (question.scale.start, question.scale.stop - 1)
         elif kind == Kind.MATRIX:
+            view["scale_labels"] = (question.scale.start, question.scale.stop - 1)
             current = value if isinstance(value, dict) else {}
             for row in question.rows:
                 row_id = f"{qid}-{row['code']}"
