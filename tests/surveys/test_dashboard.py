@@ -236,6 +236,7 @@ def test_a_referent_sees_its_own_territory_only_even_with_a_forged_filter(client
     assert other.participation.organisation.name not in forged.content.decode()
     texts = client.get(url(survey_ns, "surveys:free_text") + f"?question=commentaire&territoire={other.pk}")
     assert "Deuxville" not in texts.content.decode()
+    assert "ne fait pas partie de ceux dont vous pouvez voir" in texts.content.decode()
     texts = client.get(url(survey_ns, "surveys:free_text") + "?question=commentaire&q=Deuxville")
     assert texts.context["page_obj"].paginator.count == 0
     sides = client.get(url(survey_ns, "surveys:territories"))

@@ -379,6 +379,10 @@ def free_text(request, survey_id):
         if territory_id is not None:
             rows = rows.filter(deployment_id=territory_id if territory_id in results.allowed_ids else -1)
             territory = territory_id
+            if territory_id not in results.allowed_ids:
+                messages.error(
+                    request, _("Ce territoire ne fait pas partie de ceux dont vous pouvez voir les résultats.")
+                )
         # KeyTextTransform, not "answers__<code>__icontains": "other" texts are stored under
         # "<code>__other", which a lookup path would split into two keys.
         rows = rows.annotate(text=KeyTextTransform(code, "answers"))
