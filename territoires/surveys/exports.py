@@ -692,13 +692,8 @@ def write_sav(survey: Survey, path: str, *, deployment=None, progress: Callable[
         if position == RECEIVED_COLUMN:
             variable.display_format = "DATETIME20"
         variables.append(variable)
-    codes = [column.sav_codes if position not in text_positions else None for position, column in enumerate(columns)]
-    numeric = [
-        position
-        for position, column in enumerate(columns)
-        if column.sav_codes is None and position not in text_positions
-    ]
-    written = 0
+    codes = [column.sav_codes for column in columns]
+    numeric = [position for position, column in enumerate(columns) if column.numeric and column.sav_codes is None]
     with SavWriter(path, variables, row_count=count, file_label=survey.title) as writer:
         for row in flat_rows(survey, layout, deployment=deployment, weights=weights, up_to_id=last_id):
             for position, mapping in enumerate(codes):
@@ -710,12 +705,11 @@ def write_sav(survey: Survey, path: str, *, deployment=None, progress: Callable[
             for position in numeric:
                 row[position] = _sav_number(row[position])
             writer.write_row(row)
-            written += 1
             tracker.tick()
-        if written != count:
+        if writer.rows_written != count:
             # Answers deleted between the two passes: the file would announce rows it does not hold.
             raise ExportError(_("Des réponses ont été supprimées pendant l'export : relancez-le."))
-    return written
+    return count
 
 
 def _sav_number(value):

@@ -84,7 +84,7 @@ def codes_present(arrays: SurveyArrays, variable, allowed_deployment_ids: list[i
     mask = build_mask(arrays, Filters(), allowed_deployment_ids)
     if mask is not None:
         column = column[mask]
-    return set(np.unique(column[column >= 0]).tolist())
+    return set(np.flatnonzero(np.bincount(column[column >= 0], minlength=len(variable.codes))).tolist())
 
 
 def parse_filters(query, arrays: SurveyArrays, allowed_deployment_ids: list[int]) -> Filters:
@@ -318,7 +318,7 @@ def _summarise_ranking(variables, columns, weights, with_weights) -> dict:
         ranks = np.arange(1, by_rank.size + 1, dtype=np.float64)
         ranked = int(by_rank.sum())
         answered = max(answered, ranked)
-        first = int(by_rank[0]) if by_rank.size else 0
+        first = int(by_rank[0])
         row = {
             "label": str(variable.labels[0]),
             "count": first,
@@ -334,7 +334,7 @@ def _summarise_ranking(variables, columns, weights, with_weights) -> dict:
                 row["weighted_mean_rank_text"] = number(
                     float(np.dot(weighted_by_rank, ranks)) / total if total > 0 else None, 2
                 )
-            row["first_weighted"] = float(weighted_by_rank[0]) if weighted_by_rank.size else 0.0
+            row["first_weighted"] = float(weighted_by_rank[0])
         rows.append(row)
     total_first = sum(row["first_weighted"] for row in rows)
     for row in rows:

@@ -701,10 +701,18 @@ def _paper_fingerprint(schema, answers, deployment) -> str:
     return hashlib.sha256(json.dumps(cleaned, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def _paper_last(request, deployment):
+def _paper_duplicate_of(request, deployment, fingerprint: str, key: str) -> str:
+    """The receipt code of the agent's last sheet when this one repeats it under a new key, else "".
+
+    Back, then Enter on the form the browser refilled: the page had given it a new key, so the same
+    sheet would be stored twice. Two residents may answer alike: the agent then confirms. The same
+    key is a replay, which the submission itself answers with the stored code."""
     stored = request.session.get(PAPER_LAST_KEY, {})
     previous = stored.get(str(deployment.pk)) if isinstance(stored, dict) else None
-    return previous if isinstance(previous, list) and len(previous) == 3 else None
+    if not fingerprint or not isinstance(previous, list) or len(previous) != 3:
+        return ""
+    last_fingerprint, receipt_code, last_key = previous
+    return receipt_code if last_fingerprint == fingerprint and last_key != key else ""
 
 
 def _paper_remember(request, deployment, fingerprint: str, receipt_code: str, key: str) -> None:
@@ -735,19 +743,10 @@ def paper_entry(request, token):
         answers = answers_from_post(questions, request.POST)
         key = request.POST.get("idempotency_key", "")
         fingerprint = _paper_fingerprint(schema, answers, deployment)
-        previous = _paper_last(request, deployment)
-        replay = previous is not None and previous[2] == key  # the same POST again: stored once below
-        if (
-            fingerprint
-            and previous
-            and previous[0] == fingerprint
-            and not replay
-            and not request.POST.get("autre_questionnaire")
-        ):
-            # Back, then Enter on the form the browser refilled: the same sheet would be stored twice
-            # (the page gave it a new key). Two residents may answer alike: the agent confirms.
-            duplicate_of = previous[1]
-            errors, status = {"__all__": ""}, 409
+        if not request.POST.get("autre_questionnaire"):
+            duplicate_of = _paper_duplicate_of(request, deployment, fingerprint, key)
+        if duplicate_of:
+            status = 409
         else:
             try:
                 submission = response_submit(
@@ -790,7 +789,7 @@ def paper_entry(request, token):
             ],
             "general_error": errors.get("__all__", ""),
             "duplicate_of": duplicate_of,
-            "idempotency_key": key if errors else str(uuid.uuid4()),
+            "idempotency_key": key if errors or duplicate_of else str(uuid.uuid4()),
             "count": count,
             "saved_code": saved_code if saved_code.isalnum() else "",
         }
