@@ -28,6 +28,7 @@ install: system-deps $(VENV)/.installed-base
 install-test: install $(VENV)/.installed-test
 
 migrate: install
+	mkdir -p var
 	$(BIN)/python manage.py migrate --noinput
 
 # Collecting (and compressing) the design system's ~3,500 files takes a minute: only when they change.
@@ -37,15 +38,21 @@ var/static/staticfiles.json: $(STATIC_SOURCES) | $(VENV)/.installed-base
 
 static: install var/static/staticfiles.json
 
+# The web server and the background worker (exports, analyses, e-mails) run side by side and stop
+# together; the demo logins are printed last, once the home page answers and the worker's first
+# e-mails are out. Links in e-mails follow PORT unless SITE_URL says otherwise.
 run: install migrate static
-	$(BIN)/python manage.py load_demo
-	@echo "Territoires en commun : http://127.0.0.1:$(PORT)/"
-	@# The background worker (exports, analyses, e-mail digests) runs beside the web server and stops with it.
-	$(BIN)/python manage.py db_worker --no-reload & WORKER=$$!; trap 'kill $$WORKER 2>/dev/null' EXIT INT TERM; \
-	DEBUG=$${DEBUG:-0} $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+	$(BIN)/python manage.py load_demo --no-accounts
+	@export SITE_URL="$${SITE_URL:-http://127.0.0.1:$(PORT)}"; \
+	$(BIN)/python manage.py db_worker --no-reload & WORKER=$$!; \
+	DEBUG=$${DEBUG:-0} $(BIN)/python manage.py runserver --noreload 127.0.0.1:$(PORT) & SERVER=$$!; \
+	trap 'kill $$WORKER $$SERVER 2>/dev/null; wait' EXIT INT TERM; \
+	$(BIN)/python manage.py demo_ready --url http://127.0.0.1:$(PORT)/ || exit 1; \
+	wait $$SERVER
 
 # Serve as in production (gunicorn, 2 workers) — what `make bench` measures.
 serve: install migrate static
+	@export SITE_URL="$${SITE_URL:-http://127.0.0.1:$(PORT)}"; \
 	$(BIN)/python manage.py db_worker --no-reload & WORKER=$$!; trap 'kill $$WORKER 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/gunicorn config.wsgi --workers 2 --bind 127.0.0.1:$(PORT)
 

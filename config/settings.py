@@ -76,6 +76,11 @@ TEMPLATES = [
 ]
 FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
+# Local state (SQLite database, file cache, media, dashboard arrays) lives in var/ by default; a fresh
+# clone has no var/, and SQLite cannot create its file in a missing folder.
+VAR_DIR = BASE_DIR / "var"
+VAR_DIR.mkdir(exist_ok=True)
+
 # Databases: SQLite (WAL) in a local file by default, PostgreSQL through DATABASE_URL.
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}"),

@@ -1,29 +1,24 @@
 from django.core.management.base import BaseCommand
 
-from territoires.demo.data import DEMO_PASSWORD
-from territoires.demo.loader import DEMO_USERS, load_demo
+from territoires.demo.loader import load_demo
+from territoires.demo.management.commands.demo_ready import write_demo_accounts
 
 
 class Command(BaseCommand):
     help = "Charge le cas de référence (quatre villes) une seule fois et affiche les comptes de démonstration."
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--no-accounts", action="store_true", help="ne pas afficher les comptes (make run les affiche à la fin)"
+        )
+
+    def handle(self, *args, no_accounts=False, **options):
         created = load_demo()
         self.stdout.write(
             "Données de démonstration chargées."
             if created
             else "Données de démonstration déjà présentes : rien n'a été dupliqué."
         )
-        self.stdout.write("")
-        self.stdout.write(f"Comptes de démonstration (mot de passe commun : {DEMO_PASSWORD})")
-        for email, _first, _last, _title, organisation, role, can_try in DEMO_USERS:
-            self.stdout.write(f"  {role:<15} {email:<32} {organisation} — {can_try}")
-        self.stdout.write(
-            f"  {'enquêteur':<15} {'enqueteur.niort@ville.demo':<32} Niort — groupe d'enquête, collecte sur le terrain"
-        )
-        self.stdout.write(
-            f"  {'enquêtrice':<15} {'enquetrice.guichen@ville.demo':<32} Guichen — groupe d'enquête, collecte sur le terrain"
-        )
-        self.stdout.write(
-            "  visiteur / habitant : sans compte (questionnaire en ligne par le lien public de chaque ville)"
-        )
+        if not no_accounts:
+            self.stdout.write("")
+            write_demo_accounts(self.stdout.write)
