@@ -1,0 +1,51 @@
+"""The first commands of a new user: `make run` on a fresh clone (no var/ folder yet)."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+REPO = Path(settings.BASE_DIR)
+
+
+def test_settings_create_the_local_state_folder_of_a_fresh_clone(tmp_path):
+    # A fresh clone has no var/: SQLite cannot create var/db.sqlite3 in a missing folder, and
+    # `manage.py migrate` stopped with "unable to open database file".
+    shutil.copytree(REPO / "config", tmp_path / "config")
+    assert not (tmp_path / "var").exists()
+    env = {"PATH": "/usr/bin:/bin", "DATABASE_URL": "sqlite:///" + str(tmp_path / "var" / "db.sqlite3")}
+    subprocess.run(
+        [sys.executable, "-c", "import config.settings"], cwd=tmp_path, env=env, check=True, capture_output=True
+    )
+    assert (tmp_path / "var").is_dir()
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="make absent")
+def test_make_run_links_emails_to_its_port_and_prints_logins_once_served():
+    recipe = subprocess.run(
+        ["make", "-n", "run", "PORT=8123"], cwd=REPO, check=True, capture_output=True, text=True
+    ).stdout
+    assert "http://127.0.0.1:8123" in recipe.split("db_worker")[0], "SITE_URL must follow PORT for the worker too"
+    assert "runserver --noreload 127.0.0.1:8123" in recipe
+    # The logins come from demo_ready, after the server and the worker are started.
+    assert "load_demo --no-accounts" in recipe
+    assert recipe.index("runserver") < recipe.index("demo_ready --url http://127.0.0.1:8123/")
+
+
+def test_demo_ready_says_in_french_when_the_server_never_answers():
+    with pytest.raises(CommandError, match="Le serveur ne répond pas"):
+        call_command("demo_ready", url="http://127.0.0.1:9/", timeout=0.5)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_demo_ready_prints_the_logins_last_once_the_home_page_answers(live_server, capsys):
+    call_command("demo_ready", url=live_server.url + "/", timeout=30, queue_timeout=1)
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.strip()]
+    assert "Comptes de démonstration" in "\n".join(lines)
+    assert "animatrice@anct.demo" in "\n".join(lines)
+    assert lines[-1].startswith("Territoires en commun est prêt : " + live_server.url)
