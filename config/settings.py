@@ -1,12 +1,33 @@
 """Settings for Territoires en commun, driven by the environment (config/env.py)."""
 
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from config.env import BASE_DIR, env
+from config.env import BASE_DIR, env, local_secret_key
 
+# Local state (SQLite database, file cache, media, dashboard arrays, the local secret key) lives in
+# var/ by default; a fresh clone has no var/, and SQLite cannot create its file in a missing folder.
+VAR_DIR = BASE_DIR / "var"
+VAR_DIR.mkdir(exist_ok=True)
+
+# PRODUCTION=1 is the public deployment: it refuses to start without its own secret and hosts, and
+# turns on HTTPS-only cookies, the redirect to HTTPS and HSTS (`manage.py check --deploy` is clean).
+PRODUCTION = env.bool("PRODUCTION", default=False)
 DEBUG = env.bool("DEBUG", default=False)
-SECRET_KEY = env.str("SECRET_KEY", default="dev-only-insecure-key-change-me-in-production")
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
+if PRODUCTION and DEBUG:
+    raise ImproperlyConfigured("DEBUG=1 est interdit quand PRODUCTION=1.")
+SECRET_KEY = env.str("SECRET_KEY", default="")
+if not SECRET_KEY:
+    if PRODUCTION:
+        raise ImproperlyConfigured(
+            "SECRET_KEY est obligatoire quand PRODUCTION=1 (une longue valeur aléatoire, propre à ce déploiement)."
+        )
+    # A built-in key would let anyone forge signed links (unsubscribe, collector tokens): each local
+    # installation gets its own, generated on first run.
+    SECRET_KEY = local_secret_key(VAR_DIR / "secret_key")
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"])
+if PRODUCTION and not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("ALLOWED_HOSTS est obligatoire quand PRODUCTION=1 (le nom du site public).")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
@@ -76,11 +97,6 @@ TEMPLATES = [
 ]
 FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
-# Local state (SQLite database, file cache, media, dashboard arrays) lives in var/ by default; a fresh
-# clone has no var/, and SQLite cannot create its file in a missing folder.
-VAR_DIR = BASE_DIR / "var"
-VAR_DIR.mkdir(exist_ok=True)
-
 # Databases: SQLite (WAL) in a local file by default, PostgreSQL through DATABASE_URL.
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}"),
@@ -123,7 +139,7 @@ else:
     CACHES = {
         "default": {
             "BACKEND": env.str("CACHE_BACKEND", default="django.core.cache.backends.filebased.FileBasedCache"),
-            "LOCATION": env.str("CACHE_LOCATION", default=str(BASE_DIR / "var" / "cache")),
+            "LOCATION": env.str("CACHE_LOCATION", default=str(VAR_DIR / "cache")),
             "OPTIONS": {"MAX_ENTRIES": 20000},
         }
     }
@@ -157,10 +173,10 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "var" / "static"
+STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
-MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "media")
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -193,7 +209,7 @@ SURVEY_RATE_LIMIT_PER_MINUTE = env.int("SURVEY_RATE_LIMIT_PER_MINUTE", default=3
 # survey group member (the collector token); removal from the group, a deactivated account or a
 # new password revoke it sooner (territoires/surveys/collection.py).
 SURVEY_COLLECTOR_TOKEN_SECONDS = env.int("SURVEY_COLLECTOR_TOKEN_SECONDS", default=3 * 24 * 3600)
-SURVEY_ARRAYS_DIR = env.path("SURVEY_ARRAYS_DIR", default=BASE_DIR / "var" / "arrays")
+SURVEY_ARRAYS_DIR = env.path("SURVEY_ARRAYS_DIR", default=VAR_DIR / "arrays")
 
 # The platform's public address, for links in e-mails (sent by background tasks, outside any request).
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
@@ -204,8 +220,19 @@ DEFAULT_FROM_EMAIL = env.str(
 )
 
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=False)
+SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=PRODUCTION)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# HTTPS: the redirect and Strict-Transport-Security are on by default in production. Behind a reverse
+# proxy that terminates TLS, SECURE_PROXY_SSL_HEADER=1 trusts its X-Forwarded-Proto header (only
+# when the proxy sets it itself and strips the client's).
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=PRODUCTION)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=365 * 24 * 3600 if PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=PRODUCTION)
+# Entering the browsers' preload list is a commitment for the whole domain: the operator's decision.
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+if env.bool("SECURE_PROXY_SSL_HEADER", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from territoires.notifications import services
@@ -116,17 +116,26 @@ def follow_toggle(request):
     return redirect(_safe_next(request, fallback))
 
 
-@csrf_exempt  # Mail clients POST here with no session nor CSRF token (RFC 8058); the signed token is the proof.
+def _unsubscribe_done(request, user):
+    try:
+        services.email_preference_set(user=user, mode=EmailPreference.Mode.NONE)
+    except ValidationError:  # pragma: no cover — the mode is a constant
+        raise Http404 from None
+    return render(request, "notifications/unsubscribe.html", {"done": True, "email": user.email})
+
+
+@csrf_exempt  # checked below: only the RFC 8058 one-click body goes without a CSRF token
 def unsubscribe(request, token):
     user = services.user_from_unsubscribe_token(token)
     if user is None:
         return render(request, "notifications/unsubscribe.html", {"invalid": True}, status=404)
     if request.method == "POST":
-        try:
-            services.email_preference_set(user=user, mode=EmailPreference.Mode.NONE)
-        except ValidationError:  # pragma: no cover — the mode is a constant
-            raise Http404 from None
-        return render(request, "notifications/unsubscribe.html", {"done": True, "email": user.email})
+        # RFC 8058: a mail client's one-click POST carries exactly "List-Unsubscribe=One-Click", with no
+        # session nor CSRF token (the signed token is the proof). Any other POST is the confirmation
+        # form of the page below, and goes through the CSRF check like every form of the site.
+        if request.POST.get("List-Unsubscribe") == "One-Click":
+            return _unsubscribe_done(request, user)
+        return csrf_protect(_unsubscribe_done)(request, user)
     return render(
         request,
         "notifications/unsubscribe.html",

@@ -92,7 +92,27 @@ def test_unsubscribe_link_works_without_login(client):
     path = url.replace(services.site_url(), "")
     assert client.get(path).status_code == 200
     assert services.email_mode_of(user) == EmailPreference.Mode.DAILY  # a GET (link scanner) changes nothing
-    response = client.post(path)  # one-click, as RFC 8058 mail clients do: no session, no CSRF token
+    # One-click, as RFC 8058 mail clients do: the body "List-Unsubscribe=One-Click", no session, no CSRF token.
+    response = client.post(path, {"List-Unsubscribe": "One-Click"})
+    assert response.status_code == 200
+    assert services.email_mode_of(user) == EmailPreference.Mode.NONE
+
+
+def test_unsubscribe_form_post_needs_its_csrf_token_and_one_click_needs_its_body():
+    from django.test import Client
+
+    user = UserFactory()
+    path = reverse("notifications:unsubscribe", args=[services.unsubscribe_token(user)])
+    browser = Client(enforce_csrf_checks=True)
+    # A cross-site form (no token, not the RFC 8058 body) changes nothing.
+    assert browser.post(path).status_code == 403
+    assert browser.post(path, {"List-Unsubscribe": "Yes"}).status_code == 403
+    assert services.email_mode_of(user) == EmailPreference.Mode.DAILY
+    # The page's own confirmation form carries its token and works.
+    page = browser.get(path)
+    token = page.cookies["csrftoken"].value
+    assert 'name="csrfmiddlewaretoken"' in page.content.decode()
+    response = browser.post(path, {"csrfmiddlewaretoken": token})
     assert response.status_code == 200
     assert services.email_mode_of(user) == EmailPreference.Mode.NONE
 
