@@ -489,18 +489,28 @@ def weight_lookup(survey: Survey):
 def response_rows(
     survey: Survey, *, deployment: Deployment | None = None, up_to_id: int | None = None
 ) -> Iterator[tuple]:
-    """The responses in id order (up to an id, included), streamed in chunks (server-side cursor on
-    PostgreSQL)."""
+    """The responses in id order (up to an id, included), read CHUNK rows per query.
+
+    One short query per chunk (keyset: the ids after the last one read), never one statement kept
+    open for the whole export: on SQLite an open read pins its snapshot, and the export's progress
+    write on the same connection then fails with "database is locked" as soon as an answer arrives
+    (tests/surveys/test_exports_concurrency.py). Rows stored after the export began are left out:
+    the last id is fixed at the start unless the caller gives one.
+    """
     queryset = Response.objects.filter(survey=survey)
     if deployment is not None:
         queryset = queryset.filter(deployment=deployment)
-    if up_to_id is not None:
-        queryset = queryset.filter(pk__lte=up_to_id)
-    return (
-        queryset.order_by("pk")
-        .values_list("pk", "deployment_id", "channel", "submitted_at", "is_synthetic", "age_band", "gender", "answers")
-        .iterator(chunk_size=CHUNK)
-    )
+    if up_to_id is None:
+        up_to_id = queryset.order_by("-pk").values_list("pk", flat=True).first() or 0
+    queryset = queryset.filter(pk__lte=up_to_id).order_by("pk")
+    fields = ("pk", "deployment_id", "channel", "submitted_at", "is_synthetic", "age_band", "gender", "answers")
+    after = 0
+    while True:
+        chunk = list(queryset.filter(pk__gt=after).values_list(*fields)[:CHUNK])
+        yield from chunk
+        if len(chunk) < CHUNK:
+            return
+        after = chunk[-1][0]
 
 
 def response_count(survey: Survey, *, deployment: Deployment | None = None) -> int:
