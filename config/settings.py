@@ -1,5 +1,7 @@
 """Settings for Territoires en commun, driven by the environment (config/env.py)."""
 
+import datetime
+
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -56,6 +58,7 @@ INSTALLED_APPS = [
     "territoires.surveys",
     "django_tasks",
     "django_tasks_db",
+    "axes",
 ]
 # The demo data set is a separate app so that product code never imports it.
 if env.bool("DEMO_APP", default=True):
@@ -74,6 +77,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "territoires.core.middleware.ContentSecurityPolicyMiddleware",
     "territoires.core.middleware.DuplicateSubmissionMiddleware",
+    # Last, as django-axes requires: answers a locked account's sign-in with the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -158,9 +163,23 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked account before any password is checked (territoires/accounts/throttling.py).
+    "axes.backends.AxesStandaloneBackend",
     "rules.permissions.ObjectPermissionBackend",
     "territoires.accounts.backends.AccountBackend",
 ]
+# Sign-in and password-reset throttling (territoires/accounts/throttling.py says why these choices).
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "territoires.accounts.throttling.username_of"
+AXES_CLIENT_IP_CALLABLE = "territoires.accounts.throttling.client_of"
+AXES_RESET_ON_SUCCESS = True
+AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins are not logged: only what throttling needs is kept
+AXES_LOCKOUT_CALLABLE = "territoires.accounts.throttling.lockout_response"
+AXES_VERBOSE = False
+PASSWORD_RESET_LIMIT_PER_HOUR = env.int("PASSWORD_RESET_LIMIT_PER_HOUR", default=3)
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "projects:dashboard"
 LOGOUT_REDIRECT_URL = "projects:home"
@@ -202,6 +221,14 @@ TASKS = {
     }
 }
 
+# Behind a reverse proxy every request comes from the proxy: name the header it sets with the
+# client's address (e.g. HTTP_X_REAL_IP); never trusted unless set. Counts survey answers and
+# sign-in attempts per client (territoires/core/clients.py). SURVEY_CLIENT_ADDRESS_HEADER is its
+# former name, still read.
+CLIENT_ADDRESS_HEADER = env.str("CLIENT_ADDRESS_HEADER", default=env.str("SURVEY_CLIENT_ADDRESS_HEADER", default=""))
+# Private files (survey exports): outside MEDIA_ROOT, never served as media (territoires/surveys/storage.py).
+PRIVATE_MEDIA_ROOT = env.str("PRIVATE_MEDIA_ROOT", default="") or None  # default: "private" beside MEDIA_ROOT
+
 # Resident survey: answers accepted per minute from one client (identified by a salted hash of its
 # address, kept in the cache only), and where dashboard arrays are persisted between restarts.
 SURVEY_RATE_LIMIT_PER_MINUTE = env.int("SURVEY_RATE_LIMIT_PER_MINUTE", default=30)
@@ -232,7 +259,12 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", defa
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
 if env.bool("SECURE_PROXY_SSL_HEADER", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+SILENCED_SYSTEM_CHECKS = [
+    # Accounts are locked by address, not by client: rotating user agents or cookies does not get
+    # around it, and a town hall behind one address is not locked out by one colleague's typos.
+    "axes.W006",
+    *([] if SECURE_HSTS_PRELOAD else ["security.W021"]),
+]
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

@@ -16,6 +16,9 @@ def _isolated_environment(settings, tmp_path):
     # Background tasks run inline in tests, so a test sees their result at once.
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # django-axes refuses `client.login()` (it has no request to count); tests/accounts/test_throttling.py
+    # turns it back on and signs in through the login page.
+    settings.AXES_ENABLED = False
     # WhiteNoise would otherwise index every collected static file for each new test client (~1 s).
     settings.WHITENOISE_AUTOREFRESH = True
     cache.clear()

@@ -1,7 +1,9 @@
 from django.contrib.auth import views as auth_views
 from django.urls import reverse_lazy
+from django.utils.translation import gettext as _
 
 from territoires.accounts.forms import LoginForm, NewPasswordForm, ResetForm
+from territoires.accounts.throttling import password_reset_allowed
 
 
 class LoginView(auth_views.LoginView):
@@ -16,6 +18,19 @@ class PasswordResetView(auth_views.PasswordResetView):
     email_template_name = "accounts/password_reset_email.txt"
     subject_template_name = "accounts/password_reset_subject.txt"
     success_url = reverse_lazy("accounts:password_reset_done")
+
+    def form_valid(self, form):
+        # Counted per address whether or not an account has it: the answer reveals nothing.
+        if not password_reset_allowed(self.request, form.cleaned_data["email"]):
+            form.add_error(
+                None,
+                _(
+                    "Trop de demandes de lien pour cette adresse ou depuis ce poste : aucun courriel n'a été "
+                    "envoyé. Réessayez dans une heure, ou utilisez le dernier lien reçu."
+                ),
+            )
+            return self.form_invalid(form)
+        return super().form_valid(form)
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):

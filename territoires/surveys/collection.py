@@ -29,6 +29,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from territoires.accounts.backends import AccountBackend
+from territoires.core.clients import client_address
 from territoires.surveys.models import ContactRequest, Deployment, Response, Survey, new_receipt_code
 from territoires.surveys.schema import AnswersInvalid, answers_validate, schema_for
 
@@ -458,10 +459,7 @@ def _daily_salt() -> str:
 
 def client_fingerprint(request) -> str:
     """A salted hash of the client address: counts requests without keeping the address."""
-    # Behind a reverse proxy every request comes from the proxy: the deployment names the header
-    # the proxy sets (e.g. "HTTP_X_REAL_IP"); never trusted unless configured.
-    header = getattr(settings, "SURVEY_CLIENT_ADDRESS_HEADER", "")
-    address = (request.META.get(header, "") if header else "") or request.META.get("REMOTE_ADDR", "")
+    address = client_address(request)
     return hashlib.sha256(f"{_daily_salt()}|{address}".encode()).hexdigest()[:32]
 
 

@@ -17,7 +17,7 @@ class PrivateStorage(FileSystemStorage):
     def base_location(self):
         # Read at use, not at import: tests give each test its own MEDIA_ROOT (FileSystemStorage
         # clears this cache when MEDIA_ROOT changes).
-        configured = getattr(settings, "PRIVATE_MEDIA_ROOT", None)
+        configured = settings.PRIVATE_MEDIA_ROOT
         return str(configured or Path(settings.MEDIA_ROOT).parent / "private")
 
     def url(self, name):

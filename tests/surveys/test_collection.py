@@ -629,7 +629,7 @@ def test_client_address_from_the_proxy_header_only_when_configured(rf, settings)
     first = rf.post("/", REMOTE_ADDR="10.0.0.1", HTTP_X_REAL_IP="203.0.113.1")
     second = rf.post("/", REMOTE_ADDR="10.0.0.1", HTTP_X_REAL_IP="203.0.113.2")
     assert client_fingerprint(first) == client_fingerprint(second)  # header ignored by default
-    settings.SURVEY_CLIENT_ADDRESS_HEADER = "HTTP_X_REAL_IP"
+    settings.CLIENT_ADDRESS_HEADER = "HTTP_X_REAL_IP"
     assert client_fingerprint(first) != client_fingerprint(second)
     assert "203.0.113.1" not in client_fingerprint(first)
 
