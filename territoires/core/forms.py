@@ -1,12 +1,30 @@
 from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 from dsfr.forms import DsfrBoundField
 from dsfr.utils import dsfr_input_class_attr
 
 from territoires.core.idempotency import FIELD_NAME, new_submission_key
 
+FIRST_YEAR, LAST_YEAR = 1900, 2100
+
+
+def validate_plausible_year(value) -> None:
+    """Dates of the platform (meetings, deliberations, events, answers) fall within 1900–2100.
+
+    A year 1 or 9999 is a typing slip; it would also overflow once converted to UTC (a meeting dated
+    year 1 was saved on PostgreSQL and then broke the committee pages for everyone).
+    """
+    if value is not None and not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise ValidationError(
+            _("Indiquez une date entre %(first)s et %(last)s.") % {"first": FIRST_YEAR, "last": LAST_YEAR},
+            code="implausible_year",
+        )
+
 
 class DsfrFormMixin:
-    """Renders fields with the State design system's markup (django-dsfr snippets)."""
+    """Renders fields with the State design system's markup (django-dsfr snippets); every date field
+    refuses years outside 1900–2100."""
 
     template_name = "dsfr/form_snippet.html"
     bound_field_class = DsfrBoundField
@@ -15,6 +33,27 @@ class DsfrFormMixin:
         super().__init__(*args, **kwargs)
         for visible in self.visible_fields():
             dsfr_input_class_attr(visible)
+        for field in self.fields.values():
+            if isinstance(field, forms.DateField | forms.DateTimeField):
+                field.validators.append(validate_plausible_year)
+            elif isinstance(field, forms.ModelChoiceField):
+                _refuse_overflowing_ids(field)
+
+
+def _refuse_overflowing_ids(field: forms.ModelChoiceField) -> None:
+    """A forged choice of 40 digits is an invalid choice, not a 500: the database driver raises
+    OverflowError, which Django's choice fields do not expect."""
+    clean = field.clean
+
+    def clean_or_refuse(value):
+        try:
+            return clean(value)
+        except OverflowError:
+            raise ValidationError(
+                field.error_messages["invalid_choice"], code="invalid_choice", params={"value": "…"}
+            ) from None
+
+    field.clean = clean_or_refuse
 
     def get_context(self):
         context = super().get_context()

@@ -59,3 +59,30 @@ class DuplicateSubmissionMiddleware:
         if isinstance(exception, DuplicateSubmission) and (done_url := already_submitted(exception.key)):
             return redirect(done_url)
         return None
+
+
+class NullCharacterMiddleware:
+    """A NUL character in a query string or a form field is refused with a 400 and a French message.
+
+    No text of the platform can contain one, and PostgreSQL refuses it in any string parameter: a
+    search for "%00" was a 500. File uploads may hold NUL bytes and are not looked at.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if self._has_nul(request.GET) or (request.method == "POST" and self._has_nul(request.POST)):
+            from django.shortcuts import render
+            from django.utils.translation import gettext as _
+
+            message = _("La requête contient un caractère nul, que la plateforme n'accepte pas. Rien n'a été modifié.")
+            return render(request, "400.html", {"message": message}, status=400)
+        return self.get_response(request)
+
+    @staticmethod
+    def _has_nul(query) -> bool:
+        try:
+            return any("\x00" in key or any("\x00" in value for value in values) for key, values in query.lists())
+        except Exception:  # noqa: BLE001 - an unreadable body is the view's to refuse, with its own message
+            return False

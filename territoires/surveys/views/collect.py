@@ -649,7 +649,7 @@ def submit_json(request, token):
         return _json_error(_("Envoi trop volumineux : une réponse ne peut dépasser 512 Ko."), 413)
     try:
         payload = json.loads(request.body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: JSON nested thousands deep
         return _json_error(_("Envoi illisible : le corps de la requête doit être du JSON."), 400)
     if not isinstance(payload, dict):
         return _json_error(_("Envoi illisible : un objet JSON est attendu."), 400)

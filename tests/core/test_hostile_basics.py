@@ -1,0 +1,66 @@
+"""The faults behind the hostile-input test (tests/fuzz/), each on its own: a NUL character in a
+query or a form, a date in year 1 or 9999, a forged 40-digit choice, JSON nested 100,000 deep."""
+
+import pytest
+from django import forms
+from django.urls import reverse
+
+from territoires.accounts.models import Organisation
+from territoires.core.forms import DsfrForm
+from tests.factories import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("path", ["/projets/?q=%00", "/recherche/?q=a%00b", "/ressources/?q=%00"])
+def test_a_nul_character_in_a_query_is_refused_with_a_french_message(client, path):
+    response = client.get(path)
+    assert response.status_code == 400
+    assert "caractère nul" in response.content.decode()
+
+
+def test_a_nul_character_in_a_form_changes_nothing(client):
+    from territoires.accounts.models import User
+
+    before = User.objects.count()
+    response = client.post(reverse("accounts:login"), {"username": "a\x00@b.fr", "password": "x"})
+    assert response.status_code == 400
+    assert User.objects.count() == before
+
+
+class MeetingLikeForm(DsfrForm):
+    starts_at = forms.DateTimeField()
+    signed_on = forms.DateField()
+    organisation = forms.ModelChoiceField(queryset=Organisation.objects.all())
+    organisations = forms.ModelMultipleChoiceField(queryset=Organisation.objects.all(), required=False)
+
+
+@pytest.mark.parametrize(
+    ("starts_at", "signed_on"),
+    [("0001-01-01T00:00", "2022-01-01"), ("9999-12-31T23:59", "2022-01-01"), ("2022-03-10T10:00", "0001-01-01")],
+)
+def test_dates_outside_1900_2100_are_refused_in_french(starts_at, signed_on):
+    organisation = Organisation.objects.create(name="Niort", kind=Organisation.Kind.COMMUNE)
+    form = MeetingLikeForm({"starts_at": starts_at, "signed_on": signed_on, "organisation": organisation.pk})
+    assert not form.is_valid()
+    assert "Indiquez une date entre 1900 et 2100." in str(form.errors)
+
+
+def test_a_forged_forty_digit_choice_is_an_invalid_choice():
+    Organisation.objects.create(name="Niort", kind=Organisation.Kind.COMMUNE)
+    form = MeetingLikeForm(
+        {"starts_at": "2022-03-10T10:00", "signed_on": "2022-01-01", "organisation": "9" * 40, "organisations": ["9" * 40]}
+    )
+    assert not form.is_valid()
+    assert set(form.errors) == {"organisation", "organisations"}
+
+
+def test_field_collection_refuses_json_nested_100000_deep(client):
+    from tests.surveys.factories import make_survey
+
+    built = make_survey()
+    client.login(email=built.collector.email, password=PASSWORD)
+    url = reverse("surveys:submit_json", args=[built.deployment.public_token])
+    response = client.post(url, "[" * 100_000 + "]" * 100_000, content_type="application/json")
+    assert response.status_code == 400
+    assert "illisible" in response.json()["message"]

@@ -1,0 +1,161 @@
+"""Hostile input never gets a 5xx: every page and form of the platform, found by following links
+from the URL configuration (tests/fuzz/crawler.py) as a visitor, a facilitator and a referent, gets
+empty values, NUL bytes, 1 MB texts, right-to-left text, dates in years 1 and 9999, huge numbers,
+repeated values where one is expected, and deeply nested or ill-typed JSON.
+
+A new form is covered without being listed here; a new URL that no link reaches must be added to
+UNREACHED with the reason, so that it is fuzzed by hand or known not to be."""
+
+import io
+import os
+import time
+
+import pytest
+from django.test import Client
+from django.urls import resolve
+
+from tests.fuzz.crawler import SKIPPED_PREFIXES, crawl, route_of, url_patterns
+
+pytestmark = pytest.mark.django_db
+
+HOSTILE = {
+    "vide": "",
+    "NUL": "a\x00b",
+    "1 Mo": "x" * 1_000_000,
+    "droite-à-gauche": "\u202e\u0645\u0631\u062d\u0628\u0627 <b>&amp;</b> \u202c",
+    "an 1": "0001-01-01",
+    "an 9999": "9999-12-31T23:59",
+    "nombre géant": "9" * 40,
+    "négatif": "-1",
+    "flottant infini": "1e309",
+}
+DEEP_JSON = "[" * 100_000 + "]" * 100_000
+ODD_JSON = ['{"answers": "pas un objet"}', "[1, 2, 3]", '"texte"', "null", '{"answers": {"q": {"a": [[[]]]}}}', "{"]
+
+# Routes that no link of the demo reaches, and why.
+UNREACHED = {
+    "compte/mot-de-passe/nouveau/<uidb64>/<token>/": "lien reçu par courriel (jeton signé)",
+    "notifications/desabonnement/<str:token>/": "lien reçu par courriel (jeton signé)",
+}
+
+
+def _value_for(kind: str, default: str, hostile: str) -> str:
+    return hostile
+
+
+def _payload(form, hostile: str, *, repeat: bool = False) -> dict:
+    data = {}
+    for name, kind, _default in form.fields:
+        if name == "csrfmiddlewaretoken":
+            continue
+        if kind == "file":
+            data[name] = io.BytesIO(b"<!-- %PDF-1.4 --><html><script>alert(1)</script></html>")
+            data[name].name = "piece.pdf"
+            continue
+        value = hostile if hostile != HOSTILE["1 Mo"] or len(data) < 3 else "x" * 10_000
+        data[name] = [value, value] if repeat else value
+    return data
+
+
+@pytest.fixture
+def demo(monkeypatch):
+    from territoires.demo import surveys as survey_demo
+    from territoires.demo.loader import load_demo
+
+    # A few answers per town are enough to reach every page; the full demo takes a minute.
+    monkeypatch.setattr(survey_demo, "ANSWERS_PER_TOWN", 12)
+    load_demo()
+
+
+def _roles():
+    from territoires.accounts.models import User
+
+    yield "visiteur", None
+    for email in ("animatrice@anct.demo", "referent.niort@ville.demo"):
+        yield email, User.objects.get(email=email)
+
+
+TIMINGS: dict[str, float] = {}
+
+
+def _send(client, method, url, **kwargs):
+    started = time.perf_counter()
+    try:
+        response = getattr(client, method)(url, **kwargs)
+        response.close()
+    except Exception as error:  # noqa: BLE001 - every exception is a 500 for the user
+        return f"{type(error).__name__}: {str(error)[:200]}"
+    finally:
+        key = f"{method} {route_of(url.split('?')[0])}"
+        TIMINGS[key] = TIMINGS.get(key, 0) + time.perf_counter() - started
+    if response.status_code >= 500:
+        return f"HTTP {response.status_code}"
+    return None
+
+
+def test_no_hostile_input_gets_a_server_error(demo):
+    failures, reached = [], set()
+    # A form met again (same target, same fields) by another role or on another page is sent once;
+    # JSON bodies go once to each target.
+    forms_sent, json_sent, queries_sent = set(), set(), set()
+    for role, user in _roles():
+        client = Client()
+
+        def login(client=client, user=user):
+            if user is not None:
+                client.force_login(user)
+
+        site = crawl(client, login=login)
+        reached.update(site.pages)
+        reached.update(site.targets)
+        for url, forms in site.forms.items():
+            # Query strings: the page's own GET forms, and the parameters every list understands.
+            names = {name for form in forms if form.method == "get" for name, _kind, _value in form.fields}
+            names |= {"q", "page", "territoire", "tri", "statut"}
+            path = url.split("?")[0]
+            if (role, route_of(path)) in queries_sent:
+                continue
+            queries_sent.add((role, route_of(path)))
+            for label, hostile in HOSTILE.items():
+                value = hostile if len(hostile) < 100_000 else hostile[:100_000]
+                login()
+                error = _send(client, "get", path, data=dict.fromkeys(names, value))
+                if error:
+                    failures.append(f"{role} GET {path} [{label}] → {error}")
+            for form in forms:
+                if form.method != "post":
+                    continue
+                action = form.action or url
+                if route_of(action.split("?")[0]) is None or action.startswith(SKIPPED_PREFIXES):
+                    continue
+                if resolve(action.split("?")[0]).url_name == "logout":
+                    continue
+                target = route_of(action.split("?")[0])
+                signature = (target, frozenset(name for name, _kind, _value in form.fields))
+                if signature in forms_sent:
+                    continue
+                forms_sent.add(signature)
+                rounds = [(label, _payload(form, hostile)) for label, hostile in HOSTILE.items()]
+                rounds.append(("valeurs répétées", _payload(form, "1", repeat=True)))
+                for label, data in rounds:
+                    login()
+                    error = _send(client, "post", action, data=data)
+                    if error:
+                        failures.append(f"{role} POST {action} [{label}] → {error}")
+                if target in json_sent:
+                    continue
+                json_sent.add(target)
+                for label, body in [("JSON profond", DEEP_JSON), *((f"JSON {text[:20]}", text) for text in ODD_JSON)]:
+                    login()
+                    error = _send(client, "post", action, data=body, content_type="application/json")
+                    if error:
+                        failures.append(f"{role} POST {action} [{label}] → {error}")
+    routes = {route for route, name in url_patterns() if not route.startswith(("admin/", "static/", "media/"))}
+    missing = sorted(routes - reached - set(UNREACHED))
+    if os.environ.get("FUZZ_REPORT"):
+        with open(os.environ["FUZZ_REPORT"], "w") as report:
+            report.write("\n".join(failures) + "\n\nMISSING\n" + "\n".join(missing) + "\n\nTIMINGS\n")
+            for key, seconds in sorted(TIMINGS.items(), key=lambda item: -item[1])[:40]:
+                report.write(f"{seconds:8.2f} s  {key}\n")
+    assert not failures, "\n".join(failures)
+    assert not missing, "Routes never reached by a link (add a link, or list them in UNREACHED):\n" + "\n".join(missing)
