@@ -191,6 +191,17 @@ def _thread(spec, users, *, project=None, theme=None, files_for_first=()) -> Thr
     return thread
 
 
+def thread_on(spec, users, *, project, day: datetime.date) -> bool:
+    """A project thread dated `day` (created, or moved there); True if something changed."""
+    thread = Thread.objects.filter(title=spec["title"], project=project).first()
+    if thread is None:
+        return _thread({**spec, "day": day}, users, project=project) is not None
+    if timezone.localdate(thread.created_at) == day:
+        return False
+    _backdate(thread, day)
+    return True
+
+
 def load(project) -> bool:
     users = _users()
     if "animatrice@anct.demo" not in users:
