@@ -73,7 +73,8 @@ def load() -> bool:
         changed = True
     proposed_at = _at(anchor, -proposal["proposed_days_ago"])
     changed |= set_fields(theme, created_at=proposed_at)
-    changed |= set_fields(ThemeInterest.objects.get(theme=theme, organisation=proposer), created_at=proposed_at)
+    own_interest, created = ThemeInterest.objects.get_or_create(theme=theme, organisation=proposer)
+    changed |= created | set_fields(own_interest, created_at=proposed_at)
     for name, days in cd.THEME_INTERESTS.items():
         interest, created = ThemeInterest.objects.get_or_create(theme=theme, organisation=organisations[name])
         changed |= created | set_fields(interest, created_at=_at(anchor, days, 11))

@@ -113,7 +113,6 @@ PROJECT = {
 # Niort's deliberation (D-2021-317, 20 September 2021, 44 votes for) and the date of
 # Mantes-la-Jolie's council (12 July 2021, see the town's context above); every other number, vote
 # or date of a deliberation, and the signature dates, are ILLUSTRATIVE and say so where they show.
-ILLUSTRATIVE = "illustratif"
 
 # Spring 2021: Niort proposes the theme, three towns vote for it; it becomes a project in June.
 REFERENCE_THEME = {
