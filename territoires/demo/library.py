@@ -346,6 +346,7 @@ def load(project) -> bool:
         {
             "author": "referente.mantes@ville.demo",
             "published": None,
+            "drafted": _at(2021, 11, 15),
             "territory": "Mantes-la-Jolie",
             "data": {
                 "kind": Kind.DOCUMENT,
@@ -362,6 +363,7 @@ def load(project) -> bool:
     for entry in entries:
         if entry["data"]["title"] in existing:
             created |= _converge_text(existing[entry["data"]["title"]], entry["data"])
+            created |= _date_draft(existing[entry["data"]["title"]], entry.get("drafted"))
             continue
         if entry["author"] not in users:
             continue
@@ -384,6 +386,7 @@ def load(project) -> bool:
             ResourceRevision.objects.filter(resource=resource).update(edited_at=entry["published"])
             resource.refresh_from_db()
             resource_reindex(resource)
+        _date_draft(resource, entry.get("drafted"))
         created = True
     return created
 
@@ -398,4 +401,13 @@ def _converge_text(resource: Resource, values: dict) -> bool:
         resource.revisions.update(summary=values["summary"], body=values["body"])
     resource.refresh_from_db()
     resource_reindex(resource)
+    return True
+
+
+def _date_draft(resource: Resource, drafted) -> bool:
+    """A draft never published keeps the date it was written in the project's calendar."""
+    if drafted is None or resource.is_published or resource.created_at == drafted:
+        return False
+    Resource.objects.filter(pk=resource.pk).update(created_at=drafted)
+    ResourceRevision.objects.filter(resource=resource).update(edited_at=drafted)
     return True

@@ -74,7 +74,7 @@ DEMO_USERS = [
         "Directrice des affaires culturelles",
         "Mantes-la-Jolie",
         Role.REFERENT,
-        "signer la charte, tenir la fiche territoire",
+        "fiche territoire, discussions du projet",
     ),
     (
         "referent.niort@ville.demo",
@@ -83,7 +83,7 @@ DEMO_USERS = [
         "Directeur de la culture",
         "Niort",
         Role.REFERENT,
-        "fiche territoire, étapes, retrait",
+        "fiche territoire, étapes, COPIL",
     ),
     (
         "referente.bourges@ville.demo",
@@ -92,7 +92,7 @@ DEMO_USERS = [
         "Directrice de la culture",
         "Bourges",
         Role.REFERENT,
-        "signer la charte",
+        "fiche territoire, actualités du projet",
     ),
     (
         "referent.guichen@ville.demo",
@@ -101,7 +101,7 @@ DEMO_USERS = [
         "Responsable de la vie culturelle",
         "Guichen",
         Role.REFERENT,
-        "signer la charte",
+        "fiche territoire, rencontres entre pairs",
     ),
     (
         "agent.niort@ville.demo",
@@ -242,6 +242,7 @@ def load_demo() -> bool:
         # What the loading itself wrote in the audit journal happened on the story's dates.
         backdate_audit(project, since=started)
         backdate_audit(current.project(), since=started)
+        backdate_notifications(since=started)
     if created:
         # Dates were set with QuerySet.update, which cached public pages do not hear of.
         bump_content_version()
@@ -505,3 +506,48 @@ def backdate_audit(project: SharedProject, *, since: datetime.datetime) -> None:
         moment = _story_moment(event, project, since=since)
         if moment is not None:
             set_fields(event, occurred_at=moment)
+
+
+# The reference story ends with the first review of the plans, in December 2022.
+STORY_ENDS = datetime.date(2022, 12, 31)
+
+
+def backdate_notifications(*, since: datetime.datetime) -> None:
+    """The notifications that loading the demo raised take the date of what they speak of; those of
+    the reference story are read already (nobody is e-mailed in 2026 about a reply of 2021)."""
+    from territoires.notifications.models import Notification
+
+    for notification in Notification.objects.filter(created_at__gte=since).select_related("target_type"):
+        target = _notified_object(notification)
+        moment = next(
+            (
+                value
+                for value in (getattr(target, "published_at", None), getattr(target, "created_at", None))
+                if isinstance(value, datetime.datetime) and value < since
+            ),
+            None,
+        )
+        if moment is None:
+            continue
+        if timezone.localdate(moment) <= STORY_ENDS:
+            set_fields(notification, created_at=moment, read_at=moment, emailed_at=moment)
+        else:
+            set_fields(notification, created_at=moment)
+
+
+def _notified_object(notification):
+    """What the notification links to (a project's news, event or thread when it is about the project)."""
+    from django.urls import Resolver404, resolve
+
+    from territoires.community.models import Thread
+    from territoires.sharing.models import Lesson, NewsPost, PeerEvent
+
+    try:
+        kwargs = resolve(notification.url.split("?")[0].split("#")[0]).kwargs
+    except Resolver404:
+        kwargs = {}
+    for key, model in (("post_id", NewsPost), ("event_id", PeerEvent), ("lesson_id", Lesson), ("pk", Thread)):
+        if key in kwargs:
+            return model.objects.filter(pk=kwargs[key]).first()
+    model = notification.target_type.model_class() if notification.target_type_id else None
+    return model.objects.filter(pk=notification.target_id).first() if model else None

@@ -215,6 +215,7 @@ def test_no_date_of_the_reference_project_falls_outside_the_story(demo):
     moments += list(
         Resource.objects.filter(project=demo, published_at__isnull=False).values_list("published_at", flat=True)
     )
+    moments += list(Resource.objects.filter(project=demo).values_list("created_at", flat=True))
     threads = Thread.objects.filter(project=demo) | Thread.objects.filter(theme=theme)
     moments += list(threads.values_list("created_at", flat=True))
     moments += list(Message.objects.filter(thread__in=threads).values_list("created_at", flat=True))
