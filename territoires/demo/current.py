@@ -42,8 +42,18 @@ def anchor_day(project: SharedProject | None) -> datetime.date:
     return anchored if 0 <= (today - anchored).days <= cd.REANCHOR_AFTER_DAYS else today
 
 
+# Days nobody holds a council, a committee or a peer meeting: public holidays and the year-end break.
+CLOSED_DAYS = {(1, 1), (5, 1), (5, 8), (7, 14), (8, 15), (11, 1), (11, 11), *((12, day) for day in range(24, 32))}
+
+
 def _day(anchor: datetime.date, days: int) -> datetime.date:
-    return anchor + datetime.timedelta(days=days)
+    """`days` from the anchor, moved to the nearest working day on the same side of it (a past date
+    stays past, a date to come stays ahead)."""
+    day = anchor + datetime.timedelta(days=days)
+    step = datetime.timedelta(days=1 if days > 0 else -1)
+    while days != 0 and (day.weekday() >= 5 or (day.month, day.day) in CLOSED_DAYS):
+        day += step
+    return day
 
 
 def _at(anchor: datetime.date, days: int, hour: int = 10, minute: int = 0) -> datetime.datetime:
