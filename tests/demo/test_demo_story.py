@@ -323,3 +323,19 @@ def test_the_public_events_calendar_and_its_ical_feed_are_not_empty(client, demo
     assert "associer les enfants et les familles" in upcoming
     past = client.get(reverse("sharing:event_list") + "?quand=passees").content.decode()
     assert "Rencontre entre pairs à Guichen" in past and "Visite de la cuisine centrale" in past
+
+
+@pytest.mark.parametrize("offset", range(0, 366, 7))
+def test_the_current_project_dates_fall_on_working_days_in_order(offset):
+    anchor = datetime.date(2026, 1, 1) + datetime.timedelta(days=offset)
+    for days in [*range(-120, 0), *range(1, 60)]:
+        day = current._day(anchor, days)
+        assert day.weekday() < 5 and (day.month, day.day) not in current.CLOSED_DAYS
+        assert (day < anchor) == (days < 0) and (day > anchor) == (days > 0)
+    for entry in current_data.SIGNATURES:
+        deliberation = current._deliberation(entry, anchor)
+        if deliberation:
+            assert deliberation["deliberation_date"] <= current._day(anchor, entry["signed_days"])
+            services.signature_check_deliberation(
+                {**deliberation, "signed_on": current._day(anchor, entry["signed_days"])}
+            )
