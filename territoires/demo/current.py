@@ -177,9 +177,36 @@ def load() -> bool:
     ]
     changed |= meetings_converge(committee, meetings, attendees=members, user=facilitator)
 
+    changed |= _resource(project, anchor, users, participations)
     changed |= _sharing(project, anchor, users, organisations)
     changed |= _discussions(project, anchor, users)
     return changed
+
+
+def _resource(project, anchor, users, participations) -> bool:
+    """The project's first public method, dated in its diagnostic."""
+    from territoires.library.models import Resource, ResourceRevision
+    from territoires.library.services import resource_create, resource_reindex
+
+    entry = cd.RESOURCE
+    published_at = _at(anchor, entry["days"], 16)
+    resource = Resource.objects.filter(project=project, title=entry["data"]["title"]).first()
+    if resource is None:
+        resource = resource_create(
+            user=users[entry["author"]],
+            data={**entry["data"], "project": project, "territory": participations[entry["territory"]]},
+            themes=[project.theme] if project.theme_id else [],
+            publish=True,
+        )
+    elif resource.published_at == published_at:
+        return False
+    Resource.objects.filter(pk=resource.pk).update(
+        published_at=published_at, created_at=published_at, published_year=published_at.year
+    )
+    ResourceRevision.objects.filter(resource=resource).update(edited_at=published_at)
+    resource.refresh_from_db()
+    resource_reindex(resource)
+    return True
 
 
 def _deliberation(entry: dict, anchor: datetime.date) -> dict:

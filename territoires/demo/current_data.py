@@ -287,3 +287,28 @@ THREADS = [
         ],
     },
 ]
+
+RESOURCE = {
+    "author": "restauration.guichen@ville.demo",
+    "territory": "Guichen",
+    "days": -12,
+    "data": {
+        "kind": "method",
+        "title": "Peser les restes avec les enfants : la méthode de Guichen",
+        "summary": "Une semaine de pesée des restes menée par les enfants et les agents de service : matériel, déroulé, fiche de relevé.",
+        "body": (
+            "## Matériel\n\n"
+            "Une balance de cuisine par restaurant, quatre bacs (pain, légumes, plat, dessert), une fiche de relevé.\n\n"
+            "## Déroulé\n\n"
+            "1. Les agents présentent la semaine aux enfants la veille.\n"
+            "2. Chaque jour, deux enfants par service trient les restes et notent les poids.\n"
+            "3. Le vendredi, les résultats sont affichés dans le restaurant et discutés en conseil des enfants.\n\n"
+            "## Ce qu'on en fait\n\n"
+            "Les chiffres nourrissent le diagnostic ; les enfants proposent eux-mêmes des pistes pour la co-construction."
+        ),
+        "licence": "cc-by-4.0",
+        "tags": "gaspillage, enfants, restauration scolaire",
+        "phase": "diagnostic",
+        "visibility": "public",
+    },
+}

@@ -282,6 +282,8 @@ def test_the_second_project_is_current_and_in_its_diagnostic(demo):
     assert meetings.filter(starts_at__lt=timezone.now()).exists() and meetings.filter(starts_at__gt=timezone.now())
     assert PeerEvent.objects.filter(project=project).upcoming().exists()
     assert Thread.objects.filter(project=project).count() == len(current_data.THREADS)
+    resource = Resource.objects.get(project=project)
+    assert resource.is_published and today - timezone.localdate(resource.published_at) < datetime.timedelta(days=60)
 
 
 def test_the_current_project_shows_in_progress_where_a_visitor_looks(client, demo):
