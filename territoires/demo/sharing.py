@@ -359,7 +359,8 @@ def load_past_event(project, entry, users, resources) -> bool:
     }
     event = PeerEvent.objects.filter(project=project, title=entry["title"]).first()
     if event is not None:
-        return set_fields(event, **values)
+        changed = set_fields(event, **values)
+        return _date_registrations(event) or changed
     event = PeerEvent.objects.create(
         project=project,
         title=entry["title"],
@@ -373,7 +374,18 @@ def load_past_event(project, entry, users, resources) -> bool:
         for email in entry["registrations"][: entry["capacity"]]
         if email in users
     )
+    _date_registrations(event)
     return True
+
+
+def _date_registrations(event) -> bool:
+    """People registered in the days after the event was announced, not on the day the demo was loaded."""
+    late = list(event.registrations.filter(created_at__gt=event.starts_at).order_by("created_at", "id"))
+    for index, registration in enumerate(late):
+        Registration.objects.filter(pk=registration.pk).update(
+            created_at=event.published_at + datetime.timedelta(days=1 + index, hours=index % 5)
+        )
+    return bool(late)
 
 
 def _load_lessons(project, users, organisations, resources) -> bool:

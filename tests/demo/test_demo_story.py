@@ -120,6 +120,7 @@ def test_an_older_demo_converges_to_the_story_without_duplicates(demo):
     StepCompletion.objects.filter(participation=niort).update(completed_at=now)
     PeerEvent.objects.filter(project=demo, starts_at__month=3).delete()
     march_event = next(e for e in sharing_demo.EVENTS if e["title"] == data.MEETINGS[1]["decided_event"])
+    Registration.objects.filter(event__project=demo).update(created_at=now)
     PeerEvent.objects.filter(project=demo, kind=PeerEvent.Kind.PRACTICE_ANALYSIS).update(
         starts_at=now + datetime.timedelta(days=16), ends_at=now + datetime.timedelta(days=16, hours=2)
     )
@@ -145,6 +146,7 @@ def test_an_older_demo_converges_to_the_story_without_duplicates(demo):
     assert _in_story(Theme.objects.get(pk=demo.theme_id).created_at)
     assert all(_in_story(c.completed_at) for c in StepCompletion.objects.filter(participation=niort))
     assert not PeerEvent.objects.filter(project=demo, starts_at__gte=now).exists()
+    assert not Registration.objects.filter(event__project=demo, created_at__gte=now).exists()
     assert loader.load_demo() is False
 
 
@@ -211,6 +213,7 @@ def test_no_date_of_the_reference_project_falls_outside_the_story(demo):
     moments += list(NewsPost.objects.filter(project=demo).values_list("published_at", flat=True))
     for event in PeerEvent.objects.filter(project=demo):
         moments += [event.starts_at, event.ends_at, event.published_at]
+    moments += list(Registration.objects.filter(event__project=demo).values_list("created_at", flat=True))
     moments += list(Lesson.objects.filter(project=demo).values_list("published_at", flat=True))
     moments += list(
         Resource.objects.filter(project=demo, published_at__isnull=False).values_list("published_at", flat=True)
