@@ -360,21 +360,24 @@ def load_reference_project() -> bool:
     # Other themes, proposed lately by the towns, with votes of interest.
     today = timezone.localdate()
     for theme_data in data.THEMES:
-        if Theme.objects.filter(title=theme_data["title"]).exists():
-            continue
-        proposer = organisations[theme_data["by"]]
-        new_theme = services.theme_propose(
-            organisation=proposer, user=None, title=theme_data["title"], description=theme_data["description"]
-        )
-        for name in theme_data["interested"]:
-            services.theme_interest_express(theme=new_theme, organisation=organisations[name], user=None)
         proposed_at = aware(
             datetime.datetime.combine(
                 today - datetime.timedelta(days=theme_data["proposed_days_ago"]), datetime.time(10)
             )
         )
-        set_fields(new_theme, created_at=proposed_at)
-        for index, interest in enumerate(new_theme.interests.order_by("id")):
+        theme = Theme.objects.filter(title=theme_data["title"]).first()
+        if theme is not None and theme.created_at <= proposed_at:
+            continue  # dated by an earlier run: it stays as old as it has become
+        if theme is None:
+            proposer = organisations[theme_data["by"]]
+            theme = services.theme_propose(
+                organisation=proposer, user=None, title=theme_data["title"], description=theme_data["description"]
+            )
+            for name in theme_data["interested"]:
+                services.theme_interest_express(theme=theme, organisation=organisations[name], user=None)
+        # Proposed so many days ago (an older demo dated it the day it was loaded).
+        set_fields(theme, created_at=proposed_at)
+        for index, interest in enumerate(theme.interests.order_by("id")):
             set_fields(interest, created_at=proposed_at + datetime.timedelta(days=3 * index, hours=index))
         changed = True
     return changed

@@ -114,7 +114,11 @@ def test_an_older_demo_converges_to_the_story_without_duplicates(demo):
     )
     Charter.objects.filter(pk=charter.pk).update(in_force_on=None)
     SharedProject.objects.filter(pk=demo.pk).update(status=SharedProject.Status.LAUNCHED)
-    Theme.objects.filter(pk=demo.theme_id).update(created_at=now)
+    Theme.objects.update(created_at=now)
+    ThemeInterest.objects.update(created_at=now)
+    Thread.objects.filter(theme__status=Theme.Status.PROPOSED).update(
+        created_at=timezone.make_aware(datetime.datetime(2021, 11, 22, 9, 30))
+    )
     niort = Participation.objects.get(project=demo, organisation__name="Niort")
     StepCompletion.objects.filter(participation=niort, step__in=["plan_adopted", "feedback_published"]).delete()
     StepCompletion.objects.filter(participation=niort).update(completed_at=now)
@@ -147,6 +151,8 @@ def test_an_older_demo_converges_to_the_story_without_duplicates(demo):
     assert all(_in_story(c.completed_at) for c in StepCompletion.objects.filter(participation=niort))
     assert not PeerEvent.objects.filter(project=demo, starts_at__gte=now).exists()
     assert not Registration.objects.filter(event__project=demo, created_at__gte=now).exists()
+    for thread in Thread.objects.filter(theme__isnull=False).select_related("theme"):
+        assert thread.created_at > thread.theme.created_at, thread
     assert loader.load_demo() is False
 
 
