@@ -132,6 +132,14 @@ def load() -> bool:
         )
         changed = True
     changed |= set_fields(participation, created_at=_at(anchor, cd.OBSERVER["days"], 15))
+    pending = cd.PENDING_OBSERVER
+    participation = Participation.objects.filter(project=project, organisation=organisations[pending["name"]]).first()
+    if participation is None:
+        participation = services.observer_request(
+            project=project, organisation=organisations[pending["name"]], user=users[pending["requested_by"]]
+        )
+        changed = True
+    changed |= set_fields(participation, created_at=_at(anchor, pending["days"], 11))
 
     if project.status == SharedProject.Status.DRAFT:
         services.project_launch(project=project, user=facilitator)
@@ -254,10 +262,13 @@ def _upcoming_event(project, anchor, users) -> bool:
     entry = cd.UPCOMING_EVENT
     starts_at = _at(anchor, entry["days"], entry["hours"][0])
     ends_at = _at(anchor, entry["days"], entry["hours"][1])
+    published_at = _at(anchor, entry["published_days"], 9)
     event = PeerEvent.objects.filter(project=project, title=entry["title"]).first()
     if event is not None:
         # Moved forward with the project (QuerySet.update: the service would tell every registrant).
-        return set_fields(event, starts_at=starts_at, ends_at=ends_at, status=Status.PUBLISHED)
+        return set_fields(
+            event, starts_at=starts_at, ends_at=ends_at, status=Status.PUBLISHED, published_at=published_at
+        )
     event = sharing_services.event_save(
         event=PeerEvent(
             project=project,
@@ -269,6 +280,7 @@ def _upcoming_event(project, anchor, users) -> bool:
             video_url=entry["video_url"],
             audience=PeerEvent.Audience(entry["audience"]),
             capacity=entry["capacity"],
+            published_at=published_at,
         ),
         user=users.get(entry["organiser"]),
         publish=True,

@@ -87,6 +87,8 @@ TOWNS = [
 ]
 
 OBSERVER = {"name": "Angers", "days": -60}
+# A request the facilitator has still to answer ("Mon espace").
+PENDING_OBSERVER = {"name": "Poitiers", "requested_by": "referente.poitiers@ville.demo", "days": -3}
 
 # Signatures: everything but the towns is illustrative; the charter is in force since the last one.
 SIGNATURES = [
@@ -243,6 +245,7 @@ UPCOMING_EVENT = {
     "audience": "public",
     "capacity": 30,
     "organiser": "animatrice@anct.demo",
+    "published_days": -15,
     "registrations": ["restauration.niort@ville.demo", "restauration.guichen@ville.demo"],
 }
 

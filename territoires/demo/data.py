@@ -86,7 +86,7 @@ TOWNS = [
 OBSERVERS = [
     {"name": "Poitiers", "insee_code": "86194", "population": 89000, "department_code": "86", "status": "accepted"},
     {"name": "Angers", "insee_code": "49007", "population": 157000, "department_code": "49", "status": "accepted"},
-    {"name": "Lorient", "insee_code": "56121", "population": 57000, "department_code": "56", "status": "requested"},
+    {"name": "Lorient", "insee_code": "56121", "population": 57000, "department_code": "56", "status": "accepted"},
 ]
 
 PROJECT = {
@@ -139,7 +139,7 @@ CLOSED = True
 OBSERVER_DATES = {
     "Poitiers": (datetime.datetime(2021, 10, 18, 11, 0), datetime.datetime(2021, 10, 20, 9, 30)),
     "Angers": (datetime.datetime(2021, 11, 4, 16, 0), datetime.datetime(2021, 11, 8, 10, 0)),
-    "Lorient": (datetime.datetime(2022, 5, 30, 14, 0), None),
+    "Lorient": (datetime.datetime(2022, 3, 28, 14, 0), datetime.datetime(2022, 3, 30, 10, 0)),
 }
 
 # Every party signs in autumn 2021; the charter comes into force with the last signature, the

@@ -120,7 +120,7 @@ DEMO_USERS = [
         "Directrice de la culture",
         "Poitiers",
         Role.REFERENT,
-        "collectivité observatrice",
+        "collectivité observatrice ; demande d'observation en attente sur le projet en cours",
     ),
     (
         "referent.lorient@ville.demo",
@@ -129,7 +129,7 @@ DEMO_USERS = [
         "Directeur de la culture",
         "Lorient",
         Role.REFERENT,
-        "demande d'observation en attente",
+        "collectivité observatrice",
     ),
     # The second, current project (see current_data.py).
     (
@@ -313,8 +313,10 @@ def load_reference_project() -> bool:
                 facilitator,
             )
             participation = services.observer_request(project=project, organisation=organisation, user=requester)
-            if obs["status"] == "accepted":
-                services.observer_decide(participation=participation, accept=True, user=facilitator)
+            changed = True
+        if obs["status"] == "accepted" and participation.observer_status == Participation.ObserverStatus.REQUESTED:
+            # An older demo left Lorient's request pending on a project over since 2022.
+            services.observer_decide(participation=participation, accept=True, user=facilitator)
             changed = True
         requested_at, _decided_at = data.OBSERVER_DATES[obs["name"]]
         changed |= set_fields(participation, created_at=aware(requested_at))

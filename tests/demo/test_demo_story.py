@@ -114,6 +114,9 @@ def test_an_older_demo_converges_to_the_story_without_duplicates(demo):
     )
     Charter.objects.filter(pk=charter.pk).update(in_force_on=None)
     SharedProject.objects.filter(pk=demo.pk).update(status=SharedProject.Status.LAUNCHED)
+    Participation.objects.filter(project=demo, organisation__name="Lorient").update(
+        observer_status=Participation.ObserverStatus.REQUESTED
+    )
     Theme.objects.update(created_at=now)
     ThemeInterest.objects.update(created_at=now)
     Thread.objects.filter(theme__status=Theme.Status.PROPOSED).update(
@@ -148,6 +151,8 @@ def test_an_older_demo_converges_to_the_story_without_duplicates(demo):
     demo.refresh_from_db()
     assert demo.status == SharedProject.Status.CLOSED
     assert _in_story(Theme.objects.get(pk=demo.theme_id).created_at)
+    lorient = Participation.objects.get(project=demo, organisation__name="Lorient")
+    assert lorient.observer_status == Participation.ObserverStatus.ACCEPTED
     assert all(_in_story(c.completed_at) for c in StepCompletion.objects.filter(participation=niort))
     assert not PeerEvent.objects.filter(project=demo, starts_at__gte=now).exists()
     assert not Registration.objects.filter(event__project=demo, created_at__gte=now).exists()
@@ -235,6 +240,8 @@ def test_no_date_of_the_reference_project_falls_outside_the_story(demo):
 
 def test_the_territories_went_through_every_phase_by_june_2022(demo):
     assert demo.status == SharedProject.Status.CLOSED
+    # Nothing is left pending on a project over since 2022.
+    assert not Participation.objects.filter(project=demo, observer_status=Participation.ObserverStatus.REQUESTED)
     for participation in Participation.objects.participants().filter(project=demo):
         done = {c.step: c.completed_at for c in participation.step_completions.all()}
         assert set(done) == set(STEPS_BY_CODE), participation
@@ -276,7 +283,11 @@ def test_the_second_project_is_current_and_in_its_diagnostic(demo):
     assert project.theme.title != demo.theme.title
     participants = Participation.objects.participants().filter(project=project).select_related("organisation")
     assert sorted(p.organisation.name for p in participants) == ["Guichen", "Lorient", "Niort"]
-    assert Participation.objects.filter(project=project, role=Participation.Role.OBSERVER).count() == 1
+    observers = Participation.objects.filter(project=project, role=Participation.Role.OBSERVER)
+    assert dict(observers.values_list("organisation__name", "observer_status")) == {
+        "Angers": Participation.ObserverStatus.ACCEPTED,
+        current_data.PENDING_OBSERVER["name"]: Participation.ObserverStatus.REQUESTED,
+    }
     for participation in participants:
         assert participation.current_phase.code == "diagnostic"
         assert 1 <= len(participation.done_step_codes) < 4
