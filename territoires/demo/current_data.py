@@ -63,7 +63,7 @@ TOWNS = [
         ),
         "landscape": (
             "- Deux restaurants scolaires, cuisine sur place\n"
-            "- Des maraîchers et éleveurs du pays de Vallons de Haute-Bretagne\n"
+            "- Des maraîchers et éleveurs de Vallons de Haute-Bretagne Communauté\n"
             "- Un conseil municipal des enfants"
         ),
         "points_of_attention": "Le temps des agents de restauration pour participer aux ateliers.",
