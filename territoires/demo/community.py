@@ -113,7 +113,8 @@ PUBLIC_THREADS = [
     {
         "theme": "Revitaliser les centres-bourgs avec les commerçants et les habitants",
         "title": "Associer les commerçants dès le diagnostic : vos expériences ?",
-        "day": datetime.date(2021, 11, 22),
+        # A theme proposed lately (data.THEMES): its discussion is recent too.
+        "days_ago": 20,
         "messages": [
             (
                 "agent.niort@ville.demo",
@@ -191,6 +192,17 @@ def _thread(spec, users, *, project=None, theme=None, files_for_first=()) -> Thr
     return thread
 
 
+def thread_on(spec, users, *, project, day: datetime.date) -> bool:
+    """A project thread dated `day` (created, or moved there); True if something changed."""
+    thread = Thread.objects.filter(title=spec["title"], project=project).first()
+    if thread is None:
+        return _thread({**spec, "day": day}, users, project=project) is not None
+    if timezone.localdate(thread.created_at) == day:
+        return False
+    _backdate(thread, day)
+    return True
+
+
 def load(project) -> bool:
     users = _users()
     if "animatrice@anct.demo" not in users:
@@ -215,7 +227,14 @@ def load(project) -> bool:
         author = users.get(spec["messages"][0][0])
         if author is None or any(email not in users for email, _body in spec["messages"]):
             continue
-        created = bool(_thread(spec, users, theme=theme)) or created
+        day = spec["day"] if "day" in spec else timezone.localdate() - datetime.timedelta(days=spec["days_ago"])
+        existing = Thread.objects.filter(title=spec["title"], theme=theme).first()
+        if existing is None:
+            created = bool(_thread({**spec, "day": day}, users, theme=theme)) or created
+        elif timezone.localdate(existing.created_at) < timezone.localdate(theme.created_at):
+            # Loaded by an older demo, before the theme it belongs to was proposed.
+            _backdate(existing, day)
+            created = True
     if project.theme is not None and "referente.poitiers@ville.demo" in users:
         follow_set(user=users["referente.poitiers@ville.demo"], target=project.theme, following=True)
     return created

@@ -165,6 +165,15 @@ def _synthesis_pdf(town: str) -> bytes:
     return HTML(string=html).write_pdf()
 
 
+# What is public record and what is not, said where the signatures are told.
+CHARTER_RECORD_NOTE = (
+    "*Données de démonstration : la délibération de Niort (n° D-2021-317 du 20 septembre 2021, 44 voix pour) "
+    "et la date du conseil municipal de Mantes-la-Jolie (12 juillet 2021) viennent du registre public ; les "
+    "autres numéros de délibération, votes, nombres de membres en exercice et dates de signature sont "
+    "illustratifs.*"
+)
+
+
 def _at(year, month, day):
     return timezone.make_aware(datetime.datetime(year, month, day, 10, 0))
 
@@ -192,7 +201,11 @@ def load(project) -> bool:
                     "la gouvernance (comité de pilotage) et les conditions de retrait.\n\n"
                     f"[Lire la charte et l'état des signatures]({charter_url})\n\n"
                     "Chaque collectivité s'y engage notamment à **publier les connaissances, données, méthodes "
-                    "et outils** produits pendant le projet : c'est l'objet de ce centre de ressources."
+                    "et outils** produits pendant le projet : c'est l'objet de ce centre de ressources.\n\n"
+                    "Les cinq parties l'ont signée à l'automne 2021 : Niort le 20 septembre, Mantes-la-Jolie le "
+                    "27 septembre, Bourges le 4 octobre, Guichen le 6 octobre et l'Agence le 12 octobre, jour de "
+                    "son entrée en vigueur.\n\n"
+                    f"{CHARTER_RECORD_NOTE}"
                 ),
                 "licence": Resource.Licence.ETALAB_2,
                 "tags": "charte, gouvernance, engagements",
@@ -333,6 +346,7 @@ def load(project) -> bool:
         {
             "author": "referente.mantes@ville.demo",
             "published": None,
+            "drafted": _at(2021, 11, 15),
             "territory": "Mantes-la-Jolie",
             "data": {
                 "kind": Kind.DOCUMENT,
@@ -344,10 +358,14 @@ def load(project) -> bool:
             },
         },
     ]
-    existing = set(Resource.objects.filter(project=project).values_list("title", flat=True))
+    existing = {resource.title: resource for resource in Resource.objects.filter(project=project)}
     created = False
     for entry in entries:
-        if entry["data"]["title"] in existing or entry["author"] not in users:
+        if entry["data"]["title"] in existing:
+            created |= _converge_text(existing[entry["data"]["title"]], entry["data"])
+            created |= _date_draft(existing[entry["data"]["title"]], entry.get("drafted"))
+            continue
+        if entry["author"] not in users:
             continue
         files = [
             SimpleUploadedFile(name, build(), content_type="application/octet-stream")
@@ -368,5 +386,28 @@ def load(project) -> bool:
             ResourceRevision.objects.filter(resource=resource).update(edited_at=entry["published"])
             resource.refresh_from_db()
             resource_reindex(resource)
+        _date_draft(resource, entry.get("drafted"))
         created = True
     return created
+
+
+def _converge_text(resource: Resource, values: dict) -> bool:
+    """A resource loaded by an older demo takes the story's summary and text (its first version too,
+    so that the history does not show an edit nobody made); found again by search."""
+    if (resource.summary, resource.body) == (values["summary"], values["body"]):
+        return False
+    Resource.objects.filter(pk=resource.pk).update(summary=values["summary"], body=values["body"])
+    if resource.revisions.count() == 1:
+        resource.revisions.update(summary=values["summary"], body=values["body"])
+    resource.refresh_from_db()
+    resource_reindex(resource)
+    return True
+
+
+def _date_draft(resource: Resource, drafted) -> bool:
+    """A draft never published keeps the date it was written in the project's calendar."""
+    if drafted is None or resource.is_published or resource.created_at == drafted:
+        return False
+    Resource.objects.filter(pk=resource.pk).update(created_at=drafted)
+    ResourceRevision.objects.filter(resource=resource).update(edited_at=drafted)
+    return True

@@ -5,7 +5,10 @@ from territoires.demo.management.commands.demo_ready import write_demo_accounts
 
 
 class Command(BaseCommand):
-    help = "Charge le cas de référence (quatre villes) une seule fois et affiche les comptes de démonstration."
+    help = (
+        "Charge la démonstration (le cas de référence 2021-2022 et un projet en cours) sans rien dupliquer, "
+        "met à jour une démonstration chargée par une version précédente, et affiche les comptes."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
