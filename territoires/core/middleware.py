@@ -65,14 +65,18 @@ class NullCharacterMiddleware:
     """A NUL character in a query string or a form field is refused with a 400 and a French message.
 
     No text of the platform can contain one, and PostgreSQL refuses it in any string parameter: a
-    search for "%00" was a 500. File uploads may hold NUL bytes and are not looked at.
+    search for "%00" was a 500. Multipart forms (with files) are left to the forms, whose text fields
+    refuse NUL characters themselves.
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if self._has_nul(request.GET) or (request.method == "POST" and self._has_nul(request.POST)):
+        # Only url-encoded bodies are read here: they are buffered, so a view can still read
+        # request.body; parsing a multipart body would consume the stream that a view may need.
+        form_post = request.method == "POST" and request.content_type == "application/x-www-form-urlencoded"
+        if self._has_nul(request.GET) or (form_post and self._has_nul(request.POST)):
             from django.shortcuts import render
             from django.utils.translation import gettext as _
 

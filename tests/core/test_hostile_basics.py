@@ -22,9 +22,16 @@ def test_a_nul_character_in_a_query_is_refused_with_a_french_message(client, pat
 def test_a_nul_character_in_a_form_changes_nothing(client):
     from territoires.accounts.models import User
 
+    from urllib.parse import urlencode
+
     before = User.objects.count()
-    response = client.post(reverse("accounts:login"), {"username": "a\x00@b.fr", "password": "x"})
+    body = urlencode({"username": "a\x00@b.fr", "password": "x"})
+    response = client.post(reverse("accounts:login"), body, content_type="application/x-www-form-urlencoded")
     assert response.status_code == 400
+    assert "caractère nul" in response.content.decode()
+    # A multipart form is left to the form's own fields, which refuse the character too.
+    response = client.post(reverse("accounts:login"), {"username": "a\x00@b.fr", "password": "x"})
+    assert response.status_code == 200 and "_auth_user_id" not in client.session
     assert User.objects.count() == before
 
 
@@ -62,5 +69,17 @@ def test_field_collection_refuses_json_nested_100000_deep(client):
     client.login(email=built.collector.email, password=PASSWORD)
     url = reverse("surveys:submit_json", args=[built.deployment.public_token])
     response = client.post(url, "[" * 100_000 + "]" * 100_000, content_type="application/json")
+    assert response.status_code == 400
+    assert "illisible" in response.json()["message"]
+
+
+def test_field_collection_answers_a_form_body_with_its_own_message(client):
+    # A multipart body sent to the JSON endpoint: read by nobody before the view, refused by it.
+    from tests.surveys.factories import make_survey
+
+    built = make_survey()
+    client.login(email=built.collector.email, password=PASSWORD)
+    url = reverse("surveys:submit_json", args=[built.deployment.public_token])
+    response = client.post(url, {"answers": "x", "channel": "field"})
     assert response.status_code == 400
     assert "illisible" in response.json()["message"]

@@ -88,7 +88,7 @@ class Site:
     targets: set[str] = field(default_factory=set)  # routes that receive a POST form
 
 
-def crawl(client, *, login=None, max_pages: int = 400, per_route: int = 1) -> Site:
+def crawl(client, *, login=None, max_pages: int = 800, per_route: int = 3) -> Site:
     seeds = []
     for _route, name in url_patterns():
         if not name or name.startswith("admin"):
@@ -111,11 +111,11 @@ def crawl(client, *, login=None, max_pages: int = 400, per_route: int = 1) -> Si
             login()
         response = client.get(url)
         response.close()  # file responses (PDF, service worker) hold their file open until closed
-        if response.status_code != 200:
+        if response.status_code >= 400:
             continue
         seen_per_route[route] = seen_per_route.get(route, 0) + 1
         site.pages.setdefault(route, url)
-        if "html" not in response.get("Content-Type", ""):
+        if response.status_code != 200 or "html" not in response.get("Content-Type", ""):
             continue
         parser = PageParser()
         parser.feed(response.content.decode("utf-8", "replace"))

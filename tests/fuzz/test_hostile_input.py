@@ -36,6 +36,21 @@ ODD_JSON = ['{"answers": "pas un objet"}', "[1, 2, 3]", '"texte"', "null", '{"an
 UNREACHED = {
     "compte/mot-de-passe/nouveau/<uidb64>/<token>/": "lien reçu par courriel (jeton signé)",
     "notifications/desabonnement/<str:token>/": "lien reçu par courriel (jeton signé)",
+    "enquete/<str:token>/merci/<str:code>/": "page de remerciement, après un envoi (code de reçu)",
+    "enquete/<str:token>/recontact/": "formulaire de la page de remerciement, après un envoi",
+    "enquete/suivi/<str:code>/": "atteinte par le formulaire de suivi, avec un code de reçu",
+    "enquetes/<int:survey_id>/exports/<int:export_id>/etat/": "un export demandé (la démo n'en a pas)",
+    "enquetes/<int:survey_id>/exports/<int:export_id>/telecharger/": "un export terminé (la démo n'en a pas)",
+    "discussions/messages/<int:pk>/retablir/": "un message masqué par la modération (aucun dans la démo)",
+    "discussions/messages/<int:pk>/versions/": "un message modifié (aucun dans la démo)",
+    "discussions/moderation/<int:pk>/classer/": "un signalement en attente (aucun dans la démo)",
+    "notifications/marquer-lues/": "des notifications non lues (celles de la démo sont lues)",
+    "projets/<slug:slug>/charte/deliberations/<int:signature_id>/": "une délibération déposée en PDF (aucune dans la démo)",
+    "projets/<slug:slug>/charte/modifier/": "une charte en projet (les deux chartes de la démo sont signées)",
+    "projets/<slug:slug>/charte/signer/<slug:organisation_slug>/": "une charte en attente de signature (aucune dans la démo)",
+    "projets/<slug:slug>/observer/": "une collectivité ni participante ni observatrice (aucun compte de démo)",
+    "ressources/<slug:slug>/fichiers/<int:attachment_id>/": "une pièce jointe (aucune dans la démo)",
+    "ressources/<slug:slug>/fichiers/<int:attachment_id>/supprimer/": "une pièce jointe (aucune dans la démo)",
 }
 
 
