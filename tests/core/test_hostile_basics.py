@@ -20,9 +20,9 @@ def test_a_nul_character_in_a_query_is_refused_with_a_french_message(client, pat
 
 
 def test_a_nul_character_in_a_form_changes_nothing(client):
-    from territoires.accounts.models import User
-
     from urllib.parse import urlencode
+
+    from territoires.accounts.models import User
 
     before = User.objects.count()
     body = urlencode({"username": "a\x00@b.fr", "password": "x"})
@@ -56,7 +56,12 @@ def test_dates_outside_1900_2100_are_refused_in_french(starts_at, signed_on):
 def test_a_forged_forty_digit_choice_is_an_invalid_choice():
     Organisation.objects.create(name="Niort", kind=Organisation.Kind.COMMUNE)
     form = MeetingLikeForm(
-        {"starts_at": "2022-03-10T10:00", "signed_on": "2022-01-01", "organisation": "9" * 40, "organisations": ["9" * 40]}
+        {
+            "starts_at": "2022-03-10T10:00",
+            "signed_on": "2022-01-01",
+            "organisation": "9" * 40,
+            "organisations": ["9" * 40],
+        }
     )
     assert not form.is_valid()
     assert set(form.errors) == {"organisation", "organisations"}
