@@ -186,11 +186,11 @@ class MessageRevision(models.Model):
         return f"{self.message} ({self.replaced_at:%Y-%m-%d %H:%M})"
 
 
+EXTENSIONS = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg", "image/gif": "gif"}
+
+
 def attachment_upload_to(attachment, filename):
-    extension = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg", "image/gif": "gif"}.get(
-        attachment.content_type, "bin"
-    )
-    return f"discussions/{attachment.message.thread_id}/{uuid.uuid4().hex}.{extension}"
+    return f"discussions/{attachment.message.thread_id}/{uuid.uuid4().hex}.{attachment.extension}"
 
 
 class Attachment(models.Model):
@@ -211,6 +211,11 @@ class Attachment(models.Model):
 
     def get_absolute_url(self):
         return reverse("community:attachment", args=[self.pk])
+
+    @property
+    def extension(self) -> str:
+        """The extension of the type judged from the content, never the one the file was sent with."""
+        return EXTENSIONS.get(self.content_type, "bin")
 
     @property
     def is_image(self) -> bool:

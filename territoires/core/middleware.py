@@ -1,3 +1,6 @@
+from django.http import QueryDict
+
+
 class ContentSecurityPolicyMiddleware:
     """A policy that needs no inline script: every script is a static file of ours."""
 
@@ -62,21 +65,27 @@ class DuplicateSubmissionMiddleware:
 
 
 class NullCharacterMiddleware:
-    """A NUL character in a query string or a form field is refused with a 400 and a French message.
+    """NUL characters: dropped from query strings, refused in url-encoded forms (400, French message).
 
     No text of the platform can contain one, and PostgreSQL refuses it in any string parameter: a
-    search for "%00" was a 500. Multipart forms (with files) are left to the forms, whose text fields
-    refuse NUL characters themselves.
+    search for "%00" was a 500. In a query (search words, filters) the character is dropped and the
+    page answers as for the rest of the query; a form that carries one is refused and changes
+    nothing. Multipart forms (with files) are left to the forms, whose text fields refuse NUL
+    characters themselves: parsing them here would consume the stream that a view may need.
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        # Only url-encoded bodies are read here: they are buffered, so a view can still read
-        # request.body; parsing a multipart body would consume the stream that a view may need.
+        if "%00" in request.META.get("QUERY_STRING", "") or self._has_nul(request.GET):
+            cleaned = QueryDict(mutable=True)
+            for key, values in request.GET.lists():
+                cleaned.setlist(key.replace("\x00", ""), [value.replace("\x00", "") for value in values])
+            cleaned._mutable = False
+            request.GET = cleaned
         form_post = request.method == "POST" and request.content_type == "application/x-www-form-urlencoded"
-        if self._has_nul(request.GET) or (form_post and self._has_nul(request.POST)):
+        if form_post and self._has_nul(request.POST):
             from django.shortcuts import render
             from django.utils.translation import gettext as _
 

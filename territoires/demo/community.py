@@ -148,10 +148,18 @@ PUBLIC_THREADS = [
     },
 ]
 
-GUIDE_PDF = (
-    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
-    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
-)
+
+def _guide_pdf() -> bytes:
+    """A one-page A4 PDF that the upload check accepts (a real file, with its cross-reference table)."""
+    import io
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
 
 
 def _users() -> dict[str, User]:
@@ -217,7 +225,7 @@ def load(project) -> bool:
         created = True
     for email in ("animatrice@anct.demo", "consultante@prestataire.demo", "referent.niort@ville.demo"):
         follow_set(user=users[email], target=project, following=True)
-    guide = ContentFile(GUIDE_PDF, name="guide-entretien-semi-directif-v2.pdf")
+    guide = ContentFile(_guide_pdf(), name="guide-entretien-semi-directif-v2.pdf")
     for spec, files in ((SURVEY_GROUP, ()), (GUIDES, (guide,)), (VENUES, ())):
         created = bool(_thread(spec, users, project=project, files_for_first=files)) or created
     for spec in PUBLIC_THREADS:

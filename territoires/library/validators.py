@@ -13,6 +13,8 @@ from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
+from territoires.core.validators import validate_pdf_upload
+
 
 @dataclass(frozen=True)
 class FileFormat:
@@ -99,7 +101,13 @@ def detect_attachment_format(uploaded_file) -> FileFormat:
             "executable",
         )
     detected = None
-    if b"%PDF-" in head[:1024]:
+    if head.startswith(b"%PDF-"):
+        # Parsed, and refused with active content (scripts, launch actions, embedded files).
+        try:
+            validate_pdf_upload(uploaded_file)
+        except ValidationError as error:
+            _refuse(f"« {uploaded_file.name} » : {error.messages[0]}", error.code)
+        uploaded_file.seek(0)
         detected = PDF
     elif head.startswith(b"\x89PNG\r\n\x1a\n"):
         detected = PNG

@@ -13,6 +13,7 @@ from territoires.community import selectors, services
 from territoires.community.forms import HideForm, MessageEditForm, ReportForm
 from territoires.community.models import Attachment, Report
 from territoires.community.views.common import message_or_404
+from territoires.core.validators import safe_download_name
 from territoires.projects.views.common import form_errors_from, id_from, require
 
 
@@ -96,13 +97,16 @@ def attachment_download(request, pk):
         handle = attachment.file.open("rb")
     except FileNotFoundError:
         raise Http404 from None
+    # Named after the type judged at upload, whatever name it was sent with (a "notes.html" that is
+    # a PDF is served as "notes.pdf"); only images are shown inline, in a sandbox.
     response = FileResponse(
         handle,
         content_type=attachment.content_type,
         as_attachment=not attachment.is_image,
-        filename=attachment.original_name,
+        filename=safe_download_name(attachment.original_name, attachment.extension),
     )
     response["Cache-Control"] = "private, max-age=3600"
+    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
     return response
 
 

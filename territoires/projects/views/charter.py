@@ -140,12 +140,16 @@ def signature_document(request, slug, signature_id):
     signature = get_object_or_404(Signature, pk=signature_id, charter__project=project)
     if not signature.deliberation_document:
         raise Http404
-    return FileResponse(
+    # A download, never shown inline: the file was uploaded by a person and the browser's PDF viewer
+    # is not ours to expose.
+    response = FileResponse(
         signature.deliberation_document.open("rb"),
         content_type="application/pdf",
-        as_attachment=False,
+        as_attachment=True,
         filename=f"deliberation-{signature.organisation.slug}.pdf",
     )
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
 
 
 @login_required
