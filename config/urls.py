@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
@@ -21,7 +20,6 @@ urlpatterns = [
     path("", include("territoires.core.urls")),
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# No URL serves MEDIA_ROOT, not even with DEBUG=1: every uploaded file (resource attachments,
+# discussion attachments, deliberations, minutes, exports) goes out through a view that checks who
+# may read it. The reverse proxy must not serve that folder either (README, "Exploitation").
