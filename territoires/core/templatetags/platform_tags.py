@@ -7,6 +7,7 @@ from django.utils import translation
 from django.utils.safestring import mark_safe
 
 from territoires.core.markdown import render_markdown
+from territoires.core.process_caches import register_process_cache
 
 register = template.Library()
 
@@ -36,7 +37,12 @@ def nav_active(context, prefix):
 
 # --- rendering the same HTML less often -----------------------------------------------------------
 
-_memo: dict[tuple, str] = {}
+_memo: dict[tuple, str] = register_process_cache(
+    {},
+    name="core.memo",
+    bench="pages",
+    reason="the HTML of the {% memo %} blocks and project tabs (page header and footer: ~2 ms a page)",
+)
 MEMO_MAX_ENTRIES = 2048  # a few kilobytes each
 
 
