@@ -43,6 +43,7 @@ def test_every_memo_wraps_one_whole_included_template():
     assert set(_memoized_includes()) == {
         "core/_chrome_head.html",
         "core/_chrome_header.html",
+        "core/_chrome_menu.html",
         "core/_chrome_footer.html",
         "core/_chrome_scripts.html",
         "core/_pagination_links.html",
@@ -75,7 +76,8 @@ def _contexts(rf, project):
     page_obj = Paginator(range(50), 10).page(2)
     return {
         "core/_chrome_head.html": {},
-        "core/_chrome_header.html": {"request": request, "user": request.user, "tools_links": mark_safe("<ul></ul>")},
+        "core/_chrome_header.html": {"tools_links": mark_safe("<ul></ul>"), "main_menu": mark_safe("<nav></nav>")},
+        "core/_chrome_menu.html": {"request": request, "user": request.user},
         "core/_chrome_footer.html": {"language_links": mark_safe("<li>English version</li>")},
         "core/_chrome_scripts.html": {},
         "core/_pagination_links.html": {"request": request, "page_obj": page_obj},
