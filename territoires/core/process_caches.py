@@ -22,6 +22,8 @@ before and after each test, so that no test sees what another one left in memory
 clears a cache by hand. tests/core/test_process_caches.py fails when a module of the platform holds
 a module-level dict, set or functools cache that is not registered here (or declared there as
 something else than a cache, e.g. a registry filled at start-up).
+
+The platform's other speed shortcuts, and how each is fenced: README, « Raccourcis de performance ».
 """
 
 import functools
