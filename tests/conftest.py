@@ -1,10 +1,13 @@
 import pytest
 from django.core.cache import cache
 
+from territoires.core.process_caches import reset_process_caches
+
 
 @pytest.fixture(autouse=True)
 def _isolated_environment(settings, tmp_path):
-    """Each test gets its own media folder and an empty in-memory cache."""
+    """Each test gets its own media folder, an empty in-memory cache and empty per-process caches
+    (every one registered in territoires/core/process_caches.py: no test clears one by hand)."""
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": str(tmp_path)}
@@ -22,7 +25,9 @@ def _isolated_environment(settings, tmp_path):
     # WhiteNoise would otherwise index every collected static file for each new test client (~1 s).
     settings.WHITENOISE_AUTOREFRESH = True
     cache.clear()
+    reset_process_caches()
     yield
+    reset_process_caches()
     cache.clear()
 
 

@@ -3,9 +3,15 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 
 from territoires.accounts.models import Membership, User
+from territoires.core.process_caches import register_process_cache
 from territoires.core.sql import instance_columns, instance_from_row
 
-_statement: dict[str, str] = {}
+_statement: dict[str, str] = register_process_cache(
+    {},
+    name="accounts.user_statement",
+    bench="pages.project_referent",
+    reason="the text of the signed-in user's read (with their memberships), per database",
+)
 
 
 def _user_with_memberships_sql() -> str:

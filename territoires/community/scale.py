@@ -7,7 +7,6 @@ indexed for search as one document (its title and opening message), replies are 
 thousand documents would make the first run take minutes, and search benchmarks measure resources).
 """
 
-import functools
 import random
 from dataclasses import dataclass, field
 
@@ -19,6 +18,7 @@ from territoires.accounts.models import Membership
 from territoires.community.models import Message, Thread
 from territoires.core.cache import bump_content_version
 from territoires.core.markdown import render_markdown
+from territoires.core.process_caches import process_cached
 from territoires.projects.models import Participation, SharedProject, Theme
 
 PREFIX = "Échange n° "
@@ -60,7 +60,11 @@ class DiscussionScaleReport:
     long_thread_id: int | None = None
 
 
-@functools.cache
+@process_cached(
+    name="community.scale_bodies",
+    bench="",
+    reason="manage.py scale_discussions renders each distinct generated message body once",
+)
 def _rendered(body: str) -> str:
     # Bodies are drawn from a few sentences: each distinct one is rendered once.
     return render_markdown(body)

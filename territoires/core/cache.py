@@ -17,6 +17,8 @@ from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpResponse
 
+from territoires.core.process_caches import process_cached
+
 VERSION_KEY = "public-pages:version"
 
 
@@ -35,14 +37,12 @@ def _code_release() -> str:
     return str(int(newest))
 
 
-_RELEASE: str | None = None
-
-
-def code_release() -> str:
-    global _RELEASE
-    if _RELEASE is None:
-        _RELEASE = _code_release()
-    return _RELEASE
+code_release = process_cached(
+    name="core.code_release",
+    bench="pages",
+    reason="the deployed code's identity in every cache key, worked out once (~15 ms of file dates)",
+    reset=False,  # the same code for the whole process: never stale
+)(_code_release)
 
 
 def content_version() -> str:

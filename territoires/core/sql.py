@@ -10,7 +10,14 @@ equality, IS NULL and IN, joined by AND; anything richer belongs to the ORM.
 
 from django.db import connection
 
-_statements: dict[tuple, str] = {}
+from territoires.core.process_caches import register_process_cache
+
+_statements: dict[tuple, str] = register_process_cache(
+    {},
+    name="core.sql.statements",
+    bench="library.thread",
+    reason="the text of each plain-SQL read, written once per shape of its conditions",
+)
 
 
 def _shape(value):
@@ -88,7 +95,12 @@ def any_row(model, **where) -> bool:
     return bool(_fetch("exists", model, (), where, limit=1))
 
 
-_converters: dict[tuple, list] = {}
+_converters: dict[tuple, list] = register_process_cache(
+    {},
+    name="core.sql.converters",
+    bench="library.thread",
+    reason="the ORM's value converters of each model's columns, worked out once per model and database",
+)
 
 
 def _row_converters(model) -> list:

@@ -6,12 +6,13 @@ with its `french_unaccent` configuration (unaccent, then french_stem); the highl
 this module on both databases.
 """
 
-import functools
 import re
 import unicodedata
 
 import snowballstemmer
 from django.utils.html import escape
+
+from territoires.core.process_caches import process_cached
 
 WORD_RE = re.compile(r"\w+", re.UNICODE)
 MAX_QUERY_CHARS = 200
@@ -104,7 +105,12 @@ def strip_accents(word: str) -> str:
     return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
-@functools.lru_cache(maxsize=100_000)
+@process_cached(
+    name="search.terms",
+    bench="library.search",
+    reason="each word's stem, worked out once (indexing and queries stem the same words again and again)",
+    maxsize=100_000,
+)
 def term_of(word: str) -> str:
     """The index term of one word ('' for a stop word)."""
     plain = strip_accents(word.lower())

@@ -8,6 +8,7 @@ is stored exactly once, as the respondent sent it. Lists over answers stay fast 
 
 from django.contrib import admin
 
+from territoires.surveys.collection import RESPONSE_STORED_FIELDS
 from territoires.surveys.models import (
     Collector,
     ContactRequest,
@@ -100,21 +101,8 @@ class ResponseAdmin(admin.ModelAdmin):
     search_fields = ["=receipt_code"]
     list_select_related = ["survey"]
     show_full_result_count = False
-    readonly_fields = [
-        "survey",
-        "deployment",
-        "structure_version",
-        "channel",
-        "collector",
-        "idempotency_key",
-        "receipt_code",
-        "submitted_at",
-        "collected_at",
-        "answers",
-        "age_band",
-        "gender",
-        "is_synthetic",
-    ]
+    # Every stored field, read-only: the list the answer INSERT writes (one definition, checked at start-up).
+    readonly_fields = RESPONSE_STORED_FIELDS
 
     def has_add_permission(self, request):
         return False

@@ -7,6 +7,8 @@ class SurveysConfig(AppConfig):
     verbose_name = _("Enquêtes auprès des habitants")
 
     def ready(self):
+        from territoires.surveys import checks  # noqa: F401 — registers the start-up checks
+
         register_project_module()
 
 

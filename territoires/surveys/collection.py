@@ -11,7 +11,6 @@ hash cannot be linked back to an address nor to another day's hash.
 """
 
 import datetime
-import functools
 import hashlib
 import secrets
 import time
@@ -30,6 +29,7 @@ from django.utils.translation import gettext as _
 
 from territoires.accounts.backends import AccountBackend
 from territoires.core.clients import client_address
+from territoires.core.process_caches import process_cached, register_process_cache
 from territoires.surveys.models import ContactRequest, Deployment, Response, Survey, new_receipt_code
 from territoires.surveys.schema import AnswersInvalid, answers_validate, schema_for
 
@@ -92,12 +92,28 @@ def can_collect(user, deployment: Deployment) -> bool:
 
 
 DEPLOYMENT_MEMO_SECONDS = 10
-_deployment_memo: dict[str, tuple] = {}
-_permission_memo: dict[tuple, tuple] = {}
-_collector_memo: dict[tuple, tuple] = {}
+_deployment_memo: dict[str, tuple] = register_process_cache(
+    {},
+    name="surveys.deployment_memo",
+    bench="surveys.submission",
+    reason="a public link's deployment, remembered DEPLOYMENT_MEMO_SECONDS (one query less per answer)",
+)
+_permission_memo: dict[tuple, tuple] = register_process_cache(
+    {},
+    name="surveys.permission_memo",
+    bench="surveys.submission",
+    reason="the collect permission per (member, link), remembered DEPLOYMENT_MEMO_SECONDS",
+)
+_collector_memo: dict[tuple, tuple] = register_process_cache(
+    {},
+    name="surveys.collector_memo",
+    bench="surveys.submission",
+    reason="the verdict on a field device's collector token, remembered DEPLOYMENT_MEMO_SECONDS",
+)
 
 
 def collection_memo_clear() -> None:
+    """The collection's memos only (tests use core.process_caches.reset_process_caches for all)."""
     _deployment_memo.clear()
     _permission_memo.clear()
     _collector_memo.clear()
@@ -280,7 +296,11 @@ def response_submit(
     raise SubmissionRefused(_("L'enregistrement a échoué : réessayez dans un instant."), status=503)
 
 
-@functools.cache
+@process_cached(
+    name="surveys.response_fields",
+    bench="surveys.submission",
+    reason="the answer's concrete fields in column order, for the positional Response(...)",
+)
 def _response_fields() -> tuple:
     return tuple(Response._meta.concrete_fields)
 
@@ -294,7 +314,10 @@ def _new_response(**values) -> Response:
     )
 
 
-_INSERT_FIELDS = (
+# The columns of the answer's INSERT: every concrete field of Response but its id, written once for
+# the INSERT and for the admin (surveys/admin.py). The system check surveys.E001 (surveys/checks.py)
+# stops start-up when a migration adds, renames or removes a field and this list does not follow.
+RESPONSE_STORED_FIELDS = (
     "survey",
     "deployment",
     "structure_version",
@@ -309,23 +332,38 @@ _INSERT_FIELDS = (
     "gender",
     "is_synthetic",
 )
-_insert_sql: dict[str, str] = {}
-
-
 # The values that the database in use needs adapted (a UUID is text on SQLite, a datetime loses its
-# zone there, answers become JSON); integers, codes and booleans go as they are.
-_ADAPTED_FIELDS = frozenset({"idempotency_key", "submitted_at", "collected_at", "answers"})
+# zone there, answers become JSON); integers, codes and booleans go as they are. surveys.E002 checks
+# that each field left out here is of a type whose value the database takes as it is.
+RESPONSE_ADAPTED_FIELDS = frozenset({"idempotency_key", "submitted_at", "collected_at", "answers"})
+
+_insert_sql: dict[str, str] = register_process_cache(
+    {},
+    name="surveys.insert_sql",
+    bench="surveys.submission",
+    reason="the answer INSERT's text, per database",
+)
 
 
-@functools.cache
+@process_cached(
+    name="surveys.insert_fields",
+    bench="surveys.submission",
+    reason="the answer INSERT's fields, looked up once",
+)
 def _insert_fields() -> tuple:
-    return tuple(Response._meta.get_field(name) for name in _INSERT_FIELDS)
+    return tuple(Response._meta.get_field(name) for name in RESPONSE_STORED_FIELDS)
 
 
-@functools.cache
+@process_cached(
+    name="surveys.insert_columns",
+    bench="surveys.submission",
+    reason="the answer INSERT's attribute names and the fields that adapt their values",
+)
 def _insert_columns() -> tuple:
     """(attribute name, field to adapt the value with, or None) per inserted column."""
-    return tuple((field.attname, field if field.name in _ADAPTED_FIELDS else None) for field in _insert_fields())
+    return tuple(
+        (field.attname, field if field.name in RESPONSE_ADAPTED_FIELDS else None) for field in _insert_fields()
+    )
 
 
 def _insert_once(response: Response) -> None:
@@ -441,7 +479,12 @@ def receipt_lookup(code: str) -> Response | None:
 
 # --- rate limiting ------------------------------------------------------------------------------
 
-_salt_memo: dict[str, str] = {}
+_salt_memo: dict[str, str] = register_process_cache(
+    {},
+    name="surveys.rate_salt",
+    bench="surveys.submission",
+    reason="today's rate-limit salt, read from the shared cache once per day and process",
+)
 
 
 def _daily_salt() -> str:
@@ -493,7 +536,12 @@ def rate_limit_exceeded(request, *, scope: str = "submit", account=None) -> bool
     return count > limit
 
 
-_account_counts: dict = {}
+_account_counts: dict = register_process_cache(
+    {},
+    name="surveys.account_counts",
+    bench="surveys.submission",
+    reason="signed-in collectors' requests this minute, counted in process (no cache write per answer)",
+)
 
 
 def rate_limit_message() -> str:

@@ -667,8 +667,10 @@ def write_sav(survey: Survey, path: str, *, deployment=None, progress: Callable[
     write them. Coded answers are numbers with value labels; dates are seconds since the SPSS epoch
     shown as DATETIME.
     """
-    from territoires.surveys.spss import SavVariable, SavWriter, text_width
+    from territoires.surveys.spss import UNAVAILABLE_MESSAGE, SavVariable, SavWriter, text_width, writer_available
 
+    if not writer_available():  # a pyreadstat the writer was not checked against (system check surveys.E010)
+        raise ExportError(str(UNAVAILABLE_MESSAGE))
     layout = build_layout(survey, deployment=deployment)
     columns = layout.columns
     total = response_count(survey, deployment=deployment)
@@ -843,6 +845,11 @@ def export_request(
         raise PermissionDenied
     if format not in FORMATS:
         raise ValidationError({"format": _("Choisissez un format d'export proposé.")})
+    if format == Export.Format.SAV:
+        from territoires.surveys.spss import UNAVAILABLE_MESSAGE, writer_available
+
+        if not writer_available():
+            raise ValidationError({"format": UNAVAILABLE_MESSAGE})
     if delimiter not in DELIMITERS:
         raise ValidationError({"delimiter": _("Choisissez la virgule ou le point-virgule.")})
     if not scope.covers(deployment_id):

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from territoires.core.process_caches import register_process_cache
 from territoires.surveys.models import AGE_BANDS, DONT_KNOW, GENDERS, OTHER, Question
 
 Kind = Question.Kind
@@ -343,7 +344,12 @@ def compile_schema(survey) -> SurveySchema:
 
 
 _CACHE_SIZE = 64
-_cache: "OrderedDict[tuple, SurveySchema]" = OrderedDict()
+_cache: "OrderedDict[tuple, SurveySchema]" = register_process_cache(
+    OrderedDict(),
+    name="surveys.schema",
+    bench="surveys.submission",
+    reason="compiled questionnaires (the last _CACHE_SIZE structure versions), not compiled per answer",
+)
 _cache_lock = threading.Lock()
 
 

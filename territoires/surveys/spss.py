@@ -12,17 +12,39 @@ texts first (the survey export reads its rows twice).
 """
 
 import ctypes
-import functools
+import importlib.metadata
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext_lazy
+
+from territoires.core.process_caches import process_cached
+
+# ReadStat's enum values, as readstat.h numbers them in the ReadStat that pyreadstat 1.3.7 compiles
+# in. Enums are not symbols of the compiled module, so nothing at run time can confirm them: another
+# pyreadstat could carry a ReadStat that numbers them otherwise, and a wrong code writes a wrong file
+# or crashes the worker. The writer therefore runs only under a pyreadstat it was checked against,
+# and only when the library exports every function it calls (writer_problems(): the system check
+# surveys.E010 at start-up, a French "SPSS export unavailable" message at run time). After an
+# upgrade: compare readstat.h (readstat_type_t, readstat_measure_t) and add the version below.
+VERIFIED_PYREADSTAT_VERSIONS = frozenset({"1.3.7"})
 DOUBLE = 5  # readstat_type_t: READSTAT_TYPE_DOUBLE
 STRING = 0  # READSTAT_TYPE_STRING
 MEASURES = {"nominal": 1, "ordinal": 2, "scale": 3}  # readstat_measure_t
 MAX_STRING_BYTES = 32767  # SPSS's longest string variable
 
+UNAVAILABLE_MESSAGE = gettext_lazy(
+    "L'export SPSS (.sav) est indisponible sur ce serveur : la version de la bibliothèque qui écrit ces "
+    "fichiers n'est pas celle pour laquelle il a été vérifié. Choisissez l'export CSV ou Excel, et "
+    "signalez-le à l'équipe technique de la plateforme."
+)
+
 
 class SavError(Exception):
     """ReadStat refused a variable, a value or the file (its message, in English)."""
+
+
+class SavUnavailable(SavError):
+    """The writer cannot run under the installed pyreadstat (see writer_problems())."""
 
 
 @dataclass
@@ -37,39 +59,87 @@ class SavVariable:
 
 
 _WRITE_CALLBACK = ctypes.CFUNCTYPE(ctypes.c_ssize_t, ctypes.c_void_p, ctypes.c_size_t, ctypes.c_void_p)
+_pointer, _text, _integer, _double = ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int, ctypes.c_double
+# Every ReadStat function this module calls: (result type, argument types).
+SIGNATURES = {
+    "readstat_writer_init": (_pointer, []),
+    "readstat_writer_free": (None, [_pointer]),
+    "readstat_set_data_writer": (_integer, [_pointer, _WRITE_CALLBACK]),
+    "readstat_writer_set_file_label": (_integer, [_pointer, _text]),
+    "readstat_add_variable": (_pointer, [_pointer, _text, _integer, ctypes.c_size_t]),
+    "readstat_variable_set_label": (None, [_pointer, _text]),
+    "readstat_variable_set_format": (None, [_pointer, _text]),
+    "readstat_variable_set_measure": (None, [_pointer, _integer]),
+    "readstat_variable_set_label_set": (None, [_pointer, _pointer]),
+    "readstat_variable_add_missing_double_value": (_integer, [_pointer, _double]),
+    "readstat_add_label_set": (_pointer, [_pointer, _integer, _text]),
+    "readstat_label_double_value": (None, [_pointer, _double, _text]),
+    "readstat_begin_writing_sav": (_integer, [_pointer, _pointer, ctypes.c_long]),
+    "readstat_validate_metadata": (_integer, [_pointer]),
+    "readstat_validate_variable": (_integer, [_pointer, _pointer]),
+    "readstat_begin_row": (_integer, [_pointer]),
+    "readstat_insert_double_value": (_integer, [_pointer, _pointer, _double]),
+    "readstat_insert_string_value": (_integer, [_pointer, _pointer, _text]),
+    "readstat_insert_missing_value": (_integer, [_pointer, _pointer]),
+    "readstat_end_row": (_integer, [_pointer]),
+    "readstat_end_writing": (_integer, [_pointer]),
+    "readstat_error_message": (_text, [_integer]),
+}
 
 
-@functools.cache
-def _library():
+def installed_pyreadstat_version() -> str | None:
+    try:
+        return importlib.metadata.version("pyreadstat")
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def _shared_library() -> ctypes.CDLL:
     from pyreadstat import _readstat_writer
 
-    lib = ctypes.CDLL(_readstat_writer.__file__)
-    pointer, text, integer, double = ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int, ctypes.c_double
-    signatures = {
-        "readstat_writer_init": (pointer, []),
-        "readstat_writer_free": (None, [pointer]),
-        "readstat_set_data_writer": (integer, [pointer, _WRITE_CALLBACK]),
-        "readstat_writer_set_file_label": (integer, [pointer, text]),
-        "readstat_add_variable": (pointer, [pointer, text, integer, ctypes.c_size_t]),
-        "readstat_variable_set_label": (None, [pointer, text]),
-        "readstat_variable_set_format": (None, [pointer, text]),
-        "readstat_variable_set_measure": (None, [pointer, integer]),
-        "readstat_variable_set_label_set": (None, [pointer, pointer]),
-        "readstat_variable_add_missing_double_value": (integer, [pointer, double]),
-        "readstat_add_label_set": (pointer, [pointer, integer, text]),
-        "readstat_label_double_value": (None, [pointer, double, text]),
-        "readstat_begin_writing_sav": (integer, [pointer, pointer, ctypes.c_long]),
-        "readstat_validate_metadata": (integer, [pointer]),
-        "readstat_validate_variable": (integer, [pointer, pointer]),
-        "readstat_begin_row": (integer, [pointer]),
-        "readstat_insert_double_value": (integer, [pointer, pointer, double]),
-        "readstat_insert_string_value": (integer, [pointer, pointer, text]),
-        "readstat_insert_missing_value": (integer, [pointer, pointer]),
-        "readstat_end_row": (integer, [pointer]),
-        "readstat_end_writing": (integer, [pointer]),
-        "readstat_error_message": (text, [integer]),
-    }
-    for name, (result, arguments) in signatures.items():
+    return ctypes.CDLL(_readstat_writer.__file__)
+
+
+def writer_problems() -> list[str]:
+    """Why the writer cannot run here (in English, for the start-up check); empty when it can."""
+    version = installed_pyreadstat_version()
+    if version is None:
+        return ["pyreadstat is not installed"]
+    problems = []
+    if version not in VERIFIED_PYREADSTAT_VERSIONS:
+        problems.append(
+            f"pyreadstat {version} is installed, but the ReadStat enum values of territoires/surveys/spss.py "
+            f"were checked against pyreadstat {', '.join(sorted(VERIFIED_PYREADSTAT_VERSIONS))}"
+        )
+    try:
+        library = _shared_library()
+    except (ImportError, OSError) as error:
+        return [*problems, f"ReadStat's writer library cannot be loaded: {error}"]
+    missing = [name for name in SIGNATURES if not hasattr(library, name)]
+    if missing:
+        problems.append(f"ReadStat's writer library lacks {', '.join(missing)}")
+    return problems
+
+
+@process_cached(
+    name="surveys.readstat_check",
+    bench="surveys.export.sav",
+    reason="whether the installed pyreadstat is one the SPSS writer was checked against, worked out once",
+)
+def writer_available() -> bool:
+    return not writer_problems()
+
+
+@process_cached(
+    name="surveys.readstat_library",
+    bench="surveys.export.sav",
+    reason="ReadStat's library loaded and its functions' signatures declared once per process",
+)
+def _library():
+    if not writer_available():
+        raise SavUnavailable(str(UNAVAILABLE_MESSAGE))
+    lib = _shared_library()
+    for name, (result, arguments) in SIGNATURES.items():
         function = getattr(lib, name)
         function.restype, function.argtypes = result, arguments
     return lib

@@ -5,9 +5,7 @@ paper questionnaire with the keyboard; axe-core finds no serious or critical vio
 import pytest
 from playwright.sync_api import expect
 
-from territoires.surveys.collection import collection_memo_clear
 from territoires.surveys.models import Response
-from territoires.surveys.schema import schema_cache_clear
 from tests.browser.helpers import PHONE, new_context, watch_errors
 from tests.surveys.factories import make_survey
 
@@ -18,8 +16,6 @@ BLOCKING = ("serious", "critical")
 
 @pytest.fixture
 def built(transactional_db):
-    schema_cache_clear()
-    collection_memo_clear()
     return make_survey()
 
 

@@ -6,7 +6,6 @@ import re
 import pytest
 from django.urls import reverse
 
-from territoires.surveys.analytics import arrays as survey_arrays_module
 from tests.browser.helpers import PHONE
 from tests.surveys.analytics_support import add_response, set_population
 from tests.surveys.factories import make_survey
@@ -18,7 +17,6 @@ BLOCKING = ("serious", "critical")
 @pytest.fixture
 def results(transactional_db, settings, tmp_path):
     settings.SURVEY_ARRAYS_DIR = tmp_path / "arrays"
-    survey_arrays_module.forget()
     ns = make_survey()
     own, other = ns.deployments[0], ns.deployments[1]
     for index in range(8):
@@ -30,8 +28,7 @@ def results(transactional_db, settings, tmp_path):
     for _index in range(4):
         add_response(other, ns.valid_answers(commentaire="Réponse de Deuxville"), channel="paper")
     set_population(own, {(age, gender): 1000 for age in ("15-24", "25-34", "35-49") for gender in "fm"})
-    yield ns
-    survey_arrays_module.forget()
+    return ns
 
 
 def _respondents(page) -> str:

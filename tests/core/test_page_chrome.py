@@ -16,13 +16,6 @@ CURRENT_MENU_LINK = re.compile(r'<a class="fr-nav__link" href="([^"]*)" aria-cur
 PROJECT_TAB_LINKS = re.compile(r'<a class="fr-tag" href="([^"]*)"')
 
 
-@pytest.fixture(autouse=True)
-def _empty_memo():
-    platform_tags.memo_clear()
-    yield
-    platform_tags.memo_clear()
-
-
 def _html(client, url):
     response = client.get(url)
     assert response.status_code == 200, url

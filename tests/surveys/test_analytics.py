@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 from django.urls import reverse
 
-from territoires.surveys.analytics import arrays as survey_arrays_module
 from territoires.surveys.analytics.stats import chi2_sf, chi_square_test, regularized_gamma_q, weighted_quantiles
 from territoires.surveys.analytics.topics import FrenchAnalyzer, find_topics
 from tests.surveys.analytics_support import add_response
@@ -73,7 +72,6 @@ def test_weighted_quantiles():
 @pytest.mark.django_db
 def test_crosstab_page_counts_and_tests(client, settings, tmp_path):
     settings.SURVEY_ARRAYS_DIR = tmp_path
-    survey_arrays_module.forget()
     ns = make_survey()
     pairs = [("jamais", "f")] * 10 + [("souvent", "f")] * 20 + [("jamais", "m")] * 30 + [("souvent", "m")] * 40
     for frequence, genre in pairs:
@@ -85,7 +83,6 @@ def test_crosstab_page_counts_and_tests(client, settings, tmp_path):
     assert [row["label"] for row in table["rows"]] == ["Jamais", "Souvent"]
     assert [cell["count_text"] for cell in table["rows"][0]["cells"]] == ["10", "30"]
     assert "khi-deux" in response.content.decode()
-    survey_arrays_module.forget()
 
 
 def test_french_analyzer_drops_stop_words_and_stems():

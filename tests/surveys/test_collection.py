@@ -8,22 +8,20 @@ import uuid
 import pytest
 from django.urls import reverse
 
+from territoires.core.process_caches import reset_process_caches
 from territoires.surveys.collection import (
     SubmissionRefused,
-    collection_memo_clear,
     contact_request_save,
     response_submit,
 )
 from territoires.surveys.models import ContactRequest, Question, Response, Survey
-from territoires.surveys.schema import AnswersInvalid, schema_cache_clear
+from territoires.surveys.schema import AnswersInvalid
 from tests.factories import PASSWORD
 from tests.surveys.factories import COLLECT_PERMISSION_GRID, make_collect_grid_case, make_survey, valid_answers
 
 
 @pytest.fixture
 def built(db):
-    schema_cache_clear()
-    collection_memo_clear()
     return make_survey()
 
 
@@ -267,7 +265,6 @@ def test_unknown_token_404(client, db):
 
 
 def test_second_language(client, db):
-    schema_cache_clear()
     built = make_survey(second_language="en")
     url = reverse("surveys:answer", args=[built.deployment.public_token])
     body = client.get(url + "?langue=en").content.decode()
@@ -500,7 +497,7 @@ def test_scales_explain_themselves_once(client, built):
     for help_text, generic_hint in (("", True), ("1 : pas du tout satisfait·e ; 5 : très satisfait·e.", False)):
         satisfaction.help_text = help_text
         satisfaction.save(update_fields=["help_text"])
-        schema_cache_clear()
+        reset_process_caches()  # changed behind the builder's back: as after a restart
         first_page = client.get(online)
         profile = {"age": "25-34", "genre": "f", "quartier": "gare", "shown": ["age", "genre", "quartier", "cp"]}
         page = post_page(client, online, first_page, profile).content.decode()
@@ -540,7 +537,6 @@ def test_a_survey_group_member_finds_the_field_page_in_their_space(client, db):
     """A member of a territory's survey group may belong to no organisation: their space lists the
     territories where they collect, with the field page and the paper entry, while collection is
     open; others get no such block."""
-    schema_cache_clear()
     built, collector = make_collect_grid_case("collector")
     space = reverse("projects:dashboard")
     deployment = built.deployments[0]
@@ -563,7 +559,6 @@ def test_a_survey_group_member_finds_the_field_page_in_their_space(client, db):
 
 @pytest.mark.parametrize(("who", "own", "other"), COLLECT_PERMISSION_GRID)
 def test_collect_permission_grid(client, db, who, own, other):
-    schema_cache_clear()
     built, user = make_collect_grid_case(who)
     client.login(email=user.email, password=PASSWORD)
     for deployment, allowed in ((built.deployments[0], own), (built.deployments[1], other)):
@@ -596,8 +591,6 @@ def test_concurrent_replays_store_one_row():
 
     if connection.vendor != "postgresql":
         pytest.skip("needs a database shared between threads (PostgreSQL)")
-    schema_cache_clear()
-    collection_memo_clear()
     built = make_survey()
     key = str(uuid.uuid4())
     results, errors = [], []
@@ -640,8 +633,6 @@ def test_replay_outside_any_transaction_is_stored_once_and_leaves_the_connection
     unique key refuses the replay; the next answer is stored normally."""
     from django.db import connection
 
-    schema_cache_clear()
-    collection_memo_clear()
     built = make_survey()
     assert not connection.in_atomic_block
     key = str(uuid.uuid4())
@@ -662,8 +653,6 @@ def test_answer_stored_once_when_the_database_dropped_the_connection():
 
     if connection.vendor != "postgresql":
         pytest.skip("only PostgreSQL connections can be closed by the server")
-    schema_cache_clear()
-    collection_memo_clear()
     built = make_survey()
     assert submit(built).created  # the connection is open and reused from here
     backend_pid = connection.connection.info.backend_pid
@@ -687,8 +676,6 @@ def test_answer_insert_is_prepared_on_postgresql():
 
     if connection.vendor != "postgresql":
         pytest.skip("prepared statements are PostgreSQL's")
-    schema_cache_clear()
-    collection_memo_clear()
     built = make_survey()
     for _index in range(connection.connection.prepare_threshold + 1):
         assert submit(built).created

@@ -16,17 +16,14 @@ from django.test import Client
 from django.urls import reverse
 
 from territoires.surveys import collection
-from territoires.surveys.collection import collection_memo_clear, collector_token_issue
+from territoires.surveys.collection import collector_token_issue
 from territoires.surveys.models import Collector, Response
-from territoires.surveys.schema import schema_cache_clear
 from tests.factories import PASSWORD
 from tests.surveys.factories import COLLECT_PERMISSION_GRID, make_collect_grid_case, make_survey, valid_answers
 
 
 @pytest.fixture
 def built(db, monkeypatch):
-    schema_cache_clear()
-    collection_memo_clear()
     # Revocations are remembered a few seconds per process; the tests look right after each change.
     monkeypatch.setattr(collection, "DEPLOYMENT_MEMO_SECONDS", 0)
     return make_survey()
@@ -157,8 +154,6 @@ def test_session_path_still_needs_its_csrf_token(built):
 @pytest.mark.parametrize(("who", "own", "other"), COLLECT_PERMISSION_GRID)
 def test_token_permission_grid(db, monkeypatch, who, own, other):
     """A token (even one issued by mistake) only works for someone allowed to collect there."""
-    schema_cache_clear()
-    collection_memo_clear()
     built, user = make_collect_grid_case(who)
     for deployment, allowed in ((built.deployments[0], own), (built.deployments[1], other)):
         status = device_post(deployment, collector_token_issue(user, deployment)).status_code

@@ -4,6 +4,7 @@ permissions (a referent sees its own territory only, whatever the query string),
 import pytest
 from django.urls import reverse
 
+from territoires.core.process_caches import reset_process_caches
 from territoires.surveys.analytics import arrays as survey_arrays_module
 from tests.factories import UserFactory
 from tests.surveys.analytics_support import add_response, set_population
@@ -15,9 +16,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def _isolated_arrays(settings, tmp_path):
     settings.SURVEY_ARRAYS_DIR = tmp_path / "arrays"
-    survey_arrays_module.forget()
-    yield
-    survey_arrays_module.forget()
 
 
 @pytest.fixture
@@ -152,7 +150,7 @@ def test_a_deleted_answer_or_a_structure_change_rebuilds_the_arrays(client, surv
 def test_a_restarted_worker_loads_the_snapshot_then_catches_up(client, survey_ns, monkeypatch):
     client.force_login(survey_ns.project_ns.facilitator)
     client.get(url(survey_ns))
-    survey_arrays_module.forget()  # as after a restart: nothing in memory
+    reset_process_caches()  # as after a restart: nothing in memory
 
     def no_rebuild(*args, **kwargs):
         raise AssertionError("the snapshot should have been used")
@@ -357,7 +355,7 @@ def test_refresh_task_writes_the_snapshot_a_request_then_loads(client, survey_ns
     from territoires.surveys.analytics.tasks import refresh_survey_arrays
 
     assert refresh_survey_arrays.call(survey_ns.survey.pk) == 9
-    survey_arrays_module.forget()
+    reset_process_caches()  # as after a restart: the task's worker is another process
 
     def no_rebuild(*args, **kwargs):
         raise AssertionError("the snapshot should have been used")

@@ -9,7 +9,6 @@ from territoires.surveys.schema import (
     AnswersInvalid,
     answers_validate,
     compile_schema,
-    schema_cache_clear,
     schema_for,
 )
 from tests.surveys.factories import make_survey, valid_answers
@@ -17,7 +16,6 @@ from tests.surveys.factories import make_survey, valid_answers
 
 @pytest.fixture
 def built(db):
-    schema_cache_clear()
     return make_survey()
 
 

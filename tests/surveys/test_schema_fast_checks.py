@@ -8,13 +8,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from territoires.surveys.schema import AnswersInvalid, answers_validate, schema_cache_clear, schema_for
+from territoires.surveys.schema import AnswersInvalid, answers_validate, schema_for
 from tests.surveys.factories import make_survey, valid_answers
 
 
 @pytest.fixture
 def built(db):
-    schema_cache_clear()
     return make_survey()
 
 

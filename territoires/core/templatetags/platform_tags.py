@@ -1,12 +1,15 @@
+import re
 from urllib.parse import urlencode
 
 from django import template
 from django.core.signals import setting_changed
 from django.urls import reverse
 from django.utils import translation
+from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 
 from territoires.core.markdown import render_markdown
+from territoires.core.process_caches import register_process_cache
 
 register = template.Library()
 
@@ -36,7 +39,12 @@ def nav_active(context, prefix):
 
 # --- rendering the same HTML less often -----------------------------------------------------------
 
-_memo: dict[tuple, str] = {}
+_memo: dict[tuple, str | tuple] = register_process_cache(
+    {},
+    name="core.memo",
+    bench="pages",
+    reason="the HTML of the {% memo %} blocks and project tabs (page header and footer: ~2 ms a page)",
+)
 MEMO_MAX_ENTRIES = 2048  # a few kilobytes each
 
 
@@ -59,32 +67,70 @@ def memo_clear(**_kwargs) -> None:
 setting_changed.connect(memo_clear)
 
 
+_HOLE = re.compile("\x00memo-hole-(\\d+)\x00")
+
+
 class MemoNode(template.Node):
-    def __init__(self, name: str, vary, nodelist):
-        self.name, self.vary, self.nodelist = name, vary, nodelist
+    def __init__(self, name: str, vary, holes: list[str], nodelist):
+        self.name, self.vary, self.holes, self.nodelist = name, vary, holes, nodelist
 
     def render(self, context):
         key = (self.name, *(str(value.resolve(context)) for value in self.vary))
-        return memoized(key, lambda: self.nodelist.render(context))
+        if not self.holes:
+            return memoized(key, lambda: self.nodelist.render(context))
+        texts, order = memoized(key, lambda: self._render_with_holes(context))
+        values = [context.get(hole, "") for hole in self.holes]
+        escape = conditional_escape if context.autoescape else str
+        pieces = [texts[0]]
+        for index, text in zip(order, texts[1:], strict=True):
+            pieces.append(escape(values[index]))
+            pieces.append(text)
+        return "".join(pieces)
+
+    def _render_with_holes(self, context) -> tuple[tuple[str, ...], tuple[int, ...]]:
+        """The block's HTML cut where the per-request values go: (texts around them, which value
+        goes in each cut)."""
+        markers = {hole: mark_safe(f"\x00memo-hole-{index}\x00") for index, hole in enumerate(self.holes)}
+        with context.push(markers):
+            html = self.nodelist.render(context)
+        parts = _HOLE.split(html)
+        order = tuple(int(index) for index in parts[1::2])
+        if unused := [hole for index, hole in enumerate(self.holes) if index not in order]:
+            raise template.TemplateSyntaxError(
+                f'{{% memo "{self.name}" %}}: per-request value {", ".join(unused)} is never shown as it is '
+                "({{ name }}, without a filter) in the block"
+            )
+        return tuple(parts[0::2]), order
 
 
 @register.tag
 def memo(parser, token):
-    """`{% memo "name" value… %}…{% endmemo %}`: the block is rendered once per process for each
-    language and combination of the values, then served from memory.
+    """`{% memo "name" value… [per_request name…] %}{% include "template.html" %}{% endmemo %}`:
+    the included template is rendered once per process for each language and combination of the
+    values, then served from memory.
 
     Only for markup that depends on nothing but the code, the language and those values — the
     page header and footer (links, labels, static files), which cost about 2 ms to render on every
-    page otherwise. Anything else tied to the user or the request (names, counts, CSRF tokens)
-    stays outside the block; what the block does read from the request (the current section, the
-    query string of pagination links) must be one of its values.
+    page otherwise. What the block does read from the request (the current section, the query
+    string of pagination links) must be one of its values. What changes with each request or user
+    inside the markup (the account links, the language switch's return address) is rendered
+    outside the block and named after `per_request`: the included template shows it as
+    `{{ name }}` and the stored HTML gets the current value at each render.
+
+    Each memo wraps one whole included template (tests/core/test_memo.py checks every template),
+    so that the memoized markup is one file whose elements open and close in it.
     """
     bits = token.split_contents()
     if len(bits) < 2 or bits[1][0] not in "\"'" or bits[1][0] != bits[1][-1]:
         raise template.TemplateSyntaxError('{% memo %} needs a quoted name: {% memo "header" value… %}')
+    vary, holes = bits[2:], []
+    if "per_request" in vary:
+        vary, holes = vary[: vary.index("per_request")], vary[vary.index("per_request") + 1 :]
+        if not holes or not all(hole.isidentifier() for hole in holes):
+            raise template.TemplateSyntaxError("{% memo … per_request %} is followed by variable names")
     nodelist = parser.parse(("endmemo",))
     parser.delete_first_token()
-    return MemoNode(bits[1][1:-1], [parser.compile_filter(bit) for bit in bits[2:]], nodelist)
+    return MemoNode(bits[1][1:-1], [parser.compile_filter(bit) for bit in vary], holes, nodelist)
 
 
 class CaptureNode(template.Node):

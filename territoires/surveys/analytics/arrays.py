@@ -48,6 +48,7 @@ from django.db import connection
 from django.db.models import Count, Max
 from django.utils import timezone
 
+from territoires.core.process_caches import register_process_cache
 from territoires.surveys.models import AGE_BANDS, DONT_KNOW, GENDERS, OTHER, Question, Response, Survey
 
 logger = logging.getLogger(__name__)
@@ -541,7 +542,12 @@ def load_snapshot(survey: Survey, variables: list) -> SurveyArrays | None:
 # ---------------------------------------------------------------------------------------------
 # The per-process cache
 
-_cache: dict[int, SurveyArrays] = {}
+_cache: dict[int, SurveyArrays] = register_process_cache(
+    {},
+    name="surveys.arrays",
+    bench="surveys.dashboard",
+    reason="each survey's answers as numpy arrays, caught up with new answers instead of re-read",
+)
 _locks: dict[int, threading.Lock] = {}
 _locks_guard = threading.Lock()
 
