@@ -10,13 +10,14 @@ times that per client, counted in the shared cache.
 """
 
 import hashlib
+import ipaddress
 
 from django.conf import settings
 from django.core.cache import cache
 from django.shortcuts import render
 from django.utils import timezone
 
-from territoires.core.clients import client_address_hash
+from territoires.core.clients import client_address, client_address_hash
 
 
 def username_of(request, credentials=None) -> str:
@@ -30,8 +31,15 @@ def username_of(request, credentials=None) -> str:
 
 
 def client_of(request) -> str:
-    """What django-axes stores as the attempt's address: a keyed hash, never the address itself."""
-    return client_address_hash(request)
+    """What django-axes stores as the attempt's address: the network, never the address itself
+    (IPv4 without its last byte, IPv6 cut to /48). Accounts are locked by address of the account,
+    so this is only a hint for the admin; the column is an IP address type on PostgreSQL."""
+    try:
+        address = ipaddress.ip_address(client_address(request))
+    except ValueError:
+        return "0.0.0.0"  # noqa: S104 - a placeholder address stored for an unreadable one, never bound
+    prefix = 24 if address.version == 4 else 48
+    return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False).network_address)
 
 
 def _hour_key(kind: str, value: str) -> str:
