@@ -92,7 +92,9 @@ class InvitationAcceptForm(SubmissionKeyMixin, DsfrForm):
         label=_("Mot de passe"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text=_("Au moins 12 caractères ; évitez un mot de passe trop courant ou proche de votre nom."),
+        help_text=_(
+            "Au moins 8 caractères, pas uniquement des chiffres ; évitez un mot de passe courant ou proche de votre nom."
+        ),
     )
     password2 = forms.CharField(
         label=_("Confirmation du mot de passe"),

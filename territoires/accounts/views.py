@@ -94,7 +94,7 @@ INVITATION_PROBLEMS = {
     ),
     "accepted": (
         _lazy("Cette invitation a déjà été acceptée"),
-        _lazy("Un lien d'invitation ne sert qu'une fois. Connectez-vous pour retrouver votre espace."),
+        _lazy("Un lien d'invitation ne sert qu'une fois : vos organisations sont dans votre espace."),
         410,
     ),
 }

@@ -294,7 +294,7 @@ class ThemeConvertForm(SubmissionKeyMixin, DsfrForm):
     PLACE_CHOICES = [
         (Participation.Role.PARTICIPANT, _("Participante")),
         (Participation.Role.OBSERVER, _("Observatrice")),
-        ("", _("Pas maintenant")),
+        ("later", _("Pas maintenant")),
     ]
 
     def __init__(self, *args, organisations, interested=(), **kwargs):
@@ -306,7 +306,6 @@ class ThemeConvertForm(SubmissionKeyMixin, DsfrForm):
             self.fields[self.place_field(organisation)] = forms.ChoiceField(
                 label=organisation.name,
                 choices=self.PLACE_CHOICES,
-                required=False,
                 initial=Participation.Role.PARTICIPANT if index < MAX_PARTICIPANTS else Participation.Role.OBSERVER,
                 widget=forms.RadioSelect,
             )

@@ -102,7 +102,7 @@ def test_an_invitation_is_audited_and_mailed_with_an_absolute_link_from_site_url
     assert "Guichen" in message.subject
     link = link_in(message)
     assert link.startswith("https://territoires.example.gouv.fr/compte/invitation/")
-    assert "Référent·e" in message.body and "14 jours" in message.body
+    assert "comme référent·e" in message.body and "14 jours" in message.body
     event = AuditEvent.objects.get(action=Action.INVITATION_SENT)
     assert event.actor == agency_facilitator
     assert event.details == {"email": "claire.leroy@guichen.fr", "organisation": "Guichen", "role": "referent"}

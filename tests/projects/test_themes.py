@@ -156,7 +156,7 @@ def test_converting_with_the_prefilled_choice_adds_the_authorities(client, facil
         "title": "Alimentation durable avec les habitants",
         "facilitator_organisation": agency.pk,
         **{f"place_{town.pk}": "participant" for town in towns[:3]},
-        f"place_{towns[3].pk}": "",
+        f"place_{towns[3].pk}": "later",
         "submission_key": str(uuid.uuid4()),
     }
     response = client.post(reverse("projects:theme_convert", args=[theme.slug]), data)
