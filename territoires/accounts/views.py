@@ -26,7 +26,12 @@ from territoires.accounts.invitations import invitation_from_token
 from territoires.accounts.models import Invitation, User
 from territoires.accounts.throttling import password_reset_allowed
 from territoires.core.forms import form_errors_from, id_from
-from territoires.core.idempotency import already_submitted, parse_submission_key, record_submission
+from territoires.core.idempotency import (
+    already_submitted,
+    new_submission_key,
+    parse_submission_key,
+    record_submission,
+)
 
 
 class LoginView(auth_views.LoginView):
@@ -138,9 +143,15 @@ def invitation_list(request):
             messages.error(request, _("Cette invitation n'existe pas ou ne dépend pas de vous."))
             return redirect("accounts:invitation_list")
         action = request.POST.get("action")
+        key = parse_submission_key(request)
+        if done_url := already_submitted(key):
+            # A double click on "Renvoyer" must not send a second link that retires the first one.
+            return redirect(done_url)
         try:
             if action == "resend":
-                services.invitation_resend(invitation=invitation, actor=request.user)
+                with transaction.atomic():
+                    services.invitation_resend(invitation=invitation, actor=request.user)
+                    record_submission(key, reverse("accounts:invitation_list"))
                 messages.success(
                     request,
                     _("L'invitation est renvoyée à %(email)s avec un nouveau lien.") % {"email": invitation.email},
@@ -158,6 +169,7 @@ def invitation_list(request):
         invitation.may_manage = invitation.state in ("pending", "expired") and request.user.has_perm(
             "accounts.manage_invitation", invitation
         )
+        invitation.submission_key = new_submission_key()
     return render(request, "accounts/invitation_list.html", {"page_obj": page})
 
 

@@ -418,3 +418,19 @@ def test_login_then_back_to_the_invitation(client, agency_facilitator):
         f"/compte/connexion/?next={url}", {"username": user.email, "password": PASSWORD, "next": url}
     )
     assert response.status_code == 302 and response["Location"] == url
+
+
+def test_a_double_click_on_resend_sends_one_new_link(client, agency_facilitator, django_capture_on_commit_callbacks):
+    invitation = invite(agency_facilitator)
+    client.force_login(agency_facilitator)
+    page = text(client.get(reverse("accounts:invitation_list")))
+    key = re.search(r'name="submission_key" value="([0-9a-f-]{36})"', page).group(1)
+    data = {"invitation": invitation.pk, "action": "resend", "submission_key": key}
+    with django_capture_on_commit_callbacks(execute=True):
+        first = client.post(reverse("accounts:invitation_list"), data)
+        second = client.post(reverse("accounts:invitation_list"), data)
+    assert first.status_code == second.status_code == 302
+    assert len(mail.outbox) == 1
+    assert AuditEvent.objects.filter(action=Action.INVITATION_RESENT).count() == 1
+    mailed_token = link_in(mail.outbox[0]).rstrip("/").rsplit("/", 1)[-1]
+    assert invitation_from_token(mailed_token).problem == ""
