@@ -40,13 +40,13 @@ class InvitationForm(SubmissionKeyMixin, DsfrForm):
         help_text=_("Elle reçoit un lien personnel pour créer son compte ou rejoindre l'organisation."),
     )
     organisation = forms.ModelChoiceField(label=_("Organisation"), queryset=Organisation.objects.none(), required=False)
-    new_insee_code = forms.CharField(
+    insee_code = forms.CharField(
         label=_("Code INSEE de la commune à ajouter"),
         required=False,
         max_length=5,
         help_text=_("Cinq caractères : 79191 pour Niort, 2A004 pour Ajaccio."),
     )
-    new_name = forms.CharField(label=_("Nom de la commune à ajouter"), required=False, max_length=200)
+    name = forms.CharField(label=_("Nom de la commune à ajouter"), required=False, max_length=200)
     role = forms.ChoiceField(label=_("Rôle"))
 
     def __init__(self, *args, organisations, role_choices, may_create_authority: bool, **kwargs):
@@ -61,24 +61,22 @@ class InvitationForm(SubmissionKeyMixin, DsfrForm):
         else:
             field.required = True
             field.empty_label = None
-            del self.fields["new_insee_code"]
-            del self.fields["new_name"]
+            del self.fields["insee_code"]
+            del self.fields["name"]
 
     def clean_email(self):
         return self.cleaned_data["email"].strip().lower()
 
-    def clean_new_insee_code(self):
-        return self.cleaned_data.get("new_insee_code", "").strip().upper()
+    def clean_insee_code(self):
+        return self.cleaned_data.get("insee_code", "").strip().upper()
 
     def clean(self):
         data = super().clean()
         if self.may_create_authority and not data.get("organisation") and "organisation" not in self.errors:
-            if not data.get("new_insee_code"):
-                self.add_error(
-                    "new_insee_code", _("Choisissez une organisation, ou indiquez le code INSEE de la commune.")
-                )
-            if not data.get("new_name"):
-                self.add_error("new_name", _("Indiquez le nom de la commune à ajouter."))
+            if not data.get("insee_code"):
+                self.add_error("insee_code", _("Choisissez une organisation, ou indiquez le code INSEE de la commune."))
+            if not data.get("name"):
+                self.add_error("name", _("Indiquez le nom de la commune à ajouter."))
         return data
 
 

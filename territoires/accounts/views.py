@@ -203,7 +203,7 @@ def invitation_create(request):
                 organisation = data["organisation"]
                 if organisation is None:
                     organisation = services.authority_create(
-                        insee_code=data["new_insee_code"], name=data["new_name"], actor=user
+                        insee_code=data["insee_code"], name=data["name"], actor=user
                     )
                 invitation = services.invitation_create(
                     inviter=user, email=data["email"], organisation=organisation, role=data["role"]
@@ -213,12 +213,6 @@ def invitation_create(request):
                     done_url = f"{next_url}{'&' if '?' in next_url else '?'}collectivite={organisation.pk}"
                 record_submission(key, done_url)
         except ValidationError as error:
-            if hasattr(error, "error_dict"):
-                renamed = {
-                    {"name": "new_name", "insee_code": "new_insee_code"}.get(f, f): m
-                    for f, m in error.message_dict.items()
-                }
-                error = ValidationError(renamed)
             form_errors_from(error, form)
         else:
             messages.success(

@@ -55,7 +55,7 @@ def request_for(action: str, world):
     if action == "open_invitations":
         return "accounts.invite_members", None, None
     if action == "create_commune":
-        data = {"email": "nouvelle@commune.fr", "organisation": "", "new_insee_code": "2B033", "new_name": "Bastia"}
+        data = {"email": "nouvelle@commune.fr", "organisation": "", "insee_code": "2B033", "name": "Bastia"}
         return "accounts.create_authority", None, {**data, "role": "referent"}
     organisation, role = target[action]
     return (

@@ -337,8 +337,8 @@ def test_a_facilitator_invites_a_person_into_a_new_commune_from_the_page(
     data = {
         "email": "maire@ajaccio.fr",
         "organisation": "",
-        "new_insee_code": "2a004",
-        "new_name": "Ajaccio",
+        "insee_code": "2a004",
+        "name": "Ajaccio",
         "role": "elected",
         "submission_key": str(uuid.uuid4()),
     }
@@ -357,7 +357,7 @@ def test_the_invitation_form_reports_a_bad_insee_code_on_its_field(client, agenc
     client.force_login(agency_facilitator)
     response = client.post(
         reverse("accounts:invitation_create"),
-        {"email": "a@b.fr", "organisation": "", "new_insee_code": "2C004", "new_name": "X", "role": "agent"},
+        {"email": "a@b.fr", "organisation": "", "insee_code": "2C004", "name": "X", "role": "agent"},
     )
     assert response.status_code == 400
     assert "2A ou 2B" in text(response)
@@ -372,8 +372,8 @@ def test_back_to_the_participants_page_with_the_new_commune_preselected(client, 
         {
             "email": "a@guichen.fr",
             "organisation": "",
-            "new_insee_code": "35126",
-            "new_name": "Guichen",
+            "insee_code": "35126",
+            "name": "Guichen",
             "role": "referent",
             "next": next_url,
         },
