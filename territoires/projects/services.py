@@ -71,18 +71,6 @@ def theme_interest_withdraw(*, theme: Theme, organisation: Organisation) -> bool
     return bool(deleted)
 
 
-def theme_interested_authorities(theme: Theme) -> list[Organisation]:
-    """The authorities that expressed interest in the theme, the earliest first."""
-    return [
-        interest.organisation
-        for interest in ThemeInterest.objects.filter(
-            theme=theme, organisation__kind__in=Organisation.LOCAL_AUTHORITY_KINDS
-        )
-        .select_related("organisation")
-        .order_by("created_at", "pk")
-    ]
-
-
 def theme_convert_to_project(
     *,
     theme: Theme,

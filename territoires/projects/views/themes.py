@@ -15,12 +15,15 @@ from territoires.core.cache import public_page_cache
 from territoires.core.idempotency import already_submitted, parse_submission_key, record_submission
 from territoires.projects.forms import ThemeConvertForm, ThemeProposeForm
 from territoires.projects.models import Participation, Theme
-from territoires.projects.selectors import user_authorities, user_facilitator_organisations
+from territoires.projects.selectors import (
+    theme_interested_authorities,
+    user_authorities,
+    user_facilitator_organisations,
+)
 from territoires.projects.services import (
     theme_convert_to_project,
     theme_interest_express,
     theme_interest_withdraw,
-    theme_interested_authorities,
     theme_propose,
 )
 from territoires.projects.views.common import form_errors_from, id_from
