@@ -5,6 +5,7 @@ import datetime
 import html
 import re
 import uuid
+from urllib.parse import quote
 
 import pytest
 from django.core import mail, signing
@@ -434,3 +435,17 @@ def test_a_double_click_on_resend_sends_one_new_link(client, agency_facilitator,
     assert AuditEvent.objects.filter(action=Action.INVITATION_RESENT).count() == 1
     mailed_token = link_in(mail.outbox[0]).rstrip("/").rsplit("/", 1)[-1]
     assert invitation_from_token(mailed_token).problem == ""
+
+
+@pytest.mark.parametrize(
+    "hostile", ["", "a\x00b", "x" * 1_000_000, "\u202e\u0645\u0631\u062d\u0628\u0627 <b>&amp;</b>", "9" * 40]
+)
+def test_hostile_values_on_the_accept_page_never_get_a_server_error(client, agency_facilitator, hostile):
+    """The accept page is reached only from an e-mail, so the crawler of tests/fuzz does not fuzz it."""
+    invitation = invite(agency_facilitator)
+    data = dict.fromkeys(("first_name", "last_name", "job_title", "password1", "password2"), hostile)
+    response = client.post(accept_url(invitation), {**data, "submission_key": hostile})
+    assert response.status_code == 400
+    assert not User.objects.filter(email=invitation.email).exists()
+    # A slash in the token leaves the route: 404; anything else is an invalid link: 400.
+    assert client.get(f"/compte/invitation/{quote(hostile or 'x', safe='')}/").status_code in (400, 404)
