@@ -241,6 +241,8 @@ SURVEY_ARRAYS_DIR = env.path("SURVEY_ARRAYS_DIR", default=VAR_DIR / "arrays")
 
 # The platform's public address, for links in e-mails (sent by background tasks, outside any request).
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# How long the link of an invitation to join an organisation stays valid (territoires/accounts/invitations.py).
+INVITATION_VALID_DAYS = env.int("INVITATION_VALID_DAYS", default=14)
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str(

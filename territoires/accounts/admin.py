@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from territoires.accounts.models import Membership, Organisation, User
+from territoires.accounts.models import Invitation, Membership, Organisation, User
 from territoires.accounts.services import membership_audit_change
 
 
@@ -70,3 +70,28 @@ class MembershipAdmin(admin.ModelAdmin):
         # The bulk "delete selected" action revokes each role through the audited service too.
         for membership in queryset:
             self.delete_model(request, membership)
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    """Read-only: invitations are sent, resent, cancelled and accepted through their audited pages."""
+
+    list_display = [
+        "email",
+        "organisation",
+        "role",
+        "invited_by",
+        "created_at",
+        "expires_at",
+        "accepted_at",
+        "revoked_at",
+    ]
+    list_filter = ["role", "organisation__kind"]
+    search_fields = ["email", "organisation__name"]
+    exclude = ["key"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -57,6 +57,13 @@ class User(AbstractUser):
         self.email = (self.email or "").strip().lower()
 
 
+# The commune's code in the official geographic code: five digits, or 2A/2B and three digits in Corsica
+# ([0-9], not \d, which would let other scripts' digits through).
+INSEE_CODE_VALIDATOR = RegexValidator(
+    r"^([0-9]{5}|2[AB][0-9]{3})$", _("Un code INSEE compte cinq caractères (ex. 79191).")
+)
+
+
 class Organisation(TimeStampedModel):
     class Kind(models.TextChoices):
         COMMUNE = "commune", _("Commune")
@@ -76,7 +83,7 @@ class Organisation(TimeStampedModel):
         _("code INSEE"),
         max_length=5,
         blank=True,
-        validators=[RegexValidator(r"^(\d{5}|2[AB]\d{3})$", _("Un code INSEE compte cinq caractères (ex. 79191)."))],
+        validators=[INSEE_CODE_VALIDATOR],
         help_text=_("Code officiel géographique de la commune, par exemple 79191 pour Niort."),
     )
     population = models.PositiveIntegerField(_("population"), null=True, blank=True)
@@ -162,3 +169,65 @@ class Membership(TimeStampedModel):
 
     def get_absolute_url(self):
         return reverse("admin:accounts_membership_change", args=[self.pk])
+
+
+class InvitationQuerySet(models.QuerySet):
+    def pending(self):
+        from django.utils import timezone
+
+        return self.filter(accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now())
+
+
+class Invitation(TimeStampedModel):
+    """An invitation sent by e-mail to join an organisation with a role; accepted once, through a
+    signed link (territoires/accounts/invitations.py), before it expires."""
+
+    email = models.EmailField(_("adresse électronique"))
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), on_delete=models.CASCADE, related_name="invitations"
+    )
+    role = models.CharField(_("rôle"), max_length=20, choices=Membership.Role.choices)
+    invited_by = models.ForeignKey(
+        User, verbose_name=_("invité·e par"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Signed into the link; a new key (when the invitation is sent again) retires the previous link.
+    key = models.CharField(max_length=64)
+    expires_at = models.DateTimeField(_("valable jusqu'au"))
+    accepted_at = models.DateTimeField(_("acceptée le"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        User, verbose_name=_("acceptée par"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField(_("annulée le"), null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.email} → {self.organisation} ({self.get_role_display()})"
+
+    STATE_LABELS = {
+        "pending": _("En attente"),
+        "accepted": _("Acceptée"),
+        "revoked": _("Annulée"),
+        "expired": _("Expirée"),
+    }
+
+    @property
+    def state(self) -> str:
+        from django.utils import timezone
+
+        if self.accepted_at:
+            return "accepted"
+        if self.revoked_at:
+            return "revoked"
+        if self.expires_at <= timezone.now():
+            return "expired"
+        return "pending"
+
+    @property
+    def state_label(self) -> str:
+        return self.STATE_LABELS[self.state]

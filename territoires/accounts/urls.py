@@ -24,4 +24,7 @@ urlpatterns = [
         auth_views.PasswordResetCompleteView.as_view(template_name="accounts/password_reset_complete.html"),
         name="password_reset_complete",
     ),
+    path("invitations/", views.invitation_list, name="invitation_list"),
+    path("invitations/nouvelle/", views.invitation_create, name="invitation_create"),
+    path("invitation/<str:token>/", views.invitation_accept, name="invitation_accept"),
 ]

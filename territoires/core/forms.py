@@ -93,3 +93,21 @@ class DateTimeInput(forms.DateTimeInput):
 
     def __init__(self, attrs=None):
         super().__init__(attrs=attrs, format="%Y-%m-%dT%H:%M")
+
+
+def id_from(value) -> int | None:
+    """A database id typed or forged by the user ("abc", "1.5", 40 digits): a positive int or None."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number < 2**63 else None
+
+
+def form_errors_from(error, form) -> None:
+    """Attach a service's ValidationError to the form, field by field when it names fields."""
+    if hasattr(error, "error_dict"):
+        for field, messages in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, messages)
+    else:
+        form.add_error(None, error.messages)

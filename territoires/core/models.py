@@ -43,6 +43,13 @@ class AuditEvent(models.Model):
         SURVEY_MARGINS_CHANGED = "survey_margins_changed", _("Marges de population modifiées")
         SURVEY_NON_AUDIENCE_CHANGED = "survey_non_audience_changed", _("Définition des non-publics modifiée")
         SURVEY_EXPORT_REQUESTED = "survey_export_requested", _("Export des réponses demandé")
+        THEME_PROPOSED = "theme_proposed", _("Thème proposé")
+        THEME_CONVERTED = "theme_converted", _("Thème devenu projet partagé")
+        ORGANISATION_CREATED = "organisation_created", _("Organisation créée")
+        INVITATION_SENT = "invitation_sent", _("Invitation envoyée")
+        INVITATION_RESENT = "invitation_resent", _("Invitation renvoyée")
+        INVITATION_REVOKED = "invitation_revoked", _("Invitation annulée")
+        INVITATION_ACCEPTED = "invitation_accepted", _("Invitation acceptée")
 
     occurred_at = models.DateTimeField(_("date"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
@@ -85,6 +92,12 @@ class AuditEvent(models.Model):
         "effective_on": _("retrait effectif le"),
         "version": _("version"),
         "step": _("étape"),
+        "email": _("adresse électronique"),
+        "organisation": _("organisation"),
+        "insee_code": _("code INSEE"),
+        "kind": _("type"),
+        "theme": _("thème"),
+        "expires_at": _("valable jusqu'au"),
     }
 
     def readable_details(self, value_labels: dict | None = None) -> list[tuple[str, str]]:

@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from territoires.core.links import absolute, site_url
 from territoires.core.sql import count_rows, select_rows
 from territoires.notifications.models import EmailPreference, Follow, Notification
 
@@ -228,14 +229,6 @@ def user_from_unsubscribe_token(token: str):
     if not isinstance(user_id, int):
         return None
     return get_user_model().objects.filter(pk=user_id, is_active=True).first()
-
-
-def site_url() -> str:
-    return getattr(settings, "SITE_URL", "http://127.0.0.1:8000").rstrip("/")
-
-
-def absolute(url: str) -> str:
-    return url if url.startswith(("http://", "https://")) else site_url() + url
 
 
 def _send_email(*, user, subject: str, template: str, context: dict) -> None:

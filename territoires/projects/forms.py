@@ -7,6 +7,7 @@ from territoires.accounts.models import Organisation
 from territoires.core.forms import DateInput, DateTimeInput, DsfrForm, DsfrModelForm, SubmissionKeyMixin
 from territoires.core.validators import validate_pdf_upload
 from territoires.projects.models import (
+    MAX_PARTICIPANTS,
     CharterArticle,
     CommitteeMember,
     Meeting,
@@ -71,6 +72,15 @@ class AddParticipantForm(DsfrForm):
         help_text=_("Commune, intercommunalité, département ou région."),
     )
     role = forms.ChoiceField(label=_("Rôle"), choices=Participation.Role.choices)
+
+    def __init__(self, *args, project=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if project is not None:
+            # Not the authorities already in the project, whatever their place (a pending or refused
+            # observation request included): adding them again could only fail.
+            self.fields["organisation"].queryset = self.fields["organisation"].queryset.exclude(
+                participations__project=project
+            )
 
 
 class SignatureForm(SubmissionKeyMixin, DsfrModelForm):
@@ -274,11 +284,51 @@ class MeetingForm(SubmissionKeyMixin, DsfrModelForm):
 
 
 class ThemeConvertForm(SubmissionKeyMixin, DsfrForm):
+    """The project's title and facilitating organisation, and what becomes of each interested authority."""
+
     title = forms.CharField(label=_("Titre du projet partagé"), max_length=250)
     facilitator_organisation = forms.ModelChoiceField(
         label=_("Organisation animatrice"), queryset=Organisation.objects.none(), empty_label=None
     )
 
-    def __init__(self, *args, organisations, **kwargs):
+    PLACE_CHOICES = [
+        (Participation.Role.PARTICIPANT, _("Participante")),
+        (Participation.Role.OBSERVER, _("Observatrice")),
+        ("later", _("Pas maintenant")),
+    ]
+
+    def __init__(self, *args, organisations, interested=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["facilitator_organisation"].queryset = organisations
+        self.interested = list(interested)
+        # Pre-filled from the interests: the earliest ones participate (up to the maximum), the others observe.
+        for index, organisation in enumerate(self.interested):
+            self.fields[self.place_field(organisation)] = forms.ChoiceField(
+                label=organisation.name,
+                choices=self.PLACE_CHOICES,
+                initial=Participation.Role.PARTICIPANT if index < MAX_PARTICIPANTS else Participation.Role.OBSERVER,
+                widget=forms.RadioSelect,
+            )
+
+    @staticmethod
+    def place_field(organisation) -> str:
+        return f"place_{organisation.pk}"
+
+    def place_fields(self):
+        return [self[self.place_field(organisation)] for organisation in self.interested]
+
+    def chosen(self, role: str) -> list:
+        return [o for o in self.interested if self.cleaned_data.get(self.place_field(o)) == role]
+
+    def clean(self):
+        data = super().clean()
+        participants = self.chosen(Participation.Role.PARTICIPANT)
+        if len(participants) > MAX_PARTICIPANTS:
+            raise forms.ValidationError(
+                _(
+                    "Un projet partagé réunit au plus %(max)d collectivités participantes ; vous en avez choisi "
+                    "%(n)d. Les autres peuvent le suivre comme observatrices."
+                )
+                % {"max": MAX_PARTICIPANTS, "n": len(participants)}
+            )
+        return data

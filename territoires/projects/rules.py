@@ -119,7 +119,8 @@ rules.add_perm("projects.notify_withdrawal", is_territory_referent | is_territor
 rules.add_perm("projects.close_withdrawal", is_territory_facilitator)
 
 # Themes
-rules.add_perm("projects.propose_theme", is_any_authority_member)
+# A theme comes from an authority or from the agency that facilitates shared projects.
+rules.add_perm("projects.propose_theme", is_any_authority_member | is_any_facilitator)
 rules.add_perm("projects.express_interest", is_any_authority_member)
 rules.add_perm("projects.convert_theme", is_any_facilitator)
 rules.add_perm("projects.create_project", is_any_facilitator)

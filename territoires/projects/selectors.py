@@ -14,6 +14,8 @@ from territoires.projects.models import (
     SharedProject,
     Signature,
     StepCompletion,
+    Theme,
+    ThemeInterest,
 )
 from territoires.projects.phases import TOTAL_STEPS
 from territoires.projects.rules import AUTHORITY_ROLES
@@ -165,3 +167,15 @@ def project_progress(participants) -> int:
     if not active:
         return 0
     return round(sum(p.progress_percent for p in active) / len(active))
+
+
+def theme_interested_authorities(theme: Theme) -> list[Organisation]:
+    """The authorities that expressed interest in the theme, the earliest first."""
+    return [
+        interest.organisation
+        for interest in ThemeInterest.objects.filter(
+            theme=theme, organisation__kind__in=Organisation.LOCAL_AUTHORITY_KINDS
+        )
+        .select_related("organisation")
+        .order_by("created_at", "pk")
+    ]

@@ -41,14 +41,16 @@ Action = AuditEvent.Action
 
 
 def theme_propose(*, organisation: Organisation, user, title: str, description: str) -> Theme:
-    if not organisation.is_local_authority:
-        raise ValidationError(_("Seule une collectivité peut proposer un thème."))
+    """A theme proposed by an authority (which is, by definition, interested) or by the agency."""
+    if not organisation.is_local_authority and organisation.kind != Organisation.Kind.NATIONAL_AGENCY:
+        raise ValidationError(_("Un thème est proposé au nom d'une collectivité ou de l'Agence."))
     with transaction.atomic():
         theme = Theme.objects.create(
             title=title, description=description, proposed_by_organisation=organisation, proposed_by=user
         )
-        # The proposing authority is, by definition, interested.
-        ThemeInterest.objects.create(theme=theme, organisation=organisation, expressed_by=user)
+        if organisation.is_local_authority:
+            ThemeInterest.objects.create(theme=theme, organisation=organisation, expressed_by=user)
+        audit_log(actor=user, action=Action.THEME_PROPOSED, target=theme, organisation=organisation.name)
     return theme
 
 
@@ -70,11 +72,27 @@ def theme_interest_withdraw(*, theme: Theme, organisation: Organisation) -> bool
 
 
 def theme_convert_to_project(
-    *, theme: Theme, user, facilitator_organisation: Organisation, title: str = ""
+    *,
+    theme: Theme,
+    user,
+    facilitator_organisation: Organisation,
+    title: str = "",
+    participants: list[Organisation] | tuple = (),
+    observers: list[Organisation] | tuple = (),
 ) -> SharedProject:
-    if theme.status != Theme.Status.PROPOSED:
-        raise ValidationError(_("Ce thème est déjà devenu un projet partagé ou a été archivé."))
+    """A draft project from the theme, with the authorities chosen among those interested added at once."""
+    if set(participants) & set(observers):
+        raise ValidationError(_("Une collectivité est soit participante, soit observatrice."))
+    if len(participants) > MAX_PARTICIPANTS:
+        raise ValidationError(
+            _("Un projet partagé réunit au plus %(max)d collectivités participantes ; vous en avez choisi %(n)d.")
+            % {"max": MAX_PARTICIPANTS, "n": len(participants)}
+        )
     with transaction.atomic():
+        # Two facilitators converting the same theme at once: the second one waits, then is refused.
+        theme = Theme.objects.select_for_update().get(pk=theme.pk)
+        if theme.status != Theme.Status.PROPOSED:
+            raise ValidationError(_("Ce thème est déjà devenu un projet partagé ou a été archivé."))
         project = project_create(
             user=user,
             title=title or theme.title,
@@ -83,6 +101,19 @@ def theme_convert_to_project(
             summary=theme.description[:400],
         )
         Theme.objects.filter(pk=theme.pk).update(status=Theme.Status.PROJECT)
+        audit_log(
+            actor=user,
+            action=Action.THEME_CONVERTED,
+            target=theme,
+            project_id=project.pk,
+            participants=len(participants),
+        )
+        for organisation in participants:
+            participation_add(
+                project=project, organisation=organisation, role=Participation.Role.PARTICIPANT, user=user
+            )
+        for organisation in observers:
+            participation_add(project=project, organisation=organisation, role=Participation.Role.OBSERVER, user=user)
     return project
 
 

@@ -36,6 +36,7 @@ ODD_JSON = ['{"answers": "pas un objet"}', "[1, 2, 3]", '"texte"', "null", '{"an
 UNREACHED = {
     "compte/mot-de-passe/nouveau/<uidb64>/<token>/": "lien reçu par courriel (jeton signé)",
     "notifications/desabonnement/<str:token>/": "lien reçu par courriel (jeton signé)",
+    "compte/invitation/<str:token>/": "lien reçu par courriel (jeton signé) ; tests/accounts/test_invitations.py",
     "enquete/<str:token>/merci/<str:code>/": "page de remerciement, après un envoi (code de reçu)",
     "enquete/<str:token>/recontact/": "formulaire de la page de remerciement, après un envoi",
     "enquete/suivi/<str:code>/": "atteinte par le formulaire de suivi, avec un code de reçu",

@@ -54,7 +54,7 @@ GRID = [
     ("mark_step_x",               N,     N,       N,      N,    Y,    N,      N,         Y,       Y),
     ("notify_withdrawal_x",       N,     N,       N,      N,    Y,    N,      N,         Y,       Y),
     ("close_withdrawal_x",        N,     N,       N,      N,    N,    N,      N,         Y,       Y),
-    ("propose_theme",             N,     N,       Y,      Y,    Y,    Y,      N,         N,       Y),
+    ("propose_theme",             N,     N,       Y,      Y,    Y,    Y,      N,         Y,       Y),
     ("express_interest",          N,     N,       Y,      Y,    Y,    Y,      N,         N,       Y),
     ("convert_theme",             N,     N,       N,      N,    N,    N,      N,         Y,       Y),
 ]

@@ -89,10 +89,10 @@ def test_a_proposed_theme_counts_its_proposer_as_interested():
     assert list(theme.interests.values_list("organisation", flat=True)) == [town.pk]
 
 
-def test_only_a_local_authority_proposes_a_theme():
-    agency = OrganisationFactory(agency=True)
-    with pytest.raises(ValidationError, match="Seule une collectivité"):
-        services.theme_propose(organisation=agency, user=UserFactory(), title="Un thème", description="x" * 30)
+def test_only_an_authority_or_the_agency_proposes_a_theme():
+    consultancy = OrganisationFactory(consultancy=True)
+    with pytest.raises(ValidationError, match="au nom d'une collectivité ou de l'Agence"):
+        services.theme_propose(organisation=consultancy, user=UserFactory(), title="Un thème", description="x" * 30)
     assert not Theme.objects.exists()
 
 

@@ -1,6 +1,7 @@
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
+from territoires.core.forms import form_errors_from, id_from  # noqa: F401  (used by every project view)
 from territoires.projects import selectors
 
 
@@ -24,21 +25,3 @@ def get_participation_or_404(project, organisation_slug: str):
         if participation.is_participant and participation.organisation.slug == organisation_slug:
             return participation
     raise Http404
-
-
-def id_from(value) -> int | None:
-    """A database id typed or forged by the user ("abc", "1.5", 40 digits): a positive int or None."""
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return None
-    return number if 0 < number < 2**63 else None
-
-
-def form_errors_from(error, form) -> None:
-    """Attach a service's ValidationError to the form, field by field when it names fields."""
-    if hasattr(error, "error_dict"):
-        for field, messages in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, messages)
-    else:
-        form.add_error(None, error.messages)

@@ -162,7 +162,10 @@ def project_edit(request, slug):
 def project_participants(request, slug):
     project = get_project_or_404(slug, request.user)
     require(request.user, "projects.manage_participants", project)
-    form = AddParticipantForm(request.POST or None)
+    # Back from inviting someone into a new authority (accounts invitations): that authority is pre-selected.
+    form = AddParticipantForm(
+        request.POST or None, project=project, initial={"organisation": id_from(request.GET.get("collectivite"))}
+    )
     if request.method == "POST":
         action = request.POST.get("action", "add")
         try:

@@ -1,24 +1,85 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from territoires.accounts.access import memberships_of
+from territoires.accounts.models import Membership, Organisation
 from territoires.core.cache import public_page_cache
 from territoires.core.idempotency import already_submitted, parse_submission_key, record_submission
 from territoires.projects.forms import ThemeConvertForm, ThemeProposeForm
-from territoires.projects.models import Theme, ThemeInterest
-from territoires.projects.selectors import user_authorities, user_facilitator_organisations
+from territoires.projects.models import Participation, Theme
+from territoires.projects.selectors import (
+    theme_interested_authorities,
+    user_authorities,
+    user_facilitator_organisations,
+)
 from territoires.projects.services import (
     theme_convert_to_project,
     theme_interest_express,
     theme_interest_withdraw,
     theme_propose,
 )
-from territoires.projects.views.common import form_errors_from, id_from, require
+from territoires.projects.views.common import form_errors_from, id_from
+
+# What a refused person reads (core 403 page), by action and by what they are on the platform: the
+# facilitator is never told to "contact the facilitation", a person without an organisation is told
+# how to get one.
+REFUSALS = {
+    "projects.propose_theme": {
+        "no_organisation": gettext_lazy(
+            "Les thèmes sont proposés au nom d'une collectivité ou de l'Agence. Votre compte n'est rattaché à "
+            "aucune organisation : demandez une invitation au ou à la référent·e de votre collectivité."
+        ),
+        "consultant": gettext_lazy(
+            "Les thèmes sont proposés par les collectivités et par l'animation ANCT ; proposez votre idée à "
+            "l'animation du projet que vous accompagnez."
+        ),
+        "other": gettext_lazy("Les thèmes sont proposés au nom d'une collectivité ou de l'Agence."),
+    },
+    "projects.express_interest": {
+        "facilitator": gettext_lazy(
+            "Les marques d'intérêt viennent des collectivités. L'animation ANCT les voit sur la page du thème "
+            "et peut faire du thème un projet partagé."
+        ),
+        "no_organisation": gettext_lazy(
+            "Seule une collectivité marque son intérêt pour un thème. Votre compte n'est rattaché à aucune : "
+            "demandez une invitation au ou à la référent·e de votre collectivité."
+        ),
+        "other": gettext_lazy("Seule une collectivité marque son intérêt pour un thème."),
+    },
+    "projects.convert_theme": {
+        "authority": gettext_lazy(
+            "C'est l'animation ANCT qui fait d'un thème un projet partagé. L'intérêt de votre collectivité est "
+            "compté : elle vous proposera d'y participer."
+        ),
+        "other": gettext_lazy("C'est l'animation ANCT qui fait d'un thème un projet partagé."),
+    },
+}
+
+
+def _standing(user) -> str:
+    """What the user is on the platform, for the wording of a refusal."""
+    roles = set(memberships_of(user).values())
+    if user.is_superuser or Membership.Role.FACILITATOR in roles or Membership.Role.PLATFORM_ADMIN in roles:
+        return "facilitator"
+    if roles & {Membership.Role.REFERENT, Membership.Role.AGENT, Membership.Role.ELECTED}:
+        return "authority"
+    if Membership.Role.CONSULTANT in roles:
+        return "consultant"
+    return "no_organisation"
+
+
+def require_for_themes(user, permission: str, obj=None) -> None:
+    if not user.has_perm(permission, obj):
+        messages_for_action = REFUSALS[permission]
+        raise PermissionDenied(messages_for_action.get(_standing(user), messages_for_action["other"]))
 
 
 @public_page_cache(query_params=("statut", "page"))
@@ -53,10 +114,19 @@ def theme_detail(request, slug):
     return render(request, "projects/theme_detail.html", context)
 
 
+def proposing_organisations(user):
+    """On whose behalf the user may propose: their authorities, and the agency they facilitate for."""
+    ids = [
+        *user_authorities(user).values_list("pk", flat=True),
+        *user_facilitator_organisations(user).values_list("pk", flat=True),
+    ]
+    return Organisation.objects.filter(pk__in=ids).order_by("name")
+
+
 @login_required
 def theme_propose_view(request):
-    require(request.user, "projects.propose_theme")
-    organisations = user_authorities(request.user)
+    require_for_themes(request.user, "projects.propose_theme")
+    organisations = proposing_organisations(request.user)
     form = ThemeProposeForm(request.POST or None, organisations=organisations)
     if request.method == "POST" and form.is_valid():
         key = parse_submission_key(request)
@@ -86,7 +156,7 @@ def theme_propose_view(request):
 @require_POST
 def theme_interest(request, slug):
     theme = get_object_or_404(Theme, slug=slug)
-    require(request.user, "projects.express_interest", theme)
+    require_for_themes(request.user, "projects.express_interest", theme)
     organisation_id = id_from(request.POST.get("organisation"))
     organisation = user_authorities(request.user).filter(pk=organisation_id).first() if organisation_id else None
     if organisation is None:
@@ -107,10 +177,12 @@ def theme_interest(request, slug):
 @login_required
 def theme_convert(request, slug):
     theme = get_object_or_404(Theme, slug=slug)
-    require(request.user, "projects.convert_theme", theme)
+    require_for_themes(request.user, "projects.convert_theme", theme)
+    interested = theme_interested_authorities(theme)
     form = ThemeConvertForm(
         request.POST or None,
         organisations=user_facilitator_organisations(request.user),
+        interested=interested,
         initial={"title": theme.title},
     )
     if request.method == "POST" and form.is_valid():
@@ -124,17 +196,22 @@ def theme_convert(request, slug):
                     user=request.user,
                     facilitator_organisation=form.cleaned_data["facilitator_organisation"],
                     title=form.cleaned_data["title"],
+                    participants=form.chosen(Participation.Role.PARTICIPANT),
+                    observers=form.chosen(Participation.Role.OBSERVER),
                 )
-                record_submission(key, project.get_absolute_url())
+                participants_url = reverse("projects:project_participants", args=[project.slug])
+                record_submission(key, participants_url)
         except ValidationError as error:
             form_errors_from(error, form)
         else:
             messages.success(
                 request,
-                _("Le projet partagé est créé. Ajoutez de trois à cinq collectivités participantes pour le lancer."),
+                _(
+                    "Le projet partagé est créé en préparation. Vérifiez ses collectivités (de trois à cinq "
+                    "participantes) avant de le lancer."
+                ),
             )
-            return redirect("projects:project_participants", project.slug)
-    interested = ThemeInterest.objects.filter(theme=theme).select_related("organisation")
+            return redirect(participants_url)
     return render(
         request,
         "projects/theme_convert.html",
