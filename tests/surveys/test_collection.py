@@ -697,3 +697,13 @@ def test_answer_insert_is_prepared_on_postgresql():
         prepared = [row[0] for row in cursor.fetchall()]
     assert len(prepared) == 1 and prepared[0].startswith('INSERT INTO "surveys_response"')
     assert Response.objects.count() == connection.connection.prepare_threshold + 1
+
+
+def test_poster_pdf_is_tagged_with_language_title_and_qr_code_text(client, built):
+    from tests.pdf_support import assert_tagged_pdf, pdf_objects_text
+
+    client.login(email=built.project_ns.referents[0].email, password=PASSWORD)
+    response = client.get(reverse("surveys:poster", args=[built.deployment.public_token]))
+    territory = built.deployment.participation.organisation.name
+    assert_tagged_pdf(response.content, title=f"{built.survey.title} — {territory}")
+    assert b"/Alt" in pdf_objects_text(response.content)  # the QR code's alternative text

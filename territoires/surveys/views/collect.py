@@ -808,18 +808,22 @@ def poster(request, token):
 
     link = request.build_absolute_uri(reverse("surveys:answer", args=[token]))
     qr = segno.make(link, error="m")
-    context = {
-        "deployment": deployment,
-        "survey": deployment.survey,
-        "territory": deployment.participation.organisation,
-        "link": link,
-        "qr_svg": qr.svg_inline(scale=10, dark="#000091", omitsize=True),
-    }
     with translation.override("fr"):
         from django.template.loader import render_to_string
 
+        context = {
+            "deployment": deployment,
+            "survey": deployment.survey,
+            "territory": deployment.participation.organisation,
+            "link": link,
+            # Its <title> is the image's alternative text in the tagged PDF.
+            "qr_svg": qr.svg_inline(
+                scale=10, dark="#000091", omitsize=True, title=_("Code QR du questionnaire : %(link)s") % {"link": link}
+            ),
+        }
         html = render_to_string("surveys/collect/poster_pdf.html", context, request=request)
-    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+    # Tagged (PDF/UA) like the charter: language and title read by screen readers.
+    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf(pdf_variant="pdf/ua-1")
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = (
         f'inline; filename="affiche-enquete-{deployment.participation.organisation.slug}.pdf"'
