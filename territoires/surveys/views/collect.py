@@ -37,6 +37,7 @@ from territoires.surveys.collection import (
     rate_limit_message,
     receipt_lookup,
     response_submit,
+    sheet_number_check,
 )
 from territoires.surveys.models import DONT_KNOW, OTHER, Question, Response, Survey
 from territoires.surveys.schema import AnswersInvalid, answers_validate, schema_for
@@ -121,6 +122,37 @@ def answers_from_post(questions, post) -> dict:
             if other:
                 answers[question.other_field] = other
     return answers
+
+
+def paper_code_errors(questions, post) -> dict:
+    """Per question, what is wrong with the option numbers typed for a multiple choice on the paper
+    form ("1 12 x"): which code, at which position, and what the question accepts."""
+    errors = {}
+    for question in questions:
+        typed = post.get(f"{question.code}__codes") if question.kind == Kind.MULTIPLE else None
+        if not typed:
+            continue
+        count = len(question.options)
+        tokens = typed.replace(",", " ").replace(";", " ").split()
+        wrong = []
+        for position, token in enumerate(tokens, start=1):
+            lowered = token.strip().lower()
+            if lowered.isdigit() and 1 <= int(lowered) <= count:
+                continue
+            if question.allow_other and lowered in ("a", "autre", OTHER, "0"):
+                continue
+            wrong.append(_("« %(code)s » en position %(position)s") % {"code": token, "position": position})
+        if not wrong:
+            continue
+        accepted = _("un numéro de 1 à %(count)s") % {"count": count}
+        if question.allow_other:
+            accepted = _("%(numbers)s, ou a pour « Autre »") % {"numbers": accepted}
+        errors[question.code] = (
+            _("Code inconnu pour « %(question)s » : %(wrong)s. Tapez %(accepted)s, séparés par des espaces.")
+            if len(wrong) == 1
+            else _("Codes inconnus pour « %(question)s » : %(wrong)s. Tapez %(accepted)s, séparés par des espaces.")
+        ) % {"question": question.label, "wrong": ", ".join(wrong), "accepted": accepted}
+    return errors
 
 
 def _codes_from_numbers(question, typed: str) -> list:
@@ -672,6 +704,7 @@ def submit_json(request, token):
             idempotency_key=payload.get("idempotency_key"),
             collector=user,
             collected_at=collected_at,
+            sheet_number=str(payload.get("sheet_number") or "")[:100] if channel == Response.Channel.PAPER else "",
         )
     except AnswersInvalid as invalid:
         return _json_error(
@@ -687,18 +720,23 @@ def submit_json(request, token):
 
 
 PAPER_COUNT_KEY = "surveys_paper_count"
+# The paper sheet's number: a name no question code can take (codes are slugs starting with a letter).
+SHEET_FIELD = "_sheet_number"
+RECENT_SHEETS = 10
 # Per territory, a hash of the last paper sheet this agent stored, its receipt code and its key
 # (never the answers themselves: the session outlives the entry).
 PAPER_LAST_KEY = "surveys_paper_last"
 
 
-def _paper_fingerprint(schema, answers, deployment) -> str:
-    """A hash of the cleaned answers, or "" when they do not validate (the submission says why)."""
+def _paper_fingerprint(schema, answers, deployment, sheet_number: str = "") -> str:
+    """A hash of the cleaned answers and the sheet's number, or "" when they do not validate (the
+    submission says why). Two sheets with different numbers are never taken for one."""
     try:
         cleaned = answers_validate(schema, answers, deployment=deployment)
     except AnswersInvalid:
         return ""
-    return hashlib.sha256(json.dumps(cleaned, sort_keys=True, default=str).encode()).hexdigest()
+    payload = {"answers": cleaned, "sheet": sheet_number} if sheet_number else cleaned
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def _paper_duplicate_of(request, deployment, fingerprint: str, key: str) -> str:
@@ -737,15 +775,32 @@ def paper_entry(request, token):
     count = counts.get(str(deployment.pk), 0) if isinstance(counts, dict) else 0
     answers, errors, status, saved_code = {}, {}, 200, request.GET.get("enregistre", "")[:12]
     key, duplicate_of = str(uuid.uuid4()), ""
+    sheet_number = ""
     if request.method == "POST":
         if refusal:
             return _refused_page(request, deployment, refusal)
         answers = answers_from_post(questions, request.POST)
         key = request.POST.get("idempotency_key", "")
-        fingerprint = _paper_fingerprint(schema, answers, deployment)
-        if not request.POST.get("autre_questionnaire"):
+        sheet_number = request.POST.get(SHEET_FIELD, "")[:100]
+        # Said before anything is stored: which typed code is wrong, and a sheet already entered.
+        errors = paper_code_errors(questions, request.POST)
+        try:
+            sheet_number = sheet_number_check(deployment=deployment, sheet_number=sheet_number, idempotency_key=key)
+        except AnswersInvalid as invalid:
+            errors.update(invalid.errors)
+        except SubmissionRefused as refused:
+            errors["__all__"] = refused.message
+        if errors:
+            try:
+                answers_validate(schema, answers, deployment=deployment)
+            except AnswersInvalid as invalid:
+                errors = {**invalid.errors, **errors}
+        fingerprint = _paper_fingerprint(schema, answers, deployment, sheet_number)
+        if not errors and not request.POST.get("autre_questionnaire"):
             duplicate_of = _paper_duplicate_of(request, deployment, fingerprint, key)
-        if duplicate_of:
+        if errors:
+            status = 400
+        elif duplicate_of:
             status = 409
         else:
             try:
@@ -755,6 +810,7 @@ def paper_entry(request, token):
                     channel=Response.Channel.PAPER,
                     idempotency_key=key,
                     collector=request.user,
+                    sheet_number=sheet_number,
                 )
             except AnswersInvalid as invalid:
                 errors, status = invalid.errors, 400
@@ -792,6 +848,15 @@ def paper_entry(request, token):
             "idempotency_key": key if errors or duplicate_of else str(uuid.uuid4()),
             "count": count,
             "saved_code": saved_code if saved_code.isalnum() else "",
+            "sheet_field": SHEET_FIELD,
+            "sheet_number": sheet_number if errors or duplicate_of else "",
+            "sheet_error": errors.get("sheet_number", ""),
+            # This agent's last sheets on this territory, newest first: where did I stop?
+            "recent_sheets": list(
+                Response.objects.filter(deployment=deployment, channel=Response.Channel.PAPER, collector=request.user)
+                .order_by("-id")
+                .values("receipt_code", "sheet_number", "submitted_at")[:RECENT_SHEETS]
+            ),
         }
     )
     return render(request, "surveys/collect/paper.html", context, status=status)
