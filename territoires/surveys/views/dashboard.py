@@ -252,6 +252,7 @@ def dashboard(request, survey_id):
         "surveys/dashboard/dashboard.html",
         results.context(
             page="dashboard",
+            key_figures=_key_figures(results, overview, non_audience, blocks),
             blocks=blocks,
             blocks_html=blocks_html,
             overview=overview,
@@ -261,6 +262,33 @@ def dashboard(request, survey_id):
             **results.filter_context(),
         ),
     )
+
+
+def _key_figures(results: SurveyResults, overview: dict, non_audience: dict, blocks: list) -> dict:
+    """What the dashboard says first, before any table (a phone shows little else on its first
+    screen): respondents, territories with answers, the non-audiences share per territory, and the
+    effective sample size when weighted — figures the page computes anyway."""
+    answered = [deployment for _position, deployment in results.positions()]
+    shares = [
+        {
+            "name": row["name"],
+            "share_text": (row.get("weighted_share_text") if results.with_weights else "") or row["share_text"],
+            "weighted": bool(results.with_weights and row.get("weighted_share_text")),
+        }
+        for row in non_audience["rows"] or []
+    ]
+    return {
+        "respondents_text": overview["respondents_text"],
+        "territory_count": len(answered),
+        "territory_total": len(results.deployments),
+        "non_audience": shares,
+        "effective_size_text": overview.get("effective_size_text", "") if results.with_weights else "",
+        "questions": [
+            {"code": block["code"], "label": block["label"]}
+            for block in blocks
+            if block.get("code") and block.get("label")
+        ],
+    }
 
 
 def _non_audience_context(results: SurveyResults, rows=None) -> dict:
