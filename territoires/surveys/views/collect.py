@@ -723,6 +723,8 @@ PAPER_COUNT_KEY = "surveys_paper_count"
 # The paper sheet's number: a name no question code can take (codes are slugs starting with a letter).
 SHEET_FIELD = "_sheet_number"
 RECENT_SHEETS = 10
+# Per territory, the receipt code, sheet number and time of the agent's last sheets (no answers).
+PAPER_RECENT_KEY = "surveys_paper_recent"
 # Per territory, a hash of the last paper sheet this agent stored, its receipt code and its key
 # (never the answers themselves: the session outlives the entry).
 PAPER_LAST_KEY = "surveys_paper_last"
@@ -758,6 +760,25 @@ def _paper_remember(request, deployment, fingerprint: str, receipt_code: str, ke
     stored = stored if isinstance(stored, dict) else {}
     stored[str(deployment.pk)] = [fingerprint, receipt_code, key]
     request.session[PAPER_LAST_KEY] = stored
+
+
+def _paper_recent(request, deployment) -> list[dict]:
+    stored = request.session.get(PAPER_RECENT_KEY, {})
+    rows = stored.get(str(deployment.pk), []) if isinstance(stored, dict) else []
+    recent = []
+    for row in rows if isinstance(rows, list) else []:
+        if isinstance(row, list) and len(row) == 3:
+            recent.append({"receipt_code": row[0], "sheet_number": row[1], "submitted_at": parse_datetime(row[2])})
+    return recent
+
+
+def _paper_recent_add(request, deployment, response) -> None:
+    stored = request.session.get(PAPER_RECENT_KEY, {})
+    stored = stored if isinstance(stored, dict) else {}
+    rows = [row for row in stored.get(str(deployment.pk), []) if isinstance(row, list)]
+    row = [response.receipt_code, response.sheet_number, response.submitted_at.isoformat()]
+    stored[str(deployment.pk)] = [row, *rows][:RECENT_SHEETS]
+    request.session[PAPER_RECENT_KEY] = stored
 
 
 @never_cache
@@ -822,6 +843,7 @@ def paper_entry(request, token):
                     counts[str(deployment.pk)] = count + 1
                     request.session[PAPER_COUNT_KEY] = counts
                     _paper_remember(request, deployment, fingerprint, submission.response.receipt_code, key)
+                    _paper_recent_add(request, deployment, submission.response)
                 url = reverse("surveys:paper_entry", args=[token]) + f"?enregistre={submission.response.receipt_code}"
                 return redirect(url)
     elif request.method != "GET":
@@ -851,12 +873,9 @@ def paper_entry(request, token):
             "sheet_field": SHEET_FIELD,
             "sheet_number": sheet_number if errors or duplicate_of else "",
             "sheet_error": errors.get("sheet_number", ""),
-            # This agent's last sheets on this territory, newest first: where did I stop?
-            "recent_sheets": list(
-                Response.objects.filter(deployment=deployment, channel=Response.Channel.PAPER, collector=request.user)
-                .order_by("-id")
-                .values("receipt_code", "sheet_number", "submitted_at")[:RECENT_SHEETS]
-            ),
+            # The sheets this agent entered for this territory in this session, newest first:
+            # where did I stop? (Kept in the session: no search through the answers table.)
+            "recent_sheets": _paper_recent(request, deployment),
         }
     )
     return render(request, "surveys/collect/paper.html", context, status=status)
