@@ -29,6 +29,7 @@
   // What became of each answer saved on this visit: {status: "sent"|"rejected", code, message}.
   var outcomes = {};
   var lastSaved = null; // the key of the answer the form message speaks of
+  var held = ""; // why the last sync stopped (signed out…), said while answers wait
   var retryTimer = null;
   var retryDelay = 5000;
   // French texts come translated from the template (data-msg-* attributes); these are fallbacks.
@@ -137,6 +138,7 @@
     var queue = load(queueKey);
     if (!queue.length || !navigator.onLine) { showStatus(); reportOutcome(); return Promise.resolve(); }
     var index = 0;
+    held = "";
     function next() {
       if (index >= queue.length) return Promise.resolve(true);
       var entry = queue[index++];
@@ -151,8 +153,8 @@
           // Signed out, or the page's security token is stale: keep everything, ask to sign in again.
           var refused = (result.data.message || msg("forbidden", "Envoi refusé : reconnectez-vous puis rouvrez cette page.")) +
             " " + msg("kept", "Les réponses restent sur l'appareil.");
-          outcomes[entry.idempotency_key] = { status: "held", message: refused };
-          if (entry.idempotency_key !== lastSaved) say(refused, "warning");
+          held = refused; // the queue stops here: this answer and those after it wait
+          say(refused, "warning");
           return false;
         }
         if (result.status === 429 || result.status >= 500) {
@@ -195,8 +197,8 @@
     } else if (outcome && outcome.status === "rejected") {
       say(msg("rejected", "Réponse refusée par le serveur :") + " " + outcome.message, "error");
       lastSaved = null;
-    } else if (outcome && outcome.status === "held" && waiting) {
-      say(outcome.message, "warning");
+    } else if (held && waiting) {
+      say(held, "warning");
     } else if (outcome && outcome.status === "retry" && waiting && navigator.onLine) {
       say(msg("retry", "Le serveur n'a pas répondu : la réponse reste sur l'appareil et sera renvoyée automatiquement."), "warning");
     } else if (waiting) {
