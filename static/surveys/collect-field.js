@@ -25,7 +25,11 @@
   var rejectedKey = "surveys-rejected:" + token;
   var collectorKey = "surveys-collector:" + token;
   var sentThisVisit = 0;
-  var syncing = false;
+  var syncing = null; // the sync under way (a promise), if any
+  // What became of each answer saved on this visit: {status: "sent"|"rejected", code, message}.
+  var outcomes = {};
+  var lastSaved = null; // the key of the answer the form message speaks of
+  var held = ""; // why the last sync stopped (signed out…), said while answers wait
   var retryTimer = null;
   var retryDelay = 5000;
   // French texts come translated from the template (data-msg-* attributes); these are fallbacks.
@@ -127,13 +131,14 @@
     });
   }
 
+  // One sync at a time; a call during a sync runs another one after it (the new answer was not in
+  // the queue that sync read). Resolves once the queue has been tried.
   function sync() {
-    if (syncing) return Promise.resolve();
+    if (syncing) return syncing.then(sync);
     var queue = load(queueKey);
-    if (!queue.length) { showStatus(); return Promise.resolve(); }
-    if (!navigator.onLine) { showStatus(); return Promise.resolve(); }
-    syncing = true;
+    if (!queue.length || !navigator.onLine) { showStatus(); reportOutcome(); return Promise.resolve(); }
     var index = 0;
+    held = "";
     function next() {
       if (index >= queue.length) return Promise.resolve(true);
       var entry = queue[index++];
@@ -141,61 +146,238 @@
         if (result.status === 201 || result.status === 200) {
           removeFromQueue(entry.idempotency_key);
           sentThisVisit += 1;
+          outcomes[entry.idempotency_key] = { status: "sent", code: result.data.receipt_code || "" };
           return next();
         }
         if (result.status === 401 || result.status === 403) {
           // Signed out, or the page's security token is stale: keep everything, ask to sign in again.
-          say((result.data.message || msg("forbidden", "Envoi refusé : reconnectez-vous puis rouvrez cette page.")) +
-            " " + msg("kept", "Les réponses restent sur l'appareil."), "warning");
+          var refused = (result.data.message || msg("forbidden", "Envoi refusé : reconnectez-vous puis rouvrez cette page.")) +
+            " " + msg("kept", "Les réponses restent sur l'appareil.");
+          held = refused; // the queue stops here: this answer and those after it wait
+          say(refused, "warning");
           return false;
         }
-        if (result.status === 429 || result.status >= 500) { scheduleRetry(); return false; }
+        if (result.status === 429 || result.status >= 500) {
+          outcomes[entry.idempotency_key] = { status: "retry" };
+          scheduleRetry();
+          return false;
+        }
         // Refused for good (invalid answers, survey closed…): kept aside so nothing vanishes silently.
         removeFromQueue(entry.idempotency_key);
         var rejected = load(rejectedKey);
-        rejected.push({ collected_at: entry.collected_at, answers: entry.answers, message: result.data.message || ("Erreur " + result.status), errors: result.data.errors || null });
+        var message = result.data.message || ("Erreur " + result.status);
+        rejected.push({ collected_at: entry.collected_at, answers: entry.answers, message: message, errors: result.data.errors || null });
         save(rejectedKey, rejected);
+        outcomes[entry.idempotency_key] = { status: "rejected", message: message };
         return next();
-      }, function () { scheduleRetry(); return false; });
+      }, function () {
+        outcomes[entry.idempotency_key] = { status: "retry" }; // no reply: network lost on the way
+        scheduleRetry();
+        return false;
+      });
     }
-    return next().then(function (done) {
-      syncing = false;
+    syncing = next().then(function (done) {
+      syncing = null;
       if (done) retryDelay = 5000;
       showStatus();
+      reportOutcome();
+    });
+    return syncing;
+  }
+
+  // The form message says what actually became of the last answer saved: sent (with its receipt
+  // code), refused, or still on the device.
+  function reportOutcome() {
+    if (!lastSaved) return;
+    var outcome = outcomes[lastSaved];
+    var waiting = load(queueKey).some(function (item) { return item.idempotency_key === lastSaved; });
+    if (outcome && outcome.status === "sent") {
+      say(msg("sent", "Réponse envoyée et enregistrée (code de suivi %s).").replace("%s", outcome.code), "success");
+      lastSaved = null;
+    } else if (outcome && outcome.status === "rejected") {
+      say(msg("rejected", "Réponse refusée par le serveur :") + " " + outcome.message, "error");
+      lastSaved = null;
+    } else if (held && waiting) {
+      say(held, "warning");
+    } else if (outcome && outcome.status === "retry" && waiting && navigator.onLine) {
+      say(msg("retry", "Le serveur n'a pas répondu : la réponse reste sur l'appareil et sera renvoyée automatiquement."), "warning");
+    } else if (waiting) {
+      say(msg("saved-offline", "Réponse gardée sur l'appareil : elle sera envoyée au retour du réseau."), "info");
+    }
+  }
+
+  // --- checking the form: the page's own French messages, never the browser's bubbles ------------
+
+  function isAnswered(value) {
+    if (value === undefined || value === null || value === "") return false;
+    if (Array.isArray(value)) return value.length > 0;
+    if (typeof value === "object") return Object.keys(value).length > 0;
+    return true;
+  }
+
+  // Per visible question, the message of what is wrong with its answer (French, from the template).
+  function problems(result) {
+    var found = [];
+    form.surveyApi.schema.sections.forEach(function (section) {
+      section.questions.forEach(function (question) {
+        if (!result.questions[question.code]) return;
+        var value = result.answers[question.code];
+        var message = "";
+        if (!isAnswered(value)) {
+          if (!question.required) return;
+          var choice = !!(question.options || question.rows || question.scale_min !== undefined || question.kind === "neighbourhood");
+          message = choice ? msg("required-choice", "Choisissez une réponse : cette question est obligatoire.")
+            : msg("required", "Répondez à cette question : elle est obligatoire.");
+        } else if (question.kind === "number" && typeof value !== "number") {
+          message = msg("number", "Saisissez un nombre, par exemple 12.");
+        } else if (question.kind === "number") {
+          var low = typeof question.min_value === "number" ? question.min_value : null;
+          var high = typeof question.max_value === "number" ? question.max_value : null;
+          if ((low !== null && value < low) || (high !== null && value > high)) {
+            message = (low !== null && high !== null ? msg("range", "Saisissez un nombre entre %min et %max.")
+              : low !== null ? msg("range-min", "Saisissez un nombre supérieur ou égal à %min.")
+              : msg("range-max", "Saisissez un nombre inférieur ou égal à %max."))
+              .replace("%min", String(low).replace(".", ",")).replace("%max", String(high).replace(".", ","));
+          }
+        }
+        if (message) found.push({ question: question, message: message });
+      });
+    });
+    return found;
+  }
+
+  function errorId(code) { return "q-" + code + "-error"; }
+
+  function removeToken(element, attribute, token) {
+    var kept = (element.getAttribute(attribute) || "").split(/\s+/).filter(function (item) { return item && item !== token; });
+    if (kept.length) element.setAttribute(attribute, kept.join(" "));
+    else element.removeAttribute(attribute);
+  }
+
+  function addToken(element, attribute, token) {
+    removeToken(element, attribute, token);
+    element.setAttribute(attribute, ((element.getAttribute(attribute) || "") + " " + token).trim());
+  }
+
+  // The DSFR error state of one question: its group or fieldset in red, the message tied to the
+  // fields (aria-describedby, or the fieldset's aria-labelledby) and the fields marked invalid.
+  function showError(code, message) {
+    var block = form.querySelector('[data-question="' + code + '"]');
+    if (!block) return null;
+    clearError(block);
+    var id = errorId(code);
+    var group = block.querySelector(".fr-input-group, .fr-select-group");
+    var fieldset = block.querySelector("fieldset.fr-fieldset");
+    var text = document.createElement("p");
+    text.id = id;
+    text.textContent = message;
+    text.setAttribute("data-field-error", "");
+    if (fieldset && (!group || fieldset.contains(group))) {
+      fieldset.classList.add("fr-fieldset--error");
+      addToken(fieldset, "aria-labelledby", id);
+      text.className = "fr-message fr-message--error";
+      var messages = fieldset.querySelector(".fr-messages-group");
+      if (!messages) {
+        messages = document.createElement("div");
+        messages.className = "fr-messages-group";
+        fieldset.appendChild(messages);
+      }
+      messages.appendChild(text);
+    } else if (group) {
+      group.classList.add(group.classList.contains("fr-select-group") ? "fr-select-group--error" : "fr-input-group--error");
+      var field = group.querySelector("input:not([type=hidden]), select, textarea");
+      if (field) {
+        field.classList.add(field.tagName === "SELECT" ? "fr-select--error" : "fr-input--error");
+        addToken(field, "aria-describedby", id);
+        field.setAttribute("aria-invalid", "true");
+      }
+      text.className = "fr-error-text";
+      group.appendChild(text);
+    }
+    block.querySelectorAll("input:not([type=hidden]), select, textarea").forEach(function (element) {
+      if (element.type === "radio" || element.type === "checkbox") element.setAttribute("aria-invalid", "true");
+    });
+    return block.querySelector("input:not([type=hidden]), select, textarea");
+  }
+
+  function clearError(block) {
+    var code = block.getAttribute("data-question");
+    var id = errorId(code);
+    block.querySelectorAll("[data-field-error]").forEach(function (element) { element.remove(); });
+    block.querySelectorAll(".fr-fieldset--error").forEach(function (element) { element.classList.remove("fr-fieldset--error"); });
+    block.querySelectorAll(".fr-input-group--error").forEach(function (element) { element.classList.remove("fr-input-group--error"); });
+    block.querySelectorAll(".fr-select-group--error").forEach(function (element) { element.classList.remove("fr-select-group--error"); });
+    block.querySelectorAll("[aria-labelledby]").forEach(function (element) { removeToken(element, "aria-labelledby", id); });
+    block.querySelectorAll("[aria-describedby]").forEach(function (element) { removeToken(element, "aria-describedby", id); });
+    block.querySelectorAll("[aria-invalid]").forEach(function (element) {
+      element.removeAttribute("aria-invalid");
+      element.classList.remove("fr-input--error", "fr-select--error");
     });
   }
 
-  function missingRequired(result) {
-    var schema = form.surveyApi.schema;
-    var missing = [];
-    schema.sections.forEach(function (section) {
-      section.questions.forEach(function (question) {
-        if (!question.required || !result.questions[question.code]) return;
-        var value = result.answers[question.code];
-        if (value === undefined || (Array.isArray(value) && !value.length)) missing.push(question);
-      });
+  // A question answered after its error was shown loses the error at once: while typing, not on
+  // leaving the field (the page would move under a click on the submit button).
+  function recheck(event) {
+    var block = event.target.closest && event.target.closest("[data-question]");
+    if (block && block.querySelector("[data-field-error]")) {
+      var result = form.surveyApi.evaluate();
+      var code = block.getAttribute("data-question");
+      if (!problems(result).some(function (problem) { return problem.question.code === code; })) clearError(block);
+    }
+  }
+  form.addEventListener("input", recheck);
+  form.addEventListener("change", recheck);
+
+  function showProblems(found) {
+    var first = null;
+    found.forEach(function (problem) {
+      var field = showError(problem.question.code, problem.message);
+      if (!first) first = field;
     });
-    return missing;
+    var box = root.querySelector("[data-form-message]");
+    box.innerHTML = "";
+    var alert = document.createElement("div");
+    alert.className = "fr-alert fr-alert--sm fr-alert--error";
+    var p = document.createElement("p");
+    p.textContent = plural(found.length, msg("errors-one", "%s réponse à corriger : rien n'a été enregistré."),
+      msg("errors-many", "%s réponses à corriger : rien n'a été enregistré."));
+    alert.appendChild(p);
+    var list = document.createElement("ul");
+    found.forEach(function (problem) {
+      var item = document.createElement("li");
+      var link = document.createElement("a");
+      link.href = "#q-" + problem.question.code + "-bloc";
+      link.textContent = problem.question.label;
+      link.addEventListener("click", function (event) {
+        event.preventDefault();
+        var field = form.querySelector('[data-question="' + problem.question.code + '"] input:not([type=hidden]), [data-question="' + problem.question.code + '"] select, [data-question="' + problem.question.code + '"] textarea');
+        if (field) field.focus();
+      });
+      item.appendChild(link);
+      item.appendChild(document.createTextNode(" — " + problem.message));
+      list.appendChild(item);
+    });
+    alert.appendChild(list);
+    box.appendChild(alert);
+    if (first) first.focus();
   }
 
   form.addEventListener("submit", function (event) {
     event.preventDefault();
-    if (!form.reportValidity()) return;
+    form.querySelectorAll("[data-question]").forEach(clearError);
     var result = form.surveyApi.evaluate();
-    var missing = missingRequired(result);
-    if (missing.length) {
-      say(msg("missing", "Réponse obligatoire manquante :") + " " + missing.map(function (q) { return q.label; }).join(" ; "), "error");
-      var block = form.querySelector('[data-question="' + missing[0].code + '"] input, [data-question="' + missing[0].code + '"] select');
-      if (block) block.focus();
-      return;
-    }
+    var found = problems(result);
+    if (found.length) { showProblems(found); return; }
+    var key = uuid4();
     var queue = load(queueKey);
-    queue.push({ idempotency_key: uuid4(), answers: result.answers, collected_at: new Date().toISOString(), channel: "field" });
+    queue.push({ idempotency_key: key, answers: result.answers, collected_at: new Date().toISOString(), channel: "field" });
     save(queueKey, queue);
+    lastSaved = key;
     form.reset();
     form.surveyApi.refresh();
-    say(navigator.onLine ? msg("saved-online", "Réponse enregistrée, envoi en cours.")
-      : msg("saved-offline", "Réponse gardée sur l'appareil : elle sera envoyée au retour du réseau."));
+    // Said now, then replaced by what happened once the queue has been tried (reportOutcome).
+    say(navigator.onLine ? msg("saved-online", "Réponse enregistrée sur l'appareil, envoi en cours…")
+      : msg("saved-offline", "Réponse gardée sur l'appareil : elle sera envoyée au retour du réseau."), "info");
     window.scrollTo(0, 0);
     var first = form.querySelector("input:not([type=hidden]), select, textarea");
     if (first) first.focus({ preventScroll: true });

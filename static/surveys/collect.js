@@ -183,7 +183,7 @@
     refresh();
     if (form.hasAttribute("data-autofocus")) {
       // Paper entry: the typist starts on the first field (or the first one to correct).
-      var target = form.querySelector("[aria-invalid=true]") ||
+      var target = form.querySelector("[aria-invalid=true]") || form.querySelector("[data-autofocus-first]") ||
         form.querySelector("[data-question]:not([hidden]) input:not([type=hidden]), [data-question]:not([hidden]) select, [data-question]:not([hidden]) textarea");
       // After the design system's own start-up, which would otherwise take the focus back.
       if (target) window.addEventListener("load", function () { window.setTimeout(function () { target.focus(); }, 0); });

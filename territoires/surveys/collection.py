@@ -12,6 +12,7 @@ hash cannot be linked back to an address nor to another day's hash.
 
 import datetime
 import hashlib
+import re
 import secrets
 import time
 import uuid
@@ -237,12 +238,13 @@ def response_submit(
     idempotency_key,
     collector=None,
     collected_at: datetime.datetime | None = None,
+    sheet_number: str = "",
 ) -> Submission:
     """Validate and store one respondent's answers, once.
 
-    Raises AnswersInvalid (per-question messages) or SubmissionRefused (per-request message);
-    nothing is stored then. The deployment comes from the public token of the URL, so the
-    territory cannot be forged from the answers.
+    Raises AnswersInvalid (per-question messages, "sheet_number" for the paper sheet's number) or
+    SubmissionRefused (per-request message); nothing is stored then. The deployment comes from the
+    public token of the URL, so the territory cannot be forged from the answers.
     """
     key = parse_idempotency_key(idempotency_key)
     if key is None:
@@ -264,6 +266,11 @@ def response_submit(
         raise
     if not cleaned:
         raise AnswersInvalid({"__all__": _("Aucune réponse n'a été donnée.")})
+    if sheet_number:
+        sheet_number = sheet_number_clean(sheet_number)
+        if existing := _existing(key, deployment):
+            return Submission(existing, False)
+        _sheet_number_free(deployment, sheet_number)
     if collected_at is not None:
         now = timezone.now()
         # A device clock far off (or a forged date) must not place an answer in the future.
@@ -282,6 +289,7 @@ def response_submit(
         answers=cleaned,
         age_band=cleaned.get(schema.age_band_code, "") if schema.age_band_code else "",
         gender=cleaned.get(schema.gender_code, "") if schema.gender_code else "",
+        sheet_number=sheet_number,
     )
     for _attempt in range(3):
         try:
@@ -290,10 +298,65 @@ def response_submit(
         except IntegrityError:
             if existing := _existing(key, deployment):
                 return Submission(existing, False)
+            if sheet_number:  # the same sheet typed in by two agents at the same moment
+                _sheet_number_free(deployment, sheet_number)
             # The other unique column: a receipt code drawn twice (31^10 codes), draw again.
             response.receipt_code = new_receipt_code()
             response.pk = None
     raise SubmissionRefused(_("L'enregistrement a échoué : réessayez dans un instant."), status=503)
+
+
+SHEET_NUMBER = re.compile(r"[0-9A-Z][0-9A-Z./-]*")
+
+
+def sheet_number_clean(value) -> str:
+    """A paper sheet's number as stored: spaces removed, upper case ("b-12" → "B-12"). Raises
+    AnswersInvalid when it is too long or holds other characters than letters, digits, - / ."""
+    number = "".join(str(value or "").split()).upper()
+    max_length = Response._meta.get_field("sheet_number").max_length
+    if len(number) > max_length:
+        raise AnswersInvalid(
+            {"sheet_number": _("Le numéro de feuille fait %(max)s caractères au plus.") % {"max": max_length}}
+        )
+    if number and not SHEET_NUMBER.fullmatch(number):
+        raise AnswersInvalid(
+            {
+                "sheet_number": _(
+                    "Le numéro de feuille ne peut contenir que des chiffres, des lettres et les signes - / . "
+                    "(par exemple 124 ou B-12)."
+                )
+            }
+        )
+    return number
+
+
+def sheet_number_check(*, deployment: Deployment, sheet_number: str, idempotency_key) -> str:
+    """The cleaned sheet number, free on this territory ("" when none was typed); a replay of the
+    answer that took it (same key) passes. Raises AnswersInvalid with a "sheet_number" message."""
+    number = sheet_number_clean(sheet_number)
+    key = parse_idempotency_key(idempotency_key)
+    if number and not (key is not None and _existing(key, deployment)):
+        _sheet_number_free(deployment, number)
+    return number
+
+
+def _sheet_number_free(deployment: Deployment, sheet_number: str) -> None:
+    """Raises AnswersInvalid when this territory already has an answer typed from this sheet."""
+    taken = (
+        Response.objects.filter(deployment=deployment, sheet_number=sheet_number)
+        .values_list("receipt_code", flat=True)
+        .first()
+    )
+    if taken is not None:
+        raise AnswersInvalid(
+            {
+                "sheet_number": _(
+                    "La feuille n° %(number)s est déjà saisie pour ce territoire (code de suivi %(code)s) : "
+                    "vérifiez le numéro, ou laissez-le vide."
+                )
+                % {"number": sheet_number, "code": taken}
+            }
+        )
 
 
 @process_cached(
@@ -331,6 +394,7 @@ RESPONSE_STORED_FIELDS = (
     "age_band",
     "gender",
     "is_synthetic",
+    "sheet_number",
 )
 # The values that the database in use needs adapted (a UUID is text on SQLite, a datetime loses its
 # zone there, answers become JSON); integers, codes and booleans go as they are. surveys.E002 checks

@@ -1,7 +1,8 @@
 """Survey exports: CSV, XLSX, SPSS .sav and a codebook, written from a stream of responses.
 
 Layout, the same in every format (one row per response):
-- first the response's own columns: id, territoire, canal, recue_le, synthetique, poids;
+- first the response's own columns: id, territoire, canal, recue_le, synthetique, poids,
+  feuille_papier (the paper sheet's number, when typed in);
 - then one column per question, named by the question code, in questionnaire order:
   single choice (also age band, gender, neighbourhood): the option code (plus `<code>_autre_texte`
   when "other" is allowed); multiple choice: one 0/1 column per option (`<code>_<option>`), plus
@@ -211,6 +212,7 @@ def build_layout(survey: Survey, *, deployment: Deployment | None = None) -> Lay
             numeric=True,
             precise=True,
         ),
+        Column(variable_name("feuille_papier", taken), _("N° de la feuille papier (saisie papier)"), kind=_("texte")),
     ]
     expanders: list[Callable] = []
 
@@ -503,7 +505,17 @@ def response_rows(
     if up_to_id is None:
         up_to_id = queryset.order_by("-pk").values_list("pk", flat=True).first() or 0
     queryset = queryset.filter(pk__lte=up_to_id).order_by("pk")
-    fields = ("pk", "deployment_id", "channel", "submitted_at", "is_synthetic", "age_band", "gender", "answers")
+    fields = (
+        "pk",
+        "deployment_id",
+        "channel",
+        "sheet_number",
+        "submitted_at",
+        "is_synthetic",
+        "age_band",
+        "gender",
+        "answers",
+    )
     after = 0
     while True:
         chunk = list(queryset.filter(pk__gt=after).values_list(*fields)[:CHUNK])
@@ -526,7 +538,7 @@ def flat_rows(survey: Survey, layout: Layout, *, deployment=None, weights=None, 
     names = layout.deployment_names
     expanders = layout.expanders
     local = timezone.get_current_timezone()
-    for pk, deployment_id, channel, submitted_at, synthetic, age_band, gender, answers in response_rows(
+    for pk, deployment_id, channel, sheet_number, submitted_at, synthetic, age_band, gender, answers in response_rows(
         survey, deployment=deployment, up_to_id=up_to_id
     ):
         out = [
@@ -536,6 +548,7 @@ def flat_rows(survey: Survey, layout: Layout, *, deployment=None, weights=None, 
             submitted_at.astimezone(local).strftime("%Y-%m-%d %H:%M:%S") if submitted_at else None,
             1 if synthetic else 0,
             weights.weight(deployment_id, age_band, gender),
+            sheet_number,
         ]
         if not isinstance(answers, dict):
             answers = {}

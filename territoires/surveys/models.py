@@ -271,6 +271,10 @@ class Response(models.Model):
     receipt_code = models.CharField(_("code de suivi"), max_length=12, default=new_receipt_code)
     submitted_at = models.DateTimeField(_("reçue le"), auto_now_add=True)
     collected_at = models.DateTimeField(_("recueillie le"), null=True, blank=True)  # device time (field)
+    # The number written on a paper sheet, when the survey group numbers them: the entered answer
+    # can then be found from the sheet and back. Unique per territory's deployment when given; a
+    # database default too, so that an INSERT naming only the other columns still stores "".
+    sheet_number = models.CharField(_("n° de feuille"), max_length=20, blank=True, default="", db_default="")
     answers = models.JSONField(_("réponses"), default=dict)
     age_band = models.CharField(max_length=8, blank=True, choices=AGE_BANDS)
     gender = models.CharField(max_length=2, blank=True, choices=GENDERS)
@@ -281,7 +285,15 @@ class Response(models.Model):
         verbose_name = _("réponse")
         verbose_name_plural = _("réponses")
         indexes = [models.Index(fields=["survey", "id"], name="response_survey_id")]
-        constraints = [models.UniqueConstraint(fields=["receipt_code"], name="response_receipt_code_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["receipt_code"], name="response_receipt_code_unique"),
+            # Partial: online and field answers (no sheet) add nothing to this index.
+            models.UniqueConstraint(
+                fields=["deployment", "sheet_number"],
+                condition=~models.Q(sheet_number=""),
+                name="response_sheet_number_unique",
+            ),
+        ]
 
     def __str__(self):
         return self.receipt_code
@@ -408,6 +420,9 @@ class TextTopics(TimeStampedModel):
 
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="text_topics")
     question_code = models.SlugField(max_length=60)
+    # The deployments whose answers were analysed, ids sorted and comma-separated: a referent's
+    # topics are computed on their territory's answers, a facilitator's on every territory's.
+    scope = models.CharField(max_length=400, blank=True, default="")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     response_count = models.PositiveIntegerField(default=0)
     # [{"label": "…", "keywords": ["…"], "count": 12, "examples": [{"text": "…", "deployment": 3}]}]
@@ -416,7 +431,9 @@ class TextTopics(TimeStampedModel):
     class Meta:
         verbose_name = _("thèmes des réponses libres")
         verbose_name_plural = _("thèmes des réponses libres")
-        constraints = [models.UniqueConstraint(fields=["survey", "question_code"], name="unique_text_topics")]
+        constraints = [
+            models.UniqueConstraint(fields=["survey", "question_code", "scope"], name="unique_text_topics_scope")
+        ]
 
     def __str__(self):
         return f"{self.survey} — {self.question_code}"

@@ -151,17 +151,33 @@ def test_survey_group_member_answers_offline_and_it_is_stored_once(browser, live
 def test_paper_entry_with_the_keyboard(page, login, built):
     login(built.project_ns.agents[0])
     page.goto(f"/enquete/{built.deployment.public_token}/saisie/")
-    expect(page.locator("#q-age")).to_be_focused()
+    # The typist starts on the sheet's number, written at the top of the sheet.
+    expect(page.locator("#numero-feuille")).to_be_focused()
     keyboard = page.keyboard
-    for keys in ["2", "Tab", "1", "Tab", "Tab", "Tab", "3", "Tab", "1 4", "Tab", "Tab", "5"]:
+    for keys in ["A-17", "Tab", "2", "Tab", "1", "Tab", "Tab", "Tab", "3", "Tab", "1 4", "Tab", "Tab", "5"]:
         if keys == "Tab":
             keyboard.press("Tab")
         else:
             keyboard.type(keys)
     page.get_by_role("button", name="Enregistrer et saisir le suivant").click()
     expect(page.locator("[data-paper-count]")).to_contain_text("1 questionnaire saisi")
-    expect(page.locator("#q-age")).to_be_focused()
+    expect(page.locator("#numero-feuille")).to_be_focused()
     response = Response.objects.get()
+    assert response.sheet_number == "A-17"
+    expect(page.get_by_role("status")).to_contain_text(f"Feuille n° A-17 enregistrée (code {response.receipt_code})")
+
+    # The same sheet number again, and a wrong code: both said, nothing stored.
+    keyboard.type("a-17")
+    keyboard.press("Tab")
+    keyboard.type("2")
+    for _index in range(5):  # to the places, typed as numbers
+        keyboard.press("Tab")
+    keyboard.type("1 12 x")
+    keyboard.press("Enter")
+    expect(page.locator("#numero-feuille-error")).to_contain_text("La feuille n° A-17 est déjà saisie")
+    expect(page.locator("#q-lieux-error")).to_contain_text("« 12 » en position 2, « x » en position 3")
+    expect(page.locator("#numero-feuille")).to_be_focused()  # the first field to correct
+    assert Response.objects.count() == 1
     assert response.channel == "paper" and response.collector == built.project_ns.agents[0]
     assert response.answers["lieux"] == ["bib", "theatre"]
     assert response.answers["satisfaction"] == 5
@@ -179,3 +195,90 @@ def test_questionnaire_pages_accessible(page, axe, login, built):
         page.goto(path)
         page.wait_for_load_state("load")
         assert not blocking(axe, page), path
+
+
+def _field_page(browser, live_server, built, **options):
+    """A survey group member signed in on the field page, in a browser set as asked (locale…)."""
+    from tests.factories import PASSWORD
+
+    context = new_context(browser, live_server, viewport=PHONE, is_mobile=True, has_touch=True, **options)
+    page = context.new_page()
+    errors = watch_errors(page)
+    page.goto("/compte/connexion/")
+    page.fill("input[name=username]", built.collector.email)
+    page.fill("input[name=password]", PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_load_state()
+    page.goto(f"/enquete/{built.deployment.public_token}/terrain/")
+    return context, page, errors
+
+
+def test_field_page_checks_answers_in_french_even_in_an_english_browser(browser, live_server, built, axe):
+    """No browser bubble (English in an English browser): the page's own messages, DSFR error
+    style, tied to the fields, focus on the first one; then the notice says the answer was sent."""
+    context, page, errors = _field_page(browser, live_server, built, locale="en-US")
+    assert page.evaluate("navigator.language") == "en-US"
+    assert page.evaluate("document.querySelector('form[data-field-form]').noValidate")
+    page.get_by_role("button", name="Enregistrer cette réponse").click()
+
+    expect(page.locator("[data-form-message]")).to_contain_text("réponses à corriger : rien n'a été enregistré")
+    expect(page.locator("#q-age-error")).to_have_text("Choisissez une réponse : cette question est obligatoire.")
+    expect(page.locator("#q-age")).to_have_class("fr-fieldset fr-fieldset--error")
+    assert "q-age-error" in page.locator("#q-age").get_attribute("aria-labelledby")
+    expect(page.locator("#q-age-1")).to_be_focused()  # the first field in error
+    expect(page.locator("#q-frequence-error")).to_be_visible()
+    assert page.locator("#q-commentaire-error").count() == 0  # optional: no error
+    assert Response.objects.count() == 0
+    assert not blocking(axe, page)
+
+    # A number out of its range: said in French too, tied to its field.
+    pick(page, "65 à 79 ans")
+    expect(page.locator("#q-age-error")).to_have_count(0)  # answered: the error goes at once
+    pick(page, "Homme")
+    pick(page, "Rarement")
+    pick_id(page, "q-satisfaction-4")
+    page.locator("#q-nb_sorties").fill("500")
+    page.get_by_role("button", name="Enregistrer cette réponse").click()
+    expect(page.locator("#q-nb_sorties-error")).to_have_text("Saisissez un nombre entre 0 et 100.")
+    assert page.locator("#q-nb_sorties").get_attribute("aria-describedby") == "q-nb_sorties-error"
+    expect(page.locator("#q-nb_sorties")).to_be_focused()
+
+    page.locator("#q-nb_sorties").fill("12")
+    expect(page.locator("#q-nb_sorties-error")).to_have_count(0)
+    page.get_by_role("button", name="Enregistrer cette réponse").click()
+    # The notice speaks of what happened: sent, with its receipt code.
+    expect(page.locator("[data-form-message]")).to_contain_text("Réponse envoyée et enregistrée (code de suivi")
+    response = Response.objects.get()
+    expect(page.locator("[data-form-message]")).to_contain_text(response.receipt_code)
+    assert "au retour du réseau" not in page.locator("[data-form-message]").inner_text()
+    expect(page.locator("[data-queue-count]")).to_have_text("0 réponse en attente d'envoi")
+    context.close()
+    assert not errors, errors
+
+
+def test_field_page_says_an_answer_waits_when_the_server_cannot_take_it(browser, live_server, built):
+    """Online but the server answers 503: the notice says the answer stays on the device, not that it
+    was sent; when the server is back it says it was sent."""
+    context, page, errors = _field_page(browser, live_server, built)
+    failing = {"on": True}
+
+    def submit(route):
+        if failing["on"]:
+            route.fulfill(status=503, content_type="application/json", body='{"message": "Indisponible"}')
+        else:
+            route.continue_()
+
+    page.route("**/envoi/", submit)
+    pick(page, "65 à 79 ans")
+    pick(page, "Homme")
+    pick(page, "Rarement")
+    pick_id(page, "q-satisfaction-4")
+    page.get_by_role("button", name="Enregistrer cette réponse").click()
+    expect(page.locator("[data-form-message]")).to_contain_text("sera renvoyée automatiquement")
+    expect(page.locator("[data-queue-count]")).to_have_text("1 réponse en attente d'envoi")
+    failing["on"] = False
+    page.get_by_role("button", name="Envoyer maintenant").click()
+    expect(page.locator("[data-form-message]")).to_contain_text("Réponse envoyée et enregistrée", timeout=15_000)
+    assert Response.objects.count() == 1
+    context.close()
+    assert not errors, errors

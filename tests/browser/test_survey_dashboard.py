@@ -5,6 +5,7 @@ import re
 
 import pytest
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from tests.browser.helpers import PHONE
 from tests.surveys.analytics_support import add_response, set_population
@@ -45,13 +46,15 @@ def test_a_referent_filters_the_dashboard(page, login, results, viewport):
     # A referent has one territory: no territory filter, and the other town never shows.
     assert page.locator("#filtre-territoire").count() == 0
     assert results.deployments[1].participation.organisation.name not in page.content()
+    page.locator("summary#filtres-titre").click()  # the filters fold away until asked for
     page.select_option("#filtre-canal", "field")
     page.select_option("#filtre-genre", "f")
     page.get_by_role("button", name="Appliquer les filtres").click()
     page.wait_for_load_state()
     assert "canal=field" in page.url and "genre=f" in page.url
     assert re.match(r"^3\s+répondants correspondant aux filtres", _respondents(page))
-    assert page.locator("#filtre-canal").input_value() == "field"
+    assert page.locator("#filtre-canal").input_value() == "field"  # active filters: shown open
+    expect(page.locator("summary#filtres-titre")).to_have_text("Filtres (actifs)")
     page.get_by_role("link", name="Effacer les filtres").click()
     page.wait_for_load_state()
     assert re.match(r"^8\s+répondants", _respondents(page))
@@ -76,3 +79,31 @@ def test_results_pages_are_accessible(page, login, results):
         assert response is not None and response.ok, path
         violations = [v for v in axe.run(page).response["violations"] if v["impact"] in BLOCKING]
         assert not violations, f"{path}: {[(v['id'], v['nodes'][0]['target']) for v in violations]}"
+
+
+def test_on_a_phone_the_dashboard_opens_on_its_key_figures_and_jumps_to_a_question(page, login, results):
+    """Not on rows of tags: the project's and the results' tags take one line each, then come the
+    title and the key figures; a closed list of links (no script needed) leads to any question."""
+    page.set_viewport_size(PHONE)
+    login(results.project_ns.referents[0])
+    page.goto(reverse("surveys:dashboard", args=[results.survey.pk]))
+    for group in page.locator(".tec-compact-nav .fr-tags-group").all():
+        tops = {round(box["y"]) for box in (tag.bounding_box() for tag in group.locator(".fr-tag").all()) if box}
+        assert len(tops) == 1, f"Tags on {len(tops)} lines"
+    figures = page.locator("#chiffres-cles")
+    assert figures.bounding_box()["y"] < PHONE["height"] * 0.75, "Key figures below the first screen"
+    expect(page.locator(".tec-key-figures")).to_contain_text("territoire avec des réponses, sur 1")
+    expect(page.locator(".tec-key-figures")).to_contain_text("de non-publics à")
+    # The list of questions is closed; opened, it leads to a question through its anchor.
+    links = page.locator("[data-jump] ol a")
+    expect(links.first).to_be_hidden()
+    page.get_by_text(re.compile(r"Aller à une question")).click()
+    expect(links.first).to_be_visible()
+    target = links.filter(has_text="Êtes-vous satisfait")
+    target.click()
+    assert page.url.endswith("#q-satisfaction")
+    heading = page.locator("#q-satisfaction")
+    box = heading.bounding_box()
+    assert 0 <= box["y"] < PHONE["height"] / 2, box
+    # Without JavaScript, the same links are there, in the page.
+    assert page.locator("[data-jump] a[href='#q-satisfaction']").count() == 1

@@ -72,8 +72,8 @@ def csv_rows(built, delimiter=",", deployment=None):
 def test_csv_has_one_row_per_response_one_column_per_answer(built):
     text, rows = csv_rows(built)
     header = text.splitlines()[0].split(",")
-    assert header[:6] == ["id", "territoire", "canal", "recue_le", "synthetique", "poids"]
-    assert header[6:10] == ["age", "genre", "quartier", "cp"]
+    assert header[:7] == ["id", "territoire", "canal", "recue_le", "synthetique", "poids", "feuille_papier"]
+    assert header[7:11] == ["age", "genre", "quartier", "cp"]
     assert [name for name in header if name.startswith("lieux")] == [
         "lieux_bib",
         "lieux_musee",

@@ -74,7 +74,9 @@ def charter_pdf(request, slug):
         # The charter is a legal document signed in French: its PDF is French whatever the page language.
         with translation.override("fr"):
             html = render_to_string("projects/charter_pdf.html", context, request=request)
-        pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+        # PDF/UA: tagged (headings, paragraphs, lists) for screen readers, with the document's
+        # language and title from the template's <html lang> and <title>.
+        pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf(pdf_variant="pdf/ua-1")
         cache.set(key, pdf, 3600)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="charte-{project.slug}-v{charter.version}.pdf"'

@@ -6,8 +6,8 @@ from territoires.surveys.analytics import topics
 
 
 @task()
-def compute_text_topics(survey_id: int, question_code: str) -> int:
-    result = topics.text_topics_compute(survey_id=survey_id, question_code=question_code)
+def compute_text_topics(survey_id: int, question_code: str, deployment_ids: list[int]) -> int:
+    result = topics.text_topics_compute(survey_id=survey_id, question_code=question_code, deployment_ids=deployment_ids)
     return result.response_count if result is not None else 0
 
 

@@ -1,14 +1,17 @@
 """Topics of the free-text answers of one question, found automatically, in French, offline.
 
-Method: words (letters only, lower case) minus a French stop-word list shipped here, reduced to
-their Snowball stem; TF-IDF over stems (words in at least 2 answers, at most 60 % of them);
-non-negative matrix factorisation (scikit-learn NMF, fixed seed so that a recomputation on the
-same answers gives the same topics). Each answer belongs to its strongest topic; a topic is named
-by its three strongest stems, shown as the word most often written for each stem. Runs in a
-background task (tasks.py); the result is stored in TextTopics.
+Method: words (letters only, lower case; a hyphenated compound such as "week-end", "peut-être" or
+"Saint-Martin" is one word, an elided article "l'" or "qu'" is dropped) minus a French stop-word
+list shipped here, reduced to their Snowball stem; TF-IDF over stems (words in at least 2 answers,
+at most 60 % of them); non-negative matrix factorisation (scikit-learn NMF, fixed seed so that a
+recomputation on the same answers gives the same topics). Each answer belongs to its strongest
+topic; a topic is named by its three strongest stems, shown as the word most often written for
+each stem; its examples are its most typical answers, each text once. Runs in a background task
+(tasks.py); the result is stored in TextTopics.
 
-Examples keep the deployment of their answer: the page shows a referent only the examples of
-their own territory (topics and counts are computed over the territories together).
+Topics are computed on the answers of a scope, the territories (deployments) that the reader
+looks at: a referent's are computed on their own territory's answers, a facilitator's on every
+territory's or on the one they picked, so that "computed on N answers" is the reader's N.
 """
 
 import datetime
@@ -27,7 +30,17 @@ from territoires.surveys.models import Question, Response, Survey, TextTopics
 MAX_ANSWERS = 50_000
 MAX_TOPICS = 8
 EXAMPLES_PER_TOPIC = 5
-WORD = re.compile(r"[^\W\d_]{2,}", re.UNICODE)
+# Letters joined by hyphens or apostrophes: "week-end", "c'est-à-dire", "aujourd'hui".
+WORD = re.compile(r"[^\W\d_]+(?:['\-][^\W\d_]+)*", re.UNICODE)
+APOSTROPHES = str.maketrans({"\u2019": "'", "\u02bc": "'", "\u2010": "-", "\u2011": "-"})
+# Elided words before an apostrophe ("l'été", "qu'on"): the word after it is kept.
+ELISIONS = frozenset(["l", "d", "j", "m", "n", "s", "t", "c", "qu", "jusqu", "lorsqu", "puisqu", "quoiqu"])
+# Pronouns glued by a hyphen after a verb or a demonstrative ("pensez-vous", "y a-t-il",
+# "celle-ci"): not part of a compound word.
+HYPHEN_SUFFIXES = frozenset(
+    ["je", "tu", "il", "elle", "on", "nous", "vous", "ils", "elles", "ce", "t", "moi", "toi", "lui", "leur"]
+    + ["eux", "y", "en", "le", "la", "les", "ci", "là", "même", "mêmes"]
+)
 
 FRENCH_STOP_WORDS = frozenset(
     [
@@ -297,6 +310,9 @@ def _strip_accents(text: str) -> str:
     return "".join(char for char in unicodedata.normalize("NFKD", text) if not unicodedata.combining(char))
 
 
+# Compounds whose last part looks like a glued pronoun.
+WHOLE_COMPOUNDS = frozenset(["rendez-vous", "tête-à-tête", "vis-à-vis"])
+
 # Adverbs and fillers frequent in residents' answers that name no topic.
 ANSWER_FILLERS = frozenset(
     [
@@ -327,10 +343,48 @@ ANSWER_FILLERS = frozenset(
         "y",
         "aurait",
         "faudrait",
+        # Hyphenated fillers, kept whole by the tokenizer.
+        "peut-être",
+        "c'est-à-dire",
+        "est-à-dire",
+        "au-delà",
+        "là-bas",
+        "là-dedans",
+        "grand-chose",
+        "vis-à-vis",
+        "quelques-uns",
+        "quelques-unes",
+        "aujourd'hui",
+        "quelqu'un",
     ]
 )
 _ALL_STOP_WORDS = FRENCH_STOP_WORDS | ANSWER_FILLERS
 STOP_WORDS = _ALL_STOP_WORDS | {_strip_accents(word) for word in _ALL_STOP_WORDS}
+
+
+def words_of(text: str) -> list[str]:
+    """The words of an answer, lower case, of two letters or more, stop words left out: hyphenated
+    compounds kept whole ("week-end", "saint-martin"), elided articles and glued pronouns dropped."""
+    words = []
+    for token in WORD.findall(text.lower().translate(APOSTROPHES)):
+        if token in STOP_WORDS:  # "c'est-à-dire", "aujourd'hui": whole fillers
+            continue
+        if "'" in token:
+            head, _apostrophe, rest = token.partition("'")
+            if head in ELISIONS:
+                token = rest
+        parts = [part for part in token.split("-") if part]
+        while len(parts) > 1 and parts[-1] in HYPHEN_SUFFIXES and token not in WHOLE_COMPOUNDS:
+            parts.pop()  # "pensez-vous" → "pensez", "a-t-il" → "a"
+        word = "-".join(parts)
+        if len(word) >= 2 and word not in STOP_WORDS:
+            words.append(word)
+    return words
+
+
+def example_key(text: str) -> str:
+    """Two answers that differ only by case, accents, punctuation or spacing are the same example."""
+    return " ".join(re.sub(r"[\W_]+", " ", _strip_accents(text.casefold())).split())
 
 
 class FrenchAnalyzer:
@@ -343,12 +397,15 @@ class FrenchAnalyzer:
 
     def __call__(self, text: str) -> list[str]:
         stems = []
-        for word in WORD.findall(text.lower()):
+        for word in words_of(text):
             if word in STOP_WORDS:
                 continue
             stem = self._cache.get(word)
             if stem is None:
-                stem = self._cache[word] = _strip_accents(self.stemmer.stemWord(word))
+                # A compound is stemmed part by part: "week-ends" and "week-end" meet.
+                stem = self._cache[word] = "-".join(
+                    _strip_accents(self.stemmer.stemWord(part)) for part in word.split("-")
+                )
             if len(stem) < 2 or stem in STOP_WORDS:
                 continue
             self.surface[stem][word] += 1
@@ -399,13 +456,16 @@ def find_topics(texts: list[str], deployments: list[int] | None = None, *, max_t
         keywords = [analyzer.word_for(vocabulary[index]) for index in top_terms]
         order = members[np.argsort(-document_topics[members, topic])]
         counts = Counter(int(deployments[index]) for index in members)
-        examples, per_deployment = [], Counter()
+        examples, per_deployment, seen = [], Counter(), set()
         for index in order:
             deployment = int(deployments[index])
-            # A few examples for each territory, so that a referent sees some of their own.
-            if per_deployment[deployment] < EXAMPLES_PER_TOPIC:
-                per_deployment[deployment] += 1
-                examples.append({"text": texts[index][:400], "deployment": deployment})
+            key = example_key(texts[index])
+            # Each text once (residents often write the same sentence), a few for each territory.
+            if key in seen or per_deployment[deployment] >= EXAMPLES_PER_TOPIC:
+                continue
+            seen.add(key)
+            per_deployment[deployment] += 1
+            examples.append({"text": texts[index][:400], "deployment": deployment})
         topics.append(
             {
                 "label": ", ".join(keywords[:3]),
@@ -419,11 +479,18 @@ def find_topics(texts: list[str], deployments: list[int] | None = None, *, max_t
     return topics
 
 
-def text_answers(survey: Survey, question_code: str, *, limit: int = MAX_ANSWERS) -> tuple[list[str], list[int]]:
-    """The most recent non-empty answers of a text question (and their deployment ids)."""
+def topics_scope(deployment_ids) -> str:
+    """The key of a set of deployments in TextTopics.scope: "3,5,8"."""
+    return ",".join(str(pk) for pk in sorted({int(pk) for pk in deployment_ids}))
+
+
+def text_answers(
+    survey: Survey, question_code: str, deployment_ids: list[int], *, limit: int = MAX_ANSWERS
+) -> tuple[list[str], list[int]]:
+    """The most recent non-empty answers of a text question in these deployments (and their ids)."""
     texts, deployments = [], []
     rows = (
-        Response.objects.filter(survey=survey, answers__has_key=question_code)
+        Response.objects.filter(survey=survey, deployment_id__in=deployment_ids, answers__has_key=question_code)
         .order_by("-id")
         .values_list("deployment_id", "answers")[:limit]
     )
@@ -438,30 +505,35 @@ def text_answers(survey: Survey, question_code: str, *, limit: int = MAX_ANSWERS
 TEXT_KINDS = (Question.Kind.SHORT_TEXT, Question.Kind.LONG_TEXT)
 
 
-def text_topics_request(*, survey: Survey, question_code: str) -> TextTopics:
-    """Mark the topics to recompute and start the background task after commit."""
+def text_topics_request(*, survey: Survey, question_code: str, deployment_ids: list[int]) -> TextTopics:
+    """Mark the topics of these deployments' answers to recompute and start the background task
+    after commit. The caller passes only deployments whose results the user may see."""
     from territoires.surveys.analytics.tasks import compute_text_topics
 
+    scope = topics_scope(deployment_ids)
     with transaction.atomic():
         topics, created = TextTopics.objects.select_for_update().get_or_create(
-            survey=survey, question_code=question_code
+            survey=survey, question_code=question_code, scope=scope
         )
         recent = timezone.now() - datetime.timedelta(minutes=10)
         if not created and topics.status == TextTopics.Status.QUEUED and topics.updated_at > recent:
             return topics  # already on its way: a second click starts nothing more
         topics.status = TextTopics.Status.QUEUED
         topics.save(update_fields=["status", "updated_at"])
-        transaction.on_commit(lambda: compute_text_topics.enqueue(survey.pk, question_code))
+        ids = [int(pk) for pk in scope.split(",") if pk]
+        transaction.on_commit(lambda: compute_text_topics.enqueue(survey.pk, question_code, ids))
     return topics
 
 
-def text_topics_compute(*, survey_id: int, question_code: str) -> TextTopics | None:
+def text_topics_compute(*, survey_id: int, question_code: str, deployment_ids: list[int]) -> TextTopics | None:
     survey = Survey.objects.filter(pk=survey_id).first()
     if survey is None:
         return None
-    topics, _created = TextTopics.objects.get_or_create(survey=survey, question_code=question_code)
+    topics, _created = TextTopics.objects.get_or_create(
+        survey=survey, question_code=question_code, scope=topics_scope(deployment_ids)
+    )
     try:
-        texts, deployments = text_answers(survey, question_code)
+        texts, deployments = text_answers(survey, question_code, deployment_ids)
         found = find_topics(texts, deployments)
     except Exception:
         topics.status = TextTopics.Status.FAILED

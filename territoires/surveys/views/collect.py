@@ -37,6 +37,7 @@ from territoires.surveys.collection import (
     rate_limit_message,
     receipt_lookup,
     response_submit,
+    sheet_number_check,
 )
 from territoires.surveys.models import DONT_KNOW, OTHER, Question, Response, Survey
 from territoires.surveys.schema import AnswersInvalid, answers_validate, schema_for
@@ -121,6 +122,37 @@ def answers_from_post(questions, post) -> dict:
             if other:
                 answers[question.other_field] = other
     return answers
+
+
+def paper_code_errors(questions, post) -> dict:
+    """Per question, what is wrong with the option numbers typed for a multiple choice on the paper
+    form ("1 12 x"): which code, at which position, and what the question accepts."""
+    errors = {}
+    for question in questions:
+        typed = post.get(f"{question.code}__codes") if question.kind == Kind.MULTIPLE else None
+        if not typed:
+            continue
+        count = len(question.options)
+        tokens = typed.replace(",", " ").replace(";", " ").split()
+        wrong = []
+        for position, token in enumerate(tokens, start=1):
+            lowered = token.strip().lower()
+            if lowered.isdigit() and 1 <= int(lowered) <= count:
+                continue
+            if question.allow_other and lowered in ("a", "autre", OTHER, "0"):
+                continue
+            wrong.append(_("« %(code)s » en position %(position)s") % {"code": token, "position": position})
+        if not wrong:
+            continue
+        accepted = _("un numéro de 1 à %(count)s") % {"count": count}
+        if question.allow_other:
+            accepted = _("%(numbers)s, ou a pour « Autre »") % {"numbers": accepted}
+        errors[question.code] = (
+            _("Code inconnu pour « %(question)s » : %(wrong)s. Tapez %(accepted)s, séparés par des espaces.")
+            if len(wrong) == 1
+            else _("Codes inconnus pour « %(question)s » : %(wrong)s. Tapez %(accepted)s, séparés par des espaces.")
+        ) % {"question": question.label, "wrong": ", ".join(wrong), "accepted": accepted}
+    return errors
 
 
 def _codes_from_numbers(question, typed: str) -> list:
@@ -672,6 +704,7 @@ def submit_json(request, token):
             idempotency_key=payload.get("idempotency_key"),
             collector=user,
             collected_at=collected_at,
+            sheet_number=str(payload.get("sheet_number") or "")[:100] if channel == Response.Channel.PAPER else "",
         )
     except AnswersInvalid as invalid:
         return _json_error(
@@ -687,18 +720,25 @@ def submit_json(request, token):
 
 
 PAPER_COUNT_KEY = "surveys_paper_count"
+# The paper sheet's number: a name no question code can take (codes are slugs starting with a letter).
+SHEET_FIELD = "_sheet_number"
+RECENT_SHEETS = 10
+# Per territory, the receipt code, sheet number and time of the agent's last sheets (no answers).
+PAPER_RECENT_KEY = "surveys_paper_recent"
 # Per territory, a hash of the last paper sheet this agent stored, its receipt code and its key
 # (never the answers themselves: the session outlives the entry).
 PAPER_LAST_KEY = "surveys_paper_last"
 
 
-def _paper_fingerprint(schema, answers, deployment) -> str:
-    """A hash of the cleaned answers, or "" when they do not validate (the submission says why)."""
+def _paper_fingerprint(schema, answers, deployment, sheet_number: str = "") -> str:
+    """A hash of the cleaned answers and the sheet's number, or "" when they do not validate (the
+    submission says why). Two sheets with different numbers are never taken for one."""
     try:
         cleaned = answers_validate(schema, answers, deployment=deployment)
     except AnswersInvalid:
         return ""
-    return hashlib.sha256(json.dumps(cleaned, sort_keys=True, default=str).encode()).hexdigest()
+    payload = {"answers": cleaned, "sheet": sheet_number} if sheet_number else cleaned
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def _paper_duplicate_of(request, deployment, fingerprint: str, key: str) -> str:
@@ -722,6 +762,25 @@ def _paper_remember(request, deployment, fingerprint: str, receipt_code: str, ke
     request.session[PAPER_LAST_KEY] = stored
 
 
+def _paper_recent(request, deployment) -> list[dict]:
+    stored = request.session.get(PAPER_RECENT_KEY, {})
+    rows = stored.get(str(deployment.pk), []) if isinstance(stored, dict) else []
+    recent = []
+    for row in rows if isinstance(rows, list) else []:
+        if isinstance(row, list) and len(row) == 3:
+            recent.append({"receipt_code": row[0], "sheet_number": row[1], "submitted_at": parse_datetime(row[2])})
+    return recent
+
+
+def _paper_recent_add(request, deployment, response) -> None:
+    stored = request.session.get(PAPER_RECENT_KEY, {})
+    stored = stored if isinstance(stored, dict) else {}
+    rows = [row for row in stored.get(str(deployment.pk), []) if isinstance(row, list)]
+    row = [response.receipt_code, response.sheet_number, response.submitted_at.isoformat()]
+    stored[str(deployment.pk)] = [row, *rows][:RECENT_SHEETS]
+    request.session[PAPER_RECENT_KEY] = stored
+
+
 @never_cache
 def paper_entry(request, token):
     deployment = _collect_deployment(request, token)
@@ -737,15 +796,32 @@ def paper_entry(request, token):
     count = counts.get(str(deployment.pk), 0) if isinstance(counts, dict) else 0
     answers, errors, status, saved_code = {}, {}, 200, request.GET.get("enregistre", "")[:12]
     key, duplicate_of = str(uuid.uuid4()), ""
+    sheet_number = ""
     if request.method == "POST":
         if refusal:
             return _refused_page(request, deployment, refusal)
         answers = answers_from_post(questions, request.POST)
         key = request.POST.get("idempotency_key", "")
-        fingerprint = _paper_fingerprint(schema, answers, deployment)
-        if not request.POST.get("autre_questionnaire"):
+        sheet_number = request.POST.get(SHEET_FIELD, "")[:100]
+        # Said before anything is stored: which typed code is wrong, and a sheet already entered.
+        errors = paper_code_errors(questions, request.POST)
+        try:
+            sheet_number = sheet_number_check(deployment=deployment, sheet_number=sheet_number, idempotency_key=key)
+        except AnswersInvalid as invalid:
+            errors.update(invalid.errors)
+        except SubmissionRefused as refused:
+            errors["__all__"] = refused.message
+        if errors:
+            try:
+                answers_validate(schema, answers, deployment=deployment)
+            except AnswersInvalid as invalid:
+                errors = {**invalid.errors, **errors}
+        fingerprint = _paper_fingerprint(schema, answers, deployment, sheet_number)
+        if not errors and not request.POST.get("autre_questionnaire"):
             duplicate_of = _paper_duplicate_of(request, deployment, fingerprint, key)
-        if duplicate_of:
+        if errors:
+            status = 400
+        elif duplicate_of:
             status = 409
         else:
             try:
@@ -755,6 +831,7 @@ def paper_entry(request, token):
                     channel=Response.Channel.PAPER,
                     idempotency_key=key,
                     collector=request.user,
+                    sheet_number=sheet_number,
                 )
             except AnswersInvalid as invalid:
                 errors, status = invalid.errors, 400
@@ -766,6 +843,7 @@ def paper_entry(request, token):
                     counts[str(deployment.pk)] = count + 1
                     request.session[PAPER_COUNT_KEY] = counts
                     _paper_remember(request, deployment, fingerprint, submission.response.receipt_code, key)
+                    _paper_recent_add(request, deployment, submission.response)
                 url = reverse("surveys:paper_entry", args=[token]) + f"?enregistre={submission.response.receipt_code}"
                 return redirect(url)
     elif request.method != "GET":
@@ -792,6 +870,12 @@ def paper_entry(request, token):
             "idempotency_key": key if errors or duplicate_of else str(uuid.uuid4()),
             "count": count,
             "saved_code": saved_code if saved_code.isalnum() else "",
+            "sheet_field": SHEET_FIELD,
+            "sheet_number": sheet_number if errors or duplicate_of else "",
+            "sheet_error": errors.get("sheet_number", ""),
+            # The sheets this agent entered for this territory in this session, newest first:
+            # where did I stop? (Kept in the session: no search through the answers table.)
+            "recent_sheets": _paper_recent(request, deployment),
         }
     )
     return render(request, "surveys/collect/paper.html", context, status=status)
@@ -808,18 +892,22 @@ def poster(request, token):
 
     link = request.build_absolute_uri(reverse("surveys:answer", args=[token]))
     qr = segno.make(link, error="m")
-    context = {
-        "deployment": deployment,
-        "survey": deployment.survey,
-        "territory": deployment.participation.organisation,
-        "link": link,
-        "qr_svg": qr.svg_inline(scale=10, dark="#000091", omitsize=True),
-    }
     with translation.override("fr"):
         from django.template.loader import render_to_string
 
+        context = {
+            "deployment": deployment,
+            "survey": deployment.survey,
+            "territory": deployment.participation.organisation,
+            "link": link,
+            # Its <title> is the image's alternative text in the tagged PDF.
+            "qr_svg": qr.svg_inline(
+                scale=10, dark="#000091", omitsize=True, title=_("Code QR du questionnaire : %(link)s") % {"link": link}
+            ),
+        }
         html = render_to_string("surveys/collect/poster_pdf.html", context, request=request)
-    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+    # Tagged (PDF/UA) like the charter: language and title read by screen readers.
+    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf(pdf_variant="pdf/ua-1")
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = (
         f'inline; filename="affiche-enquete-{deployment.participation.organisation.slug}.pdf"'

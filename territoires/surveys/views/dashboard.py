@@ -11,6 +11,7 @@ arrays (analytics/arrays.py: kept fresh incrementally, so a new answer shows on 
 import copy
 import html
 from collections import OrderedDict
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
@@ -39,7 +40,8 @@ from territoires.surveys import margins
 from territoires.surveys.analytics import render as blocks_render
 from territoires.surveys.analytics import summary
 from territoires.surveys.analytics.arrays import survey_arrays
-from territoires.surveys.analytics.topics import TEXT_KINDS, text_topics_request
+from territoires.surveys.analytics.topics import MAX_ANSWERS as MAX_TOPIC_ANSWERS
+from territoires.surveys.analytics.topics import TEXT_KINDS, example_key, text_topics_request, topics_scope
 from territoires.surveys.analytics.weighting import survey_weighting
 from territoires.surveys.models import (
     AGE_BANDS,
@@ -250,6 +252,7 @@ def dashboard(request, survey_id):
         "surveys/dashboard/dashboard.html",
         results.context(
             page="dashboard",
+            key_figures=_key_figures(results, overview, non_audience, blocks),
             blocks=blocks,
             blocks_html=blocks_html,
             overview=overview,
@@ -259,6 +262,33 @@ def dashboard(request, survey_id):
             **results.filter_context(),
         ),
     )
+
+
+def _key_figures(results: SurveyResults, overview: dict, non_audience: dict, blocks: list) -> dict:
+    """What the dashboard says first, before any table (a phone shows little else on its first
+    screen): respondents, territories with answers, the non-audiences share per territory, and the
+    effective sample size when weighted — figures the page computes anyway."""
+    answered = [deployment for _position, deployment in results.positions()]
+    shares = [
+        {
+            "name": row["name"],
+            "share_text": (row.get("weighted_share_text") if results.with_weights else "") or row["share_text"],
+            "weighted": bool(results.with_weights and row.get("weighted_share_text")),
+        }
+        for row in non_audience["rows"] or []
+    ]
+    return {
+        "respondents_text": overview["respondents_text"],
+        "territory_count": len(answered),
+        "territory_total": len(results.deployments),
+        "non_audience": shares,
+        "effective_size_text": overview.get("effective_size_text", "") if results.with_weights else "",
+        "questions": [
+            {"code": block["code"], "label": block["label"]}
+            for block in blocks
+            if block.get("code") and block.get("label")
+        ],
+    }
 
 
 def _non_audience_context(results: SurveyResults, rows=None) -> dict:
@@ -372,8 +402,10 @@ def free_text(request, survey_id):
         if request.GET.get("question"):
             messages.error(request, _("Question inconnue : la première question à réponse libre est affichée."))
     search = request.GET.get("q", "")[:MAX_SEARCH_LENGTH].strip()
-    page_obj, topics, territory = None, None, None
+    page_obj, topics, territory, answer_total = None, None, None, 0
     territory_id = id_from(request.GET.get("territoire"))
+    # The territories the list shows: those topics are computed on (and counted) too.
+    scope_ids = results.allowed_ids
     if code:
         rows = Response.objects.filter(survey=survey, deployment_id__in=results.allowed_ids, answers__has_key=code)
         if territory_id is not None:
@@ -383,13 +415,17 @@ def free_text(request, survey_id):
                 messages.error(
                     request, _("Ce territoire ne fait pas partie de ceux dont vous pouvez voir les résultats.")
                 )
+            scope_ids = [territory_id] if territory_id in results.allowed_ids else []
         # KeyTextTransform, not "answers__<code>__icontains": "other" texts are stored under
         # "<code>__other", which a lookup path would split into two keys.
         rows = rows.annotate(text=KeyTextTransform(code, "answers"))
         if search:
+            answer_total = rows.count()
             rows = rows.filter(text__icontains=search)
         rows = rows.order_by("-id").values("id", "deployment_id", "submitted_at", "text")
         page_obj = Paginator(rows, TEXTS_PER_PAGE).get_page(request.GET.get("page"))
+        if not search:
+            answer_total = page_obj.paginator.count
         items = []
         for row in page_obj.object_list:
             items.append(
@@ -400,30 +436,23 @@ def free_text(request, survey_id):
                 }
             )
         page_obj.items = items
-        topics = TextTopics.objects.filter(survey=survey, question_code=code).first()
+        if scope_ids:
+            topics = TextTopics.objects.filter(survey=survey, question_code=code, scope=topics_scope(scope_ids)).first()
     topic_rows = []
     if topics is not None and topics.status == TextTopics.Status.DONE:
-        allowed = {str(pk) for pk in results.allowed_ids}
         for topic in topics.topics or []:
-            counts = topic.get("counts") or {}
-            count = (
-                sum(value for key, value in counts.items() if key in allowed)
-                if not results.sees_all
-                else topic.get("count", 0)
-            )
-            if not count:
-                continue
-            examples = [
-                example.get("text", "")
-                for example in topic.get("examples") or []
-                if isinstance(example, dict) and str(example.get("deployment")) in allowed
-            ][:5]
+            examples, seen = [], set()
+            for example in topic.get("examples") or []:
+                text = example.get("text", "") if isinstance(example, dict) else ""
+                if text and example_key(text) not in seen:  # topics stored before examples were deduplicated
+                    seen.add(example_key(text))
+                    examples.append(text)
             topic_rows.append(
                 {
                     "label": topic.get("label", ""),
                     "keywords": topic.get("keywords", []),
-                    "count": count,
-                    "examples": examples,
+                    "count": topic.get("count", 0),
+                    "examples": examples[:5],
                 }
             )
     return render(
@@ -437,6 +466,12 @@ def free_text(request, survey_id):
             page_obj=page_obj,
             topics=topics,
             topic_rows=topic_rows,
+            topics_scope_names=", ".join(results.names[pk] for pk in scope_ids),
+            topics_stale=topics is not None
+            and topics.status == TextTopics.Status.DONE
+            and topics.response_count != answer_total
+            and answer_total < MAX_TOPIC_ANSWERS,
+            answer_total=answer_total,
             territory=territory,
             territory_choices=[(deployment.pk, results.names[deployment.pk]) for deployment in results.deployments],
         ),
@@ -455,9 +490,18 @@ def topics_recompute(request, survey_id):
     if code not in valid:
         messages.error(request, _("Question inconnue : aucun calcul lancé."))
         return redirect("surveys:free_text", results.survey.pk)
-    text_topics_request(survey=results.survey, question_code=code)
+    territory_id = id_from(request.POST.get("territoire"))
+    if territory_id is not None and territory_id not in results.allowed_ids:
+        messages.error(request, _("Ce territoire ne fait pas partie de ceux dont vous pouvez voir les résultats."))
+        return redirect("surveys:free_text", results.survey.pk)
+    scope_ids = [territory_id] if territory_id is not None else results.allowed_ids
+    if not scope_ids:
+        messages.error(request, _("Aucun territoire dont vous pouvez voir les résultats : aucun calcul lancé."))
+        return redirect("surveys:free_text", results.survey.pk)
+    text_topics_request(survey=results.survey, question_code=code, deployment_ids=scope_ids)
     messages.success(request, _("Le calcul des thèmes est lancé ; rechargez la page dans quelques instants."))
-    return redirect(f"{reverse('surveys:free_text', args=[results.survey.pk])}?question={code}")
+    query = urlencode({"question": code, **({"territoire": territory_id} if territory_id is not None else {})})
+    return redirect(f"{reverse('surveys:free_text', args=[results.survey.pk])}?{query}")
 
 
 @login_required
