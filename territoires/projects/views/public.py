@@ -49,8 +49,8 @@ def dashboard(request):
     org_ids = [m.organisation_id for m in memberships]
     territories = (
         Participation.objects.filter(organisation_id__in=org_ids, role=Participation.Role.PARTICIPANT)
-        .select_related("project", "organisation", "withdrawal")
-        .prefetch_related("step_completions")
+        .select_related("project", "organisation", "withdrawal", "project__method")
+        .prefetch_related("step_completions", "project__method__phases", "project__method__steps")
         .order_by("project__title")
     )
     observed = Participation.objects.filter(
