@@ -331,12 +331,18 @@ class TerritoryForm(DsfrModelForm):
         from territoires.accounts.models import User
 
         # The sheet's headings are the project's method's ("Paysage culturel" for a cultural project).
+        # (Bound fields, made by the design system's mixin already, copied the labels: set both.)
         method = self.instance.method
         if method is not None:
-            self.fields["context"].label = method.context_heading
-            self.fields["cultural_landscape"].label = method.landscape_heading
-            self.fields["cultural_landscape"].help_text = method.landscape_help
-            self.fields["points_of_attention"].label = method.attention_heading
+            for name, label, help_text in (
+                ("context", method.context_heading, None),
+                ("cultural_landscape", method.landscape_heading, method.landscape_help),
+                ("points_of_attention", method.attention_heading, None),
+            ):
+                for target in (self.fields[name], self[name]):
+                    target.label = label
+                    if help_text is not None:
+                        target.help_text = help_text
 
         self.fields["referent"].queryset = User.objects.filter(
             memberships__organisation=self.instance.organisation

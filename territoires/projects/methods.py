@@ -142,40 +142,55 @@ def seed_templates(method_model) -> None:
 def method_copy(*, source, project):
     """The project's own copy of a method (its phases and steps; the charter model becomes the
     project's charter instead). Works on real and historical models alike."""
+    return method_copy_many(source=source, projects=[project])[0]
+
+
+def method_copy_many(*, source, projects) -> list:
+    """One copy of the method per project, in a fixed number of queries."""
     method_model = type(source)
     phase_model = _related(method_model, "phases")
     step_model = _related(method_model, "steps")
-    copy = method_model.objects.create(
-        name=source.name,
-        slug=source.slug,
-        description=source.description,
-        project=project,
-        template=source if source.project_id is None else source.template,
-        is_default=False,
-        lead_role_label=source.lead_role_label,
-        context_heading=source.context_heading,
-        landscape_heading=source.landscape_heading,
-        landscape_help=source.landscape_help,
-        attention_heading=source.attention_heading,
+    copies = method_model.objects.bulk_create(
+        method_model(
+            name=source.name,
+            slug=source.slug,
+            description=source.description,
+            project=project,
+            template_id=source.pk if source.project_id is None else source.template_id,
+            is_default=False,
+            lead_role_label=source.lead_role_label,
+            context_heading=source.context_heading,
+            landscape_heading=source.landscape_heading,
+            landscape_help=source.landscape_help,
+            attention_heading=source.attention_heading,
+        )
+        for project in projects
     )
+    phases = list(phase_model.objects.filter(method=source).order_by("position", "pk"))
     steps = list(step_model.objects.filter(method=source).order_by("position", "pk"))
-    for phase in phase_model.objects.filter(method=source).order_by("position", "pk"):
-        phase_copy = phase_model.objects.create(
+    phase_copies = phase_model.objects.bulk_create(
+        phase_model(
             method=copy, position=phase.position, code=phase.code, label=phase.label, description=phase.description
         )
-        step_model.objects.bulk_create(
-            step_model(
-                method=copy,
-                phase=phase_copy,
-                position=step.position,
-                code=step.code,
-                label=step.label,
-                filled_by=step.filled_by,
-            )
-            for step in steps
-            if step.phase_id == phase.pk
+        for copy in copies
+        for phase in phases
+    )
+    # bulk_create keeps the order: the copies of `phases`, method after method.
+    originals = [phase.pk for _copy in copies for phase in phases]
+    copy_of = {(copy.method_id, original): copy for copy, original in zip(phase_copies, originals, strict=True)}
+    step_model.objects.bulk_create(
+        step_model(
+            method=copy,
+            phase=copy_of[(copy.pk, step.phase_id)],
+            position=step.position,
+            code=step.code,
+            label=step.label,
+            filled_by=step.filled_by,
         )
-    return copy
+        for copy in copies
+        for step in steps
+    )
+    return copies
 
 
 def templates():
@@ -193,6 +208,32 @@ def template_default():
     if template is None:
         seed_templates(Method)
         template = templates().first()
+    return template
+
+
+def committee_kind_choices(project) -> list[tuple[str, str]]:
+    """The committee roles for a member form, the lead role named by the project's method."""
+    from territoires.projects.models import CommitteeMember, method_of
+
+    method = method_of(project)
+    lead = CommitteeMember.Kind.CULTURAL_LEAD
+    return [
+        ("", _("Choisir sa qualité")),
+        *(
+            (code, method.lead_role_label if code == lead and method is not None else label)
+            for code, label in CommitteeMember.Kind.choices
+        ),
+    ]
+
+
+def template_by_slug(slug: str):
+    """A seeded template by its slug (seeding the templates if they are missing)."""
+    from territoires.projects.models import Method
+
+    template = templates().filter(slug=slug).first()
+    if template is None:
+        seed_templates(Method)
+        template = templates().get(slug=slug)
     return template
 
 

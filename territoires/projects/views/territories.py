@@ -43,6 +43,7 @@ def territory_detail(request, slug, organisation_slug):
             and participation.participation_state != "withdrawn",
             "can_reopen": user.has_perm("projects.reopen_step", participation)
             and participation.participation_state != "withdrawn",
+            "can_edit_method": user.has_perm("projects.edit_method", project),
             "can_withdraw": user.has_perm("projects.notify_withdrawal", participation),
             "can_close_withdrawal": user.has_perm("projects.close_withdrawal", participation),
         },
