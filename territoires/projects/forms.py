@@ -118,9 +118,9 @@ class MethodForm(DsfrForm):
             self.fields[f"phase-{phase.pk}-description"] = forms.CharField(
                 label=_("Description de la phase"), max_length=400, required=False, initial=phase.description
             )
-            for step in phase.step_list:
+            for number, step in enumerate(phase.step_list, 1):
                 self.fields[f"step-{step.pk}-label"] = forms.CharField(
-                    label=_("Étape"), max_length=200, initial=step.label
+                    label=_("Étape %(number)d") % {"number": number}, max_length=200, initial=step.label
                 )
                 if step.code not in done_codes:
                     self.fields[f"step-{step.pk}-remove"] = forms.BooleanField(

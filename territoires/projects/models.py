@@ -722,12 +722,9 @@ class MethodStep(models.Model):
         # A module is an app of its own (territoires.<code>): until it is installed, it is to come.
         if apps.is_installed(f"territoires.{self.filled_by}"):
             return _(
-                "Sera renseignée automatiquement par le module « %(module)s » ; en attendant, elle se marque à la main."
+                "Sera renseignée automatiquement par le module « %(module)s » ; d'ici là, elle se marque à la main."
             ) % {"module": module}
-        return _(
-            "Sera renseignée automatiquement par le module « %(module)s », à venir ; en attendant, elle se marque "
-            "à la main."
-        ) % {"module": module}
+        return _("Sera renseignée automatiquement par le module « %(module)s », à venir.") % {"module": module}
 
 
 def method_of(project) -> Method | None:
