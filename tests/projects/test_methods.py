@@ -351,3 +351,18 @@ def test_admin_edits_templates_and_their_steps(admin_client):
     page = admin_client.get(reverse("admin:projects_methodphase_change", args=[phase.pk]))
     assert page.status_code == 200
     assert "Enquête auprès des habitants" in page.content.decode()
+
+
+def test_with_htmx_the_refusal_shows_in_the_progress_section(client):
+    """htmx keeps only #avancement of the page it is sent back: the reason must be inside it."""
+    world = make_project(participants=3)
+    town = world.towns[0]
+    client.force_login(world.referents[0])
+    url = reverse("projects:territory_step", args=[world.project.slug, town.slug])
+    response = client.post(url, {"step": "plan_adopted"}, follow=True, headers={"HX-Request": "true"})
+    page = response.content.decode().replace("&#x27;", "'")
+    section = page[page.index('<section id="avancement"') : page.index("</section>")]
+    assert "terminez d'abord « Plan d'action rédigé »" in section
+    # Without htmx, the message shows once, at the top of the page.
+    page = client.post(url, {"step": "plan_adopted"}, follow=True).content.decode().replace("&#x27;", "'")
+    assert page.count("terminez d'abord « Plan d'action rédigé »") == 1
