@@ -204,6 +204,9 @@ class MethodPhaseAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False  # a phase is added from its template's page
 
+    def get_readonly_fields(self, request, obj=None):
+        return ["method"]  # its steps belong to the same method
+
     def save_formset(self, request, form, formset, change):
         # A step belongs to its phase's method too (codes are unique in a method).
         for step in formset.save(commit=False):

@@ -651,7 +651,7 @@ class MethodTemplate(Method):
 class MethodArticle(models.Model):
     """An article of a method's charter model; `{titre}` in the text becomes the project's title."""
 
-    method = models.ForeignKey(Method, on_delete=models.CASCADE, related_name="articles")
+    method = models.ForeignKey(Method, verbose_name=_("méthode"), on_delete=models.CASCADE, related_name="articles")
     number = models.PositiveSmallIntegerField(_("numéro"))
     kind = models.CharField(
         _("nature"), max_length=30, choices=CharterArticle.Kind.choices, default=CharterArticle.Kind.OTHER
@@ -670,7 +670,7 @@ class MethodArticle(models.Model):
 
 
 class MethodPhase(models.Model):
-    method = models.ForeignKey(Method, on_delete=models.CASCADE, related_name="phases")
+    method = models.ForeignKey(Method, verbose_name=_("méthode"), on_delete=models.CASCADE, related_name="phases")
     position = models.PositiveSmallIntegerField(_("ordre"))
     code = models.SlugField(_("code"), max_length=40)
     label = models.CharField(_("intitulé"), max_length=200)
@@ -697,8 +697,8 @@ class MethodStep(models.Model):
 
     # The step's method, beside its phase, so that a code is unique in the whole method: a
     # territory's completions (StepCompletion.step) name steps by code.
-    method = models.ForeignKey(Method, on_delete=models.CASCADE, related_name="steps")
-    phase = models.ForeignKey(MethodPhase, on_delete=models.CASCADE, related_name="steps")
+    method = models.ForeignKey(Method, verbose_name=_("méthode"), on_delete=models.CASCADE, related_name="steps")
+    phase = models.ForeignKey(MethodPhase, verbose_name=_("phase"), on_delete=models.CASCADE, related_name="steps")
     position = models.PositiveSmallIntegerField(_("ordre"))
     code = models.SlugField(_("code"), max_length=40)
     label = models.CharField(_("intitulé"), max_length=200)
