@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from territoires.core.audit import audit_log
 from territoires.core.models import AuditEvent
 from territoires.projects.charter_template import seed_articles
-from territoires.projects.phases import PHASES
+from territoires.projects.phases import PHASES, Phase, Step
 
 CULTURE_SLUG = "action-culturelle-municipale"
 GENERAL_SLUG = "methode-generale"
@@ -223,6 +223,17 @@ def committee_kind_choices(project) -> list[tuple[str, str]]:
             (code, method.lead_role_label if code == lead and method is not None else label)
             for code, label in CommitteeMember.Kind.choices
         ),
+    ]
+
+
+def method_phases(method) -> list[Phase]:
+    """A method's phases and steps as plain values (the shape of the reference PHASES)."""
+    from territoires.projects.models import Method
+
+    method = Method.objects.prefetch_related("phases", "steps").get(pk=method.pk)
+    return [
+        Phase(phase.code, phase.label, phase.description, tuple(Step(s.code, s.label) for s in phase.step_list))
+        for phase in method.phase_list()
     ]
 
 

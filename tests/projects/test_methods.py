@@ -366,3 +366,10 @@ def test_with_htmx_the_refusal_shows_in_the_progress_section(client):
     # Without htmx, the message shows once, at the top of the page.
     page = client.post(url, {"step": "plan_adopted"}, follow=True).content.decode().replace("&#x27;", "'")
     assert page.count("terminez d'abord « Plan d'action rédigé »") == 1
+
+
+def test_the_how_it_works_page_tells_the_general_method(client):
+    page = readable(client.get(reverse("projects:about")).content.decode())
+    assert "Enquête auprès des habitants" in page
+    assert "mesurer les usages et les besoins" in page
+    assert not CULTURE_WORDS.search(page.replace("Action culturelle municipale", ""))

@@ -37,9 +37,10 @@ def home(request):
 
 @public_page_cache
 def about(request):
-    from territoires.projects.phases import PHASES
+    from territoires.projects.methods import method_phases, template_default
 
-    return render(request, "core/about.html", {"phases": PHASES})
+    # The process as the default method template tells it (each project may adapt its own copy).
+    return render(request, "core/about.html", {"phases": method_phases(template_default())})
 
 
 @login_required
