@@ -373,3 +373,26 @@ def test_the_how_it_works_page_tells_the_general_method(client):
     assert "Enquête auprès des habitants" in page
     assert "mesurer les usages et les besoins" in page
     assert not CULTURE_WORDS.search(page.replace("Action culturelle municipale", ""))
+
+
+def test_a_visitor_sees_when_a_step_was_done_not_who_nor_the_note(client, django_capture_on_commit_callbacks):
+    world = make_project(participants=3, observers=1)
+    town = world.towns[0]
+    with django_capture_on_commit_callbacks(execute=True):
+        services.step_complete(
+            participation=_participation(world.project, town),
+            step="actor_map",
+            note="Note interne",
+            user=world.referents[0],
+        )
+    url = reverse("projects:territory_detail", args=[world.project.slug, town.slug])
+    for viewer, sees in ((None, False), (world.observers[0], False), (world.agents[1], True)):
+        client.logout()
+        if viewer is not None:
+            client.force_login(viewer)
+        page = client.get(url).content.decode()
+        section = page[page.index('id="etape-actor_map"') :]
+        section = section[: section.index("</li>")]
+        assert "Faite le" in section
+        assert ("Note interne" in section) is sees
+        assert (world.referents[0].get_full_name() in section) is sees

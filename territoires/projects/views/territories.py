@@ -44,6 +44,7 @@ def territory_detail(request, slug, organisation_slug):
             "can_reopen": user.has_perm("projects.reopen_step", participation)
             and participation.participation_state != "withdrawn",
             "can_edit_method": user.has_perm("projects.edit_method", project),
+            "can_see_step_details": user.has_perm("projects.view_members_area", project),
             "can_withdraw": user.has_perm("projects.notify_withdrawal", participation),
             "can_close_withdrawal": user.has_perm("projects.close_withdrawal", participation),
         },
