@@ -92,7 +92,7 @@ class ProjectCreateForm(SubmissionKeyMixin, ProjectForm):
             self.initial["method_template"] = template_default().pk
 
 
-class MethodForm(DsfrForm):
+class MethodForm(SubmissionKeyMixin, DsfrForm):
     """A project's own method: its texts, the labels of its phases and steps, steps to add or remove."""
 
     lead_role_label = forms.CharField(

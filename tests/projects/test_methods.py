@@ -396,3 +396,17 @@ def test_a_visitor_sees_when_a_step_was_done_not_who_nor_the_note(client, django
         assert "Faite le" in section
         assert ("Note interne" in section) is sees
         assert (world.referents[0].get_full_name() in section) is sees
+
+
+def test_a_resent_method_form_adds_its_step_once(client):
+    facilitator = _facilitator()
+    project = _create_project(client, facilitator, template_by_slug(GENERAL_SLUG), "Projet renvoyé")
+    url = reverse("projects:project_method", args=[project.slug])
+    form = client.get(url).context["form"]
+    assert 'name="submission_key"' in client.get(url).content.decode()
+    data = {name: form[name].value() or "" for name in form.fields if not name.endswith("-remove")}
+    diagnostic = method_of(project).phases.get(code="diagnostic")
+    data[f"phase-{diagnostic.pk}-new"] = "Comptages"
+    for _attempt in range(2):
+        assert client.post(url, data).status_code == 302
+    assert method_of(project).steps.filter(label="Comptages").count() == 1

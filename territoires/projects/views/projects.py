@@ -8,6 +8,7 @@ from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -187,13 +188,19 @@ def project_method(request, slug):
     )
     form = MethodForm(request.POST or None, method=method, done_codes=done_codes)
     if request.method == "POST" and form.is_valid():
+        key = parse_submission_key(request)
+        done_url = reverse("projects:project_method", args=[project.slug])
+        if already_submitted(key):  # a resent form: its steps are not added twice
+            return redirect(done_url)
         try:
-            method_update(method=method, user=request.user, **form.changes())
+            with transaction.atomic():
+                method_update(method=method, user=request.user, **form.changes())
+                record_submission(key, done_url)
         except ValidationError as error:
             form_errors_from(error, form)
         else:
             messages.success(request, _("La méthode du projet est enregistrée."))
-            return redirect("projects:project_method", project.slug)
+            return redirect(done_url)
     return render(
         request,
         "projects/method_form.html",
