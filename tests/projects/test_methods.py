@@ -115,6 +115,11 @@ def test_a_project_with_the_culture_method_keeps_the_reference_texts(client):
     assert "Enquête auprès des habitants (publics et non-publics)" in sheet
     committee_page = client.get(reverse("projects:committee_detail", args=[project.slug])).content.decode()
     assert "Responsable des affaires culturelles" in committee_page
+    member = CommitteeMember.objects.create(
+        committee=project.committee, user=facilitator, organisation=town, kind=CommitteeMember.Kind.CULTURAL_LEAD
+    )
+    assert member.get_kind_display() == "Responsable des affaires culturelles"
+    assert "Responsable des affaires culturelles" in str(member)
 
 
 def test_the_culture_template_is_the_former_hard_coded_method():
@@ -410,3 +415,18 @@ def test_a_resent_method_form_adds_its_step_once(client):
     for _attempt in range(2):
         assert client.post(url, data).status_code == 302
     assert method_of(project).steps.filter(label="Comptages").count() == 1
+
+
+def test_a_phase_keeps_at_least_one_step(client):
+    facilitator = _facilitator()
+    project = _create_project(client, facilitator, template_by_slug(GENERAL_SLUG), "Projet court")
+    url = reverse("projects:project_method", args=[project.slug])
+    form = client.get(url).context["form"]
+    data = {name: form[name].value() or "" for name in form.fields if not name.endswith("-remove")}
+    adoption = method_of(project).phases.get(code="adoption")
+    for step in adoption.steps.all():
+        data[f"step-{step.pk}-remove"] = "on"
+    response = client.post(url, data)
+    assert response.status_code == 400
+    assert "Une phase garde au moins une étape" in response.content.decode()
+    assert adoption.steps.count() == 2
