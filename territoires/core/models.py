@@ -32,6 +32,7 @@ class AuditEvent(models.Model):
         OBSERVER_REFUSED = "observer_refused", _("Observation refusée")
         PHASE_STEP_DONE = "phase_step_done", _("Étape marquée faite")
         PHASE_STEP_UNDONE = "phase_step_undone", _("Étape rouverte")
+        METHOD_CHANGED = "method_changed", _("Méthode du projet modifiée")
         DISCUSSION_MESSAGE_HIDDEN = "discussion_message_hidden", _("Message de discussion masqué")
         DISCUSSION_MESSAGE_RESTORED = "discussion_message_restored", _("Message de discussion rétabli")
         DISCUSSION_OBSERVER_ACCESS = "discussion_observer_access", _("Accès des observateurs aux discussions modifié")
@@ -98,6 +99,9 @@ class AuditEvent(models.Model):
         "kind": _("type"),
         "theme": _("thème"),
         "expires_at": _("valable jusqu'au"),
+        "note": _("note"),
+        "added": _("étapes ajoutées"),
+        "removed": _("étapes retirées"),
     }
 
     def readable_details(self, value_labels: dict | None = None) -> list[tuple[str, str]]:

@@ -21,6 +21,7 @@ from territoires.core.cache import bump_content_version
 from territoires.core.models import AuditEvent
 from territoires.demo import data
 from territoires.projects import services
+from territoires.projects.methods import CULTURE_SLUG, template_by_slug
 from territoires.projects.models import (
     Charter,
     Committee,
@@ -276,7 +277,12 @@ def load_reference_project() -> bool:
 
     project = SharedProject.objects.filter(title=data.PROJECT["title"]).first()
     if project is None:
-        project = services.theme_convert_to_project(theme=theme, user=facilitator, facilitator_organisation=agency)
+        project = services.theme_convert_to_project(
+            theme=theme,
+            user=facilitator,
+            facilitator_organisation=agency,
+            method_template=template_by_slug(CULTURE_SLUG),
+        )
         changed = True
     converted_at = aware(data.REFERENCE_THEME["converted_at"])
     changed |= set_fields(project, **data.PROJECT, consultancy_id=consultancy.pk, created_at=converted_at)

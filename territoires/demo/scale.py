@@ -26,7 +26,8 @@ from territoires.accounts.models import Membership, Organisation, User
 from territoires.core.cache import bump_content_version
 from territoires.demo import data
 from territoires.demo.loader import load_demo
-from territoires.projects.charter_template import default_articles
+from territoires.projects.charter_template import articles_for
+from territoires.projects.methods import method_copy_many, template_default
 from territoires.projects.models import (
     Charter,
     CharterArticle,
@@ -397,6 +398,8 @@ def _ensure_projects(target: int, rng: random.Random, password_hash: Callable[[]
             )
         )
     SharedProject.objects.bulk_create(projects, batch_size=500)
+    method_template = template_default()
+    method_copy_many(source=method_template, projects=projects)
 
     interests = [
         ThemeInterest(theme=theme, organisation_id=pk, expressed_by_id=members_by_org.get(pk, {}).get(Role.REFERENT))
@@ -481,7 +484,7 @@ def _ensure_projects(target: int, rng: random.Random, password_hash: Callable[[]
         [
             CharterArticle(charter=charter, number=number, **article)
             for charter, project in zip(charters, projects, strict=True)
-            for number, article in enumerate(default_articles(project), 1)
+            for number, article in enumerate(articles_for(method_template, project), 1)
         ],
         batch_size=1000,
     )

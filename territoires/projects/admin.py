@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.forms.models import BaseInlineFormSet
+from django.utils.translation import gettext_lazy as _
 
 from territoires.projects.models import (
     Charter,
@@ -7,6 +9,10 @@ from territoires.projects.models import (
     CommitteeMember,
     Decision,
     Meeting,
+    MethodArticle,
+    MethodPhase,
+    MethodStep,
+    MethodTemplate,
     Participation,
     SharedProject,
     Signature,
@@ -121,3 +127,90 @@ class MeetingAdmin(admin.ModelAdmin):
 
 
 admin.site.register(StepCompletion)
+
+
+# Method templates: the facilitators pick one when creating a project, which gets its own copy; a
+# project's copy is adapted on the site (projects:project_method), not here.
+
+
+class MethodArticleInline(admin.StackedInline):
+    model = MethodArticle
+    extra = 0
+
+
+class MethodPhaseInline(admin.TabularInline):
+    model = MethodPhase
+    extra = 0
+    show_change_link = True  # its steps are edited on the phase's own page
+
+
+@admin.register(MethodTemplate)
+class MethodTemplateAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "is_default"]
+    fields = [
+        "name",
+        "slug",
+        "description",
+        "is_default",
+        "lead_role_label",
+        "context_heading",
+        "landscape_heading",
+        "landscape_help",
+        "attention_heading",
+    ]
+    inlines = [MethodArticleInline, MethodPhaseInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(project__isnull=True)
+
+
+class MethodStepFormSet(BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        phase = self.instance
+        taken = set(
+            MethodStep.objects.filter(method_id=phase.method_id).exclude(phase=phase).values_list("code", flat=True)
+        )
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None)
+            if not data or data.get("DELETE") or not data.get("code"):
+                continue
+            if data["code"] in taken:
+                form.add_error("code", _("Une autre étape de la méthode porte déjà ce code."))
+            taken.add(data["code"])
+
+
+class MethodStepInline(admin.TabularInline):
+    model = MethodStep
+    formset = MethodStepFormSet
+    extra = 0
+    fields = ["position", "code", "label", "filled_by"]
+
+
+@admin.register(MethodPhase)
+class MethodPhaseAdmin(admin.ModelAdmin):
+    list_display = ["label", "method", "position"]
+    list_filter = ["method"]
+    inlines = [MethodStepInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(method__project__isnull=True)
+
+    def get_field_queryset(self, db, db_field, request):
+        if db_field.name == "method":
+            return MethodTemplate.objects.filter(project__isnull=True)
+        return super().get_field_queryset(db, db_field, request)
+
+    def has_add_permission(self, request):
+        return False  # a phase is added from its template's page
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["method"]  # its steps belong to the same method
+
+    def save_formset(self, request, form, formset, change):
+        # A step belongs to its phase's method too (codes are unique in a method).
+        for step in formset.save(commit=False):
+            step.method_id = form.instance.method_id
+            step.save()
+        for step in formset.deleted_objects:
+            step.delete()

@@ -11,6 +11,7 @@ from territoires.projects.models import (
     CharterArticle,
     CommitteeMember,
     Meeting,
+    Method,
     Participation,
     SharedProject,
     Signature,
@@ -59,9 +60,126 @@ class ProjectForm(DsfrModelForm):
         self.fields["consultancy"].empty_label = _("Pas de prestataire")
 
 
+class MethodTemplateField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.name} — {obj.description}" if obj.description else obj.name
+
+
 class ProjectCreateForm(SubmissionKeyMixin, ProjectForm):
+    method_template = MethodTemplateField(
+        label=_("Méthode du projet"),
+        queryset=Method.objects.none(),
+        widget=forms.RadioSelect,
+        empty_label=None,
+        help_text=_(
+            "Le projet en reçoit sa propre copie : modèle de charte, qualité des responsables au comité de "
+            "pilotage, rubriques de la fiche territoire, phases et étapes. Vous pourrez l'adapter ensuite."
+        ),
+        error_messages={
+            "required": _("Choisissez la méthode du projet."),
+            "invalid_choice": _("Cette méthode n'est plus proposée : choisissez-en une autre."),
+        },
+    )
+
     class Meta(ProjectForm.Meta):
         fields = ["title", "summary", "description", "starts_on", "ends_on", "consultancy"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from territoires.projects.methods import template_default, templates
+
+        self.fields["method_template"].queryset = templates()
+        if not self.is_bound:
+            self.initial["method_template"] = template_default().pk
+
+
+class MethodForm(SubmissionKeyMixin, DsfrForm):
+    """A project's own method: its texts, the labels of its phases and steps, steps to add or remove."""
+
+    lead_role_label = forms.CharField(
+        label=_("Qualité du ou de la responsable de chaque collectivité au comité de pilotage"), max_length=150
+    )
+    context_heading = forms.CharField(label=_("Fiche territoire : première rubrique"), max_length=150)
+    landscape_heading = forms.CharField(label=_("Fiche territoire : deuxième rubrique"), max_length=150)
+    landscape_help = forms.CharField(
+        label=_("Fiche territoire : aide de la deuxième rubrique"), max_length=250, required=False
+    )
+    attention_heading = forms.CharField(label=_("Fiche territoire : troisième rubrique"), max_length=150)
+
+    TEXT_FIELDS = ("lead_role_label", "context_heading", "landscape_heading", "landscape_help", "attention_heading")
+
+    def __init__(self, *args, method, done_codes=frozenset(), **kwargs):
+        super().__init__(*args, initial={name: getattr(method, name) for name in self.TEXT_FIELDS}, **kwargs)
+        self.method = method
+        self.phases = method.phase_list()
+        for phase in self.phases:
+            self.fields[f"phase-{phase.pk}-label"] = forms.CharField(
+                label=_("Intitulé de la phase"), max_length=200, initial=phase.label
+            )
+            self.fields[f"phase-{phase.pk}-description"] = forms.CharField(
+                label=_("Description de la phase"), max_length=400, required=False, initial=phase.description
+            )
+            for number, step in enumerate(phase.step_list, 1):
+                self.fields[f"step-{step.pk}-label"] = forms.CharField(
+                    label=_("Étape %(number)d") % {"number": number}, max_length=200, initial=step.label
+                )
+                if step.code not in done_codes:
+                    self.fields[f"step-{step.pk}-remove"] = forms.BooleanField(
+                        label=_("Retirer l'étape « %(step)s »") % {"step": step.label}, required=False
+                    )
+            self.fields[f"phase-{phase.pk}-new"] = forms.CharField(
+                label=_("Ajouter une étape à la fin de la phase"), max_length=200, required=False
+            )
+        # Group each phase's fields for the template: (phase, fields of the phase, [(step fields)]).
+        self.phase_groups = [
+            (
+                phase,
+                [self[f"phase-{phase.pk}-label"], self[f"phase-{phase.pk}-description"]],
+                [
+                    (
+                        self[f"step-{step.pk}-label"],
+                        self[f"step-{step.pk}-remove"] if f"step-{step.pk}-remove" in self.fields else None,
+                    )
+                    for step in phase.step_list
+                ],
+                self[f"phase-{phase.pk}-new"],
+            )
+            for phase in self.phases
+        ]
+
+    def clean(self):
+        data = super().clean()
+        for phase in self.phases:
+            kept = [s for s in phase.step_list if not data.get(f"step-{s.pk}-remove")]
+            if not kept and not data.get(f"phase-{phase.pk}-new"):
+                self.add_error(
+                    f"phase-{phase.pk}-label",
+                    _("Une phase garde au moins une étape : ajoutez-en une avant de retirer la dernière."),
+                )
+        return data
+
+    def changes(self) -> dict:
+        """The keyword arguments of methods.method_update."""
+        data = self.cleaned_data
+        phases, steps, new_steps, removed = {}, {}, {}, []
+        for phase in self.phases:
+            phases[phase.pk] = {
+                "label": data[f"phase-{phase.pk}-label"],
+                "description": data[f"phase-{phase.pk}-description"],
+            }
+            if data.get(f"phase-{phase.pk}-new", "").strip():
+                new_steps[phase.pk] = data[f"phase-{phase.pk}-new"].strip()
+            for step in phase.step_list:
+                steps[step.pk] = {"label": data[f"step-{step.pk}-label"]}
+                if data.get(f"step-{step.pk}-remove"):
+                    removed.append(step.pk)
+        return {
+            "values": {name: data[name] for name in self.TEXT_FIELDS},
+            "phases": phases,
+            "steps": steps,
+            "new_steps": new_steps,
+            "removed_steps": removed,
+        }
 
 
 class AddParticipantForm(DsfrForm):
@@ -216,11 +334,25 @@ class TerritoryForm(DsfrModelForm):
             "cultural_landscape": forms.Textarea(attrs={"rows": 6}),
             "points_of_attention": forms.Textarea(attrs={"rows": 4}),
         }
-        help_texts = {"cultural_landscape": _("Lieux, équipements, acteurs, événements. Markdown possible.")}
+        help_texts = {"cultural_landscape": _("Lieux, équipements, acteurs, dispositifs existants. Markdown possible.")}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         from territoires.accounts.models import User
+
+        # The sheet's headings are the project's method's ("Paysage culturel" for a cultural project).
+        # (Bound fields, made by the design system's mixin already, copied the labels: set both.)
+        method = self.instance.method
+        if method is not None:
+            for name, label, help_text in (
+                ("context", method.context_heading, None),
+                ("cultural_landscape", method.landscape_heading, method.landscape_help),
+                ("points_of_attention", method.attention_heading, None),
+            ):
+                for target in (self.fields[name], self[name]):
+                    target.label = label
+                    if help_text is not None:
+                        target.help_text = help_text
 
         self.fields["referent"].queryset = User.objects.filter(
             memberships__organisation=self.instance.organisation

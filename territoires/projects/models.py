@@ -1,5 +1,6 @@
 import datetime
 
+from django.apps import apps
 from django.conf import settings
 from django.db import models
 from django.db.models import Count, Q
@@ -11,7 +12,7 @@ from territoires.accounts.access import is_platform_admin, memberships_of
 from territoires.accounts.models import Organisation, unique_slug
 from territoires.core.dates import add_calendar_months
 from territoires.core.models import TimeStampedModel
-from territoires.projects.phases import STEP_CHOICES, progress_percent, progress_timeline
+from territoires.projects.phases import progress_percent, progress_timeline
 
 MIN_PARTICIPANTS = 3
 MAX_PARTICIPANTS = 5
@@ -219,7 +220,9 @@ class Participation(TimeStampedModel):
         related_name="referent_of",
     )
     context = models.TextField(_("contexte du territoire"), blank=True)
-    cultural_landscape = models.TextField(_("paysage culturel"), blank=True)
+    # The sheet's second heading, named by the project's method ("Paysage culturel" in the culture
+    # method, "Acteurs et ressources du territoire" in the general one); the column keeps its first name.
+    cultural_landscape = models.TextField(_("deuxième rubrique de la fiche"), blank=True)
     points_of_attention = models.TextField(_("points d'attention"), blank=True)
 
     objects = ParticipationQuerySet.as_manager()
@@ -246,18 +249,23 @@ class Participation(TimeStampedModel):
     def is_participant(self):
         return self.role == self.Role.PARTICIPANT
 
-    # Progress: computed from prefetched step completions so a list page stays at a fixed query count.
+    # Progress: computed from prefetched step completions and the project's prefetched method
+    # (phases and steps), so a list page stays at a fixed query count.
     @property
     def done_step_codes(self) -> list[str]:
         return [completion.step for completion in self.step_completions.all()]
 
     @property
+    def method(self):
+        return method_of(self.project)
+
+    @property
     def progress_percent(self) -> int:
-        return progress_percent(self.done_step_codes)
+        return progress_percent(self.method, self.done_step_codes)
 
     @property
     def timeline(self):
-        return progress_timeline(self.done_step_codes)
+        return progress_timeline(self.method, self.step_completions.all())
 
     @property
     def current_phase(self):
@@ -291,11 +299,13 @@ class Participation(TimeStampedModel):
 
 class StepCompletion(models.Model):
     participation = models.ForeignKey(Participation, on_delete=models.CASCADE, related_name="step_completions")
-    step = models.CharField(_("étape"), max_length=40, choices=STEP_CHOICES)
+    # The code of a step of the project's method (MethodStep.code).
+    step = models.CharField(_("étape"), max_length=40)
     completed_at = models.DateTimeField(_("faite le"), auto_now_add=True)
     completed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    note = models.TextField(_("note"), blank=True)
 
     class Meta:
         verbose_name = _("étape franchie")
@@ -303,7 +313,7 @@ class StepCompletion(models.Model):
         constraints = [models.UniqueConstraint(fields=["participation", "step"], name="one_completion_per_step")]
 
     def __str__(self):
-        return f"{self.participation} : {self.get_step_display()}"
+        return f"{self.participation} : {self.step}"
 
 
 class Withdrawal(TimeStampedModel):
@@ -473,7 +483,8 @@ class Committee(models.Model):
 class CommitteeMember(models.Model):
     class Kind(models.TextChoices):
         AGENCY = "agency", _("Représentant·e de l'Agence")
-        CULTURAL_LEAD = "cultural_lead", _("Responsable des affaires culturelles")
+        # The code stays "cultural_lead"; the label shown is the project's method's (lead_role_label).
+        CULTURAL_LEAD = "cultural_lead", _("Responsable du projet dans la collectivité")
         ELECTED = "elected", _("Élu·e")
         CONSULTANT = "consultant", _("Prestataire")
 
@@ -500,6 +511,14 @@ class CommitteeMember(models.Model):
 
     def __str__(self):
         return f"{self.user} ({self.get_kind_display()}, {self.organisation})"
+
+    def get_kind_display(self) -> str:
+        """The role's label; the lead role is named by the project's method."""
+        if self.kind == self.Kind.CULTURAL_LEAD:
+            method = method_of(self.committee.project)
+            if method is not None and method.lead_role_label:
+                return method.lead_role_label
+        return str(self.Kind(self.kind).label) if self.kind in self.Kind.values else self.kind
 
 
 class Meeting(TimeStampedModel):
@@ -534,3 +553,183 @@ class Decision(models.Model):
 
     def __str__(self):
         return f"{self.meeting} — décision {self.number}"
+
+
+# Methods -----------------------------------------------------------------------------------------
+
+
+class MethodQuerySet(models.QuerySet):
+    def templates(self):
+        return self.filter(project__isnull=True)
+
+
+class Method(TimeStampedModel):
+    """How a shared project runs: its charter model, the label of each authority's lead in the
+    steering committee, the headings of the territory sheet, its phases and steps.
+
+    Without a project, a template that a facilitator picks when creating a project (edited in the
+    admin); with one, that project's own copy, which the facilitator may adapt without touching the
+    template or the other projects (territoires/projects/methods.py copies it).
+    """
+
+    name = models.CharField(_("nom"), max_length=200)
+    slug = models.SlugField(_("identifiant"), max_length=60, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    project = models.OneToOneField(
+        SharedProject,
+        verbose_name=_("projet"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="method",
+    )
+    template = models.ForeignKey(
+        "self",
+        verbose_name=_("modèle d'origine"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="copies",
+    )
+    is_default = models.BooleanField(
+        _("proposé par défaut"), default=False, help_text=_("Le modèle présélectionné à la création d'un projet.")
+    )
+    lead_role_label = models.CharField(
+        _("qualité du ou de la responsable de chaque collectivité au comité de pilotage"), max_length=150
+    )
+    context_heading = models.CharField(_("fiche territoire : première rubrique"), max_length=150)
+    landscape_heading = models.CharField(_("fiche territoire : deuxième rubrique"), max_length=150)
+    landscape_help = models.CharField(_("fiche territoire : aide de la deuxième rubrique"), max_length=250, blank=True)
+    attention_heading = models.CharField(_("fiche territoire : troisième rubrique"), max_length=150)
+
+    objects = MethodQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("méthode")
+        verbose_name_plural = _("méthodes")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["slug"],
+                condition=Q(project__isnull=True) & ~Q(slug=""),
+                name="one_template_per_slug",
+                violation_error_message=_("Un modèle de méthode porte déjà cet identifiant."),
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_template(self) -> bool:
+        return self.project_id is None
+
+    def phase_list(self) -> list["MethodPhase"]:
+        """The phases in order, each with its steps in order (`phase.step_list`), from the
+        prefetched `phases` and `steps` when loaded (selectors.METHOD_PREFETCH)."""
+        steps_by_phase: dict[int, list[MethodStep]] = {}
+        for step in sorted(self.steps.all(), key=lambda s: (s.position, s.pk)):
+            steps_by_phase.setdefault(step.phase_id, []).append(step)
+        phases = sorted(self.phases.all(), key=lambda p: (p.position, p.pk))
+        for phase in phases:
+            phase.step_list = steps_by_phase.get(phase.pk, [])
+        return phases
+
+    def step_codes(self) -> list[str]:
+        return [step.code for step in self.steps.all()]
+
+
+class MethodTemplate(Method):
+    """The templates alone, for the admin."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("modèle de méthode")
+        verbose_name_plural = _("modèles de méthode")
+
+
+class MethodArticle(models.Model):
+    """An article of a method's charter model; `{titre}` in the text becomes the project's title."""
+
+    method = models.ForeignKey(Method, verbose_name=_("méthode"), on_delete=models.CASCADE, related_name="articles")
+    number = models.PositiveSmallIntegerField(_("numéro"))
+    kind = models.CharField(
+        _("nature"), max_length=30, choices=CharterArticle.Kind.choices, default=CharterArticle.Kind.OTHER
+    )
+    title = models.CharField(_("titre"), max_length=250)
+    body = models.TextField(_("texte"), help_text=_("« {titre} » est remplacé par le titre du projet."))
+
+    class Meta:
+        verbose_name = _("article du modèle de charte")
+        verbose_name_plural = _("articles du modèle de charte")
+        ordering = ["method", "number"]
+        constraints = [models.UniqueConstraint(fields=["method", "number"], name="one_method_article_per_number")]
+
+    def __str__(self):
+        return f"Article {self.number} — {self.title}"
+
+
+class MethodPhase(models.Model):
+    method = models.ForeignKey(Method, verbose_name=_("méthode"), on_delete=models.CASCADE, related_name="phases")
+    position = models.PositiveSmallIntegerField(_("ordre"))
+    code = models.SlugField(_("code"), max_length=40)
+    label = models.CharField(_("intitulé"), max_length=200)
+    description = models.CharField(_("description"), max_length=400, blank=True)
+
+    class Meta:
+        verbose_name = _("phase")
+        verbose_name_plural = _("phases")
+        ordering = ["method", "position", "pk"]
+        constraints = [models.UniqueConstraint(fields=["method", "code"], name="one_phase_per_code")]
+
+    def __str__(self):
+        return f"{self.method} — {self.label}"
+
+
+class MethodStep(models.Model):
+    class Module(models.TextChoices):
+        """The module that will mark the step done by itself, once it does."""
+
+        SURVEYS = "surveys", _("Enquête habitants")
+        DIAGNOSTIC = "diagnostic", _("Diagnostic territorial")
+        CODESIGN = "codesign", _("Co-construction")
+        PLANS = "plans", _("Plans d'action")
+
+    # The step's method, beside its phase, so that a code is unique in the whole method: a
+    # territory's completions (StepCompletion.step) name steps by code.
+    method = models.ForeignKey(Method, verbose_name=_("méthode"), on_delete=models.CASCADE, related_name="steps")
+    phase = models.ForeignKey(MethodPhase, verbose_name=_("phase"), on_delete=models.CASCADE, related_name="steps")
+    position = models.PositiveSmallIntegerField(_("ordre"))
+    code = models.SlugField(_("code"), max_length=40)
+    label = models.CharField(_("intitulé"), max_length=200)
+    filled_by = models.CharField(_("renseignée automatiquement par"), max_length=20, choices=Module.choices, blank=True)
+
+    class Meta:
+        verbose_name = _("étape")
+        verbose_name_plural = _("étapes")
+        ordering = ["position", "pk"]
+        constraints = [models.UniqueConstraint(fields=["method", "code"], name="one_step_per_code")]
+
+    def __str__(self):
+        return self.label
+
+    @property
+    def filled_by_hint(self) -> str:
+        """Which module will mark this step done by itself; meanwhile people mark it."""
+        if self.filled_by not in self.Module.values:
+            return ""
+        module = self.Module(self.filled_by).label
+        # A module is an app of its own (territoires.<code>): until it is installed, it is to come.
+        if apps.is_installed(f"territoires.{self.filled_by}"):
+            return _(
+                "Sera renseignée automatiquement par le module « %(module)s » ; d'ici là, elle se marque à la main."
+            ) % {"module": module}
+        return _("Sera renseignée automatiquement par le module « %(module)s », à venir.") % {"module": module}
+
+
+def method_of(project) -> Method | None:
+    """The project's method (None for a project made before methods existed and not migrated)."""
+    try:
+        return project.method
+    except Method.DoesNotExist:
+        return None

@@ -1,10 +1,12 @@
-"""The phases every participating territory goes through, and the steps a referent marks done.
+"""Phases and steps: the reference process, and a territory's progress through its project's method.
 
-Phases and steps are defined here, in code, because they are the method of a shared project as the
-charter describes it; what is stored is which step each territory completed, when and by whom.
+PHASES is the process of the reference case as the charter describes it ("Action culturelle
+municipale"): the seed of that method template (territoires/projects/methods.py) and the phase
+vocabulary that resources are filed under. A project's own phases and steps are its Method's, in the
+database; what is stored per territory is which step it completed, when, by whom, with what note.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.utils.translation import gettext_lazy as _
 
@@ -76,32 +78,62 @@ PHASES: tuple[Phase, ...] = (
 )
 
 STEPS_BY_CODE: dict[str, tuple[Phase, Step]] = {step.code: (phase, step) for phase in PHASES for step in phase.steps}
-TOTAL_STEPS = len(STEPS_BY_CODE)
-STEP_CHOICES = [(code, str(step.label)) for code, (_phase, step) in STEPS_BY_CODE.items()]
+
+
+@dataclass(frozen=True)
+class StepProgress:
+    step: object  # MethodStep
+    completion: object | None  # StepCompletion, when done
+    # Labels of the earlier steps of the phase still to do: why this step cannot be marked done yet.
+    missing_before: tuple[str, ...] = ()
+    # True when a later step of the phase is done: reopen that one first.
+    has_done_after: bool = False
+
+    @property
+    def done(self) -> bool:
+        return self.completion is not None
+
+    @property
+    def can_complete(self) -> bool:
+        return not self.done and not self.missing_before
+
+    @property
+    def can_reopen(self) -> bool:
+        return self.done and not self.has_done_after
 
 
 @dataclass(frozen=True)
 class PhaseProgress:
-    phase: Phase
-    done_steps: frozenset[str]
+    phase: object  # MethodPhase
+    steps: list[StepProgress] = field(default_factory=list)
 
     @property
     def state(self) -> str:
-        done = len(self.done_steps)
+        done = sum(1 for step in self.steps if step.done)
         if done == 0:
             return "todo"
-        return "done" if done == len(self.phase.steps) else "current"
-
-    @property
-    def steps(self):
-        return [(step, step.code in self.done_steps) for step in self.phase.steps]
+        return "done" if done == len(self.steps) else "current"
 
 
-def progress_timeline(done_step_codes) -> list[PhaseProgress]:
-    done = frozenset(done_step_codes)
-    return [PhaseProgress(phase, frozenset(s.code for s in phase.steps if s.code in done)) for phase in PHASES]
+def progress_timeline(method, completions) -> list[PhaseProgress]:
+    """Each phase of the method with its steps, done or not, and what each step waits for."""
+    if method is None:
+        return []
+    by_code = {completion.step: completion for completion in completions}
+    timeline = []
+    for phase in method.phase_list():
+        steps = []
+        for index, step in enumerate(phase.step_list):
+            missing = tuple(str(s.label) for s in phase.step_list[:index] if s.code not in by_code)
+            done_after = any(s.code in by_code for s in phase.step_list[index + 1 :])
+            steps.append(StepProgress(step, by_code.get(step.code), missing, done_after))
+        timeline.append(PhaseProgress(phase, steps))
+    return timeline
 
 
-def progress_percent(done_step_codes) -> int:
-    done = {code for code in done_step_codes if code in STEPS_BY_CODE}
-    return round(100 * len(done) / TOTAL_STEPS)
+def progress_percent(method, done_step_codes) -> int:
+    codes = set(method.step_codes()) if method is not None else set()
+    if not codes:
+        return 0
+    done = codes.intersection(done_step_codes)
+    return round(100 * len(done) / len(codes))

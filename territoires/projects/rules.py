@@ -107,6 +107,7 @@ rules.add_perm("projects.view_committee", is_project_member)
 rules.add_perm("projects.manage_committee", is_project_facilitator)
 rules.add_perm("projects.view_audit_log", is_project_facilitator)
 rules.add_perm("projects.edit_charter", is_project_facilitator)
+rules.add_perm("projects.edit_method", is_project_facilitator)
 rules.add_perm("projects.request_observation", is_any_authority_member)
 
 # Charter parties
@@ -114,7 +115,8 @@ rules.add_perm("projects.sign_charter", can_sign_for_party)
 
 # Territories (participations)
 rules.add_perm("projects.edit_territory", is_territory_referent | is_territory_facilitator)
-rules.add_perm("projects.mark_step", is_territory_referent | is_territory_facilitator)
+rules.add_perm("projects.complete_step", is_territory_referent | is_territory_facilitator)
+rules.add_perm("projects.reopen_step", is_territory_referent | is_territory_facilitator)
 rules.add_perm("projects.notify_withdrawal", is_territory_referent | is_territory_facilitator)
 rules.add_perm("projects.close_withdrawal", is_territory_facilitator)
 

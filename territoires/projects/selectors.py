@@ -10,6 +10,7 @@ from territoires.accounts.models import Membership, Organisation
 from territoires.core.cache import code_release, content_version
 from territoires.projects.models import (
     Charter,
+    MethodStep,
     Participation,
     SharedProject,
     Signature,
@@ -17,7 +18,6 @@ from territoires.projects.models import (
     Theme,
     ThemeInterest,
 )
-from territoires.projects.phases import TOTAL_STEPS
 from territoires.projects.rules import AUTHORITY_ROLES
 
 
@@ -44,25 +44,34 @@ def with_progress(projects):
         .annotate(n=Count("pk"))
         .values("n")
     )
+    # Only the completions of steps that the project's method still has count.
+    step_in_method = MethodStep.objects.filter(
+        method__project=OuterRef("participation__project"), code=OuterRef("step")
+    )
     done_steps = (
         StepCompletion.objects.filter(
             participation__project=OuterRef("pk"), participation__role=Participation.Role.PARTICIPANT
         )
         .exclude(participation__withdrawal__effective_on__lte=timezone.localdate())
+        .filter(Exists(step_in_method))
         .values("participation__project")
         .annotate(n=Count("pk"))
         .values("n")
     )
+    step_count = (
+        MethodStep.objects.filter(method__project=OuterRef("pk")).values("method").annotate(n=Count("pk")).values("n")
+    )
     return projects.annotate(
         participant_count=Coalesce(Subquery(participant_count, output_field=IntegerField()), Value(0)),
         done_step_count=Coalesce(Subquery(done_steps, output_field=IntegerField()), Value(0)),
+        step_count=Coalesce(Subquery(step_count, output_field=IntegerField()), Value(0)),
     )
 
 
 def progress_of(project) -> int:
-    if not project.participant_count:
+    if not project.participant_count or not project.step_count:
         return 0
-    return round(100 * project.done_step_count / (project.participant_count * TOTAL_STEPS))
+    return round(100 * project.done_step_count / (project.participant_count * project.step_count))
 
 
 def project_list(*, user, status: str = "", query: str = ""):
@@ -87,8 +96,8 @@ def project_page(slug: str, *, with_progress: bool = True):
     if with_progress:
         participations = participations.prefetch_related(STEP_COMPLETIONS)
     project = (
-        SharedProject.objects.select_related("facilitator_organisation", "consultancy", "theme")
-        .prefetch_related(Prefetch("participations", queryset=participations))
+        SharedProject.objects.select_related("facilitator_organisation", "consultancy", "theme", "method")
+        .prefetch_related(Prefetch("participations", queryset=participations), *METHOD_PREFETCH)
         .filter(slug=slug)
         .first()
     )
@@ -97,7 +106,22 @@ def project_page(slug: str, *, with_progress: bool = True):
     return project
 
 
-STEP_COMPLETIONS = Prefetch("step_completions", queryset=StepCompletion.objects.only("id", "participation_id", "step"))
+STEP_COMPLETIONS = Prefetch(
+    "step_completions",
+    queryset=StepCompletion.objects.select_related("completed_by").only(
+        "id",
+        "participation_id",
+        "step",
+        "completed_at",
+        "note",
+        "completed_by__id",
+        "completed_by__first_name",
+        "completed_by__last_name",
+        "completed_by__email",
+    ),
+)
+# A project's method, its phases and steps (the project selected with select_related("method")).
+METHOD_PREFETCH = ("method__phases", "method__steps")
 
 
 def prefetch_progress(project) -> None:

@@ -15,7 +15,8 @@ from territoires.accounts.models import Organisation
 from territoires.core.audit import audit_log
 from territoires.core.models import AuditEvent
 from territoires.core.validators import validate_pdf_upload
-from territoires.projects.charter_template import default_articles
+from territoires.projects.charter_template import articles_for
+from territoires.projects.methods import method_copy, template_default
 from territoires.projects.models import (
     MAX_PARTICIPANTS,
     MIN_PARTICIPANTS,
@@ -24,6 +25,7 @@ from territoires.projects.models import (
     Committee,
     Decision,
     Meeting,
+    Method,
     Participation,
     SharedProject,
     Signature,
@@ -32,7 +34,7 @@ from territoires.projects.models import (
     ThemeInterest,
     Withdrawal,
 )
-from territoires.projects.phases import STEPS_BY_CODE
+from territoires.projects.phases import progress_timeline
 
 Action = AuditEvent.Action
 
@@ -79,6 +81,7 @@ def theme_convert_to_project(
     title: str = "",
     participants: list[Organisation] | tuple = (),
     observers: list[Organisation] | tuple = (),
+    method_template: Method | None = None,
 ) -> SharedProject:
     """A draft project from the theme, with the authorities chosen among those interested added at once."""
     if set(participants) & set(observers):
@@ -99,6 +102,7 @@ def theme_convert_to_project(
             facilitator_organisation=facilitator_organisation,
             theme=theme,
             summary=theme.description[:400],
+            method_template=method_template,
         )
         Theme.objects.filter(pk=theme.pk).update(status=Theme.Status.PROJECT)
         audit_log(
@@ -131,8 +135,14 @@ def project_create(
     consultancy: Organisation | None = None,
     starts_on: datetime.date | None = None,
     ends_on: datetime.date | None = None,
+    method_template: Method | None = None,
 ) -> SharedProject:
-    """A draft project with its steering committee and a first charter built from the model text."""
+    """A draft project with its own copy of a method (the default template unless one is given), its
+    steering committee and a first charter built from the method's charter model."""
+    if method_template is None:
+        method_template = template_default()
+    if not method_template.is_template:
+        raise ValidationError(_("Choisissez un modèle de méthode."))
     with transaction.atomic():
         project = SharedProject.objects.create(
             title=title,
@@ -144,13 +154,14 @@ def project_create(
             starts_on=starts_on,
             ends_on=ends_on,
         )
+        method_copy(source=method_template, project=project)
         Committee.objects.create(project=project)
         charter_publish_version(
             project=project,
             user=user,
             title=_("Charte d'engagement — %(title)s") % {"title": title},
             preamble="",
-            articles=default_articles(project),
+            articles=articles_for(method_template, project),
             audit=False,
         )
     return project
@@ -303,28 +314,90 @@ def observer_decide(*, participation: Participation, accept: bool, user) -> Part
 # Territories -------------------------------------------------------------------------------------
 
 
-def step_set_done(*, participation: Participation, step: str, done: bool, user) -> None:
-    if step not in STEPS_BY_CODE:
-        raise ValidationError(_("Étape inconnue."))
+def _step_progress(participation: Participation, step: str):
+    """The step's place in the territory's timeline, read afresh; refuses what has no steps."""
     if not participation.is_participant:
         raise ValidationError(_("Seules les collectivités participantes ont des étapes."))
     if participation.participation_state == "withdrawn":
         raise ValidationError(_("Cette collectivité s'est retirée du projet."))
+    method = Method.objects.filter(project_id=participation.project_id).prefetch_related("phases", "steps").first()
+    completions = StepCompletion.objects.filter(participation=participation)
+    for phase in progress_timeline(method, completions):
+        for progress in phase.steps:
+            if progress.step.code == step:
+                return progress
+    raise ValidationError(_("Étape inconnue."))
+
+
+def _lock_participation(participation: Participation) -> None:
+    # Two people marking steps of one territory at once see each other's steps (PostgreSQL row
+    # lock; SQLite transactions are serialised).
+    Participation.objects.select_for_update().filter(pk=participation.pk).first()
+
+
+def step_complete(*, participation: Participation, step: str, user, note: str = "") -> StepCompletion:
+    """Mark a step done, with an optional note; only once the earlier steps of its phase are.
+    Marking a step already done changes nothing (a resent form)."""
+    note = note.strip()
+    if len(note) > 2000:
+        raise ValidationError({"note": _("La note compte au plus 2 000 caractères.")})
     with transaction.atomic():
-        if done:
-            _completion, changed = StepCompletion.objects.get_or_create(
-                participation=participation, step=step, defaults={"completed_by": user}
+        _lock_participation(participation)
+        progress = _step_progress(participation, step)
+        if progress.done:
+            return progress.completion
+        if progress.missing_before:
+            raise ValidationError(
+                _("« %(step)s » ne peut pas encore être marquée faite : terminez d'abord %(missing)s.")
+                % {
+                    "step": progress.step.label,
+                    "missing": ", ".join(f"« {label} »" for label in progress.missing_before),
+                }
             )
-        else:
-            changed = bool(StepCompletion.objects.filter(participation=participation, step=step).delete()[0])
-        if changed:
-            audit_log(
-                actor=user,
-                action=Action.PHASE_STEP_DONE if done else Action.PHASE_STEP_UNDONE,
-                target=participation,
-                project_id=participation.project_id,
-                step=STEPS_BY_CODE[step][1].label,
+        completion = StepCompletion.objects.create(
+            participation=participation,
+            step=step,
+            completed_by=user if user and user.is_authenticated else None,
+            note=note,
+        )
+        details = {"step": progress.step.label}
+        if note:
+            details["note"] = note
+        audit_log(
+            actor=user,
+            action=Action.PHASE_STEP_DONE,
+            target=participation,
+            project_id=participation.project_id,
+            **details,
+        )
+    return completion
+
+
+def step_reopen(*, participation: Participation, step: str, user) -> bool:
+    """Mark a done step as to do again, once the later steps of its phase are open again.
+    False when it was not done (a resent form)."""
+    with transaction.atomic():
+        _lock_participation(participation)
+        progress = _step_progress(participation, step)
+        if not progress.done:
+            return False
+        if progress.has_done_after:
+            raise ValidationError(
+                _(
+                    "« %(step)s » ne peut pas être rouverte tant qu'une étape suivante de la phase est faite : "
+                    "rouvrez d'abord celle-ci."
+                )
+                % {"step": progress.step.label}
             )
+        progress.completion.delete()
+        audit_log(
+            actor=user,
+            action=Action.PHASE_STEP_UNDONE,
+            target=participation,
+            project_id=participation.project_id,
+            step=progress.step.label,
+        )
+    return True
 
 
 def withdrawal_notify(

@@ -45,6 +45,12 @@ urlpatterns = [
         name="territory_step",
     ),
     path(
+        "projets/<slug:slug>/territoires/<slug:organisation_slug>/etapes/<slug:step>/rouvrir/",
+        territories.territory_step_reopen,
+        name="territory_step_reopen",
+    ),
+    path("projets/<slug:slug>/methode/", projects.project_method, name="project_method"),
+    path(
         "projets/<slug:slug>/territoires/<slug:organisation_slug>/retrait/",
         territories.territory_withdrawal,
         name="territory_withdrawal",

@@ -110,14 +110,22 @@ def test_every_working_page_for_the_role_that_uses_it(page, axe, login, built):
         f"/projets/{slug}/copil/reunions/{meeting.pk}/",
         f"/projets/{slug}/copil/reunions/{meeting.pk}/modifier/",
         f"/projets/{slug}/territoires/{built.towns[1].slug}/retrait/",
+        f"/projets/{slug}/methode/",
         "/projets/",
         "/a-propos/",
     ]:
         assert_accessible(page, axe, path)
 
+    services.step_complete(
+        participation=built.project.participations.get(organisation=built.towns[0]),
+        step="actor_map",
+        note="Carte partagée",
+        user=built.referents[0],
+    )
     page.context.clear_cookies()
     login(built.referents[0])
     for path in [
+        f"/projets/{slug}/territoires/{town}/etapes/actor_map/rouvrir/",
         "/mon-espace/",
         "/themes/proposer/",
         f"/projets/{slug}/territoires/{town}/",

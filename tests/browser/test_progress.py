@@ -29,7 +29,7 @@ def project_under_way(transactional_db):
     for index, steps in done.items():
         participation = Participation.objects.get(project=built.project, organisation=built.towns[index])
         for step in steps:
-            services.step_set_done(participation=participation, step=step, done=True, user=built.referents[index])
+            services.step_complete(participation=participation, step=step, user=built.referents[index])
     return built
 
 
@@ -64,7 +64,7 @@ def test_visitor_sees_each_territory_progress_and_a_timeline(page, project_under
     expect(timeline).to_contain_text("Cartographie des familles d'acteurs et des lieux")
 
 
-def test_a_referent_marks_steps_without_leaving_the_page(page, login, project_under_way):
+def test_a_referent_marks_steps_in_order_and_confirms_before_reopening(page, login, project_under_way):
     built = project_under_way
     town = built.towns[1]  # 2 of 14 steps done: 14 %
     login(built.referents[1])
@@ -72,14 +72,29 @@ def test_a_referent_marks_steps_without_leaving_the_page(page, login, project_un
     page.evaluate("window.sameDocument = true")
     progress = page.locator("#avancement .tec-progress__label")
     expect(progress).to_have_text("14 %")
+    # The step after the next one waits for it, and says so.
+    expect(page.locator("#etape-diagnostic_synthesis")).to_contain_text("Après « Enquête auprès des habitants »")
+    expect(page.locator("#etape-diagnostic_synthesis").get_by_role("button")).to_have_count(0)
+    expect(page.locator("#etape-resident_survey")).to_contain_text("Sera renseignée automatiquement par le module")
 
-    page.locator("#etape-resident_survey").click()
+    survey = page.locator("#etape-resident_survey")
+    survey.get_by_text("Ajouter une note (facultatif)").click()
+    survey.get_by_label("Note sur « Enquête auprès des habitants »").fill("412 réponses")
+    survey.get_by_role("button", name="Marquer comme faite").click()
     expect(progress).to_have_text("21 %")
-    # The section was replaced in place: same document, the button now offers to reopen the step.
+    # The section was replaced in place: same document; the step shows who, when and the note.
     assert page.evaluate("window.sameDocument") is True
-    expect(page.locator("#etape-resident_survey")).to_have_attribute("title", "Rouvrir cette étape")
+    survey = page.locator("#etape-resident_survey")
+    expect(survey).to_contain_text(f"par {built.referents[1].get_full_name()}")
+    expect(survey).to_contain_text("Note : 412 réponses")
+    # An earlier step is reopened only once the later ones are: only the last done step offers it.
+    expect(page.locator("#etape-interviews").get_by_role("link", name="Rouvrir")).to_have_count(0)
 
-    page.locator("#etape-interviews").click()  # reopen a step
-    expect(progress).to_have_text("14 %")
+    survey.get_by_role("link", name="Rouvrir").click()  # asks first
+    expect(page.get_by_role("heading", level=1)).to_have_text("Rouvrir l'étape « Enquête auprès des habitants » ?")
     participation = Participation.objects.get(project=built.project, organisation=town)
-    assert sorted(participation.done_step_codes) == ["actor_map", "resident_survey"]
+    assert "resident_survey" in participation.done_step_codes
+    page.get_by_role("button", name="Rouvrir l'étape").click()
+    expect(page.locator("#avancement .tec-progress__label")).to_have_text("14 %")
+    participation = Participation.objects.get(project=built.project, organisation=town)
+    assert sorted(participation.done_step_codes) == ["actor_map", "interviews"]

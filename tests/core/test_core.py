@@ -281,7 +281,7 @@ def test_a_signed_in_member_sees_a_change_as_soon_as_it_is_committed(client, dja
 
     with django_capture_on_commit_callbacks(execute=True):
         for step in ("actor_map", "interviews", "resident_survey", "diagnostic_synthesis"):
-            services.step_set_done(participation=participation, step=step, done=True, user=world.referents[0])
+            services.step_complete(participation=participation, step=step, user=world.referents[0])
     page = client.get(url).content.decode()
     # 4 of 14 steps for one town of three: the town shows 29 %, the project 10 %.
     assert "29 %" in page

@@ -51,7 +51,10 @@ GRID = [
     ("sign_for_town_x",           N,     N,       N,      N,    Y,    N,      N,         N,       Y),
     ("sign_for_agency",           N,     N,       N,      N,    N,    N,      N,         Y,       Y),
     ("edit_territory_x",          N,     N,       N,      N,    Y,    N,      N,         Y,       Y),
-    ("mark_step_x",               N,     N,       N,      N,    Y,    N,      N,         Y,       Y),
+    ("complete_step_x",           N,     N,       N,      N,    Y,    N,      N,         Y,       Y),
+    ("confirm_reopen_step_x",     N,     N,       N,      N,    Y,    N,      N,         Y,       Y),
+    ("reopen_step_x",             N,     N,       N,      N,    Y,    N,      N,         Y,       Y),
+    ("edit_method",               N,     N,       N,      N,    N,    N,      N,         Y,       Y),
     ("notify_withdrawal_x",       N,     N,       N,      N,    Y,    N,      N,         Y,       Y),
     ("close_withdrawal_x",        N,     N,       N,      N,    N,    N,      N,         Y,       Y),
     ("propose_theme",             N,     N,       Y,      Y,    Y,    Y,      N,         Y,       Y),
@@ -85,6 +88,7 @@ def build_world():
     project = world.project
     world.town_x, world.town_y = world.towns[0], world.towns[1]
     world.participation_x = project.participations.get(organisation=world.town_x)
+    services.step_complete(participation=world.participation_x, step="actor_map", user=world.referents[0])
     world.admin = UserFactory(is_superuser=True, is_staff=True)
     world.resident = UserFactory()
     world.theme = ThemeFactory(proposed_by_organisation=OrganisationFactory())
@@ -171,15 +175,28 @@ def check_for(action: str, world, user) -> Check:
         return Check("projects.sign_charter", CharterParty(project, world.agency), "get", url)
     if action == "edit_territory_x":
         return Check("projects.edit_territory", x, "get", reverse("projects:territory_edit", args=territory))
-    if action == "mark_step_x":
+    if action == "complete_step_x":
         return Check(
-            "projects.mark_step",
+            "projects.complete_step",
             x,
             "post",
             reverse("projects:territory_step", args=territory),
-            {"step": "actor_map", "done": "1"},
-            changed=lambda: StepCompletion.objects.filter(participation=x, step="actor_map").exists(),
+            {"step": "interviews", "note": "Douze entretiens"},
+            changed=lambda: StepCompletion.objects.filter(participation=x, step="interviews").exists(),
         )
+    if action == "confirm_reopen_step_x":
+        url = reverse("projects:territory_step_reopen", args=[*territory, "actor_map"])
+        return Check("projects.reopen_step", x, "get", url)
+    if action == "reopen_step_x":
+        return Check(
+            "projects.reopen_step",
+            x,
+            "post",
+            reverse("projects:territory_step_reopen", args=[*territory, "actor_map"]),
+            changed=lambda: not StepCompletion.objects.filter(participation=x, step="actor_map").exists(),
+        )
+    if action == "edit_method":
+        return Check("projects.edit_method", project, "get", reverse("projects:project_method", args=[project.slug]))
     if action == "notify_withdrawal_x":
         return Check(
             "projects.notify_withdrawal",
@@ -263,7 +280,7 @@ def test_permission_grid(client, shared_world, role, action, allowed):
 
 
 def test_grid_covers_every_role_and_action():
-    assert len(GRID) == 18
+    assert len(GRID) == 21
     assert all(len(row) == len(ROLES) + 1 for row in GRID)
 
 

@@ -229,14 +229,16 @@ def test_marking_a_step_is_idempotent_and_audited():
     world = make_project(participants=3)
     participation = world.project.participations.get(organisation=world.towns[0])
     for _ in range(2):
-        services.step_set_done(participation=participation, step="actor_map", done=True, user=world.referents[0])
-    assert StepCompletion.objects.filter(participation=participation, step="actor_map").count() == 1
+        services.step_complete(participation=participation, step="actor_map", note="  Carte  ", user=world.referents[0])
+    completion = StepCompletion.objects.get(participation=participation, step="actor_map")
+    assert (completion.completed_by, completion.note) == (world.referents[0], "Carte")
     done_events = events(Action.PHASE_STEP_DONE, project_id=world.project.pk)
     assert done_events.count() == 1
     assert done_events.get().actor == world.referents[0]
+    assert done_events.get().details["note"] == "Carte"
 
-    for _ in range(2):
-        services.step_set_done(participation=participation, step="actor_map", done=False, user=world.referents[0])
+    assert services.step_reopen(participation=participation, step="actor_map", user=world.referents[0]) is True
+    assert services.step_reopen(participation=participation, step="actor_map", user=world.referents[0]) is False
     assert not StepCompletion.objects.filter(participation=participation).exists()
     assert events(Action.PHASE_STEP_UNDONE).count() == 1
 
@@ -245,7 +247,7 @@ def test_an_unknown_step_is_refused():
     world = make_project(participants=3)
     participation = world.project.participations.get(organisation=world.towns[0])
     with pytest.raises(ValidationError, match="Étape inconnue"):
-        services.step_set_done(participation=participation, step="hack", done=True, user=None)
+        services.step_complete(participation=participation, step="hack", user=None)
     assert not StepCompletion.objects.exists()
 
 
@@ -253,7 +255,7 @@ def test_an_observer_has_no_steps():
     world = make_project(participants=3, observers=1)
     observer = world.project.participations.get(organisation=world.observer_towns[0])
     with pytest.raises(ValidationError):
-        services.step_set_done(participation=observer, step="actor_map", done=True, user=None)
+        services.step_complete(participation=observer, step="actor_map", user=None)
 
 
 # Charter -----------------------------------------------------------------------------------------

@@ -24,6 +24,9 @@ from territoires.projects.models import (
     CommitteeMember,
     Decision,
     Meeting,
+    Method,
+    MethodPhase,
+    MethodStep,
     Participation,
     SharedProject,
     Signature,
@@ -61,6 +64,9 @@ WATCHED_MODELS = (
     Decision,
     AuditEvent,
     SubmissionKey,
+    Method,
+    MethodPhase,
+    MethodStep,
 )
 
 
@@ -474,6 +480,56 @@ CASES = [
             ("long", lambda w: {"step": LONG, "done": "1"}),
         ]
     ],
+    (
+        "step-out-of-order",
+        "referent",
+        "post",
+        lambda w: reverse("projects:territory_step", args=_territory(w)),
+        lambda w: {"step": "plan_adopted"},
+        "« Plan adopté par l'exécutif » ne peut pas encore être marquée faite : terminez d'abord "
+        "« Plan d'action rédigé ».",
+    ),
+    (
+        "step-note-too-long",
+        "referent",
+        "post",
+        lambda w: reverse("projects:territory_step", args=_territory(w)),
+        lambda w: {"step": "actor_map", "note": LONG},
+        "La note compte au plus 2 000 caractères.",
+    ),
+    (
+        "step-reopen-a-step-to-do",
+        "referent",
+        "get",
+        lambda w: reverse("projects:territory_step_reopen", args=[*_territory(w), "actor_map"]),
+        lambda w: {},
+        "L'étape « Cartographie des familles d'acteurs et des lieux » est déjà à faire.",
+    ),
+    # Project method
+    (
+        "method-empty",
+        "facilitator",
+        "post",
+        lambda w: reverse("projects:project_method", args=[_slug(w)]),
+        lambda w: {"lead_role_label": ""},
+        REQUIRED,
+    ),
+    (
+        "method-long",
+        "facilitator",
+        "post",
+        lambda w: reverse("projects:project_method", args=[_slug(w)]),
+        lambda w: {"lead_role_label": LONG},
+        "au plus 150 caractères",
+    ),
+    (
+        "project-create-forged-method",
+        "facilitator",
+        "post",
+        lambda w: reverse("projects:project_create"),
+        lambda w: {**project_data(), "method_template": str(Method.objects.get(project=w.project).pk)},
+        "Cette méthode n'est plus proposée : choisissez-en une autre.",
+    ),
     # Withdrawal
     *[
         (

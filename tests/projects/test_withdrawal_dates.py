@@ -266,7 +266,7 @@ def test_a_withdrawn_town_frees_its_place_and_marks_no_more_steps():
     world = make_project(participants=5)
     _withdraw_for_good(world, 0)
     with pytest.raises(ValidationError, match="s'est retirée"):
-        services.step_set_done(participation=_participation(world, 0), step="actor_map", done=True, user=None)
+        services.step_complete(participation=_participation(world, 0), step="actor_map", user=None)
     # Five places, one freed: a new town may join.
     services.participation_add(
         project=world.project, organisation=OrganisationFactory(), role="participant", user=world.facilitator

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from territoires.accounts.models import Organisation, User
 from territoires.core.idempotency import already_submitted, parse_submission_key, record_submission
 from territoires.projects.forms import CommitteeMemberForm, MeetingForm
+from territoires.projects.methods import committee_kind_choices
 from territoires.projects.models import Committee, Decision, Meeting
 from territoires.projects.services import meeting_save
 from territoires.projects.views.common import get_project_or_404, id_from, require
@@ -21,6 +22,7 @@ def _committee(project):
 
 def _member_form(request, project, data=None):
     form = CommitteeMemberForm(data)
+    form.fields["kind"].choices = committee_kind_choices(project)  # the lead role as the method names it
     involved = [project.facilitator_organisation_id, project.consultancy_id] + [
         p.organisation_id for p in project.participations.all() if p.is_participant
     ]

@@ -5,8 +5,10 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -18,8 +20,22 @@ from territoires.core.idempotency import already_submitted, parse_submission_key
 from territoires.core.models import AuditEvent
 from territoires.core.registry import project_counts
 from territoires.projects import selectors
-from territoires.projects.forms import AddParticipantForm, OrganisationChoiceForm, ProjectCreateForm, ProjectForm
-from territoires.projects.models import MAX_PARTICIPANTS, MIN_PARTICIPANTS, Participation, SharedProject
+from territoires.projects.forms import (
+    AddParticipantForm,
+    MethodForm,
+    OrganisationChoiceForm,
+    ProjectCreateForm,
+    ProjectForm,
+)
+from territoires.projects.methods import method_update
+from territoires.projects.models import (
+    MAX_PARTICIPANTS,
+    MIN_PARTICIPANTS,
+    Participation,
+    SharedProject,
+    StepCompletion,
+    method_of,
+)
 from territoires.projects.rules import AUTHORITY_ROLES
 from territoires.projects.services import (
     charter_current,
@@ -130,6 +146,7 @@ def project_create_view(request):
                 consultancy=data["consultancy"],
                 starts_on=data["starts_on"],
                 ends_on=data["ends_on"],
+                method_template=data["method_template"],
             )
             record_submission(key, project.get_absolute_url())
         messages.success(request, _("Le projet est créé en préparation. Ajoutez ses collectivités participantes."))
@@ -155,6 +172,40 @@ def project_edit(request, slug):
         return redirect(project)
     return render(
         request, "projects/project_form.html", {"form": form, "project": project}, status=400 if form.errors else 200
+    )
+
+
+@login_required
+def project_method(request, slug):
+    """The facilitator adapts the project's own copy of its method (the template stays as it is)."""
+    project = get_project_or_404(slug, request.user)
+    require(request.user, "projects.edit_method", project)
+    method = method_of(project)
+    if method is None:
+        raise Http404
+    done_codes = set(
+        StepCompletion.objects.filter(participation__project=project).values_list("step", flat=True).distinct()
+    )
+    form = MethodForm(request.POST or None, method=method, done_codes=done_codes)
+    if request.method == "POST" and form.is_valid():
+        key = parse_submission_key(request)
+        done_url = reverse("projects:project_method", args=[project.slug])
+        if already_submitted(key):  # a resent form: its steps are not added twice
+            return redirect(done_url)
+        try:
+            with transaction.atomic():
+                method_update(method=method, user=request.user, **form.changes())
+                record_submission(key, done_url)
+        except ValidationError as error:
+            form_errors_from(error, form)
+        else:
+            messages.success(request, _("La méthode du projet est enregistrée."))
+            return redirect(done_url)
+    return render(
+        request,
+        "projects/method_form.html",
+        {"project": project, "method": method, "form": form},
+        status=400 if form.errors else 200,
     )
 
 

@@ -37,9 +37,10 @@ def home(request):
 
 @public_page_cache
 def about(request):
-    from territoires.projects.phases import PHASES
+    from territoires.projects.methods import method_phases, template_default
 
-    return render(request, "core/about.html", {"phases": PHASES})
+    # The process as the default method template tells it (each project may adapt its own copy).
+    return render(request, "core/about.html", {"phases": method_phases(template_default())})
 
 
 @login_required
@@ -49,8 +50,8 @@ def dashboard(request):
     org_ids = [m.organisation_id for m in memberships]
     territories = (
         Participation.objects.filter(organisation_id__in=org_ids, role=Participation.Role.PARTICIPANT)
-        .select_related("project", "organisation", "withdrawal")
-        .prefetch_related("step_completions")
+        .select_related("project", "organisation", "withdrawal", "project__method")
+        .prefetch_related("step_completions", "project__method__phases", "project__method__steps")
         .order_by("project__title")
     )
     observed = Participation.objects.filter(

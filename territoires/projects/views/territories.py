@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -9,7 +10,12 @@ from django.views.decorators.http import require_POST
 from territoires.core.cache import public_page_cache
 from territoires.core.idempotency import already_submitted, parse_submission_key, record_submission
 from territoires.projects.forms import TerritoryForm, WithdrawalCloseForm, WithdrawalForm
-from territoires.projects.services import step_set_done, withdrawal_close_engaged_actions, withdrawal_notify
+from territoires.projects.services import (
+    step_complete,
+    step_reopen,
+    withdrawal_close_engaged_actions,
+    withdrawal_notify,
+)
 from territoires.projects.views.common import (
     form_errors_from,
     get_participation_or_404,
@@ -32,8 +38,13 @@ def territory_detail(request, slug, organisation_slug):
             "organisation": participation.organisation,
             "withdrawal": participation.current_withdrawal,
             "can_edit": user.has_perm("projects.edit_territory", participation),
-            "can_mark": user.has_perm("projects.mark_step", participation)
+            "method": participation.method,
+            "can_complete": user.has_perm("projects.complete_step", participation)
             and participation.participation_state != "withdrawn",
+            "can_reopen": user.has_perm("projects.reopen_step", participation)
+            and participation.participation_state != "withdrawn",
+            "can_edit_method": user.has_perm("projects.edit_method", project),
+            "can_see_step_details": user.has_perm("projects.view_members_area", project),
             "can_withdraw": user.has_perm("projects.notify_withdrawal", participation),
             "can_close_withdrawal": user.has_perm("projects.close_withdrawal", participation),
         },
@@ -53,7 +64,7 @@ def territory_edit(request, slug, organisation_slug):
     return render(
         request,
         "projects/territory_form.html",
-        {"project": project, "participation": participation, "form": form},
+        {"project": project, "participation": participation, "form": form, "method": participation.method},
         status=400 if form.errors else 200,
     )
 
@@ -61,21 +72,53 @@ def territory_edit(request, slug, organisation_slug):
 @login_required
 @require_POST
 def territory_step(request, slug, organisation_slug):
+    """Mark a step done (with an optional note); the page, or with htmx its progress section, follows."""
     project = get_project_or_404(slug, request.user)
     participation = get_participation_or_404(project, organisation_slug)
-    require(request.user, "projects.mark_step", participation)
+    require(request.user, "projects.complete_step", participation)
     try:
-        step_set_done(
+        step_complete(
             participation=participation,
             step=request.POST.get("step", ""),
-            done=request.POST.get("done") == "1",
+            note=request.POST.get("note", ""),
             user=request.user,
         )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, _("L'avancement est enregistré."))
-    return redirect(participation)
+    return redirect(participation.get_absolute_url() + "#avancement")
+
+
+@login_required
+def territory_step_reopen(request, slug, organisation_slug, step):
+    """Reopening a step asks first: a page that says what will be undone, then a POST."""
+    project = get_project_or_404(slug, request.user)
+    participation = get_participation_or_404(project, organisation_slug)
+    require(request.user, "projects.reopen_step", participation)
+    progress = next(
+        (item for phase in participation.timeline for item in phase.steps if item.step.code == step),
+        None,
+    )
+    if progress is None:
+        raise Http404
+    if request.method == "POST":
+        try:
+            reopened = step_reopen(participation=participation, step=step, user=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            if reopened:
+                messages.success(request, _("L'étape « %(step)s » est rouverte.") % {"step": progress.step.label})
+        return redirect(participation.get_absolute_url() + "#avancement")
+    if not progress.done:
+        messages.info(request, _("L'étape « %(step)s » est déjà à faire.") % {"step": progress.step.label})
+        return redirect(participation.get_absolute_url() + "#avancement")
+    return render(
+        request,
+        "projects/step_reopen.html",
+        {"project": project, "participation": participation, "progress": progress},
+    )
 
 
 @login_required
