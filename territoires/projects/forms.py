@@ -6,6 +6,13 @@ from django.utils.translation import gettext_lazy as _
 from territoires.accounts.models import Organisation
 from territoires.core.forms import DateInput, DateTimeInput, DsfrForm, DsfrModelForm, SubmissionKeyMixin
 from territoires.core.validators import validate_pdf_upload
+from territoires.projects.deliberations import (
+    COUNT_FIELDS,
+    DELIBERATION_FIELDS,
+    MAX_COUNT,
+    PRESENCE_FIELDS,
+    REFERENCE_FIELDS,
+)
 from territoires.projects.models import (
     CharterArticle,
     CommitteeMember,
@@ -14,9 +21,6 @@ from territoires.projects.models import (
     SharedProject,
     Signature,
 )
-
-MAX_VOTE_COUNT = 32767  # a PositiveSmallIntegerField on every database
-VOTE_COUNT_FIELDS = ("members_in_office", "votes_for", "votes_against", "abstentions", "not_taking_part", "excused")
 
 
 class ThemeProposeForm(SubmissionKeyMixin, DsfrForm):
@@ -80,22 +84,18 @@ class SignatureForm(SubmissionKeyMixin, DsfrModelForm):
             "signatory_name",
             "signatory_title",
             "signed_on",
-            "deliberation_number",
-            "deliberation_date",
-            "deliberative_body",
-            "members_in_office",
-            "votes_for",
-            "votes_against",
-            "abstentions",
-            "not_taking_part",
-            "excused",
+            *DELIBERATION_FIELDS,
             "deliberation_document",
         ]
         widgets = {"signed_on": DateInput, "deliberation_date": DateInput}
         help_texts = {
             "deliberation_number": _("Par exemple D-2021-317."),
-            "members_in_office": _(
-                "Pour, contre, abstentions, ne prenant pas part au vote et excusés doivent en faire le total."
+            "members_present": _("Présents et absents font le nombre de membres en exercice."),
+            "members_represented": _("Absents ayant donné pouvoir à un membre présent ; 0 s'il n'y en a pas."),
+            "members_absent": _("Tous les absents, qu'ils aient donné pouvoir ou non."),
+            "votes_for": _(
+                "Pour, contre, abstentions et ne prenant pas part au vote font le nombre de votants "
+                "(présents et représentés)."
             ),
             "deliberation_document": _("Fichier PDF, 10 Mo au plus."),
         }
@@ -104,30 +104,23 @@ class SignatureForm(SubmissionKeyMixin, DsfrModelForm):
         super().__init__(*args, **kwargs)
         self.with_deliberation = with_deliberation
         if not with_deliberation:
-            for name in list(self.fields):
-                if name.startswith("deliberation") or name in VOTE_COUNT_FIELDS:
-                    del self.fields[name]
+            for name in (*DELIBERATION_FIELDS, "deliberation_document"):
+                del self.fields[name]
         else:
             document = self.fields["deliberation_document"]
             document.required = True
             # The design system's upload component; the browser offers PDF files first.
             document.widget = forms.FileInput(attrs={"class": "fr-upload", "accept": "application/pdf,.pdf"})
             document.widget.group_class = "fr-upload-group"
-            for name in (
-                "deliberation_number",
-                "deliberation_date",
-                "deliberative_body",
-                "members_in_office",
-                "votes_for",
-            ):
+            for name in (*REFERENCE_FIELDS, "members_in_office", *PRESENCE_FIELDS, "votes_for"):
                 self.fields[name].required = True
-            for name in ("votes_against", "abstentions", "not_taking_part", "excused"):
+            for name in ("members_represented", "votes_against", "abstentions", "not_taking_part"):
                 self.fields[name].initial = 0
             # The model's own validation is skipped (see _post_clean): bound the counts here, or a
             # PostgreSQL smallint overflows into a server error.
-            for name in VOTE_COUNT_FIELDS:
-                self.fields[name].validators.append(MaxValueValidator(MAX_VOTE_COUNT))
-                self.fields[name].widget.attrs["max"] = MAX_VOTE_COUNT
+            for name in COUNT_FIELDS:
+                self.fields[name].validators.append(MaxValueValidator(MAX_COUNT))
+                self.fields[name].widget.attrs["max"] = MAX_COUNT
         self.fields["signed_on"].initial = timezone.localdate()
         if "deliberative_body" in self.fields:
             self.fields["deliberative_body"].choices = [
@@ -156,8 +149,7 @@ class SignatureForm(SubmissionKeyMixin, DsfrModelForm):
         return document
 
     def deliberation_values(self) -> dict:
-        names = ("deliberation_number", "deliberation_date", "deliberative_body", *VOTE_COUNT_FIELDS)
-        return {name: self.cleaned_data.get(name) for name in names if name in self.fields}
+        return {name: self.cleaned_data.get(name) for name in DELIBERATION_FIELDS if name in self.fields}
 
     def _post_clean(self):
         # The service builds the Signature; the model's own validation (which would need the charter

@@ -11,6 +11,7 @@ from territoires.accounts.access import is_platform_admin, memberships_of
 from territoires.accounts.models import Organisation, unique_slug
 from territoires.core.dates import add_calendar_months
 from territoires.core.models import TimeStampedModel
+from territoires.projects.deliberations import DeliberationRecord
 from territoires.projects.phases import STEP_CHOICES, progress_percent, progress_timeline
 
 MIN_PARTICIPANTS = 3
@@ -403,32 +404,15 @@ def deliberation_upload_to(signature, filename):
     return f"deliberations/{signature.charter.project_id}/{timezone.now():%Y%m%d%H%M%S}-{signature.organisation_id}.pdf"
 
 
-class Signature(TimeStampedModel):
-    class DeliberativeBody(models.TextChoices):
-        MUNICIPAL_COUNCIL = "municipal_council", _("Conseil municipal")
-        COMMUNITY_COUNCIL = "community_council", _("Conseil communautaire")
-        DEPARTMENTAL_COUNCIL = "departmental_council", _("Conseil départemental")
-        REGIONAL_COUNCIL = "regional_council", _("Conseil régional")
-        STANDING_COMMITTEE = "standing_committee", _("Commission permanente")
-        BOARD = "board", _("Conseil d'administration")
+class Signature(TimeStampedModel, DeliberationRecord):
+    """A party's signature; an authority's rests on a council deliberation (DeliberationRecord's
+    fields, blank for the national agency)."""
 
     charter = models.ForeignKey(Charter, on_delete=models.PROTECT, related_name="signatures")
     organisation = models.ForeignKey(Organisation, verbose_name=_("partie"), on_delete=models.PROTECT, related_name="+")
     signatory_name = models.CharField(_("nom du ou de la signataire"), max_length=200)
     signatory_title = models.CharField(_("qualité du ou de la signataire"), max_length=200)
     signed_on = models.DateField(_("date de signature"))
-    # The council deliberation behind an authority's signature (empty for the national agency).
-    deliberation_number = models.CharField(_("numéro de la délibération"), max_length=60, blank=True)
-    deliberation_date = models.DateField(_("date de la délibération"), null=True, blank=True)
-    deliberative_body = models.CharField(
-        _("instance délibérante"), max_length=30, choices=DeliberativeBody.choices, blank=True
-    )
-    members_in_office = models.PositiveSmallIntegerField(_("membres en exercice"), null=True, blank=True)
-    votes_for = models.PositiveSmallIntegerField(_("pour"), null=True, blank=True)
-    votes_against = models.PositiveSmallIntegerField(_("contre"), null=True, blank=True)
-    abstentions = models.PositiveSmallIntegerField(_("abstentions"), null=True, blank=True)
-    not_taking_part = models.PositiveSmallIntegerField(_("ne prenant pas part au vote"), null=True, blank=True)
-    excused = models.PositiveSmallIntegerField(_("excusés"), null=True, blank=True)
     deliberation_document = models.FileField(
         _("délibération (PDF)"), upload_to=deliberation_upload_to, blank=True, max_length=255
     )
@@ -450,10 +434,6 @@ class Signature(TimeStampedModel):
 
     def __str__(self):
         return f"{self.organisation} — {self.charter}"
-
-    @property
-    def has_deliberation(self) -> bool:
-        return bool(self.deliberation_number)
 
 
 class Committee(models.Model):

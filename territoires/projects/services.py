@@ -16,6 +16,7 @@ from territoires.core.audit import audit_log
 from territoires.core.models import AuditEvent
 from territoires.core.validators import validate_pdf_upload
 from territoires.projects.charter_template import default_articles
+from territoires.projects.deliberations import deliberation_errors
 from territoires.projects.models import (
     MAX_PARTICIPANTS,
     MIN_PARTICIPANTS,
@@ -420,38 +421,14 @@ def charter_publish_version(
     return charter
 
 
-VOTE_FIELDS = ("votes_for", "votes_against", "abstentions", "not_taking_part", "excused")
-
-
 def signature_check_deliberation(values: dict) -> None:
-    """The deliberation behind an authority's signature: complete, not in the future, votes adding up."""
-    errors = {}
-    required = {
-        "deliberation_number": _("Indiquez le numéro de la délibération."),
-        "deliberation_date": _("Indiquez la date de la délibération."),
-        "deliberative_body": _("Indiquez l'instance qui a délibéré."),
-        "members_in_office": _("Indiquez le nombre de membres en exercice."),
-        "votes_for": _("Indiquez le nombre de voix pour."),
-    }
-    for field, message in required.items():
-        if values.get(field) in (None, ""):
-            errors[field] = message
+    """The deliberation behind an authority's signature: complete, not in the future, figures adding up
+    (deliberations.deliberation_errors), and not before the deliberation that authorises it."""
+    errors = deliberation_errors(values, require_presence=True)
     date = values.get("deliberation_date")
-    if date and date > timezone.localdate():
-        errors["deliberation_date"] = _("La date de la délibération ne peut pas être dans le futur.")
     signed_on = values.get("signed_on")
     if date and signed_on and signed_on < date:
-        errors["signed_on"] = _("La charte ne peut être signée avant la délibération qui l'autorise.")
-    members = values.get("members_in_office")
-    if members is not None and "votes_for" not in errors:
-        total = sum(values.get(field) or 0 for field in VOTE_FIELDS)
-        if total != members:
-            errors["members_in_office"] = _(
-                "Les voix ne tombent pas juste : pour, contre, abstentions, ne prenant pas part au vote "
-                "et excusés font %(total)d, pour %(members)d membres en exercice."
-            ) % {"total": total, "members": members}
-        elif (values.get("votes_for") or 0) <= (values.get("votes_against") or 0):
-            errors["votes_for"] = _("La délibération n'a pas été adoptée : il y a plus de voix contre que pour.")
+        errors.setdefault("signed_on", _("La charte ne peut être signée avant la délibération qui l'autorise."))
     if errors:
         raise ValidationError(errors)
 

@@ -118,11 +118,13 @@ def signature_data(**overrides):
         "deliberation_date": "2021-09-20",
         "deliberative_body": "municipal_council",
         "members_in_office": "45",
+        "members_present": "39",
+        "members_represented": "5",
+        "members_absent": "6",
         "votes_for": "44",
         "votes_against": "0",
-        "abstentions": "1",
+        "abstentions": "0",
         "not_taking_part": "0",
-        "excused": "0",
         "deliberation_document": pdf(),
     }
     data.update(overrides)
