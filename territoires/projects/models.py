@@ -450,6 +450,11 @@ class Committee(models.Model):
         return f"{self.name} — {self.project}"
 
 
+class CommitteeMemberQuerySet(models.QuerySet):
+    def current(self):
+        return self.filter(left_at__isnull=True)
+
+
 class CommitteeMember(models.Model):
     class Kind(models.TextChoices):
         AGENCY = "agency", _("Représentant·e de l'Agence")
@@ -465,6 +470,10 @@ class CommitteeMember(models.Model):
         Organisation, verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="+"
     )
     kind = models.CharField(_("qualité"), max_length=20, choices=Kind.choices)
+    # A member who leaves keeps their row, so past meetings still list them among those present.
+    left_at = models.DateTimeField(_("a quitté le comité le"), null=True, blank=True)
+
+    objects = CommitteeMemberQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("membre du comité")
@@ -482,6 +491,10 @@ class CommitteeMember(models.Model):
         return f"{self.user} ({self.get_kind_display()}, {self.organisation})"
 
 
+def minutes_upload_to(meeting, filename):
+    return f"committee-minutes/{meeting.committee.project_id}/{timezone.now():%Y%m%d%H%M%S}-{meeting.pk or 'new'}.pdf"
+
+
 class Meeting(TimeStampedModel):
     committee = models.ForeignKey(Committee, on_delete=models.CASCADE, related_name="meetings")
     title = models.CharField(_("intitulé"), max_length=200)
@@ -491,6 +504,9 @@ class Meeting(TimeStampedModel):
     agenda = models.TextField(_("ordre du jour"))
     minutes = models.TextField(_("compte rendu"), blank=True)
     attendees = models.ManyToManyField(CommitteeMember, verbose_name=_("présents"), blank=True, related_name="meetings")
+    minutes_document = models.FileField(
+        _("compte rendu signé (PDF)"), upload_to=minutes_upload_to, blank=True, max_length=255
+    )
 
     class Meta:
         verbose_name = _("réunion du comité")
@@ -500,11 +516,62 @@ class Meeting(TimeStampedModel):
     def __str__(self):
         return f"{self.title} — {timezone.localtime(self.starts_at):%d/%m/%Y}"
 
+    def get_absolute_url(self):
+        return reverse("projects:meeting_detail", args=[self.committee.project.slug, self.pk])
+
+
+class MeetingInvitation(models.Model):
+    """A committee member invited to a meeting: one row per person, so an invitation goes out once."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="invitations")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    invited_at = models.DateTimeField(_("invitée le"), auto_now_add=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("invitation à une réunion")
+        verbose_name_plural = _("invitations aux réunions")
+        constraints = [models.UniqueConstraint(fields=["meeting", "user"], name="one_invitation_per_person")]
+
+    def __str__(self):
+        return f"{self.user} → {self.meeting}"
+
+
+class DecisionQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(status__in=Decision.OPEN_STATUSES)
+
+    def overdue(self, today: datetime.date | None = None):
+        return self.open().filter(due_on__lt=today or timezone.localdate())
+
 
 class Decision(models.Model):
+    class Status(models.TextChoices):
+        TODO = "todo", _("À faire")
+        IN_PROGRESS = "in_progress", _("En cours")
+        DONE = "done", _("Faite")
+        ABANDONED = "abandoned", _("Abandonnée")
+
+    OPEN_STATUSES = (Status.TODO, Status.IN_PROGRESS)
+
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="decisions")
     number = models.PositiveSmallIntegerField(_("numéro"))
     text = models.TextField(_("décision"))
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("responsable"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="committee_decisions",
+    )
+    due_on = models.DateField(_("échéance"), null=True, blank=True)
+    status = models.CharField(_("statut"), max_length=20, choices=Status.choices, default=Status.TODO)
+    status_changed_at = models.DateTimeField(_("statut modifié le"), null=True, blank=True)
+
+    objects = DecisionQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("décision")
@@ -514,3 +581,10 @@ class Decision(models.Model):
 
     def __str__(self):
         return f"{self.meeting} — décision {self.number}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+    def is_overdue(self, today: datetime.date | None = None) -> bool:
+        return self.is_open and self.due_on is not None and self.due_on < (today or timezone.localdate())

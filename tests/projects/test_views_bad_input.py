@@ -731,7 +731,9 @@ def test_a_committee_member_is_removed(client, world):
     client.force_login(world.facilitator)
     url = reverse("projects:committee_detail", args=[_slug(world)])
     assert client.post(url, {"action": "remove", "member": str(world.member.pk)}).status_code == 302
-    assert not CommitteeMember.objects.filter(pk=world.member.pk).exists()
+    # They leave the committee; the meetings they attended still list them.
+    assert CommitteeMember.objects.get(pk=world.member.pk).left_at is not None
+    assert not CommitteeMember.objects.current().filter(pk=world.member.pk).exists()
 
 
 # A form sent twice is stored once ----------------------------------------------------------------
