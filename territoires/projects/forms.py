@@ -316,7 +316,7 @@ class MeetingForm(SubmissionKeyMixin, DsfrModelForm):
         return document
 
 
-class DecisionForm(DsfrForm):
+class DecisionForm(SubmissionKeyMixin, DsfrForm):
     """A decision recorded by the facilitator (with its status, when it is changed later)."""
 
     text = forms.CharField(label=_("Décision"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)

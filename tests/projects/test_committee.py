@@ -401,3 +401,16 @@ def test_membership_of_a_new_elected_official_is_needed_before_they_sit(world):
         seat(world, person, world.towns[2], "elected")
     Membership.objects.filter(user=person).update(role=Membership.Role.ELECTED)
     assert seat(world, person, world.towns[2], "elected").kind == "elected"
+
+
+def test_a_decision_sent_twice_is_recorded_once(client, decided):
+    world = decided
+    client.force_login(world.facilitator)
+    data = {
+        "text": "Publier le compte rendu",
+        "status": "todo",
+        "submission_key": "6f1c1f5e-4a56-4d83-9a0e-0c7c3d1d2b11",
+    }
+    for _ in range(2):
+        assert client.post(world.meeting.get_absolute_url(), data).status_code == 302
+    assert Decision.objects.filter(text="Publier le compte rendu").count() == 1

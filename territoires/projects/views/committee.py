@@ -118,8 +118,14 @@ def meeting_detail(request, slug, meeting_id):
         require(request.user, "projects.manage_committee", project)
         decision_form = DecisionForm(request.POST, committee=meeting.committee)
         if decision_form.is_valid():
+            key = parse_submission_key(request)
+            if done_url := already_submitted(key):
+                return redirect(done_url)
+            fields = {name: decision_form.cleaned_data[name] for name in ("text", "owner", "due_on", "status")}
             try:
-                decision = decision_record(meeting=meeting, user=request.user, **decision_form.cleaned_data)
+                with transaction.atomic():
+                    decision = decision_record(meeting=meeting, user=request.user, **fields)
+                    record_submission(key, f"{meeting.get_absolute_url()}#decisions")
             except ValidationError as error:
                 form_errors_from(error, decision_form)
             else:
@@ -289,8 +295,9 @@ def decision_edit(request, slug, decision_id):
     else:
         form = DecisionStatusForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
+        fields = {name: value for name, value in form.cleaned_data.items() if name != "submission_key"}
         try:
-            decision_update(decision=decision, user=request.user, **form.cleaned_data)
+            decision_update(decision=decision, user=request.user, **fields)
         except ValidationError as error:
             form_errors_from(error, form)
         else:
