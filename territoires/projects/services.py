@@ -748,7 +748,8 @@ def meeting_save(
                     project_id=project_id,
                     changes=", ".join(str(Meeting._meta.get_field(name).verbose_name) for name in changed),
                 )
-            if invite:
+            if invite and meeting.starts_at > timezone.now():
+                # A meeting recorded after it took place invites nobody.
                 meeting_invite(meeting=meeting, user=user)
     except BaseException:
         # A refused or failed save leaves no uploaded minutes behind.
@@ -856,6 +857,8 @@ def meeting_invite(*, meeting: Meeting, user) -> list[int]:
     Returns the ids of the people invited now."""
     from territoires.notifications.services import notify
 
+    if meeting.starts_at <= timezone.now():
+        raise ValidationError(_("La réunion a déjà eu lieu : il n'y a plus personne à inviter."))
     with transaction.atomic():
         _lock_project(meeting.committee.project)
         already = set(meeting.invitations.values_list("user_id", flat=True))

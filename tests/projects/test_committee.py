@@ -414,3 +414,14 @@ def test_a_decision_sent_twice_is_recorded_once(client, decided):
     for _ in range(2):
         assert client.post(world.meeting.get_absolute_url(), data).status_code == 302
     assert Decision.objects.filter(text="Publier le compte rendu").count() == 1
+
+
+def test_a_past_meeting_invites_nobody(world, django_capture_on_commit_callbacks):
+    seat(world, world.referents[0], world.towns[0], "cultural_lead")
+    past = meeting(world, starts_at=timezone.now() - datetime.timedelta(days=3))
+    with pytest.raises(ValidationError) as error:
+        services.meeting_invite(meeting=past, user=world.facilitator)
+    assert "déjà eu lieu" in error.value.messages[0]
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meeting_save(meeting=past, invite=True, user=world.facilitator)
+    assert not mail.outbox and not MeetingInvitation.objects.exists()

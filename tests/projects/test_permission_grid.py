@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
+from django.utils import timezone
 
 from territoires.accounts.models import User
 from territoires.projects import services
@@ -216,12 +217,19 @@ def check_for(action: str, world, user) -> Check:
         url = reverse("projects:meeting_ical", args=[slug, world.meeting.pk])
         return Check("projects.view_committee", project, "get", url, secret="COPIL de lancement")
     if action == "send_invitations":
+        upcoming = Meeting.objects.create(
+            committee=project.committee,
+            title="COPIL à venir",
+            starts_at=timezone.now() + datetime.timedelta(days=20),
+            place="Niort",
+            agenda="Bilan",
+        )
         return Check(
             "projects.manage_committee",
             project,
             "post",
-            reverse("projects:meeting_invitations", args=[slug, world.meeting.pk]),
-            changed=lambda: MeetingInvitation.objects.filter(meeting=world.meeting).exists(),
+            reverse("projects:meeting_invitations", args=[slug, upcoming.pk]),
+            changed=lambda: MeetingInvitation.objects.filter(meeting=upcoming).exists(),
         )
     if action == "view_audit_log":
         return Check("projects.view_audit_log", project, "get", reverse("projects:project_audit_log", args=[slug]))

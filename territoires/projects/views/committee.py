@@ -145,6 +145,7 @@ def meeting_detail(request, slug, meeting_id):
             "decisions": decisions,
             "decision_form": decision_form,
             "can_manage": can_manage,
+            "is_upcoming": meeting.starts_at > timezone.now(),
             "invited_count": meeting.invitations.count() if can_manage else 0,
             "member_count": meeting.committee.members.current().count() if can_manage else 0,
         },
@@ -199,7 +200,11 @@ def meeting_invitations(request, slug, meeting_id):
     project = get_project_or_404(slug, request.user)
     require(request.user, "projects.manage_committee", project)
     meeting = _meeting_or_404(project, meeting_id)
-    invited = meeting_invite(meeting=meeting, user=request.user)
+    try:
+        invited = meeting_invite(meeting=meeting, user=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(meeting.get_absolute_url())
     if invited:
         messages.success(
             request,
