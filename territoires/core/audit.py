@@ -136,6 +136,8 @@ def audit_detail_rows(event: AuditEvent) -> list[tuple[str, str]]:
         model = ContentType.objects.get_for_id(event.target_type_id).model_class()
     rows = []
     for key, value in (event.details or {}).items():
+        if value in ("", None):
+            continue  # e.g. the national agency's signature has no deliberation number
         detail = AUDIT_DETAILS.get(key)
         model_field = _target_field(model, (detail.field if detail and detail.field else key))
         if detail is not None:

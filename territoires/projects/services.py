@@ -797,7 +797,7 @@ def decision_record(
             action=Action.DECISION_RECORDED,
             target=decision,
             project_id=meeting.committee.project_id,
-            owner=_person_name(owner) or _("personne"),
+            owner=_person_name(owner) or _("à désigner"),
             due_on=due_on.isoformat() if due_on else _("sans échéance"),
             status=status,
         )
@@ -830,7 +830,7 @@ def decision_update(*, decision: Decision, user, **changes) -> Decision:
                 continue
             setattr(current, name, value)
             if name == "owner":
-                details["owner"] = _person_name(value) or _("personne")
+                details["owner"] = _person_name(value) or _("à désigner")
             elif name == "due_on":
                 details["due_on"] = value.isoformat() if value else _("sans échéance")
             elif name == "status":
