@@ -425,3 +425,42 @@ def test_a_past_meeting_invites_nobody(world, django_capture_on_commit_callbacks
     with django_capture_on_commit_callbacks(execute=True):
         services.meeting_save(meeting=past, invite=True, user=world.facilitator)
     assert not mail.outbox and not MeetingInvitation.objects.exists()
+
+
+def test_the_admin_seats_people_under_the_same_rule(world):
+    from territoires.projects.admin import CommitteeMemberAdminForm
+
+    form_class = type("Form", (CommitteeMemberAdminForm,), {"parent_committee": world.committee})
+    refused = form_class({"user": world.agents[0].pk, "organisation": world.towns[0].pk, "kind": "elected"})
+    assert not refused.is_valid() and "pas élu·e" in refused.errors["kind"][0]
+    accepted = form_class({"user": world.electeds[0].pk, "organisation": world.towns[0].pk, "kind": "elected"})
+    assert accepted.is_valid(), accepted.errors
+
+
+def test_decision_pages_keep_a_fixed_number_of_queries(client, decided):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    world = decided
+    client.force_login(world.referents[0])
+    urls = [world.meeting.get_absolute_url(), reverse("projects:decision_list", args=[world.project.slug])]
+
+    def counts():
+        result = []
+        for url in urls:
+            client.get(url)  # per-request caches warm (project page, memberships)
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(url).status_code == 200
+            result.append(len(queries))
+        return result
+
+    before = counts()
+    for index in range(5):
+        services.decision_record(
+            meeting=world.meeting,
+            text=f"Décision {index}",
+            owner=world.referents[index % 2],
+            due_on=datetime.date(2022, 1, 1),
+            user=world.facilitator,
+        )
+    assert counts() == before

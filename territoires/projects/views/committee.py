@@ -108,10 +108,11 @@ def meeting_detail(request, slug, meeting_id):
     project = get_project_or_404(slug, request.user)
     require(request.user, "projects.view_committee", project)
     meeting = get_object_or_404(
-        Meeting.objects.prefetch_related("attendees__user", "attendees__organisation"),
+        Meeting.objects.select_related("committee").prefetch_related("attendees__user", "attendees__organisation"),
         pk=meeting_id,
         committee__project=project,
     )
+    meeting.committee.project = project
     can_manage = request.user.has_perm("projects.manage_committee", project)
     decision_form = DecisionForm(committee=meeting.committee) if can_manage else None
     if request.method == "POST":
