@@ -265,6 +265,11 @@ def test_the_decision_list_shows_open_ones_first_and_flags_overdue_ones(client, 
     mine = client.get(url, {"status": "all", "owner": world.referents[0].pk}).content.decode()
     assert "Organiser une rencontre" in mine and "Restituer le diagnostic" not in mine
     assert later.is_overdue() is False and world.decision.is_overdue() is True
+    # The person in charge finds the way to update it from the list.
+    edit_url = reverse("projects:decision_edit", args=[world.project.slug, world.decision.pk])
+    assert edit_url not in page  # referent 1 is not in charge of it
+    client.force_login(world.referents[0])
+    assert edit_url in client.get(url).content.decode()
 
 
 # Meetings: invitation, iCalendar, minutes ---------------------------------------------------------

@@ -267,8 +267,11 @@ def decision_list(request, slug):
     )
     page = Paginator(decisions, 30).get_page(request.GET.get("page"))
     today = timezone.localdate()
+    committee.project = project
     for decision in page.object_list:
+        decision.meeting.committee = committee  # what the follow-up permission reads, without a query
         decision.overdue = decision.is_overdue(today)
+        decision.can_follow = request.user.has_perm("projects.follow_decision", decision)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
