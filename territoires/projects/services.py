@@ -741,12 +741,15 @@ def meeting_save(
                     decisions=meeting.decisions.count(),
                 )
             elif changed:
+                # Stored in the platform's language, as the journal is read by every facilitator.
+                with translation.override(settings.LANGUAGE_CODE):
+                    changes = ", ".join(str(Meeting._meta.get_field(name).verbose_name) for name in changed)
                 audit_log(
                     actor=user,
                     action=Action.MEETING_CHANGED,
                     target=meeting,
                     project_id=project_id,
-                    changes=", ".join(str(Meeting._meta.get_field(name).verbose_name) for name in changed),
+                    changes=changes,
                 )
             if invite and meeting.starts_at > timezone.now():
                 # A meeting recorded after it took place invites nobody.
