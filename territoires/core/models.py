@@ -51,6 +51,13 @@ class AuditEvent(models.Model):
         INVITATION_RESENT = "invitation_resent", _("Invitation renvoyée")
         INVITATION_REVOKED = "invitation_revoked", _("Invitation annulée")
         INVITATION_ACCEPTED = "invitation_accepted", _("Invitation acceptée")
+        COMMITTEE_MEMBER_ADDED = "committee_member_added", _("Membre ajouté au comité de pilotage")
+        COMMITTEE_MEMBER_REMOVED = "committee_member_removed", _("Membre retiré du comité de pilotage")
+        MEETING_SCHEDULED = "meeting_scheduled", _("Réunion du comité programmée")
+        MEETING_CHANGED = "meeting_changed", _("Réunion du comité modifiée")
+        MEETING_INVITATIONS_SENT = "meeting_invitations_sent", _("Invitations à une réunion envoyées")
+        DECISION_RECORDED = "decision_recorded", _("Décision du comité enregistrée")
+        DECISION_CHANGED = "decision_changed", _("Décision du comité modifiée")
 
     occurred_at = models.DateTimeField(_("date"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
@@ -81,36 +88,11 @@ class AuditEvent(models.Model):
     def __str__(self):
         return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.get_action_display()} — {self.object_repr}"
 
-    DETAIL_LABELS = {
-        "role": _("rôle"),
-        "previous": _("rôle précédent"),
-        "is_public": _("publication"),
-        "participants": _("collectivités participantes"),
-        "party": _("partie"),
-        "deliberation": _("délibération"),
-        "letter_received_on": _("courrier reçu le"),
-        "notice_ends_on": _("fin du préavis"),
-        "effective_on": _("retrait effectif le"),
-        "version": _("version"),
-        "step": _("étape"),
-        "email": _("adresse électronique"),
-        "organisation": _("organisation"),
-        "insee_code": _("code INSEE"),
-        "kind": _("type"),
-        "theme": _("thème"),
-        "expires_at": _("valable jusqu'au"),
-        "note": _("note"),
-        "added": _("étapes ajoutées"),
-        "removed": _("étapes retirées"),
-    }
+    def readable_details(self) -> list[tuple[str, str]]:
+        """(label, value) pairs in French words (core/audit.py says how each detail is worded)."""
+        from territoires.core.audit import audit_detail_rows
 
-    def readable_details(self, value_labels: dict | None = None) -> list[tuple[str, str]]:
-        """(label, value) pairs for people; codes are turned into labels by the caller's mapping."""
-        value_labels = value_labels or {}
-        return [
-            (str(self.DETAIL_LABELS.get(key, key)), str(value_labels.get(value, value)))
-            for key, value in self.details.items()
-        ]
+        return audit_detail_rows(self)
 
 
 from territoires.core.idempotency import SubmissionKey  # noqa: E402,F401  (model lives beside its helpers)

@@ -221,7 +221,7 @@ def _deliberation(entry: dict, anchor: datetime.date) -> dict:
     if "deliberation_days" not in entry:
         return {}
     date = _day(anchor, entry["deliberation_days"])
-    votes = {"votes_against": 0, "abstentions": 0, "not_taking_part": 0, "excused": 0, **entry["votes"]}
+    votes = {"votes_against": 0, "abstentions": 0, "not_taking_part": 0, "members_represented": 0, **entry["votes"]}
     return {
         "deliberation_number": entry["deliberation_number"].format(year=date.year),
         "deliberation_date": date,

@@ -100,7 +100,14 @@ SIGNATURES = [
         "signed_days": -88,
         "deliberation_days": -91,
         "deliberation_number": "D-{year}-412 (illustratif)",
-        "votes": {"members_in_office": 45, "votes_for": 42, "votes_against": 0, "abstentions": 1, "excused": 2},
+        "votes": {
+            "members_in_office": 45,
+            "members_present": 43,
+            "members_absent": 2,
+            "votes_for": 42,
+            "votes_against": 0,
+            "abstentions": 1,
+        },
     },
     {
         "party": "Guichen",
@@ -110,7 +117,14 @@ SIGNATURES = [
         "signed_days": -83,
         "deliberation_days": -86,
         "deliberation_number": "{year}-117 (illustratif)",
-        "votes": {"members_in_office": 29, "votes_for": 26, "votes_against": 0, "abstentions": 0, "excused": 3},
+        "votes": {
+            "members_in_office": 29,
+            "members_present": 26,
+            "members_absent": 3,
+            "votes_for": 26,
+            "votes_against": 0,
+            "abstentions": 0,
+        },
     },
     {
         "party": "Lorient",
@@ -120,7 +134,14 @@ SIGNATURES = [
         "signed_days": -77,
         "deliberation_days": -81,
         "deliberation_number": "DCM-{year}-208 (illustratif)",
-        "votes": {"members_in_office": 49, "votes_for": 44, "votes_against": 0, "abstentions": 2, "excused": 3},
+        "votes": {
+            "members_in_office": 49,
+            "members_present": 46,
+            "members_absent": 3,
+            "votes_for": 44,
+            "votes_against": 0,
+            "abstentions": 2,
+        },
     },
     {
         "party": "Agence nationale de la cohésion des territoires",

@@ -149,10 +149,11 @@ SIGNATURES = [
         "party": "Niort",
         "recorded_by": "referent.niort@ville.demo",
         "signatory_name": "Le maire de Niort",
-        # The record gives the number, the date and the 44 votes for; the seat count and the one
-        # excused member that make the votes add up are not in it.
+        # The record gives the number, the date and the 44 votes for; the seat count and the
+        # presence (one member absent) that make the votes add up are not in it.
         "signatory_title": (
-            "Maire, autorisé par le conseil municipal (membres en exercice et excusé : chiffres illustratifs)"
+            "Maire, autorisé par le conseil municipal (membres en exercice, présents et absents : chiffres "
+            "illustratifs)"
         ),
         "signed_on": datetime.date(2021, 9, 20),
         "deliberation": {
@@ -164,7 +165,9 @@ SIGNATURES = [
             "votes_against": 0,
             "abstentions": 0,
             "not_taking_part": 0,
-            "excused": 1,
+            "members_present": 44,
+            "members_represented": 0,
+            "members_absent": 1,
         },
     },
     {
@@ -186,7 +189,9 @@ SIGNATURES = [
             "votes_against": 0,
             "abstentions": 2,
             "not_taking_part": 0,
-            "excused": 4,
+            "members_present": 39,
+            "members_represented": 0,
+            "members_absent": 4,
         },
     },
     {
@@ -204,7 +209,9 @@ SIGNATURES = [
             "votes_against": 3,
             "abstentions": 2,
             "not_taking_part": 0,
-            "excused": 3,
+            "members_present": 46,
+            "members_represented": 0,
+            "members_absent": 3,
         },
     },
     {
@@ -222,7 +229,9 @@ SIGNATURES = [
             "votes_against": 0,
             "abstentions": 0,
             "not_taking_part": 0,
-            "excused": 2,
+            "members_present": 27,
+            "members_represented": 0,
+            "members_absent": 2,
         },
     },
     {

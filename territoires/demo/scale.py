@@ -293,17 +293,20 @@ def _project_dates(rng: random.Random, today: datetime.date):
 
 
 def _vote(rng: random.Random, members: int) -> dict:
-    excused = rng.randint(0, 4)
+    absent = rng.randint(0, 6)
+    represented = rng.randint(0, absent)
     against = rng.randint(0, 3)
     abstentions = rng.randint(0, 5)
-    votes_for = members - excused - against - abstentions
+    votes_for = members - absent + represented - against - abstentions
     return {
         "members_in_office": members,
+        "members_present": members - absent,
+        "members_represented": represented,
+        "members_absent": absent,
         "votes_for": votes_for,
         "votes_against": against,
         "abstentions": abstentions,
         "not_taking_part": 0,
-        "excused": excused,
     }
 
 

@@ -1,4 +1,6 @@
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
@@ -102,10 +104,38 @@ class WithdrawalAdmin(admin.ModelAdmin):
     readonly_fields = ["notice_ends_on", "effective_on"]
 
 
+class CommitteeMemberAdminForm(forms.ModelForm):
+    """The admin seats people under the same rule as the committee page (services.committee_seat_check)."""
+
+    class Meta:
+        model = CommitteeMember
+        fields = ["user", "organisation", "kind", "left_at"]
+
+    def clean(self):
+        data = super().clean()
+        person, organisation, kind = data.get("user"), data.get("organisation"), data.get("kind")
+        committee = self.instance.committee if self.instance.committee_id else getattr(self, "parent_committee", None)
+        if person and organisation and kind and committee is not None:
+            from territoires.projects.services import committee_seat_check
+
+            try:
+                committee_seat_check(project=committee.project, person=person, organisation=organisation, kind=kind)
+            except ValidationError as error:
+                for field, messages in error.message_dict.items():
+                    self.add_error(field, messages)
+        return data
+
+
 class CommitteeMemberInline(admin.TabularInline):
     model = CommitteeMember
+    form = CommitteeMemberAdminForm
     extra = 0
     autocomplete_fields = ["user", "organisation"]
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.form.parent_committee = obj
+        return formset
 
 
 @admin.register(Committee)

@@ -11,6 +11,24 @@ class ProjectsConfig(AppConfig):
 
         watch_models_for_public_cache(self)
         register_own_counts()
+        register_audit_wording()
+
+
+def register_audit_wording():
+    """How the journal words the details of the steering committee's events (core/audit.py)."""
+    from territoires.core.audit import AuditDetail, register_audit_details
+
+    register_audit_details(
+        kind=AuditDetail(_("qualité")),
+        organisation=AuditDetail(_("organisation")),
+        starts_at=AuditDetail(_("date")),
+        decisions=AuditDetail(_("décisions")),
+        changes=AuditDetail(_("modifié")),
+        invited=AuditDetail(_("personnes invitées")),
+        owner=AuditDetail(_("responsable")),
+        due_on=AuditDetail(_("échéance")),
+        text=AuditDetail(_("texte")),
+    )
 
 
 def register_own_counts():

@@ -1,24 +1,30 @@
 from django import forms
 from django.core.validators import MaxValueValidator
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from territoires.accounts.models import Organisation
+from territoires.accounts.models import Organisation, User
 from territoires.core.forms import DateInput, DateTimeInput, DsfrForm, DsfrModelForm, SubmissionKeyMixin
 from territoires.core.validators import validate_pdf_upload
+from territoires.projects.deliberations import (
+    COUNT_FIELDS,
+    DELIBERATION_FIELDS,
+    MAX_COUNT,
+    PRESENCE_FIELDS,
+    REFERENCE_FIELDS,
+)
 from territoires.projects.models import (
     MAX_PARTICIPANTS,
     CharterArticle,
     CommitteeMember,
+    Decision,
     Meeting,
     Method,
     Participation,
     SharedProject,
     Signature,
 )
-
-MAX_VOTE_COUNT = 32767  # a PositiveSmallIntegerField on every database
-VOTE_COUNT_FIELDS = ("members_in_office", "votes_for", "votes_against", "abstentions", "not_taking_part", "excused")
 
 
 class ThemeProposeForm(SubmissionKeyMixin, DsfrForm):
@@ -208,22 +214,18 @@ class SignatureForm(SubmissionKeyMixin, DsfrModelForm):
             "signatory_name",
             "signatory_title",
             "signed_on",
-            "deliberation_number",
-            "deliberation_date",
-            "deliberative_body",
-            "members_in_office",
-            "votes_for",
-            "votes_against",
-            "abstentions",
-            "not_taking_part",
-            "excused",
+            *DELIBERATION_FIELDS,
             "deliberation_document",
         ]
         widgets = {"signed_on": DateInput, "deliberation_date": DateInput}
         help_texts = {
             "deliberation_number": _("Par exemple D-2021-317."),
-            "members_in_office": _(
-                "Pour, contre, abstentions, ne prenant pas part au vote et excusés doivent en faire le total."
+            "members_present": _("Présents et absents font le nombre de membres en exercice."),
+            "members_represented": _("Absents ayant donné pouvoir à un membre présent ; 0 s'il n'y en a pas."),
+            "members_absent": _("Tous les absents, qu'ils aient donné pouvoir ou non."),
+            "votes_for": _(
+                "Pour, contre, abstentions et ne prenant pas part au vote font le nombre de votants "
+                "(présents et représentés)."
             ),
             "deliberation_document": _("Fichier PDF, 10 Mo au plus."),
         }
@@ -232,30 +234,23 @@ class SignatureForm(SubmissionKeyMixin, DsfrModelForm):
         super().__init__(*args, **kwargs)
         self.with_deliberation = with_deliberation
         if not with_deliberation:
-            for name in list(self.fields):
-                if name.startswith("deliberation") or name in VOTE_COUNT_FIELDS:
-                    del self.fields[name]
+            for name in (*DELIBERATION_FIELDS, "deliberation_document"):
+                del self.fields[name]
         else:
             document = self.fields["deliberation_document"]
             document.required = True
             # The design system's upload component; the browser offers PDF files first.
             document.widget = forms.FileInput(attrs={"class": "fr-upload", "accept": "application/pdf,.pdf"})
             document.widget.group_class = "fr-upload-group"
-            for name in (
-                "deliberation_number",
-                "deliberation_date",
-                "deliberative_body",
-                "members_in_office",
-                "votes_for",
-            ):
+            for name in (*REFERENCE_FIELDS, "members_in_office", *PRESENCE_FIELDS, "votes_for"):
                 self.fields[name].required = True
-            for name in ("votes_against", "abstentions", "not_taking_part", "excused"):
+            for name in ("members_represented", "votes_against", "abstentions", "not_taking_part"):
                 self.fields[name].initial = 0
             # The model's own validation is skipped (see _post_clean): bound the counts here, or a
             # PostgreSQL smallint overflows into a server error.
-            for name in VOTE_COUNT_FIELDS:
-                self.fields[name].validators.append(MaxValueValidator(MAX_VOTE_COUNT))
-                self.fields[name].widget.attrs["max"] = MAX_VOTE_COUNT
+            for name in COUNT_FIELDS:
+                self.fields[name].validators.append(MaxValueValidator(MAX_COUNT))
+                self.fields[name].widget.attrs["max"] = MAX_COUNT
         self.fields["signed_on"].initial = timezone.localdate()
         if "deliberative_body" in self.fields:
             self.fields["deliberative_body"].choices = [
@@ -284,8 +279,7 @@ class SignatureForm(SubmissionKeyMixin, DsfrModelForm):
         return document
 
     def deliberation_values(self) -> dict:
-        names = ("deliberation_number", "deliberation_date", "deliberative_body", *VOTE_COUNT_FIELDS)
-        return {name: self.cleaned_data.get(name) for name in names if name in self.fields}
+        return {name: self.cleaned_data.get(name) for name in DELIBERATION_FIELDS if name in self.fields}
 
     def _post_clean(self):
         # The service builds the Signature; the model's own validation (which would need the charter
@@ -360,36 +354,75 @@ class TerritoryForm(DsfrModelForm):
         self.fields["referent"].empty_label = _("À désigner")
 
 
-class CommitteeMemberForm(DsfrModelForm):
-    class Meta:
-        model = CommitteeMember
-        fields = ["user", "organisation", "kind"]
+class CommitteeMemberForm(DsfrForm):
+    user = forms.ModelChoiceField(
+        label=_("Personne"), queryset=User.objects.none(), empty_label=_("Choisir une personne")
+    )
+    organisation = forms.ModelChoiceField(
+        label=_("Organisation"), queryset=Organisation.objects.none(), empty_label=_("Choisir son organisation")
+    )
+    kind = forms.ChoiceField(
+        label=_("Qualité"),
+        choices=[("", _("Choisir sa qualité")), *CommitteeMember.Kind.choices],
+        help_text=_(
+            "Elle doit correspondre à son rôle dans l'organisation : un·e élu·e de la collectivité pour « Élu·e », "
+            "une personne de l'Agence ou du prestataire pour ces qualités."
+        ),
+    )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, project, **kwargs):
+        from territoires.projects.methods import committee_kind_choices
+
         super().__init__(*args, **kwargs)
-        self.fields["user"].empty_label = _("Choisir une personne")
-        self.fields["organisation"].empty_label = _("Choisir son organisation")
-        self.fields["kind"].choices = [("", _("Choisir sa qualité")), *CommitteeMember.Kind.choices]
+        self.project = project
+        self.fields["kind"].choices = committee_kind_choices(project)  # the lead role as the method names it
+        involved = [project.facilitator_organisation_id, project.consultancy_id] + [
+            p.organisation_id for p in project.participations.all() if p.is_participant
+        ]
+        involved = [i for i in involved if i]
+        self.fields["organisation"].queryset = Organisation.objects.filter(pk__in=involved).order_by("name")
+        self.fields["user"].queryset = (
+            User.objects.filter(memberships__organisation_id__in=involved, is_active=True)
+            .distinct()
+            .order_by("last_name", "first_name")
+        )
 
     def clean(self):
         data = super().clean()
-        user, organisation = data.get("user"), data.get("organisation")
-        if user and organisation and not user.memberships.filter(organisation=organisation).exists():
-            self.add_error(
-                "organisation",
-                _("%(user)s n'appartient pas à %(org)s : choisissez son organisation.")
-                % {"user": user, "org": organisation},
-            )
+        person, organisation, kind = data.get("user"), data.get("organisation"), data.get("kind")
+        if person and organisation and kind:
+            from territoires.projects.services import committee_seat_check
+
+            try:
+                committee_seat_check(project=self.project, person=person, organisation=organisation, kind=kind)
+            except forms.ValidationError as error:
+                for field, messages in error.message_dict.items():
+                    self.add_error(field, messages)
         return data
 
 
 class MeetingForm(SubmissionKeyMixin, DsfrModelForm):
     video_link = forms.URLField(label=_("Lien de visioconférence"), required=False, assume_scheme="https")
+    minutes_file = forms.FileField(
+        label=_("Compte rendu signé (PDF)"),
+        required=False,
+        help_text=_("Fichier PDF, 10 Mo au plus ; il remplace le précédent s'il y en a un."),
+        widget=forms.FileInput(attrs={"class": "fr-upload", "accept": "application/pdf,.pdf"}),
+    )
     decisions_text = forms.CharField(
         label=_("Décisions"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_("Une décision par ligne ; elles sont numérotées dans l'ordre."),
+        help_text=_(
+            "Une décision par ligne ; elles sont numérotées dans l'ordre. Responsable, échéance et suivi se "
+            "renseignent ensuite sur la page de la réunion."
+        ),
+    )
+    invite = forms.BooleanField(
+        label=_("Envoyer l'invitation aux membres du comité"),
+        required=False,
+        initial=True,
+        help_text=_("Chaque membre la reçoit une fois, dans ses notifications et par courriel."),
     )
 
     class Meta:
@@ -404,15 +437,85 @@ class MeetingForm(SubmissionKeyMixin, DsfrModelForm):
 
     def __init__(self, *args, committee, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["attendees"].queryset = committee.members.select_related("user", "organisation")
+        self.fields["minutes_file"].widget.group_class = "fr-upload-group"
+        # Those who sit now, and those who attended this meeting before they left.
+        attended = self.instance.attendees.values("pk") if self.instance.pk else CommitteeMember.objects.none()
+        self.fields["attendees"].queryset = committee.members.filter(
+            Q(left_at__isnull=True) | Q(pk__in=attended)
+        ).select_related("user", "organisation")
         if self.instance.pk:
-            self.fields["decisions_text"].initial = "\n".join(d.text for d in self.instance.decisions.all())
+            # An existing meeting's invitations and decisions are handled from its page.
+            del self.fields["invite"]
+            del self.fields["decisions_text"]
 
     def clean(self):
         data = super().clean()
         if not data.get("place") and not data.get("video_link"):
             raise forms.ValidationError(_("Indiquez un lieu ou un lien de visioconférence."))
         return data
+
+    def clean_minutes_file(self):
+        document = self.cleaned_data.get("minutes_file")
+        if document:
+            validate_pdf_upload(document)
+        return document
+
+
+class DecisionForm(SubmissionKeyMixin, DsfrForm):
+    """A decision recorded by the facilitator (with its status, when it is changed later)."""
+
+    text = forms.CharField(label=_("Décision"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+    owner = forms.ModelChoiceField(
+        label=_("Responsable"), queryset=User.objects.none(), required=False, empty_label=_("À désigner")
+    )
+    due_on = forms.DateField(label=_("Échéance"), widget=DateInput, required=False)
+    status = forms.ChoiceField(label=_("Statut"), choices=Decision.Status.choices, initial=Decision.Status.TODO)
+
+    def __init__(self, *args, committee, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = User.objects.filter(
+            pk__in=committee.members.current().values("user_id")
+        ).order_by("last_name", "first_name")
+
+
+class DecisionStatusForm(DsfrForm):
+    """What the member in charge of a decision changes: its status."""
+
+    status = forms.ChoiceField(label=_("Statut"), choices=Decision.Status.choices)
+
+
+class DecisionFilterForm(DsfrForm):
+    OPEN = "open"
+    ALL = "all"
+
+    status = forms.ChoiceField(
+        label=_("Statut"),
+        required=False,
+        choices=[(OPEN, _("À suivre (à faire ou en cours)")), (ALL, _("Toutes")), *Decision.Status.choices],
+    )
+    owner = forms.ModelChoiceField(
+        label=_("Responsable"), queryset=User.objects.none(), required=False, empty_label=_("Tous")
+    )
+    overdue = forms.BooleanField(label=_("En retard seulement"), required=False)
+
+    def __init__(self, *args, committee, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = User.objects.filter(
+            pk__in=Decision.objects.filter(meeting__committee=committee).values("owner_id")
+        ).order_by("last_name", "first_name")
+
+    def filter(self, decisions):
+        data = self.cleaned_data if self.is_valid() else {}
+        status = data.get("status") or self.OPEN
+        if status == self.OPEN:
+            decisions = decisions.open()
+        elif status != self.ALL:
+            decisions = decisions.filter(status=status)
+        if data.get("owner"):
+            decisions = decisions.filter(owner=data["owner"])
+        if data.get("overdue"):
+            decisions = decisions.overdue()
+        return decisions
 
 
 class ThemeConvertForm(SubmissionKeyMixin, DsfrForm):

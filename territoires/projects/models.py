@@ -12,6 +12,7 @@ from territoires.accounts.access import is_platform_admin, memberships_of
 from territoires.accounts.models import Organisation, unique_slug
 from territoires.core.dates import add_calendar_months
 from territoires.core.models import TimeStampedModel
+from territoires.projects.deliberations import DeliberationRecord
 from territoires.projects.phases import progress_percent, progress_timeline
 
 MIN_PARTICIPANTS = 3
@@ -413,32 +414,15 @@ def deliberation_upload_to(signature, filename):
     return f"deliberations/{signature.charter.project_id}/{timezone.now():%Y%m%d%H%M%S}-{signature.organisation_id}.pdf"
 
 
-class Signature(TimeStampedModel):
-    class DeliberativeBody(models.TextChoices):
-        MUNICIPAL_COUNCIL = "municipal_council", _("Conseil municipal")
-        COMMUNITY_COUNCIL = "community_council", _("Conseil communautaire")
-        DEPARTMENTAL_COUNCIL = "departmental_council", _("Conseil départemental")
-        REGIONAL_COUNCIL = "regional_council", _("Conseil régional")
-        STANDING_COMMITTEE = "standing_committee", _("Commission permanente")
-        BOARD = "board", _("Conseil d'administration")
+class Signature(TimeStampedModel, DeliberationRecord):
+    """A party's signature; an authority's rests on a council deliberation (DeliberationRecord's
+    fields, blank for the national agency)."""
 
     charter = models.ForeignKey(Charter, on_delete=models.PROTECT, related_name="signatures")
     organisation = models.ForeignKey(Organisation, verbose_name=_("partie"), on_delete=models.PROTECT, related_name="+")
     signatory_name = models.CharField(_("nom du ou de la signataire"), max_length=200)
     signatory_title = models.CharField(_("qualité du ou de la signataire"), max_length=200)
     signed_on = models.DateField(_("date de signature"))
-    # The council deliberation behind an authority's signature (empty for the national agency).
-    deliberation_number = models.CharField(_("numéro de la délibération"), max_length=60, blank=True)
-    deliberation_date = models.DateField(_("date de la délibération"), null=True, blank=True)
-    deliberative_body = models.CharField(
-        _("instance délibérante"), max_length=30, choices=DeliberativeBody.choices, blank=True
-    )
-    members_in_office = models.PositiveSmallIntegerField(_("membres en exercice"), null=True, blank=True)
-    votes_for = models.PositiveSmallIntegerField(_("pour"), null=True, blank=True)
-    votes_against = models.PositiveSmallIntegerField(_("contre"), null=True, blank=True)
-    abstentions = models.PositiveSmallIntegerField(_("abstentions"), null=True, blank=True)
-    not_taking_part = models.PositiveSmallIntegerField(_("ne prenant pas part au vote"), null=True, blank=True)
-    excused = models.PositiveSmallIntegerField(_("excusés"), null=True, blank=True)
     deliberation_document = models.FileField(
         _("délibération (PDF)"), upload_to=deliberation_upload_to, blank=True, max_length=255
     )
@@ -461,10 +445,6 @@ class Signature(TimeStampedModel):
     def __str__(self):
         return f"{self.organisation} — {self.charter}"
 
-    @property
-    def has_deliberation(self) -> bool:
-        return bool(self.deliberation_number)
-
 
 class Committee(models.Model):
     """The steering committee (COPIL) of a shared project."""
@@ -478,6 +458,11 @@ class Committee(models.Model):
 
     def __str__(self):
         return f"{self.name} — {self.project}"
+
+
+class CommitteeMemberQuerySet(models.QuerySet):
+    def current(self):
+        return self.filter(left_at__isnull=True)
 
 
 class CommitteeMember(models.Model):
@@ -496,6 +481,10 @@ class CommitteeMember(models.Model):
         Organisation, verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="+"
     )
     kind = models.CharField(_("qualité"), max_length=20, choices=Kind.choices)
+    # A member who leaves keeps their row, so past meetings still list them among those present.
+    left_at = models.DateTimeField(_("a quitté le comité le"), null=True, blank=True)
+
+    objects = CommitteeMemberQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("membre du comité")
@@ -521,6 +510,10 @@ class CommitteeMember(models.Model):
         return str(self.Kind(self.kind).label) if self.kind in self.Kind.values else self.kind
 
 
+def minutes_upload_to(meeting, filename):
+    return f"committee-minutes/{meeting.committee.project_id}/{timezone.now():%Y%m%d%H%M%S}-{meeting.pk or 'new'}.pdf"
+
+
 class Meeting(TimeStampedModel):
     committee = models.ForeignKey(Committee, on_delete=models.CASCADE, related_name="meetings")
     title = models.CharField(_("intitulé"), max_length=200)
@@ -530,6 +523,9 @@ class Meeting(TimeStampedModel):
     agenda = models.TextField(_("ordre du jour"))
     minutes = models.TextField(_("compte rendu"), blank=True)
     attendees = models.ManyToManyField(CommitteeMember, verbose_name=_("présents"), blank=True, related_name="meetings")
+    minutes_document = models.FileField(
+        _("compte rendu signé (PDF)"), upload_to=minutes_upload_to, blank=True, max_length=255
+    )
 
     class Meta:
         verbose_name = _("réunion du comité")
@@ -539,11 +535,62 @@ class Meeting(TimeStampedModel):
     def __str__(self):
         return f"{self.title} — {timezone.localtime(self.starts_at):%d/%m/%Y}"
 
+    def get_absolute_url(self):
+        return reverse("projects:meeting_detail", args=[self.committee.project.slug, self.pk])
+
+
+class MeetingInvitation(models.Model):
+    """A committee member invited to a meeting: one row per person, so an invitation goes out once."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="invitations")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    invited_at = models.DateTimeField(_("invitée le"), auto_now_add=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("invitation à une réunion")
+        verbose_name_plural = _("invitations aux réunions")
+        constraints = [models.UniqueConstraint(fields=["meeting", "user"], name="one_invitation_per_person")]
+
+    def __str__(self):
+        return f"{self.user} → {self.meeting}"
+
+
+class DecisionQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(status__in=Decision.OPEN_STATUSES)
+
+    def overdue(self, today: datetime.date | None = None):
+        return self.open().filter(due_on__lt=today or timezone.localdate())
+
 
 class Decision(models.Model):
+    class Status(models.TextChoices):
+        TODO = "todo", _("À faire")
+        IN_PROGRESS = "in_progress", _("En cours")
+        DONE = "done", _("Faite")
+        ABANDONED = "abandoned", _("Abandonnée")
+
+    OPEN_STATUSES = (Status.TODO, Status.IN_PROGRESS)
+
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="decisions")
     number = models.PositiveSmallIntegerField(_("numéro"))
     text = models.TextField(_("décision"))
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("responsable"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="committee_decisions",
+    )
+    due_on = models.DateField(_("échéance"), null=True, blank=True)
+    status = models.CharField(_("statut"), max_length=20, choices=Status.choices, default=Status.TODO)
+    status_changed_at = models.DateTimeField(_("statut modifié le"), null=True, blank=True)
+
+    objects = DecisionQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("décision")
@@ -554,6 +601,12 @@ class Decision(models.Model):
     def __str__(self):
         return f"{self.meeting} — décision {self.number}"
 
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+    def is_overdue(self, today: datetime.date | None = None) -> bool:
+        return self.is_open and self.due_on is not None and self.due_on < (today or timezone.localdate())
 
 # Methods -----------------------------------------------------------------------------------------
 

@@ -1,6 +1,6 @@
 """Who may do what on a shared project. Closed by default; each permission opened on purpose.
 
-Objects: SharedProject, Participation (a territory or an observer), Theme, CharterParty.
+Objects: SharedProject, Participation (a territory or an observer), Theme, CharterParty, Decision.
 Tested as a role × object × action grid in tests/projects/test_permission_grid.py.
 """
 
@@ -98,6 +98,16 @@ def can_sign_for_party(user, party: CharterParty):
     return has_role_in(user, party.organisation.pk, Role.REFERENT)
 
 
+@rules.predicate
+def is_decision_facilitator(user, decision):
+    return is_project_facilitator(user, decision.meeting.committee.project)
+
+
+@rules.predicate
+def is_decision_owner(user, decision):
+    return user.is_authenticated and decision.owner_id == user.pk
+
+
 # Projects
 rules.add_perm("projects.view_project", is_project_public | is_project_member | is_project_observer)
 rules.add_perm("projects.change_project", is_project_facilitator)
@@ -105,6 +115,10 @@ rules.add_perm("projects.manage_participants", is_project_facilitator)
 rules.add_perm("projects.view_members_area", is_project_member)
 rules.add_perm("projects.view_committee", is_project_member)
 rules.add_perm("projects.manage_committee", is_project_facilitator)
+# The committee's decisions: the facilitator, who runs the committee and keeps its minutes, records
+# and edits them; the member in charge of one follows it up (its status). Other members read them.
+rules.add_perm("projects.change_decision", is_decision_facilitator)
+rules.add_perm("projects.follow_decision", is_decision_facilitator | is_decision_owner)
 rules.add_perm("projects.view_audit_log", is_project_facilitator)
 rules.add_perm("projects.edit_charter", is_project_facilitator)
 rules.add_perm("projects.edit_method", is_project_facilitator)

@@ -6,16 +6,20 @@ permissions are checked by the views (rules), before calling.
 
 import datetime
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.db.models import Max
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from territoires.accounts.models import Organisation
+from territoires.accounts.models import Membership, Organisation
 from territoires.core.audit import audit_log
 from territoires.core.models import AuditEvent
 from territoires.core.validators import validate_pdf_upload
 from territoires.projects.charter_template import articles_for
+from territoires.projects.deliberations import deliberation_errors
 from territoires.projects.methods import method_copy, template_default
 from territoires.projects.models import (
     MAX_PARTICIPANTS,
@@ -23,8 +27,10 @@ from territoires.projects.models import (
     Charter,
     CharterArticle,
     Committee,
+    CommitteeMember,
     Decision,
     Meeting,
+    MeetingInvitation,
     Method,
     Participation,
     SharedProject,
@@ -524,38 +530,14 @@ def charter_publish_version(
     return charter
 
 
-VOTE_FIELDS = ("votes_for", "votes_against", "abstentions", "not_taking_part", "excused")
-
-
 def signature_check_deliberation(values: dict) -> None:
-    """The deliberation behind an authority's signature: complete, not in the future, votes adding up."""
-    errors = {}
-    required = {
-        "deliberation_number": _("Indiquez le numéro de la délibération."),
-        "deliberation_date": _("Indiquez la date de la délibération."),
-        "deliberative_body": _("Indiquez l'instance qui a délibéré."),
-        "members_in_office": _("Indiquez le nombre de membres en exercice."),
-        "votes_for": _("Indiquez le nombre de voix pour."),
-    }
-    for field, message in required.items():
-        if values.get(field) in (None, ""):
-            errors[field] = message
+    """The deliberation behind an authority's signature: complete, not in the future, figures adding up
+    (deliberations.deliberation_errors), and not before the deliberation that authorises it."""
+    errors = deliberation_errors(values, require_presence=True)
     date = values.get("deliberation_date")
-    if date and date > timezone.localdate():
-        errors["deliberation_date"] = _("La date de la délibération ne peut pas être dans le futur.")
     signed_on = values.get("signed_on")
     if date and signed_on and signed_on < date:
-        errors["signed_on"] = _("La charte ne peut être signée avant la délibération qui l'autorise.")
-    members = values.get("members_in_office")
-    if members is not None and "votes_for" not in errors:
-        total = sum(values.get(field) or 0 for field in VOTE_FIELDS)
-        if total != members:
-            errors["members_in_office"] = _(
-                "Les voix ne tombent pas juste : pour, contre, abstentions, ne prenant pas part au vote "
-                "et excusés font %(total)d, pour %(members)d membres en exercice."
-            ) % {"total": total, "members": members}
-        elif (values.get("votes_for") or 0) <= (values.get("votes_against") or 0):
-            errors["votes_for"] = _("La délibération n'a pas été adoptée : il y a plus de voix contre que pour.")
+        errors.setdefault("signed_on", _("La charte ne peut être signée avant la délibération qui l'autorise."))
     if errors:
         raise ValidationError(errors)
 
@@ -677,18 +659,353 @@ def charter_refresh_in_force(*, charter: Charter, user=None) -> bool:
 
 
 # Steering committee ------------------------------------------------------------------------------
+#
+# Permissions are checked by the views (projects.manage_committee, projects.change_decision,
+# projects.follow_decision); each service checks the business rules, locks, audits.
 
 
-def meeting_save(*, meeting: Meeting, decisions: list[str] | None = None, attendees=None, user) -> Meeting:
-    """Create or update a meeting with its attendance and its numbered decisions, all or nothing."""
-    with transaction.atomic():
-        meeting.save()
-        if attendees is not None:
-            meeting.attendees.set(attendees)
-        if decisions is not None:
-            meeting.decisions.all().delete()
-            Decision.objects.bulk_create(
-                Decision(meeting=meeting, number=index, text=text)
-                for index, text in enumerate((d.strip() for d in decisions if d.strip()), 1)
+def committee_seat_check(*, project: SharedProject, person, organisation: Organisation, kind: str) -> None:
+    """A seat's quality must match what the person is at the organisation they sit for."""
+    Kind = CommitteeMember.Kind
+    if kind not in Kind.values:
+        raise ValidationError({"kind": _("Choisissez une des qualités proposées.")})
+    role = Membership.objects.filter(user=person, organisation=organisation).values_list("role", flat=True).first()
+    names = {"user": person.get_full_name() or person.email, "org": organisation, "kind": Kind(kind).label}
+    if role is None:
+        raise ValidationError(
+            {"organisation": _("%(user)s n'appartient pas à %(org)s : choisissez son organisation.") % names}
+        )
+    names["role"] = Membership.Role(role).label
+    if kind == Kind.AGENCY:
+        if organisation.pk != project.facilitator_organisation_id:
+            raise ValidationError(
+                {
+                    "kind": _(
+                        "La qualité « %(kind)s » revient aux personnes de %(agency)s, l'organisation qui anime le "
+                        "projet ; %(user)s siège pour %(org)s."
+                    )
+                    % {**names, "agency": project.facilitator_organisation}
+                }
             )
+        return
+    if kind == Kind.CONSULTANT:
+        if project.consultancy_id is None or organisation.pk != project.consultancy_id:
+            raise ValidationError(
+                {
+                    "kind": (
+                        _(
+                            "La qualité « %(kind)s » revient aux personnes du prestataire du projet "
+                            "(%(consultancy)s) ; %(user)s siège pour %(org)s."
+                        )
+                        % {**names, "consultancy": project.consultancy}
+                        if project.consultancy_id
+                        else _("Le projet n'a pas de prestataire : la qualité « %(kind)s » ne peut être donnée.")
+                        % names
+                    )
+                }
+            )
+        return
+    participant_ids = set(
+        Participation.objects.filter(project=project).active_participants().values_list("organisation_id", flat=True)
+    )
+    if organisation.pk not in participant_ids:
+        raise ValidationError(
+            {
+                "kind": _(
+                    "La qualité « %(kind)s » revient à une collectivité participante du projet ; %(org)s n'en est pas une."
+                )
+                % names
+            }
+        )
+    if kind == Kind.ELECTED and role != Membership.Role.ELECTED:
+        raise ValidationError(
+            {
+                "kind": _(
+                    "%(user)s est « %(role)s » à %(org)s, pas élu·e : seul·e un·e élu·e de la collectivité "
+                    "siège avec la qualité « %(kind)s »."
+                )
+                % names
+            }
+        )
+    if kind == Kind.CULTURAL_LEAD and role not in (Membership.Role.REFERENT, Membership.Role.AGENT):
+        raise ValidationError(
+            {
+                "kind": _(
+                    "%(user)s est « %(role)s » à %(org)s : la qualité « %(kind)s » revient au ou à la référent·e "
+                    "ou à un agent de la collectivité."
+                )
+                % names
+            }
+        )
+
+
+def committee_member_add(
+    *, committee: Committee, person, organisation: Organisation, kind: str, user
+) -> CommitteeMember:
+    """Seat a person (again, if they had left); refused if the seat does not match their membership."""
+    project = committee.project
+    committee_seat_check(project=project, person=person, organisation=organisation, kind=kind)
+    with transaction.atomic():
+        _lock_project(project)
+        member = CommitteeMember.objects.filter(committee=committee, user=person).first()
+        if member is not None and member.left_at is None:
+            raise ValidationError({"user": _("Cette personne siège déjà au comité.")})
+        if member is None:
+            member = CommitteeMember(committee=committee, user=person)
+        member.organisation, member.kind, member.left_at = organisation, kind, None
+        member.save()
+        audit_log(
+            actor=user,
+            action=Action.COMMITTEE_MEMBER_ADDED,
+            target=member,
+            project_id=project.pk,
+            kind=kind,
+            organisation=organisation.name,
+        )
+    return member
+
+
+def committee_member_remove(*, member: CommitteeMember, user) -> None:
+    """The person leaves the committee; the meetings they attended still list them."""
+    with transaction.atomic():
+        _lock_project(member.committee.project)
+        left = CommitteeMember.objects.filter(pk=member.pk, left_at__isnull=True).update(left_at=timezone.now())
+        if not left:
+            raise ValidationError(_("Cette personne ne siège pas au comité."))
+        audit_log(
+            actor=user,
+            action=Action.COMMITTEE_MEMBER_REMOVED,
+            target=member,
+            project_id=member.committee.project_id,
+            kind=member.kind,
+            organisation=member.organisation.name,
+        )
+
+
+MEETING_AUDITED_FIELDS = ("title", "starts_at", "place", "video_link", "agenda", "minutes", "minutes_document")
+
+
+def meeting_save(
+    *,
+    meeting: Meeting,
+    decisions: list | None = None,
+    attendees=None,
+    minutes_document=None,
+    invite: bool = False,
+    user,
+) -> Meeting:
+    """Create or update a meeting with its attendance, all or nothing, audited.
+
+    `decisions` (texts, or dicts with text/owner/due_on/status) are added after those the meeting
+    has; existing decisions are changed one by one (decision_update), never replaced, so their
+    owners and follow-up stay. `invite` sends the invitation to the members (meeting_invite).
+    """
+    if minutes_document is not None:
+        try:
+            validate_pdf_upload(minutes_document)
+        except ValidationError as error:
+            raise ValidationError({"minutes_document": error.messages}) from error
+    creating = meeting.pk is None
+    changed = []
+    if not creating:
+        before = Meeting.objects.filter(pk=meeting.pk).values(*MEETING_AUDITED_FIELDS).first() or {}
+        changed = [
+            name
+            for name in MEETING_AUDITED_FIELDS
+            if name != "minutes_document" and before.get(name) != getattr(meeting, name)
+        ]
+    stored = []
+    try:
+        with transaction.atomic():
+            _lock_project(meeting.committee.project)
+            if minutes_document is not None:
+                meeting.minutes_document = minutes_document
+                changed.append("minutes_document")
+            meeting.save()
+            if minutes_document is not None:
+                # Written to storage by save(): remember it, to remove it if the rest fails.
+                stored.append(meeting.minutes_document)
+            if attendees is not None:
+                before_ids = set() if creating else set(meeting.attendees.values_list("pk", flat=True))
+                meeting.attendees.set(attendees)
+                if not creating and before_ids != {a.pk for a in attendees}:
+                    changed.append("attendees")
+            for entry in decisions or []:
+                entry = {"text": entry} if isinstance(entry, str) else dict(entry)
+                if entry.get("text", "").strip():
+                    decision_record(meeting=meeting, user=user, **entry)
+            project_id = meeting.committee.project_id
+            if creating:
+                audit_log(
+                    actor=user,
+                    action=Action.MEETING_SCHEDULED,
+                    target=meeting,
+                    project_id=project_id,
+                    starts_at=timezone.localtime(meeting.starts_at).strftime("%Y-%m-%d %H:%M"),
+                    decisions=meeting.decisions.count(),
+                )
+            elif changed:
+                # Stored in the platform's language, as the journal is read by every facilitator.
+                with translation.override(settings.LANGUAGE_CODE):
+                    changes = ", ".join(str(Meeting._meta.get_field(name).verbose_name) for name in changed)
+                audit_log(
+                    actor=user,
+                    action=Action.MEETING_CHANGED,
+                    target=meeting,
+                    project_id=project_id,
+                    changes=changes,
+                )
+            if invite and meeting.starts_at > timezone.now():
+                # A meeting recorded after it took place invites nobody.
+                meeting_invite(meeting=meeting, user=user)
+    except BaseException:
+        # A refused or failed save leaves no uploaded minutes behind.
+        for file in stored:
+            file.storage.delete(file.name)
+        raise
     return meeting
+
+
+def _decision_owner_check(meeting: Meeting, owner) -> None:
+    if owner is not None and not meeting.committee.members.current().filter(user=owner).exists():
+        raise ValidationError({"owner": _("Le ou la responsable d'une décision est un membre du comité.")})
+
+
+def decision_record(
+    *,
+    meeting: Meeting,
+    text: str,
+    user,
+    owner=None,
+    due_on: datetime.date | None = None,
+    status: str = Decision.Status.TODO,
+) -> Decision:
+    """Add a numbered decision to a meeting (numbers follow the order of recording)."""
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"text": _("Écrivez la décision.")})
+    if status not in Decision.Status.values:
+        raise ValidationError({"status": _("Choisissez un des statuts proposés.")})
+    _decision_owner_check(meeting, owner)
+    with transaction.atomic():
+        _lock_project(meeting.committee.project)
+        number = (meeting.decisions.aggregate(last=Max("number"))["last"] or 0) + 1
+        decision = Decision.objects.create(
+            meeting=meeting,
+            number=number,
+            text=text,
+            owner=owner,
+            due_on=due_on,
+            status=status,
+            status_changed_at=timezone.now() if status != Decision.Status.TODO else None,
+        )
+        audit_log(
+            actor=user,
+            action=Action.DECISION_RECORDED,
+            target=decision,
+            project_id=meeting.committee.project_id,
+            owner=_person_name(owner) or _("à désigner"),
+            due_on=due_on.isoformat() if due_on else _("sans échéance"),
+            status=status,
+        )
+    return decision
+
+
+def _person_name(person) -> str:
+    return (person.get_full_name() or person.email) if person is not None else ""
+
+
+def decision_update(*, decision: Decision, user, **changes) -> Decision:
+    """Change a decision's text, owner, due date or status; each change is audited with its new value."""
+    allowed = {"text", "owner", "due_on", "status"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ValueError(f"Not a decision field: {', '.join(sorted(unknown))}")
+    if "text" in changes and not (changes["text"] or "").strip():
+        raise ValidationError({"text": _("Écrivez la décision.")})
+    if "status" in changes and changes["status"] not in Decision.Status.values:
+        raise ValidationError({"status": _("Choisissez un des statuts proposés.")})
+    if "owner" in changes:
+        _decision_owner_check(decision.meeting, changes["owner"])
+    with transaction.atomic():
+        _lock_project(decision.meeting.committee.project)
+        current = Decision.objects.select_for_update().get(pk=decision.pk)
+        details = {}
+        for name, value in changes.items():
+            value = value.strip() if name == "text" else value
+            if getattr(current, name) == value:
+                continue
+            setattr(current, name, value)
+            if name == "owner":
+                details["owner"] = _person_name(value) or _("à désigner")
+            elif name == "due_on":
+                details["due_on"] = value.isoformat() if value else _("sans échéance")
+            elif name == "status":
+                details["status"] = value
+                current.status_changed_at = timezone.now()
+            else:
+                details["text"] = value[:200]
+        if details:
+            current.save()
+            audit_log(
+                actor=user,
+                action=Action.DECISION_CHANGED,
+                target=current,
+                project_id=current.meeting.committee.project_id,
+                **details,
+            )
+    return current
+
+
+def meeting_invite(*, meeting: Meeting, user) -> list[int]:
+    """Invite the committee's current members not invited yet: one in-app notification each, e-mailed
+    after commit by the notifications' task (immediate e-mail, as the person's preference allows).
+    Stored once per person (MeetingInvitation), so sending again only reaches new members.
+    Returns the ids of the people invited now."""
+    from territoires.notifications.services import notify
+
+    if meeting.starts_at <= timezone.now():
+        raise ValidationError(_("La réunion a déjà eu lieu : il n'y a plus personne à inviter."))
+    with transaction.atomic():
+        _lock_project(meeting.committee.project)
+        already = set(meeting.invitations.values_list("user_id", flat=True))
+        invited = [
+            member.user
+            for member in meeting.committee.members.current().select_related("user")
+            if member.user_id not in already and member.user.is_active
+        ]
+        if not invited:
+            return []
+        MeetingInvitation.objects.bulk_create(
+            [MeetingInvitation(meeting=meeting, user=person, invited_by=user) for person in invited]
+        )
+        starts_at = timezone.localtime(meeting.starts_at)
+        where = meeting.place or _("en visioconférence")
+        with translation.override(settings.LANGUAGE_CODE):
+            text = _(
+                "Invitation au comité de pilotage « %(title)s » du projet %(project)s : le %(date)s à %(time)s, "
+                "%(where)s. L'ordre du jour et le fichier d'agenda (iCalendar) sont sur la page de la réunion."
+            ) % {
+                "title": meeting.title,
+                "project": meeting.committee.project.title,
+                "date": date_format(starts_at, "j F Y"),
+                "time": starts_at.strftime("%Hh%M"),
+                "where": where,
+            }
+        # The invitation goes to every member, the one who sends it included (they sit too).
+        notify(
+            recipients=invited,
+            verb="meeting_invitation",
+            text=text,
+            url=meeting.get_absolute_url(),
+            target=meeting,
+            immediate=True,
+        )
+        audit_log(
+            actor=user,
+            action=Action.MEETING_INVITATIONS_SENT,
+            target=meeting,
+            project_id=meeting.committee.project_id,
+            invited=len(invited),
+        )
+    return [person.pk for person in invited]

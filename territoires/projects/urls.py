@@ -60,4 +60,16 @@ urlpatterns = [
     path("projets/<slug:slug>/copil/reunions/nouvelle/", committee.meeting_edit, name="meeting_create"),
     path("projets/<slug:slug>/copil/reunions/<int:meeting_id>/", committee.meeting_detail, name="meeting_detail"),
     path("projets/<slug:slug>/copil/reunions/<int:meeting_id>/modifier/", committee.meeting_edit, name="meeting_edit"),
+    path(
+        "projets/<slug:slug>/copil/reunions/<int:meeting_id>/invitations/",
+        committee.meeting_invitations,
+        name="meeting_invitations",
+    ),
+    path("projets/<slug:slug>/copil/reunions/<int:meeting_id>/agenda.ics", committee.meeting_ical, name="meeting_ical"),
+    path(
+        "projets/<slug:slug>/copil/reunions/<int:meeting_id>/compte-rendu.pdf",
+        committee.meeting_minutes_document,
+        name="meeting_minutes_document",
+    ),
+    path("projets/<slug:slug>/copil/decisions/<int:decision_id>/", committee.decision_edit, name="decision_edit"),
 ]

@@ -10,6 +10,15 @@ class SurveysConfig(AppConfig):
         from territoires.surveys import checks  # noqa: F401 — registers the start-up checks
 
         register_project_module()
+        register_audit_wording()
+
+
+def register_audit_wording():
+    """The journal names an export's format as people do ("Excel (XLSX)", not "xlsx")."""
+    from territoires.core.audit import AuditDetail, register_audit_details
+    from territoires.surveys.models import Export
+
+    register_audit_details(format=AuditDetail("", values=dict(Export.Format.choices)))
 
 
 def register_project_module():

@@ -43,11 +43,13 @@ def deliberation(number="D-2021-100", *, members=39, votes_for=35, against=2, ab
         "deliberation_date": datetime.date(2021, 9, 20),
         "deliberative_body": "municipal_council",
         "members_in_office": members,
-        "votes_for": votes_for,
+        "members_present": members - 3,
+        "members_represented": 2,
+        "members_absent": 3,
+        "votes_for": votes_for - 1,
         "votes_against": against,
         "abstentions": abstentions,
         "not_taking_part": 0,
-        "excused": 0,
     }
 
 

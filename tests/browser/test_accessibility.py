@@ -90,6 +90,20 @@ def test_every_working_page_for_the_role_that_uses_it(page, axe, login, built):
         decisions=["Le diagnostic dure trois mois."],
         user=built.facilitator,
     )
+    services.committee_member_add(
+        committee=committee,
+        person=built.referents[0],
+        organisation=built.towns[0],
+        kind="cultural_lead",
+        user=built.facilitator,
+    )
+    decision = services.decision_record(
+        meeting=meeting,
+        text="Organiser une rencontre entre pairs",
+        owner=built.referents[0],
+        due_on=datetime.date(2022, 3, 31),
+        user=built.facilitator,
+    )
     services.withdrawal_notify(
         participation=built.project.participations.get(organisation=built.towns[1]),
         letter_received_on=datetime.date(2022, 1, 10),
@@ -109,6 +123,8 @@ def test_every_working_page_for_the_role_that_uses_it(page, axe, login, built):
         f"/projets/{slug}/copil/reunions/nouvelle/",
         f"/projets/{slug}/copil/reunions/{meeting.pk}/",
         f"/projets/{slug}/copil/reunions/{meeting.pk}/modifier/",
+        f"/projets/{slug}/copil/decisions/{decision.pk}/",
+        f"/projets/{slug}/copil/decisions/?status=all&overdue=on",
         f"/projets/{slug}/territoires/{built.towns[1].slug}/retrait/",
         f"/projets/{slug}/methode/",
         "/projets/",
@@ -131,6 +147,8 @@ def test_every_working_page_for_the_role_that_uses_it(page, axe, login, built):
         f"/projets/{slug}/territoires/{town}/",
         f"/projets/{slug}/territoires/{town}/modifier/",
         f"/projets/{slug}/territoires/{town}/retrait/",
+        f"/projets/{slug}/copil/reunions/{meeting.pk}/",
+        f"/projets/{slug}/copil/decisions/{decision.pk}/",
     ]:
         assert_accessible(page, axe, path)
 

@@ -40,7 +40,9 @@ def fill_signature(page, *, votes_for, document):
     page.locator("[name=votes_against]").fill("0")
     page.locator("[name=abstentions]").fill("0")
     page.locator("[name=not_taking_part]").fill("0")
-    page.locator("[name=excused]").fill("1")
+    page.locator("[name=members_present]").fill("39")
+    page.locator("[name=members_represented]").fill("5")
+    page.locator("[name=members_absent]").fill("6")
     page.locator("[name=deliberation_document]").set_input_files(str(document))
 
 
@@ -61,7 +63,8 @@ def test_last_town_signs_and_the_charter_comes_into_force(page, login, almost_si
     expect(block).to_contain_text("Signée")
     expect(block).to_contain_text("Jeanne Martin, Maire")
     expect(block).to_contain_text("Délibération n° D-2021-317 du 20 septembre 2021 (Conseil municipal)")
-    expect(block).to_contain_text("pour : 44, contre : 0")
+    expect(block).to_contain_text("présents : 39 ; représentés (pouvoirs) : 5 ; absents : 6 ; votants : 44")
+    expect(block).to_contain_text("Pour : 44 ; contre : 0")
     expect(block.get_by_role("link", name=f"Délibération de {built.towns[-1].name} (PDF)")).to_be_visible()
 
     charter.refresh_from_db()
@@ -79,7 +82,7 @@ def test_bad_deliberation_shows_french_errors_and_stores_nothing(page, login, al
 
     login(built.referents[-1])
     open_signing_form(page, built)
-    # 40 + 0 + 0 + 0 + 1 make 41, for 45 members in office; and the file is not a PDF.
+    # 40 + 0 + 0 + 0 make 40, for 39 present and 5 represented; and the file is not a PDF.
     fill_signature(page, votes_for=40, document=fake_pdf)
     page.get_by_role("button", name="Enregistrer la signature").click()
 
@@ -96,8 +99,8 @@ def test_bad_deliberation_shows_french_errors_and_stores_nothing(page, login, al
     page.locator("[name=deliberation_document]").set_input_files(str(document))
     page.get_by_role("button", name="Enregistrer la signature").click()
     expect(main).to_contain_text("Les voix ne tombent pas juste")
-    expect(main).to_contain_text("font 41, pour 45 membres en exercice")
-    expect(page.get_by_role("alert").get_by_role("link", name="Membres en exercice")).to_be_visible()
+    expect(main).to_contain_text("font 40, or présents et représentés font 44 votants")
+    expect(page.get_by_role("alert").get_by_role("link", name="Pour")).to_be_visible()
     # What the referent typed is kept.
     expect(page.locator("[name=deliberation_number]")).to_have_value("D-2021-317")
 

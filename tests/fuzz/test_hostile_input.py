@@ -52,6 +52,7 @@ UNREACHED = {
     "projets/<slug:slug>/observer/": "une collectivité ni participante ni observatrice (aucun compte de démo)",
     "ressources/<slug:slug>/fichiers/<int:attachment_id>/": "une pièce jointe (aucune dans la démo)",
     "ressources/<slug:slug>/fichiers/<int:attachment_id>/supprimer/": "une pièce jointe (aucune dans la démo)",
+    "projets/<slug:slug>/copil/reunions/<int:meeting_id>/compte-rendu.pdf": "un compte rendu PDF (aucun dans la démo)",
 }
 
 

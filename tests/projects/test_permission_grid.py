@@ -12,10 +12,20 @@ from dataclasses import dataclass
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
+from django.utils import timezone
 
 from territoires.accounts.models import User
 from territoires.projects import services
-from territoires.projects.models import Meeting, SharedProject, StepCompletion, ThemeInterest, Withdrawal
+from territoires.projects.models import (
+    CommitteeMember,
+    Decision,
+    Meeting,
+    MeetingInvitation,
+    SharedProject,
+    StepCompletion,
+    ThemeInterest,
+    Withdrawal,
+)
 from territoires.projects.rules import CharterParty
 from tests.factories import MembershipFactory, OrganisationFactory, ThemeFactory, UserFactory, make_project
 from tests.support import data_kept_for_the_module
@@ -46,6 +56,13 @@ GRID = [
     ("view_committee",            N,     N,       N,      Y,    Y,    Y,      Y,         Y,       Y),
     ("view_minutes",              N,     N,       N,      Y,    Y,    Y,      Y,         Y,       Y),
     ("manage_committee",          N,     N,       N,      N,    N,    N,      N,         Y,       Y),
+    ("view_decisions",            N,     N,       N,      Y,    Y,    Y,      Y,         Y,       Y),
+    ("record_decision",           N,     N,       N,      N,    N,    N,      N,         Y,       Y),
+    ("edit_decision",             N,     N,       N,      N,    N,    N,      N,         Y,       Y),
+    # referent_x is in charge of the decision: they follow it up (its status), nothing more
+    ("follow_decision",           N,     N,       N,      N,    Y,    N,      N,         Y,       Y),
+    ("meeting_ical",              N,     N,       N,      Y,    Y,    Y,      Y,         Y,       Y),
+    ("send_invitations",          N,     N,       N,      N,    N,    N,      N,         Y,       Y),
     ("view_audit_log",            N,     N,       N,      N,    N,    N,      N,         Y,       Y),
     ("edit_charter",              N,     N,       N,      N,    N,    N,      N,         Y,       Y),
     ("sign_for_town_x",           N,     N,       N,      N,    Y,    N,      N,         N,       Y),
@@ -104,6 +121,13 @@ def build_world():
         decisions=["Calendrier adopté"],
         user=world.facilitator,
     )
+    CommitteeMember.objects.create(
+        committee=project.committee, user=world.referents[0], organisation=world.town_x, kind="cultural_lead"
+    )
+    world.decision = world.meeting.decisions.get()
+    world.decision.owner = world.referents[0]
+    world.decision.save()
+    world.unowned_decision = Decision.objects.create(meeting=world.meeting, number=2, text="Sans responsable")
     world.users = {
         "visitor": None,
         "resident": world.resident,
@@ -163,6 +187,54 @@ def check_for(action: str, world, user) -> Check:
         return Check("projects.view_committee", project, "get", url, secret=SECRET_MINUTES)
     if action == "manage_committee":
         return Check("projects.manage_committee", project, "get", reverse("projects:meeting_create", args=[slug]))
+    if action == "view_decisions":
+        return Check("projects.view_committee", project, "get", reverse("projects:decision_list", args=[slug]))
+    if action == "record_decision":
+        return Check(
+            "projects.manage_committee",
+            project,
+            "post",
+            reverse("projects:meeting_detail", args=[slug, world.meeting.pk]),
+            {"text": "Décision ajoutée", "status": "todo"},
+            changed=lambda: Decision.objects.filter(text="Décision ajoutée").exists(),
+        )
+    if action == "edit_decision":
+        # (Its owner may follow a decision up, but not rewrite it: tests/projects/test_committee.py.)
+        return Check(
+            "projects.change_decision",
+            world.unowned_decision,
+            "post",
+            reverse("projects:decision_edit", args=[slug, world.unowned_decision.pk]),
+            {"text": "Texte réécrit", "status": "todo", "owner": str(world.referents[0].pk)},
+            changed=lambda: Decision.objects.filter(text="Texte réécrit").exists(),
+        )
+    if action == "follow_decision":
+        return Check(
+            "projects.follow_decision",
+            world.decision,
+            "post",
+            reverse("projects:decision_edit", args=[slug, world.decision.pk]),
+            {"text": world.decision.text, "status": "done", "owner": str(world.referents[0].pk)},
+            changed=lambda: Decision.objects.get(pk=world.decision.pk).status == "done",
+        )
+    if action == "meeting_ical":
+        url = reverse("projects:meeting_ical", args=[slug, world.meeting.pk])
+        return Check("projects.view_committee", project, "get", url, secret="COPIL de lancement")
+    if action == "send_invitations":
+        upcoming = Meeting.objects.create(
+            committee=project.committee,
+            title="COPIL à venir",
+            starts_at=timezone.now() + datetime.timedelta(days=20),
+            place="Niort",
+            agenda="Bilan",
+        )
+        return Check(
+            "projects.manage_committee",
+            project,
+            "post",
+            reverse("projects:meeting_invitations", args=[slug, upcoming.pk]),
+            changed=lambda: MeetingInvitation.objects.filter(meeting=upcoming).exists(),
+        )
     if action == "view_audit_log":
         return Check("projects.view_audit_log", project, "get", reverse("projects:project_audit_log", args=[slug]))
     if action == "edit_charter":
@@ -280,7 +352,7 @@ def test_permission_grid(client, shared_world, role, action, allowed):
 
 
 def test_grid_covers_every_role_and_action():
-    assert len(GRID) == 21
+    assert len(GRID) == 27
     assert all(len(row) == len(ROLES) + 1 for row in GRID)
 
 

@@ -124,11 +124,13 @@ def signature_data(**overrides):
         "deliberation_date": "2021-09-20",
         "deliberative_body": "municipal_council",
         "members_in_office": "45",
+        "members_present": "39",
+        "members_represented": "5",
+        "members_absent": "6",
         "votes_for": "44",
         "votes_against": "0",
-        "abstentions": "1",
+        "abstentions": "0",
         "not_taking_part": "0",
-        "excused": "0",
         "deliberation_document": pdf(),
     }
     data.update(overrides)
@@ -785,7 +787,9 @@ def test_a_committee_member_is_removed(client, world):
     client.force_login(world.facilitator)
     url = reverse("projects:committee_detail", args=[_slug(world)])
     assert client.post(url, {"action": "remove", "member": str(world.member.pk)}).status_code == 302
-    assert not CommitteeMember.objects.filter(pk=world.member.pk).exists()
+    # They leave the committee; the meetings they attended still list them.
+    assert CommitteeMember.objects.get(pk=world.member.pk).left_at is not None
+    assert not CommitteeMember.objects.current().filter(pk=world.member.pk).exists()
 
 
 # A form sent twice is stored once ----------------------------------------------------------------

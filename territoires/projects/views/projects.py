@@ -14,7 +14,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from territoires.accounts.access import memberships_of
-from territoires.accounts.models import Membership
 from territoires.core.cache import code_release, content_version, public_page_cache
 from territoires.core.idempotency import already_submitted, parse_submission_key, record_submission
 from territoires.core.models import AuditEvent
@@ -309,15 +308,9 @@ def project_audit_log(request, slug):
     if action in AuditEvent.Action.values:
         events = events.filter(action=action)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
-    value_labels = {
-        **{code: str(label) for code, label in Membership.Role.choices},
-        **{code: str(label) for code, label in Participation.Role.choices},
-        "True": _("publié"),
-        "False": _("non publié"),
-    }
     suffix = f" — {project.title}"
     for event in page.object_list:
-        event.readable = event.readable_details(value_labels)
+        event.readable = event.readable_details()
         # Inside the project's own log, "Niort — <project>" reads better as "Niort".
         event.short_object = event.object_repr.removesuffix(suffix) or event.object_repr
     return render(
