@@ -22,7 +22,7 @@ from territoires.library.validators import detect_attachment_format
 from territoires.projects.models import Participation, SharedProject
 from territoires.projects.rules import AUTHORITY_ROLES, is_any_facilitator
 from territoires.search.access import reach_of
-from territoires.search.services import document_delete, document_upsert
+from territoires.search.services import source_forget, source_reindex
 
 CONTENT_FIELDS = ("kind", "title", "summary", "body", "external_url", "licence", "tags", "phase", "visibility")
 MAX_ATTACHMENTS = 10
@@ -136,29 +136,32 @@ def _record_revision(*, resource, user, note: str = "") -> None:
     )
 
 
-def resource_reindex(resource: Resource) -> None:
-    """What search shows follows the resource: indexed while published, removed otherwise."""
+def resource_search_document(resource: Resource) -> dict | None:
+    """What search shows of a resource (registered in apps.py): found while published, by the
+    audience of its visibility; a draft is not found."""
     if not resource.is_published:
-        document_delete(source=resource)
-        return
-    audience = {"public": "public", "project": "project", "territory": "territory"}[resource.visibility]
+        return None
     territory = resource.territory
     attachment_names = " ".join(attachment.name for attachment in resource.attachments.all())
-    document_upsert(
-        source=resource,
-        category="resource",
-        title=resource.title,
-        text="\n\n".join(filter(None, [resource.summary, resource.body, resource.tags, attachment_names])),
-        url=resource.get_absolute_url(),
-        audience=audience,
-        project_id=resource.project_id,
-        organisation_id=territory.organisation_id if territory else None,
-        theme_ids=[theme.pk for theme in resource.themes.all()],
-        kind=resource.kind,
-        licence=resource.licence,
-        territory_id=resource.territory_id,
-        year=resource.published_year or timezone.localdate().year,
-    )
+    return {
+        "category": "resource",
+        "title": resource.title,
+        "text": "\n\n".join(filter(None, [resource.summary, resource.body, resource.tags, attachment_names])),
+        "url": resource.get_absolute_url(),
+        "audience": {"public": "public", "project": "project", "territory": "territory"}[resource.visibility],
+        "project_id": resource.project_id,
+        "organisation_id": territory.organisation_id if territory else None,
+        "theme_ids": [theme.pk for theme in resource.themes.all()],
+        "kind": resource.kind,
+        "licence": resource.licence,
+        "territory_id": resource.territory_id,
+        "year": resource.published_year or timezone.localdate().year,
+    }
+
+
+def resource_reindex(resource: Resource) -> None:
+    """What search shows follows the resource: indexed while published, removed otherwise."""
+    source_reindex(source=resource)
 
 
 @transaction.atomic
@@ -269,7 +272,7 @@ def attachment_delete(*, attachment: Attachment, user) -> None:
 @transaction.atomic
 def resource_delete(*, resource: Resource, user) -> None:
     """Delete a resource, its files (once committed) and its search document."""
-    document_delete(source=resource)
+    source_forget(source=resource)
     names = [(attachment.file.storage, attachment.file.name) for attachment in resource.attachments.all()]
     resource.delete()
     transaction.on_commit(lambda: [storage.delete(name) for storage, name in names])

@@ -8,9 +8,11 @@ class ProjectsConfig(AppConfig):
 
     def ready(self):
         from territoires.core.cache import watch_models_for_public_cache
+        from territoires.projects import search_documents
 
         watch_models_for_public_cache(self)
         register_own_counts()
+        search_documents.register()
 
 
 def register_own_counts():

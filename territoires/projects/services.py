@@ -37,6 +37,13 @@ from territoires.projects.phases import STEPS_BY_CODE
 Action = AuditEvent.Action
 
 
+def _search_reindex(obj) -> None:
+    """Themes and projects are searchable (search_documents.py): each write re-indexes them."""
+    from territoires.search.services import source_reindex
+
+    source_reindex(source=obj)
+
+
 # Themes ------------------------------------------------------------------------------------------
 
 
@@ -49,6 +56,7 @@ def theme_propose(*, organisation: Organisation, user, title: str, description: 
         )
         # The proposing authority is, by definition, interested.
         ThemeInterest.objects.create(theme=theme, organisation=organisation, expressed_by=user)
+        _search_reindex(theme)
     return theme
 
 
@@ -83,6 +91,8 @@ def theme_convert_to_project(
             summary=theme.description[:400],
         )
         Theme.objects.filter(pk=theme.pk).update(status=Theme.Status.PROJECT)
+        theme.status = Theme.Status.PROJECT
+        _search_reindex(theme)
     return project
 
 
@@ -114,6 +124,7 @@ def project_create(
             ends_on=ends_on,
         )
         Committee.objects.create(project=project)
+        _search_reindex(project)
         charter_publish_version(
             project=project,
             user=user,
@@ -158,6 +169,7 @@ def participation_add(*, project: SharedProject, organisation: Organisation, rol
             requested_by=user,
         )
         audit_log(actor=user, action=Action.PARTICIPANT_ADDED, target=participation, project_id=project.pk, role=role)
+        _search_reindex(project)  # its territories' names are part of its text
     return participation
 
 
@@ -185,6 +197,7 @@ def participation_remove(*, participation: Participation, user) -> None:
             role=participation.role,
         )
         participation.delete()
+        _search_reindex(project)
 
 
 def project_launch(*, project: SharedProject, user) -> SharedProject:
@@ -204,12 +217,18 @@ def project_launch(*, project: SharedProject, user) -> SharedProject:
         project.status = SharedProject.Status.LAUNCHED
         project.launched_at = timezone.now()
         project.save(update_fields=["status", "launched_at", "updated_at"])
+        _search_reindex(project)
         audit_log(actor=user, action=Action.PROJECT_LAUNCHED, target=project, project_id=project.pk, participants=count)
     return project
 
 
 def project_set_publication(*, project: SharedProject, is_public: bool, user) -> SharedProject:
+    """Also re-indexes the project for search (the edit page saves through here): who finds it, and
+    its news, events and lessons, follows its publication."""
+    from territoires.search.services import project_sources_reindex
+
     with transaction.atomic():
+        _search_reindex(project)
         if project.is_public != is_public:
             project.is_public = is_public
             # save(), not QuerySet.update(): its post_save signal drops the cached public pages once
@@ -222,6 +241,8 @@ def project_set_publication(*, project: SharedProject, is_public: bool, user) ->
                 project_id=project.pk,
                 is_public=is_public,
             )
+            _search_reindex(project)
+            project_sources_reindex(project_id=project.pk)
     return project
 
 
