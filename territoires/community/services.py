@@ -11,7 +11,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from territoires.community import rules as community_rules
-from territoires.community.mentions import resolve_mentions
+from territoires.community.mentions import highlight_mentions, resolve_mention_texts
 from territoires.community.models import (
     BODY_MAX,
     REASON_MAX,
@@ -184,16 +184,20 @@ def _people_of(thread: Thread):
 
 
 def _record_mentions(*, message: Message, thread: Thread, author) -> list:
-    """Record who the message names (among the thread's readers) and notify those named for the first time."""
+    """Record who the message names (among the thread's readers), highlight them in its HTML, and
+    notify those named for the first time."""
 
     def can_read(user):
         return community_rules.can_read_thread(user, thread)
 
-    mentioned = [
-        user
-        for user in resolve_mentions(message.body, can_read=can_read, people=_people_of(thread))
-        if user.pk != author.pk
-    ]
+    texts = resolve_mention_texts(message.body, can_read=can_read, people=_people_of(thread))
+    if texts:
+        message.body_html = highlight_mentions(message.body_html, texts)
+        Message.objects.filter(pk=message.pk).update(body_html=message.body_html)
+    mentioned = []
+    for _typed, user in texts:
+        if user.pk != author.pk and user not in mentioned:
+            mentioned.append(user)
     already = set(Mention.objects.filter(message=message).values_list("user_id", flat=True))
     new = [user for user in mentioned if user.pk not in already]
     Mention.objects.bulk_create([Mention(message=message, user=user) for user in new], ignore_conflicts=True)
