@@ -245,7 +245,8 @@ def search_documents(user, query: str, params=None, page_number=1, per_page: int
         for row in page.object_list
         if row[0] in documents
     ]
-    if not rows:
+    if not rows and not filters:
+        # With filters, the page suggests removing them instead.
         outcome.suggestion = suggest_query(user, query, filters)
     return outcome
 
@@ -254,9 +255,10 @@ VOCABULARY_SECONDS = 3600
 MAX_VOCABULARY = 50_000
 
 
-def _vocabulary() -> dict[str, str]:
-    """{word without accents, lower-cased: the word as written} over the titles of public documents:
-    the words a suggestion may use (never a word of a document the user may not see)."""
+def _vocabulary() -> dict[str, dict[str, str]]:
+    """{first letter: {word without accents, lower-cased: the word as written}} over the titles of
+    public documents: the words a suggestion may use (never a word of a document the user may not
+    see), grouped so that a word is compared with the words of its first letter only."""
     version = SearchDocument.objects.filter(audience="public").aggregate(n=Count("id"), last=Max("indexed_at"))
     last = version["last"].timestamp() if version["last"] else 0
     key = f"search:vocabulary:{version['n']}:{last}"
@@ -268,7 +270,8 @@ def _vocabulary() -> dict[str, str]:
             counts.update(word for word in WORD_RE.findall(title) if len(word) >= 3 and not word.isdigit())
         words = {}
         for word, _count in counts.most_common(MAX_VOCABULARY):
-            words.setdefault(strip_accents(word.lower()), word.lower())
+            plain = strip_accents(word.lower())
+            words.setdefault(plain[0], {}).setdefault(plain, word.lower())
         cache.set(key, words, VOCABULARY_SECONDS)
     return words
 
@@ -282,13 +285,14 @@ def suggest_query(user, query: str, filters: dict) -> str:
     changed, words = False, []
     for word in WORD_RE.findall(query)[:MAX_QUERY_TERMS]:
         plain = strip_accents(word.lower())
-        if not term_of(word) or plain in vocabulary or len(plain) < 3:
+        known = vocabulary.get(plain[:1], {})
+        if not term_of(word) or plain in known or len(plain) < 3:
             words.append(word)
             continue
-        close = difflib.get_close_matches(plain, vocabulary.keys(), n=1, cutoff=0.75)
+        close = difflib.get_close_matches(plain, known.keys(), n=1, cutoff=0.75)
         if close:
             changed = True
-            words.append(vocabulary[close[0]])
+            words.append(known[close[0]])
         else:
             words.append(word)
     if not changed:

@@ -275,6 +275,8 @@ def test_a_search_without_result_says_so_once_and_suggests_what_to_try(client):
     assert page.count("Aucun résultat") == 1 and "0 résultat" not in page
     assert "Vouliez-vous dire" in page and "q=m%C3%A9diath%C3%A8que" in page
     assert "vérifiez l'orthographe" in page and reverse("projects:theme_list") in page
+    filtered = client.get(reverse("search:search"), {"q": "médiatèque", "category": "news"}).content.decode()
+    assert filtered.count("Aucun résultat") == 1 and "Retirez les filtres" in filtered
     nothing_close = client.get(reverse("search:search"), {"q": "zzzqqqxxx"}).content.decode()
     assert nothing_close.count("Aucun résultat") == 1 and "Vouliez-vous dire" not in nothing_close
 
