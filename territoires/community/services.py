@@ -29,7 +29,7 @@ from territoires.core.audit import audit_log
 from territoires.core.markdown import render_markdown
 from territoires.core.models import AuditEvent
 from territoires.notifications import services as notifications
-from territoires.search.services import document_delete, document_upsert
+from territoires.search.services import source_reindex
 
 Action = AuditEvent.Action
 Access = ProjectSpace.ObserverAccess
@@ -116,37 +116,51 @@ def _touch(thread: Thread) -> None:
     Thread.objects.filter(pk=thread.pk).update(updated_at=thread.updated_at)
 
 
-def index_message(message: Message, *, thread: Thread | None = None) -> None:
-    """The opening message is indexed with its thread (one document); each reply is a document of its
-    own; a hidden message leaves the index (the thread keeps its title)."""
-    thread = thread or message.thread
-    common = {
+def _common_fields(thread: Thread, created_at) -> dict:
+    return {
         "category": "discussion",
         "audience": search_audience(thread),
         "project_id": thread.project_id,
         "theme_ids": _theme_ids(thread),
-        "year": message.created_at.year if message.created_at else timezone.now().year,
+        "year": created_at.year if created_at else timezone.now().year,
     }
+
+
+def thread_search_document(thread: Thread) -> dict:
+    """A thread is found by its title and its opening message (registered in apps.py)."""
+    opening = thread.messages.filter(position=1).only("id", "body", "hidden_at", "created_at").first()
+    return {
+        "title": thread.title,
+        "text": "" if opening is None or opening.is_hidden else opening.body,
+        "url": thread.get_absolute_url(),
+        **_common_fields(thread, opening.created_at if opening else thread.created_at),
+    }
+
+
+def message_search_document(message: Message) -> dict | None:
+    """Each visible reply is a document of its own; the opening message is its thread's; a hidden
+    message is not found (registered in apps.py)."""
+    if message.position == 1 or message.is_hidden:
+        return None
+    thread = message.thread
+    return {
+        # A reply is its own search hit (it has its own page and audience); its title says so, so
+        # that a thread and its replies are not several results with the same title.
+        "title": _reply_title(thread.title),
+        "text": message.body,
+        "url": thread.page_url(message.position),
+        **_common_fields(thread, message.created_at),
+    }
+
+
+def index_message(message: Message, *, thread: Thread | None = None) -> None:
+    """Re-index what a message changes: its thread's document (the opening message) or its own."""
+    thread = thread or message.thread
     if message.position == 1:
-        document_upsert(
-            source=thread,
-            title=thread.title,
-            text="" if message.is_hidden else message.body,
-            url=thread.get_absolute_url(),
-            **common,
-        )
-    elif message.is_hidden:
-        document_delete(source=message)
+        source_reindex(source=thread)
     else:
-        document_upsert(
-            source=message,
-            # A reply is its own search hit (it has its own page and audience); its title says so, so
-            # that a thread and its replies are not several results with the same title.
-            title=_reply_title(thread.title),
-            text=message.body,
-            url=thread.page_url(message.position),
-            **common,
-        )
+        message.thread = thread
+        source_reindex(source=message)
 
 
 def _reply_title(thread_title: str) -> str:
