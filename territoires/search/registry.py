@@ -5,6 +5,9 @@
   index), and which objects to read when the whole index is rebuilt (`manage.py search_reindex`).
 A service that writes such an object calls `search.services.source_reindex(source=obj)` in its
 transaction (`source_forget` before deleting it): the one way anything enters or leaves the index.
+The admin does the same through search.admin.SearchIndexedAdmin. Deletions the services do not see
+(a project's news deleted with it, in cascade) are caught by a post_delete receiver that
+register_source connects: a deleted object never stays findable.
 """
 
 from collections.abc import Callable
@@ -47,12 +50,21 @@ def _key(model) -> str:
 
 
 def register_source(model, *, document, queryset=None, project_field: str | None = None) -> None:
+    from django.db.models.signals import post_delete
+
     _sources[_key(model)] = Source(
         model=model,
         document=document,
         queryset=queryset or (lambda: model._default_manager.all()),
         project_field=project_field,
     )
+    post_delete.connect(_forget_deleted, sender=model, dispatch_uid=f"search-forget-{_key(model)}")
+
+
+def _forget_deleted(sender, instance, **kwargs):
+    from territoires.search.services import source_forget
+
+    source_forget(source=instance)
 
 
 def source_for(obj) -> Source:

@@ -160,3 +160,33 @@ def test_search_page_groups_results_by_kind_and_names_each_kind(client):
     assert page.count("fr-badge--purple-glycine") == 1 and page.count("fr-badge--orange-terre-battue") == 1
     only_news = client.get(reverse("search:search"), {"q": "médiathèques", "category": "news"}).content.decode()
     assert "1 résultat pour" in only_news and "Les <mark>médiathèques</mark> ouvrent" in only_news
+
+
+def test_admin_edits_and_cascading_deletions_keep_the_index_true(client):
+    world = make_project()
+    post = news(world, audience=NewsPost.Audience.PUBLIC, title="Ouverture des ateliers")
+    admin = User.objects.create_superuser(email="root@exemple.fr", password="x")
+    client.force_login(admin)
+    change_url = reverse("admin:sharing_newspost_change", args=[post.pk])
+    form = client.get(change_url).context["adminform"].form
+    data = {name: value for name, value in form.initial.items() if value is not None}
+    data.update({"title": "Fermeture des ateliers", "published_at_0": "2022-01-10", "published_at_1": "10:00:00"})
+    response = client.post(change_url, data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert found_urls(None, "ouverture") == set() and post.get_absolute_url() in found_urls(None, "fermeture")
+    # Deleting the project deletes its news (cascade): nothing of it stays findable.
+    event = PeerEvent.objects.create(
+        project=world.project,
+        kind=PeerEvent.Kind.PEER_EXCHANGE,
+        title="Rencontre des ateliers",
+        description="Échanges",
+        starts_at=timezone.now(),
+        audience=PeerEvent.Audience.PUBLIC,
+        capacity=5,
+        status="published",
+    )
+    call_command("search_reindex", stdout=io.StringIO())
+    assert len(found_urls(None, "ateliers")) == 2
+    SharedProject.objects.filter(pk=world.project.pk).delete()
+    assert found_urls(None, "ateliers") == set() and found_urls(None, "projet") == set()
+    assert not SearchDocument.objects.filter(source_id__in=[post.pk, event.pk], category__in=["news", "event"])
