@@ -13,6 +13,7 @@ class CommunityConfig(AppConfig):
         watch_models_for_public_cache(self)
         register_project_tab_and_count()
         register_followables()
+        register_search_sources()
 
 
 def register_project_tab_and_count():
@@ -51,5 +52,25 @@ def register_followables():
         lambda user, thread: user.has_perm("community.view_thread", thread),
         queryset=lambda: Thread.objects.select_related("project", "project__discussion_space").prefetch_related(
             "project__participations"
+        ),
+    )
+
+
+def register_search_sources():
+    from territoires.community.models import Message, Thread
+    from territoires.community.services import message_search_document, thread_search_document
+    from territoires.search.registry import register_source
+
+    # project_field: a project's publication does not change who reads its space; not re-indexed then.
+    register_source(
+        Thread,
+        document=thread_search_document,
+        queryset=lambda: Thread.objects.select_related("project", "project__discussion_space"),
+    )
+    register_source(
+        Message,
+        document=message_search_document,
+        queryset=lambda: Message.objects.filter(position__gt=1).select_related(
+            "thread", "thread__project", "thread__project__discussion_space"
         ),
     )

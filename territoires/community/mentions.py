@@ -8,13 +8,22 @@ Syntax (shown under every message field):
 The longest name that matches wins ("@Anne Marie Durand" names Anne-Marie Durand before Anne Marie);
 a name or identifier that fits two readers names nobody (use the other form). People who cannot
 read the thread are never mentioned, so a mention reveals nothing to them.
+
+In the rendered message (highlight_mentions), each resolved mention shows as `@Prénom Nom` in a
+highlighted span; nothing else a user types can produce that span (the sanitiser drops any span
+of the source), and the name is escaped.
 """
 
+import html
 import re
 import unicodedata
 
+import nh3
 from django.contrib.auth import get_user_model
 from django.db.models import Q
+from django.utils.html import escape
+
+from territoires.core.markdown import ALLOWED_TAGS
 
 MAX_MENTIONS = 20
 MAX_NAME_WORDS = 4
@@ -67,7 +76,16 @@ def _lookup_query(candidates) -> Q | None:
 
 
 def resolve_mentions(body: str, *, can_read, people=None) -> list:
-    """The users the text mentions who `can_read(user)` the thread, each once, in order of appearance.
+    """The users the text mentions who `can_read(user)` the thread, each once, in order of appearance."""
+    mentioned = []
+    for _typed, user in resolve_mention_texts(body, can_read=can_read, people=people):
+        if user not in mentioned:
+            mentioned.append(user)
+    return mentioned
+
+
+def resolve_mention_texts(body: str, *, can_read, people=None) -> list[tuple[str, object]]:
+    """(the words typed after "@", the user they name) for each resolved mention, in order.
 
     `people`: a queryset of everyone who might read the thread (a project's members and observers),
     compared in Python so that accents are ignored too; without it (the open space, where anybody
@@ -97,15 +115,60 @@ def resolve_mentions(body: str, *, can_read, people=None) -> list:
 
     mentioned = []
     for identifier, phrases in candidates:
-        chosen = None
+        chosen, typed = None, identifier
         for phrase in phrases:
             matches = [user for user in by_name.get(normalise(phrase), []) if allowed(user)]
             if matches:
-                chosen = matches[0] if len(matches) == 1 else None
+                chosen, typed = (matches[0] if len(matches) == 1 else None), phrase
                 break
         else:
             matches = [user for user in by_identifier.get(identifier.casefold(), []) if allowed(user)]
             chosen = matches[0] if len(matches) == 1 else None
-        if chosen is not None and chosen not in mentioned:
-            mentioned.append(chosen)
+        if chosen is not None:
+            mentioned.append((typed, chosen))
     return mentioned
+
+
+# Tags whose text is left as typed: a mention inside a link or a code sample is not one.
+_UNTOUCHED_TAGS = {"a", "code", "pre"}
+_TAG_RE = re.compile(r"(<[^>]*>)")
+_TAG_NAME_RE = re.compile(r"^</?\s*([a-zA-Z0-9]+)")
+
+
+def _display_name(user, typed: str) -> str:
+    # Never the e-mail address: a person without a name shows as typed (their identifier).
+    return f"{user.first_name} {user.last_name}".strip() or typed
+
+
+def highlight_mentions(body_html: str, mentions) -> str:
+    """Sanitised message HTML with each resolved mention (from resolve_mention_texts) in a
+    `<span class="mention">@Prénom Nom</span>`; the result is sanitised again, span.mention allowed."""
+    names = {}
+    for typed, user in mentions:
+        # The text as the sanitiser wrote it (it escapes &, < and > only).
+        names.setdefault(html.escape(typed, quote=False), _display_name(user, typed))
+    if not names:
+        return body_html
+    alternatives = "|".join(re.escape(text) for text in sorted(names, key=len, reverse=True))
+    pattern = re.compile(rf"(?<![\w@])@({alternatives})(?!\w)")
+
+    def wrap(match):
+        return f'<span class="mention">@{escape(names[match.group(1)])}</span>'
+
+    pieces, inside = [], 0
+    for piece in _TAG_RE.split(body_html):
+        if piece.startswith("<"):
+            tag = _TAG_NAME_RE.match(piece)
+            if tag and tag.group(1).lower() in _UNTOUCHED_TAGS and not piece.endswith("/>"):
+                inside = max(0, inside + (-1 if piece.startswith("</") else 1))
+            pieces.append(piece)
+        else:
+            pieces.append(piece if inside else pattern.sub(wrap, piece))
+    return nh3.clean(
+        "".join(pieces),
+        tags=ALLOWED_TAGS | {"span"},
+        attributes={"a": {"href", "title"}, "th": {"scope"}},
+        allowed_classes={"span": {"mention"}},
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer nofollow",
+    )

@@ -11,7 +11,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from territoires.community import rules as community_rules
-from territoires.community.mentions import resolve_mentions
+from territoires.community.mentions import highlight_mentions, resolve_mention_texts
 from territoires.community.models import (
     BODY_MAX,
     REASON_MAX,
@@ -29,7 +29,7 @@ from territoires.core.audit import audit_log
 from territoires.core.markdown import render_markdown
 from territoires.core.models import AuditEvent
 from territoires.notifications import services as notifications
-from territoires.search.services import document_delete, document_upsert
+from territoires.search.services import source_reindex
 
 Action = AuditEvent.Action
 Access = ProjectSpace.ObserverAccess
@@ -116,37 +116,51 @@ def _touch(thread: Thread) -> None:
     Thread.objects.filter(pk=thread.pk).update(updated_at=thread.updated_at)
 
 
-def index_message(message: Message, *, thread: Thread | None = None) -> None:
-    """The opening message is indexed with its thread (one document); each reply is a document of its
-    own; a hidden message leaves the index (the thread keeps its title)."""
-    thread = thread or message.thread
-    common = {
+def _common_fields(thread: Thread, created_at) -> dict:
+    return {
         "category": "discussion",
         "audience": search_audience(thread),
         "project_id": thread.project_id,
         "theme_ids": _theme_ids(thread),
-        "year": message.created_at.year if message.created_at else timezone.now().year,
+        "year": created_at.year if created_at else timezone.now().year,
     }
+
+
+def thread_search_document(thread: Thread) -> dict:
+    """A thread is found by its title and its opening message (registered in apps.py)."""
+    opening = thread.messages.filter(position=1).only("id", "body", "hidden_at", "created_at").first()
+    return {
+        "title": thread.title,
+        "text": "" if opening is None or opening.is_hidden else opening.body,
+        "url": thread.get_absolute_url(),
+        **_common_fields(thread, opening.created_at if opening else thread.created_at),
+    }
+
+
+def message_search_document(message: Message) -> dict | None:
+    """Each visible reply is a document of its own; the opening message is its thread's; a hidden
+    message is not found (registered in apps.py)."""
+    if message.position == 1 or message.is_hidden:
+        return None
+    thread = message.thread
+    return {
+        # A reply is its own search hit (it has its own page and audience); its title says so, so
+        # that a thread and its replies are not several results with the same title.
+        "title": _reply_title(thread.title),
+        "text": message.body,
+        "url": thread.page_url(message.position),
+        **_common_fields(thread, message.created_at),
+    }
+
+
+def index_message(message: Message, *, thread: Thread | None = None) -> None:
+    """Re-index what a message changes: its thread's document (the opening message) or its own."""
+    thread = thread or message.thread
     if message.position == 1:
-        document_upsert(
-            source=thread,
-            title=thread.title,
-            text="" if message.is_hidden else message.body,
-            url=thread.get_absolute_url(),
-            **common,
-        )
-    elif message.is_hidden:
-        document_delete(source=message)
+        source_reindex(source=thread)
     else:
-        document_upsert(
-            source=message,
-            # A reply is its own search hit (it has its own page and audience); its title says so, so
-            # that a thread and its replies are not several results with the same title.
-            title=_reply_title(thread.title),
-            text=message.body,
-            url=thread.page_url(message.position),
-            **common,
-        )
+        message.thread = thread
+        source_reindex(source=message)
 
 
 def _reply_title(thread_title: str) -> str:
@@ -184,16 +198,20 @@ def _people_of(thread: Thread):
 
 
 def _record_mentions(*, message: Message, thread: Thread, author) -> list:
-    """Record who the message names (among the thread's readers) and notify those named for the first time."""
+    """Record who the message names (among the thread's readers), highlight them in its HTML, and
+    notify those named for the first time."""
 
     def can_read(user):
         return community_rules.can_read_thread(user, thread)
 
-    mentioned = [
-        user
-        for user in resolve_mentions(message.body, can_read=can_read, people=_people_of(thread))
-        if user.pk != author.pk
-    ]
+    texts = resolve_mention_texts(message.body, can_read=can_read, people=_people_of(thread))
+    if texts:
+        message.body_html = highlight_mentions(message.body_html, texts)
+        Message.objects.filter(pk=message.pk).update(body_html=message.body_html)
+    mentioned = []
+    for _typed, user in texts:
+        if user.pk != author.pk and user not in mentioned:
+            mentioned.append(user)
     already = set(Mention.objects.filter(message=message).values_list("user_id", flat=True))
     new = [user for user in mentioned if user.pk not in already]
     Mention.objects.bulk_create([Mention(message=message, user=user) for user in new], ignore_conflicts=True)

@@ -35,7 +35,13 @@ class ResourceForm(DsfrModelForm):
         label=_("Thèmes"), queryset=Theme.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
     )
     territory = TerritoryChoiceField(
-        label=_("Territoire"), queryset=None, required=False, empty_label=_("Aucun territoire en particulier")
+        label=_("Territoire"),
+        queryset=None,
+        required=False,
+        empty_label=_("Aucun territoire en particulier"),
+        help_text=_(
+            "Le territoire dont parle la ressource : celui de votre collectivité, ou, pour l'animation, un territoire d'un projet que vous animez."
+        ),
     )
     files = MultipleFileField(
         label=_("Fichiers joints"),

@@ -8,21 +8,21 @@ import os
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from territoires.accounts.access import is_platform_admin, memberships_of
-from territoires.accounts.models import unique_slug
+from territoires.accounts.models import Membership, unique_slug
 from territoires.core.audit import audit_log
 from territoires.core.models import AuditEvent
 from territoires.library.models import Attachment, Resource, ResourceRevision
 from territoires.library.validators import detect_attachment_format
 from territoires.projects.models import Participation, SharedProject
-from territoires.projects.rules import is_any_facilitator
+from territoires.projects.rules import AUTHORITY_ROLES, is_any_facilitator
 from territoires.search.access import reach_of
-from territoires.search.services import document_delete, document_upsert
+from territoires.search.services import source_forget, source_reindex
 
 CONTENT_FIELDS = ("kind", "title", "summary", "body", "external_url", "licence", "tags", "phase", "visibility")
 MAX_ATTACHMENTS = 10
@@ -36,22 +36,40 @@ def projects_for_publisher(user):
 
 
 def territories_for_publisher(user):
-    return (
-        Participation.objects.participants()
-        .filter(project__in=projects_for_publisher(user))
-        .select_related("organisation", "project")
-        .order_by("project__title", "organisation__name")
-    )
+    """The territories a user may attach a resource to: their own authority's participations, the
+    territories of the projects they facilitate, every territory for platform admins (the rule
+    library.attach_territory says the same for one participation)."""
+    territories = Participation.objects.participants()
+    if not is_platform_admin(user):
+        roles = memberships_of(user)
+        authorities = [org for org, role in roles.items() if role in AUTHORITY_ROLES]
+        agencies = [org for org, role in roles.items() if role == Membership.Role.FACILITATOR]
+        territories = territories.filter(
+            Q(organisation_id__in=authorities) | Q(project__facilitator_organisation_id__in=agencies)
+        )
+    return territories.select_related("organisation", "project").order_by("project__title", "organisation__name")
 
 
-def _check_links(*, user, project, territory, visibility, phase) -> None:
+def _check_links(*, user, project, territory, visibility, phase, kept_territory_id=None) -> None:
+    """kept_territory_id: the territory the resource already has, which an editor may keep as it is."""
     errors = {}
+    if (
+        territory is not None
+        and territory.pk != kept_territory_id
+        and not user.has_perm("library.attach_territory", territory)
+    ):
+        errors["territory"] = _(
+            "Vous ne pouvez rattacher une ressource qu'au territoire de votre collectivité "
+            "(ou, pour l'animation, à un territoire d'un projet que vous animez)."
+        )
     if project is not None and not projects_for_publisher(user).filter(pk=project.pk).exists():
         errors["project"] = _("Vous ne pouvez publier que pour un projet dont vous êtes membre.")
     if project is None and not (is_any_facilitator(user) or is_platform_admin(user)):
         errors["project"] = _("Choisissez le projet pour lequel vous publiez cette ressource.")
-    if territory is not None and (
-        project is None or territory.project_id != project.pk or not territory.is_participant
+    if (
+        territory is not None
+        and "territory" not in errors
+        and (project is None or territory.project_id != project.pk or not territory.is_participant)
     ):
         errors["territory"] = _("Ce territoire ne participe pas au projet choisi.")
     if visibility == Resource.Visibility.PROJECT and project is None:
@@ -118,29 +136,32 @@ def _record_revision(*, resource, user, note: str = "") -> None:
     )
 
 
-def resource_reindex(resource: Resource) -> None:
-    """What search shows follows the resource: indexed while published, removed otherwise."""
+def resource_search_document(resource: Resource) -> dict | None:
+    """What search shows of a resource (registered in apps.py): found while published, by the
+    audience of its visibility; a draft is not found."""
     if not resource.is_published:
-        document_delete(source=resource)
-        return
-    audience = {"public": "public", "project": "project", "territory": "territory"}[resource.visibility]
+        return None
     territory = resource.territory
     attachment_names = " ".join(attachment.name for attachment in resource.attachments.all())
-    document_upsert(
-        source=resource,
-        category="resource",
-        title=resource.title,
-        text="\n\n".join(filter(None, [resource.summary, resource.body, resource.tags, attachment_names])),
-        url=resource.get_absolute_url(),
-        audience=audience,
-        project_id=resource.project_id,
-        organisation_id=territory.organisation_id if territory else None,
-        theme_ids=[theme.pk for theme in resource.themes.all()],
-        kind=resource.kind,
-        licence=resource.licence,
-        territory_id=resource.territory_id,
-        year=resource.published_year or timezone.localdate().year,
-    )
+    return {
+        "category": "resource",
+        "title": resource.title,
+        "text": "\n\n".join(filter(None, [resource.summary, resource.body, resource.tags, attachment_names])),
+        "url": resource.get_absolute_url(),
+        "audience": {"public": "public", "project": "project", "territory": "territory"}[resource.visibility],
+        "project_id": resource.project_id,
+        "organisation_id": territory.organisation_id if territory else None,
+        "theme_ids": [theme.pk for theme in resource.themes.all()],
+        "kind": resource.kind,
+        "licence": resource.licence,
+        "territory_id": resource.territory_id,
+        "year": resource.published_year or timezone.localdate().year,
+    }
+
+
+def resource_reindex(resource: Resource) -> None:
+    """What search shows follows the resource: indexed while published, removed otherwise."""
+    source_reindex(source=resource)
 
 
 @transaction.atomic
@@ -173,7 +194,12 @@ def resource_update(*, resource: Resource, user, data: dict, themes=None, files=
     resource = Resource.objects.select_for_update().get(pk=resource.pk)
     project, territory = data.get("project"), data.get("territory")
     _check_links(
-        user=user, project=project, territory=territory, visibility=data.get("visibility"), phase=data.get("phase")
+        user=user,
+        project=project,
+        territory=territory,
+        visibility=data.get("visibility"),
+        phase=data.get("phase"),
+        kept_territory_id=resource.territory_id,
     )
     text_changed = any(
         data.get(field, getattr(resource, field)) != getattr(resource, field) for field in ("title", "summary", "body")
@@ -246,7 +272,7 @@ def attachment_delete(*, attachment: Attachment, user) -> None:
 @transaction.atomic
 def resource_delete(*, resource: Resource, user) -> None:
     """Delete a resource, its files (once committed) and its search document."""
-    document_delete(source=resource)
+    source_forget(source=resource)
     names = [(attachment.file.storage, attachment.file.name) for attachment in resource.attachments.all()]
     resource.delete()
     transaction.on_commit(lambda: [storage.delete(name) for storage, name in names])

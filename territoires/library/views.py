@@ -248,6 +248,11 @@ def resource_edit(request, slug):
         form.fields["project"].queryset = form.fields["project"].queryset | type(resource.project).objects.filter(
             pk=resource.project_id
         )
+    if resource.territory_id and not form.fields["territory"].queryset.filter(pk=resource.territory_id).exists():
+        # Likewise the territory it already speaks for: kept as it is, never offered to anyone else.
+        form.fields["territory"].queryset = form.fields["territory"].queryset | type(resource.territory).objects.filter(
+            pk=resource.territory_id
+        )
     if request.method == "POST" and form.is_valid():
         try:
             services.resource_update(

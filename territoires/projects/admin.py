@@ -23,6 +23,7 @@ from territoires.projects.models import (
     ThemeInterest,
     Withdrawal,
 )
+from territoires.search.admin import SearchIndexedAdmin
 
 
 class ThemeInterestInline(admin.TabularInline):
@@ -33,7 +34,7 @@ class ThemeInterestInline(admin.TabularInline):
 
 
 @admin.register(Theme)
-class ThemeAdmin(admin.ModelAdmin):
+class ThemeAdmin(SearchIndexedAdmin):
     list_display = ["title", "proposed_by_organisation", "status", "created_at"]
     list_filter = ["status"]
     search_fields = ["title"]
@@ -49,7 +50,7 @@ class ParticipationInline(admin.TabularInline):
 
 
 @admin.register(SharedProject)
-class SharedProjectAdmin(admin.ModelAdmin):
+class SharedProjectAdmin(SearchIndexedAdmin):
     list_display = ["title", "status", "is_public", "starts_on", "ends_on", "facilitator_organisation"]
     list_filter = ["status", "is_public"]
     search_fields = ["title"]

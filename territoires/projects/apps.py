@@ -8,10 +8,12 @@ class ProjectsConfig(AppConfig):
 
     def ready(self):
         from territoires.core.cache import watch_models_for_public_cache
+        from territoires.projects import search_documents
 
         watch_models_for_public_cache(self)
         register_own_counts()
         register_audit_wording()
+        search_documents.register()
 
 
 def register_audit_wording():

@@ -45,6 +45,13 @@ from territoires.projects.phases import progress_timeline
 Action = AuditEvent.Action
 
 
+def _search_reindex(obj) -> None:
+    """Themes and projects are searchable (search_documents.py): each write re-indexes them."""
+    from territoires.search.services import source_reindex
+
+    source_reindex(source=obj)
+
+
 # Themes ------------------------------------------------------------------------------------------
 
 
@@ -59,6 +66,7 @@ def theme_propose(*, organisation: Organisation, user, title: str, description: 
         if organisation.is_local_authority:
             ThemeInterest.objects.create(theme=theme, organisation=organisation, expressed_by=user)
         audit_log(actor=user, action=Action.THEME_PROPOSED, target=theme, organisation=organisation.name)
+        _search_reindex(theme)
     return theme
 
 
@@ -111,6 +119,8 @@ def theme_convert_to_project(
             method_template=method_template,
         )
         Theme.objects.filter(pk=theme.pk).update(status=Theme.Status.PROJECT)
+        theme.status = Theme.Status.PROJECT
+        _search_reindex(theme)
         audit_log(
             actor=user,
             action=Action.THEME_CONVERTED,
@@ -162,6 +172,7 @@ def project_create(
         )
         method_copy(source=method_template, project=project)
         Committee.objects.create(project=project)
+        _search_reindex(project)
         charter_publish_version(
             project=project,
             user=user,
@@ -206,6 +217,7 @@ def participation_add(*, project: SharedProject, organisation: Organisation, rol
             requested_by=user,
         )
         audit_log(actor=user, action=Action.PARTICIPANT_ADDED, target=participation, project_id=project.pk, role=role)
+        _search_reindex(project)  # its territories' names are part of its text
     return participation
 
 
@@ -233,6 +245,7 @@ def participation_remove(*, participation: Participation, user) -> None:
             role=participation.role,
         )
         participation.delete()
+        _search_reindex(project)
 
 
 def project_launch(*, project: SharedProject, user) -> SharedProject:
@@ -252,12 +265,18 @@ def project_launch(*, project: SharedProject, user) -> SharedProject:
         project.status = SharedProject.Status.LAUNCHED
         project.launched_at = timezone.now()
         project.save(update_fields=["status", "launched_at", "updated_at"])
+        _search_reindex(project)
         audit_log(actor=user, action=Action.PROJECT_LAUNCHED, target=project, project_id=project.pk, participants=count)
     return project
 
 
 def project_set_publication(*, project: SharedProject, is_public: bool, user) -> SharedProject:
+    """Also re-indexes the project for search (the edit page saves through here): who finds it, and
+    its news, events and lessons, follows its publication."""
+    from territoires.search.services import project_sources_reindex
+
     with transaction.atomic():
+        _search_reindex(project)
         if project.is_public != is_public:
             project.is_public = is_public
             # save(), not QuerySet.update(): its post_save signal drops the cached public pages once
@@ -270,6 +289,8 @@ def project_set_publication(*, project: SharedProject, is_public: bool, user) ->
                 project_id=project.pk,
                 is_public=is_public,
             )
+            _search_reindex(project)
+            project_sources_reindex(project_id=project.pk)
     return project
 
 

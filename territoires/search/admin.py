@@ -1,6 +1,16 @@
 from django.contrib import admin
 
 from territoires.search.models import SearchDocument
+from territoires.search.services import source_reindex
+
+
+class SearchIndexedAdmin(admin.ModelAdmin):
+    """For the admin of a registered search source (search.registry): what the admin saves is
+    re-indexed once its many-to-many fields are saved too (deletions are followed by the registry)."""
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        source_reindex(source=form.instance)
 
 
 @admin.register(SearchDocument)

@@ -3,9 +3,10 @@ from django.utils.translation import gettext_lazy as _
 
 
 class SearchDocument(models.Model):
-    """One searchable thing (a resource, a lesson learned, a discussion), copied here by its own app.
+    """One searchable thing (a project, a theme, a resource, a news post, a peer event, a lesson
+    learned, a discussion), copied here by its own app.
 
-    The source apps call services.document_upsert inside their write transaction, so the index never
+    The source apps call services.source_reindex (or document_upsert) inside their write transaction, so the index never
     lags behind what was saved; the search app imports none of them. Who may see a document is stored
     as an audience plus plain ids (project, organisation), checked in SQL on every query.
     On SQLite the words live in the FTS5 table `search_fts` (rowid = id); on PostgreSQL in the
@@ -14,7 +15,12 @@ class SearchDocument(models.Model):
     """
 
     class Category(models.TextChoices):
+        # In the order the search page lists the groups of results.
+        PROJECT = "project", _("Projet partagé")
+        THEME = "theme", _("Thème")
         RESOURCE = "resource", _("Ressource")
+        NEWS = "news", _("Actualité")
+        EVENT = "event", _("Rencontre entre pairs")
         LESSON = "lesson", _("Retour d'expérience")
         DISCUSSION = "discussion", _("Discussion")
 

@@ -5,10 +5,13 @@ counted in Python from those rows; the page's documents and facet labels are the
 The query count is fixed whatever the number of matches.
 """
 
+import difflib
 from collections import Counter
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
 from django.core.paginator import Paginator
+from django.db.models import Count, Max
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
@@ -16,7 +19,15 @@ from territoires.search import backends
 from territoires.search.access import reach_of
 from territoires.search.models import SearchDocument
 from territoires.search.registry import label_for
-from territoires.search.text import MAX_QUERY_CHARS, WORD_RE, highlight, query_terms, term_of
+from territoires.search.text import (
+    MAX_QUERY_CHARS,
+    MAX_QUERY_TERMS,
+    WORD_RE,
+    highlight,
+    query_terms,
+    strip_accents,
+    term_of,
+)
 
 PER_PAGE = 20
 # Filters a user can set from the page, in the order the facets are shown.
@@ -31,6 +42,16 @@ FACET_TITLES = {
     "year": _("Année"),
 }
 FACET_VALUES_SHOWN = 12
+# The badge of each kind of result (DSFR illustrative colours), so that kinds tell apart at a glance.
+CATEGORY_COLOURS = {
+    "project": "purple-glycine",
+    "theme": "green-menthe",
+    "resource": "blue-ecume",
+    "news": "orange-terre-battue",
+    "event": "pink-tuile",
+    "lesson": "green-archipel",
+    "discussion": "brown-cafe-creme",
+}
 
 
 @dataclass
@@ -59,6 +80,10 @@ class SearchHit:
         return self.document.get_category_display()
 
     @property
+    def category_colour(self) -> str:
+        return CATEGORY_COLOURS.get(self.document.category, "blue-ecume")
+
+    @property
     def kind_label(self):
         return label_for("kind", self.document.kind) if self.document.kind else ""
 
@@ -75,6 +100,17 @@ class SearchOutcome:
     terms: list[str] = field(default_factory=list)
     # True when facets count only the RANKED_LIMIT best matches (the total is still exact).
     facets_sampled: bool = False
+    # No result: a corrected query that finds something ("did you mean"), else "".
+    suggestion: str = ""
+
+    @property
+    def groups(self) -> Facet | None:
+        """The kinds of content found, shown above the results (the other facets beside them)."""
+        return next((facet for facet in self.facets if facet.field == "category"), None)
+
+    @property
+    def side_facets(self) -> list[Facet]:
+        return [facet for facet in self.facets if facet.field != "category"]
 
 
 def clean_filters(params) -> dict:
@@ -142,6 +178,9 @@ def _facets(rows, filters: dict) -> list[Facet]:
         ]
         if name == "year":
             values.sort(key=lambda v: v.value, reverse=True)
+        elif name == "category":
+            order = list(SearchDocument.Category.values)
+            values.sort(key=lambda v: order.index(v.value) if v.value in order else len(order))
         if values:
             facets.append(Facet(name, str(FACET_TITLES[name]), values))
     return facets
@@ -206,6 +245,65 @@ def search_documents(user, query: str, params=None, page_number=1, per_page: int
         for row in page.object_list
         if row[0] in documents
     ]
-    if not rows:
-        outcome.message = str(_("Aucun résultat ne correspond à votre recherche."))
+    if not rows and not filters:
+        # With filters, the page suggests removing them instead.
+        outcome.suggestion = suggest_query(user, query, filters)
     return outcome
+
+
+VOCABULARY_SECONDS = 3600
+MAX_VOCABULARY = 50_000
+
+
+def _vocabulary() -> dict[str, dict[str, str]]:
+    """{first letter: {word without accents, lower-cased: the word as written}} over the titles of
+    public documents: the words a suggestion may use (never a word of a document the user may not
+    see), grouped so that a word is compared with the words of its first letter only."""
+    version = SearchDocument.objects.filter(audience="public").aggregate(n=Count("id"), last=Max("indexed_at"))
+    last = version["last"].timestamp() if version["last"] else 0
+    key = f"search:vocabulary:{version['n']}:{last}"
+    words = cache.get(key)
+    if words is None:
+        counts = Counter()
+        titles = SearchDocument.objects.filter(audience="public").values_list("title", flat=True)
+        for title in titles.iterator(chunk_size=2000):
+            counts.update(word for word in WORD_RE.findall(title) if len(word) >= 3 and not word.isdigit())
+        words = {}
+        for word, _count in counts.most_common(MAX_VOCABULARY):
+            plain = strip_accents(word.lower())
+            words.setdefault(plain[0], {}).setdefault(plain, word.lower())
+        cache.set(key, words, VOCABULARY_SECONDS)
+    return words
+
+
+def suggest_query(user, query: str, filters: dict) -> str:
+    """For a search without result: the query with each unknown word replaced by the closest known
+    one, if that finds something the user may see; else ""."""
+    vocabulary = _vocabulary()
+    if not vocabulary:
+        return ""
+    changed, words = False, []
+    for word in WORD_RE.findall(query)[:MAX_QUERY_TERMS]:
+        plain = strip_accents(word.lower())
+        known = vocabulary.get(plain[:1], {})
+        if not term_of(word) or plain in known or len(plain) < 3:
+            words.append(word)
+            continue
+        close = difflib.get_close_matches(plain, known.keys(), n=1, cutoff=0.75)
+        if close:
+            changed = True
+            words.append(known[close[0]])
+        else:
+            words.append(word)
+    if not changed:
+        return ""
+    suggestion = " ".join(words)
+    terms = query_terms(suggestion)
+    found = backends.ranked_matches(
+        terms=terms,
+        words=[word for word in words if term_of(word)],
+        reach=reach_of(user),
+        filters=filters,
+        limit=1,
+    )[0]
+    return suggestion if found else ""

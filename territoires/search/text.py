@@ -6,12 +6,15 @@ with its `french_unaccent` configuration (unaccent, then french_stem); the highl
 this module on both databases.
 """
 
+import html
 import re
 import unicodedata
 
+import nh3
 import snowballstemmer
 from django.utils.html import escape
 
+from territoires.core.markdown import render_markdown
 from territoires.core.process_caches import process_cached
 
 WORD_RE = re.compile(r"\w+", re.UNICODE)
@@ -137,27 +140,32 @@ def query_terms(query: str) -> list[str]:
     return seen[:MAX_QUERY_TERMS]
 
 
-MARKDOWN_LINK_RE = re.compile(r"!?\[([^\]]*)\]\((?:[^()]|\([^()]*\))*\)")
-MARKDOWN_SIGNS_RE = re.compile(r"^\s*(#+|>+|[-*+]\s|\d+\.\s)|[*_`~|]+", re.MULTILINE)
+# Block-level tags of rendered Markdown: each ends a sentence-like piece of text.
+BLOCK_TAG_RE = re.compile(r"</?(?:p|li|ul|ol|h[1-6]|tr|td|th|table|thead|tbody|blockquote|pre|br|hr)\b[^>]*>", re.I)
 
 
-def plain_text(text: str) -> str:
-    """Markdown source to readable text for snippets: link texts kept, markup signs dropped."""
-    text = MARKDOWN_LINK_RE.sub(lambda m: m.group(1), text or "")
-    text = MARKDOWN_SIGNS_RE.sub(lambda m: " " if m.group(1) else "", text)
-    return re.sub(r"\s+", " ", text).strip()
+def markdown_to_text(text: str) -> str:
+    """Markdown source to the plain text a reader sees: rendered (headings, lists, tables, links
+    become their words), its tags dropped, entities decoded, blocks separated by a new line.
+    What the index stores and what snippets are cut from; "Lieu\n------" reads "Lieu"."""
+    if not text or not text.strip():
+        return ""
+    html_text = BLOCK_TAG_RE.sub("\n", render_markdown(text))
+    plain = html.unescape(nh3.clean(html_text, tags=set()))
+    lines = (" ".join(line.split()) for line in plain.splitlines())
+    return "\n".join(line for line in lines if line)
 
 
 SNIPPET_SOURCE_CHARS = 20_000
 
 
 def highlight(text: str, terms, *, length: int = 240, whole: bool = False) -> str:
-    """HTML: an excerpt of the original text around the first matching word, matches in <mark>.
+    """HTML: an excerpt of the (plain) text around the first matching word, matches in <mark>.
 
     Only the words up to the first match and those of the excerpt are analysed, so a long text costs
     little. The text is escaped piece by piece: whatever it contains is rendered inert.
     """
-    text = plain_text(text if whole else (text or "")[:SNIPPET_SOURCE_CHARS])
+    text = " ".join((text if whole else (text or "")[:SNIPPET_SOURCE_CHARS]).split())
     wanted = set(terms)
     if whole:
         start, end = 0, len(text)

@@ -1,11 +1,12 @@
 from django.contrib import admin
 
+from territoires.search.admin import SearchIndexedAdmin
 from territoires.sharing import services
 from territoires.sharing.models import Lesson, NewsPost, PeerEvent, Registration
 
 
 @admin.register(NewsPost)
-class NewsPostAdmin(admin.ModelAdmin):
+class NewsPostAdmin(SearchIndexedAdmin):
     list_display = ["title", "project", "audience", "status", "published_at"]
     list_filter = ["status", "audience"]
     search_fields = ["title", "project__title"]
@@ -22,7 +23,7 @@ class RegistrationInline(admin.TabularInline):
 
 
 @admin.register(PeerEvent)
-class PeerEventAdmin(admin.ModelAdmin):
+class PeerEventAdmin(SearchIndexedAdmin):
     list_display = ["title", "project", "kind", "starts_at", "audience", "capacity", "status"]
     list_filter = ["kind", "status", "audience"]
     search_fields = ["title", "project__title"]

@@ -8,9 +8,11 @@ class SharingConfig(AppConfig):
 
     def ready(self):
         from territoires.core.cache import watch_models_for_public_cache
+        from territoires.sharing import search_documents
 
         watch_models_for_public_cache(self)
         register_project_sections()
+        search_documents.register()
 
 
 def register_project_sections():

@@ -13,6 +13,8 @@ from django.utils.translation import gettext as _
 
 from territoires.core.audit import audit_log
 from territoires.core.models import AuditEvent
+from territoires.search.services import source_forget as search_forget
+from territoires.search.services import source_reindex as search_reindex
 from territoires.sharing.models import Lesson, NewsPost, PeerEvent, Registration, Status
 
 Action = AuditEvent.Action
@@ -74,6 +76,7 @@ def news_save(*, post: NewsPost, user, publish: bool) -> NewsPost:
             post.organisation = _organisation_speaking(post.project, user)
     newly_published = _set_status(post, publish=publish)
     post.save()
+    search_reindex(source=post)
     if newly_published or (not is_new and not publish and post.published_at):
         _audit_publication(post, user=user, published=publish)
     if newly_published:
@@ -166,6 +169,7 @@ def event_save(*, event: PeerEvent, user, publish: bool, resources=None) -> Peer
         event.organiser = user
     newly_published = _set_status(event, publish=publish)
     event.save()
+    search_reindex(source=event)
     if resources is not None:
         event.resources.set(resources)
     if previous is not None and event.capacity > previous.capacity:
@@ -229,12 +233,6 @@ def waiting_position(*, event: PeerEvent, registration: Registration) -> int:
 
 # Lessons learned ----------------------------------------------------------------------------------
 
-SEARCH_AUDIENCE = {
-    Lesson.Visibility.PUBLIC: "public",
-    Lesson.Visibility.PROJECT: "project",
-    Lesson.Visibility.PROJECT_OBSERVERS: "project_observers",
-}
-
 
 @transaction.atomic
 def lesson_save(*, lesson: Lesson, user, publish: bool, themes=None, resources=None) -> Lesson:
@@ -259,34 +257,14 @@ def lesson_save(*, lesson: Lesson, user, publish: bool, themes=None, resources=N
 
 
 def lesson_index(*, lesson: Lesson) -> None:
-    """Keep the search index in step: a published lesson is findable by who may read it, a draft is not."""
-    from territoires.search import services as search
-
-    if lesson.status != Status.PUBLISHED:
-        search.document_delete(source=lesson)
-        return
-    audience = SEARCH_AUDIENCE[lesson.visibility]
-    if audience == "public" and not lesson.project.is_public:
-        audience = "project_observers"
-    search.document_upsert(
-        source=lesson,
-        category="lesson",
-        title=lesson.title,
-        text="\n\n".join([lesson.summary, *(text for _heading, text in lesson.sections())]),
-        url=lesson.get_absolute_url(),
-        audience=audience,
-        project_id=lesson.project_id,
-        organisation_id=lesson.territory_id,
-        theme_ids=tuple(lesson.themes.values_list("pk", flat=True)),
-        year=(lesson.published_at or timezone.now()).year,
-    )
+    """Keep the search index in step: a published lesson is findable by who may read it, a draft is not
+    (see search_documents.py)."""
+    search_reindex(source=lesson)
 
 
 @transaction.atomic
 def lesson_delete(*, lesson: Lesson, user) -> None:
-    from territoires.search import services as search
-
-    search.document_delete(source=lesson)
+    search_forget(source=lesson)
     audit_log(
         actor=user, action=Action.PUBLICATION_CHANGED, target=lesson, project_id=lesson.project_id, status="deleted"
     )

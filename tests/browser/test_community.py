@@ -26,7 +26,8 @@ def built(transactional_db):
     built.thread = services.thread_create(
         user=built.consultant,
         title="Comparer nos guides d'entretien",
-        body="Voici la **trame commune** du guide.\n\n- parcours\n- pratiques culturelles",
+        body="Voici la **trame commune** du guide.\n\n- parcours\n- pratiques culturelles\n\n"
+        f"@{built.referents[2].first_name} {built.referents[2].last_name}, tu relis ?",
         project=built.project,
         shared_with_observers=True,
     )
@@ -69,6 +70,7 @@ def test_a_mentioned_member_sees_the_notification(page, context, login, built):
     page.wait_for_load_state()
     assert page.url.endswith("#message-3")
     assert "pouvez-vous ajouter vos deux questions" in page.inner_text("#message-3")
+    assert page.locator("#message-3 .mention").all_inner_texts() == [f"@{mentioned.first_name} {mentioned.last_name}"]
     page.goto("/notifications/")
     assert "Aucune notification non lue" in page.inner_text("#unread-count")
 

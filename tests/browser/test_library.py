@@ -78,12 +78,13 @@ def test_referent_publishes_a_pdf_and_a_visitor_finds_and_downloads_it(
 def test_library_search_and_resource_pages_are_accessible(page, axe, login, built, browser, live_server):
     resource = make_resource(built, title="Guide des médiathèques", body="## Étapes\n\n| a | b |\n|---|---|\n| 1 | 2 |")
     paths = ["/ressources/", "/ressources/?kind=method", "/recherche/", "/recherche/?q=médiathèques", "/recherche/?q=",
+             "/recherche/?q=médiatèque", "/recherche/?q=zzzqqq", "/recherche/?q=médiathèques&category=resource",
              resource.get_absolute_url(), f"/ressources/projet/{built.project.slug}/"]  # fmt: skip
     for path in paths:
         assert_accessible(page, axe, path)
     phone_context = new_context(browser, live_server, viewport=PHONE)
     phone = phone_context.new_page()
-    for path in ("/ressources/", "/recherche/?q=médiathèques", resource.get_absolute_url()):
+    for path in ("/ressources/", "/recherche/?q=médiathèques", "/recherche/?q=médiatèque", resource.get_absolute_url()):
         assert_accessible(phone, axe, path)
     phone_context.close()
     login(built.referents[0])

@@ -76,3 +76,65 @@ def test_homonyms_are_not_guessed_and_emails_in_text_are_not_mentions():
     assert resolve_mentions("merci @elodie le gall, à demain", can_read=everyone, people=people) == [other]
     assert resolve_mentions("@claire.martin", can_read=everyone) == [first]
     assert resolve_mentions("@claire.martin", can_read=lambda user: user != first) == []
+
+
+def test_mentions_are_highlighted_in_the_message_with_the_persons_name(client):
+    data = make_project(observers=1)
+    colleague, consultant, observer = data.referents[1], data.consultant, data.observers[0]
+    identifier = consultant.email.split("@")[0]
+    body = (
+        f"Merci @{names(colleague)} ! @{identifier}, tu relis ? `@{names(colleague)}` reste du code, "
+        f"[@{names(colleague)}](https://exemple.fr) un lien, @{names(observer)} ne lit pas cet espace, "
+        f"et moi-même @{names(data.referents[0])}."
+    )
+    thread = services.thread_create(user=data.referents[0], title="Guide", body=body, project=data.project)
+    client.force_login(data.referents[1])
+    page = client.get(thread.get_absolute_url()).content.decode()
+    colleague_span = f'<span class="mention">@{names(colleague)}</span>'
+    assert page.count(colleague_span) == 1  # not inside the code sample nor the link
+    assert f'<span class="mention">@{names(consultant)}</span>, tu relis' in page  # identifier → name
+    assert f'<span class="mention">@{names(data.referents[0])}</span>.' in page
+    assert f"<code>@{names(colleague)}</code>" in page
+    assert f"@{names(observer)} ne lit pas" in page and f'mention">@{names(observer)}' not in page
+    # Edited: the highlight follows the new text.
+    message = thread.messages.get()
+    services.message_edit(user=data.referents[0], message=message, body=f"Finalement @{names(consultant)}")
+    message.refresh_from_db()
+    assert message.body_html == f'<p>Finalement <span class="mention">@{names(consultant)}</span></p>'
+
+
+def test_a_mention_cannot_be_forged_nor_carry_markup():
+    data = make_project()
+    target = User.objects.get(pk=data.referents[1].pk)
+    target.first_name, target.last_name = "Zoé", "<img src=x onerror=alert(1)>"
+    target.save()
+    body = (
+        '<span class="mention" onclick="alert(1)">@Personne</span> '
+        "@zoe <b>x</b> <script>alert(1)</script> "
+        f"@{target.email.split('@')[0]} bonjour"
+    )
+    thread = services.thread_create(user=data.referents[0], title="Injection", body=body, project=data.project)
+    html = thread.messages.get().body_html
+    assert '<span class="mention">@Zoé &lt;img src=x onerror=alert(1)&gt;</span> bonjour' in html
+    assert html.count("<span") == 1 and "onclick" not in html and "<script" not in html and "<img" not in html
+
+
+def test_messages_stored_before_the_highlight_get_it_from_the_migration():
+    import importlib
+
+    from django.apps import apps
+
+    from territoires.community.models import Message
+    from territoires.core.markdown import render_markdown
+
+    data = make_project()
+    colleague = data.referents[1]
+    thread = services.thread_create(
+        user=data.referents[0], title="Ancien", body=f"Bonjour @{names(colleague)}", project=data.project
+    )
+    message = thread.messages.get()
+    Message.objects.filter(pk=message.pk).update(body_html=render_markdown(message.body))  # as stored before
+    migration = importlib.import_module("territoires.community.migrations.0003_highlight_stored_mentions")
+    migration.highlight_existing(apps, None)
+    message.refresh_from_db()
+    assert message.body_html == f'<p>Bonjour <span class="mention">@{names(colleague)}</span></p>'

@@ -51,3 +51,26 @@ def test_hidden_message_leaves_the_index_and_public_threads_are_public():
     assert titles(AnonymousUser(), "bibliobus") == ["Médiathèque hors les murs"]
     services.message_restore(user=facilitator, message=reply)
     assert titles(AnonymousUser(), "bibliothécaire") == ["Réponse : Médiathèque hors les murs"]
+
+
+def test_rebuilding_the_index_keeps_threads_and_visible_replies_only():
+    from django.contrib.auth.models import AnonymousUser
+
+    from territoires.search.models import SearchDocument
+    from territoires.search.services import index_rebuild
+
+    theme = ThemeFactory()
+    author, other = UserFactory(), UserFactory()
+    facilitator = make_project().facilitator
+    thread = services.thread_create(user=author, title="Kiosques à musique", body="Concerts d'été", theme=theme)
+    services.message_post(user=other, thread=thread, body="Les fanfares municipales")
+    hidden = services.message_post(user=other, thread=thread, body="Propos grossiers sur les fanfares")
+    services.message_hide(user=facilitator, message=hidden, reason="Propos injurieux")
+    discussions = SearchDocument.objects.filter(category="discussion")
+    before = sorted(discussions.values_list("title", "text", "audience"))
+    assert len(before) == 2
+    discussions.delete()  # rows lost: the rebuild restores them
+    index_rebuild()
+    assert sorted(discussions.values_list("title", "text", "audience")) == before
+    assert titles(AnonymousUser(), "fanfares") == ["Réponse : Kiosques à musique"]
+    assert titles(AnonymousUser(), "concerts") == ["Kiosques à musique"]

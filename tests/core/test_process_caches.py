@@ -26,6 +26,7 @@ NOT_CACHES = {
     "territoires.core.registry._dashboard_cards": "registry filled by AppConfig.ready()",
     "territoires.notifications.followables._by_key": "registry filled by AppConfig.ready()",
     "territoires.search.registry._labels": "registry filled by AppConfig.ready()",
+    "territoires.search.registry._sources": "registry filled by AppConfig.ready()",
     "territoires.surveys.analytics.arrays._locks": "one lock per survey, no data",
 }
 MUTABLE_TYPES = (dict, OrderedDict, set, list, threading.local, weakref.WeakKeyDictionary, weakref.WeakValueDictionary)

@@ -247,3 +247,51 @@ def test_pages_beyond_the_ranked_window_and_sampled_facets(monkeypatch):
     third = search_documents(AnonymousUser(), "médiathèque", page_number=3, per_page=4)
     seen = [hit.document.title.split()[1] for hit in first.hits + third.hits]
     assert len(third.hits) == 4 and len(set(seen)) == 8
+
+
+def test_snippets_show_the_text_a_reader_sees_not_markdown_and_stay_safe():
+    source = ThemeFactory()
+    document_upsert(
+        source=source,
+        category="resource",
+        title="Questionnaires <b>en</b> **ligne**",
+        text="Lieu\n------\n\nQuestionnaires remplis : voir [le guide](https://exemple.fr/guide) & les `<script>alert(1)</script>`"
+        "\n\n| Lieu | Questionnaires |\n|---|---|\n| Médiathèque | 12 |\n\n<img src=x onerror=alert(1)> **fin**",
+        url="/r/1/",
+        audience="public",
+    )
+    hit = search_documents(AnonymousUser(), "questionnaires").hits[0]
+    assert hit.snippet_html.startswith("Lieu <mark>Questionnaires</mark> remplis : voir le guide &amp; les")
+    for raw in ("------", "|", "**", "](", "<script", "<img", "`"):
+        assert raw not in hit.snippet_html, raw
+    assert "&lt;script&gt;" in hit.snippet_html  # code shown as text, escaped
+    assert hit.title_html == "<mark>Questionnaires</mark> &lt;b&gt;en&lt;/b&gt; **ligne**"
+    assert SearchDocument.objects.get().text.startswith("Lieu\nQuestionnaires remplis : voir le guide & les")
+
+
+def test_a_search_without_result_says_so_once_and_suggests_what_to_try(client):
+    index_corpus()
+    page = client.get(reverse("search:search"), {"q": "médiatèque"}).content.decode()
+    assert page.count("Aucun résultat") == 1 and "0 résultat" not in page
+    assert "Vouliez-vous dire" in page and "q=m%C3%A9diath%C3%A8que" in page
+    assert "vérifiez l'orthographe" in page and reverse("projects:theme_list") in page
+    filtered = client.get(reverse("search:search"), {"q": "médiatèque", "category": "news"}).content.decode()
+    assert filtered.count("Aucun résultat") == 1 and "Retirez les filtres" in filtered
+    nothing_close = client.get(reverse("search:search"), {"q": "zzzqqqxxx"}).content.decode()
+    assert nothing_close.count("Aucun résultat") == 1 and "Vouliez-vous dire" not in nothing_close
+
+
+def test_suggestions_never_use_words_of_documents_the_user_may_not_see(client):
+    world = make_project()
+    document_upsert(
+        source=ThemeFactory(),
+        category="discussion",
+        title="Zanzibar confidentiel",
+        text="",
+        url="/z/",
+        audience="project",
+        project_id=world.project.pk,
+    )
+    assert "Vouliez-vous dire" not in client.get(reverse("search:search"), {"q": "zanzibra"}).content.decode()
+    client.force_login(world.referents[0])
+    assert search_documents(User.objects.get(pk=world.referents[0].pk), "zanzibra").suggestion == ""

@@ -29,3 +29,9 @@ def facet_query(context, field, value, selected=False):
 def without_filters(context, *keep):
     """The current query string keeping only the given parameters (to clear every facet)."""
     return urlencode({key: value for key, value in context["request"].GET.items() if key in keep})
+
+
+@register.simple_tag(takes_context=True)
+def query_with_q(context, query):
+    """The current query string (filters kept) searching for another query, back to the first page."""
+    return urlencode({**_base_query(context), "q": query})

@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand
 
 from territoires.demo.loader import load_demo
 from territoires.demo.management.commands.demo_ready import write_demo_accounts
+from territoires.search.services import index_rebuild
 
 
 class Command(BaseCommand):
@@ -17,6 +18,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, no_accounts=False, **options):
         created = load_demo()
+        # Some demo rows are written without the services (fixed dates, past events): index them all.
+        index_rebuild()
         self.stdout.write(
             "Données de démonstration chargées."
             if created
