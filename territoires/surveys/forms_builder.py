@@ -6,6 +6,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from territoires.core.forms import DsfrForm, SubmissionKeyMixin
+from territoires.surveys.kinds import kinds_with
+from territoires.surveys.kinds.base import ALLOW_OTHER, BOUNDS, MAX_CHOICES, NO_FUTURE, OPTIONS, ROWS, SCALE
 from territoires.surveys.models import Question, Survey
 from territoires.surveys.questionnaire import (
     MAX_SCALE_POINTS,
@@ -191,12 +193,16 @@ class SectionForm(ConditionFieldsMixin, DsfrForm):
 
 # Which settings each kind uses: the page shows only those (static/surveys/builder.js); without
 # JavaScript every group shows, with this list in its legend.
+# Read off each kind's settings (territoires/surveys/kinds/).
 KIND_GROUPS = {
-    "options": (Kind.SINGLE, Kind.MULTIPLE, Kind.RANKING),
-    "choices": (Kind.SINGLE, Kind.MULTIPLE, Kind.RANKING),
-    "scale": (Kind.RATING, Kind.MATRIX),
-    "bounds": (Kind.NUMBER,),
-    "rows": (Kind.MATRIX,),
+    "options": kinds_with(OPTIONS),
+    "choices": kinds_with(OPTIONS),
+    "scale": kinds_with(SCALE),
+    "bounds": kinds_with(BOUNDS),
+    "rows": kinds_with(ROWS),
+    "max_choices": kinds_with(MAX_CHOICES),
+    "allow_other": kinds_with(ALLOW_OTHER),
+    "no_future": kinds_with(NO_FUTURE),
 }
 
 
@@ -248,6 +254,11 @@ class QuestionForm(ConditionFieldsMixin, DsfrForm):
     rows = forms.CharField(
         label=_("Lignes du tableau"), required=False, max_length=20000, widget=forms.Textarea(attrs={"rows": 5})
     )
+    no_future = forms.BooleanField(
+        label=_("Pas de date dans le futur"),
+        required=False,
+        help_text=_("Pour un événement passé (« votre dernière sortie ») : une date après aujourd'hui est refusée."),
+    )
 
     def __init__(self, *args, survey, sections, questions, question=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -275,6 +286,7 @@ class QuestionForm(ConditionFieldsMixin, DsfrForm):
                 "allow_dont_know",
                 "min_value",
                 "max_value",
+                "no_future",
             ):
                 self.initial[name] = getattr(question, name)
             self.initial["section"] = question.section_id
@@ -295,7 +307,7 @@ class QuestionForm(ConditionFieldsMixin, DsfrForm):
         kind = cleaned.get("kind")
         cleaned["condition"] = self.clean_condition()
         cleaned["parsed_options"] = self._parse_lines("options", _("Musée")) if kind in KIND_GROUPS["options"] else []
-        cleaned["parsed_rows"] = self._parse_lines("rows", _("Les horaires")) if kind == Kind.MATRIX else []
+        cleaned["parsed_rows"] = self._parse_lines("rows", _("Les horaires")) if kind in KIND_GROUPS["rows"] else []
         return cleaned
 
     def service_values(self) -> dict:
@@ -312,14 +324,15 @@ class QuestionForm(ConditionFieldsMixin, DsfrForm):
             "help_text_en": data.get("help_text_en", ""),
             "required": data["required"],
             "options": data["parsed_options"],
-            "allow_other": data["allow_other"] if kind in (Kind.SINGLE, Kind.MULTIPLE) else False,
-            "max_choices": data["max_choices"] if kind in (Kind.MULTIPLE, Kind.RANKING) else None,
+            "allow_other": data["allow_other"] if kind in KIND_GROUPS["allow_other"] else False,
+            "max_choices": data["max_choices"] if kind in KIND_GROUPS["max_choices"] else None,
             "scale_min": data["scale_min"] if kind in KIND_GROUPS["scale"] else None,
             "scale_max": data["scale_max"] if kind in KIND_GROUPS["scale"] else None,
             "allow_dont_know": data["allow_dont_know"] if kind in KIND_GROUPS["scale"] else False,
-            "min_value": data["min_value"] if kind == Kind.NUMBER else None,
-            "max_value": data["max_value"] if kind == Kind.NUMBER else None,
+            "min_value": data["min_value"] if kind in KIND_GROUPS["bounds"] else None,
+            "max_value": data["max_value"] if kind in KIND_GROUPS["bounds"] else None,
             "rows": data["parsed_rows"],
+            "no_future": data.get("no_future", False) if kind in KIND_GROUPS["no_future"] else False,
             "condition": data["condition"],
         }
 
@@ -341,10 +354,11 @@ class QuestionForm(ConditionFieldsMixin, DsfrForm):
                 ["section", "kind", "code", "label", "label_en", "help_text", "help_text_en", "required"],
             ),
             group(_("Options de réponse"), ["options", "allow_other"], KIND_GROUPS["options"]),
-            group(_("Nombre de choix"), ["max_choices"], (Kind.MULTIPLE, Kind.RANKING)),
+            group(_("Nombre de choix"), ["max_choices"], KIND_GROUPS["max_choices"]),
             group(_("Échelle"), ["scale_min", "scale_max", "allow_dont_know"], KIND_GROUPS["scale"]),
             group(_("Bornes"), ["min_value", "max_value"], KIND_GROUPS["bounds"]),
             group(_("Lignes du tableau"), ["rows"], KIND_GROUPS["rows"]),
+            group(_("Date"), ["no_future"], KIND_GROUPS["no_future"]),
         ]
 
 
