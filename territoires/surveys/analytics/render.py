@@ -13,8 +13,6 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from territoires.surveys.models import Question
-
 
 class Labels:
     """The translated strings of the blocks, looked up once per page."""
