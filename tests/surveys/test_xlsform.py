@@ -180,10 +180,10 @@ def test_a_kobo_style_form_is_imported():
             {
                 "survey": [
                     {"type": "text", "name": "q1", "label": "Q"},
-                    {"type": "geoshape", "name": "zone", "label": "Où ?"},
+                    {"type": "barcode", "name": "code_barre", "label": "Code-barres"},
                 ]
             },
-            "Feuille « survey », ligne 3 : type « geoshape » non pris en charge",
+            "Feuille « survey », ligne 3 : type « barcode » non pris en charge",
         ),
         (
             {

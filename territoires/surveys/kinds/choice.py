@@ -126,13 +126,21 @@ class Single(PickOne):
         return _select_rows(question, base, form, multiple=False)
 
     def variables(self, question):
-        from territoires.surveys.analytics.arrays import Variable, _labelled
+        from territoires.surveys.analytics.arrays import Variable
 
-        codes, labels = _labelled(question.options or [])
-        if question.allow_other:
-            codes.append(OTHER)
-            labels.append(gettext_lazy("Autre"))
+        codes, labels = _categories_with_other(question)
         return [Variable(question.code, question.code, "cat", codes, labels)]
+
+
+def _categories_with_other(question) -> tuple[list, list]:
+    """The dashboard categories of a choice: its options, then "Autre" when offered."""
+    from territoires.surveys.analytics.arrays import _labelled
+
+    codes, labels = _labelled(question.options or [])
+    if question.allow_other:
+        codes.append(OTHER)
+        labels.append(gettext_lazy("Autre"))
+    return codes, labels
 
 
 def _select_rows(question, base, form, *, multiple: bool):
@@ -260,12 +268,9 @@ class Multiple(PickOne):
         return _select_rows(question, base, form, multiple=True)
 
     def variables(self, question):
-        from territoires.surveys.analytics.arrays import MAX_MULTIPLE_OPTIONS, Variable, _labelled
+        from territoires.surveys.analytics.arrays import MAX_MULTIPLE_OPTIONS, Variable
 
-        codes, labels = _labelled(question.options or [])
-        if question.allow_other:
-            codes.append(OTHER)
-            labels.append(gettext_lazy("Autre"))
+        codes, labels = _categories_with_other(question)
         return [Variable(question.code, question.code, "multi", codes[:MAX_MULTIPLE_OPTIONS], labels)]
 
 

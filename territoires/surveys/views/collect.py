@@ -39,7 +39,7 @@ from territoires.surveys.collection import (
     response_submit,
     sheet_number_check,
 )
-from territoires.surveys.kinds.widgets import choice, fill_references, neighbourhood_options, pick
+from territoires.surveys.kinds.widgets import fill_references, neighbourhood_options, pick
 from territoires.surveys.models import OTHER, Question, Response, Survey
 from territoires.surveys.schema import AnswersInvalid, answers_validate, schema_for
 
@@ -68,7 +68,6 @@ def _language(request, survey) -> str:
 
 _pick = pick
 _neighbourhood_options = neighbourhood_options
-_choice = choice
 
 
 def answers_from_post(questions, post) -> dict:
@@ -129,16 +128,6 @@ def _codes_from_numbers(question, typed: str) -> list:
         else:
             codes.append(token)  # left as typed: refused as an unknown choice, with its message
     return codes[:50]
-
-
-def _choice(question_id, index, value, label, checked, number=None):
-    return {
-        "id": f"{question_id}-{index}",
-        "value": value,
-        "label": label,
-        "checked": checked,
-        "number": number,
-    }
 
 
 def question_views(questions, answers, errors, *, language, deployment, visible_codes, paper=False):
