@@ -10,6 +10,7 @@ A deliberately broken fast check must make this comparison fail
 import dataclasses
 import datetime
 import json
+import re
 from types import SimpleNamespace
 
 import pytest
@@ -101,6 +102,14 @@ def kind_settings(draw, kind):
         values.update(min_value=low, max_value=high)
     if base.NO_FUTURE in settings_of:
         values["no_future"] = draw(st.booleans())
+    # XLSForm constraints: codes accepted outside the bounds, a pattern for texts, their message.
+    if base.BOUNDS in settings_of:
+        values["also"] = frozenset(draw(st.sampled_from([(), (9999,), (-1, 9999)])))
+    if KINDS[kind].free_text:
+        pattern = draw(st.sampled_from([None, r"^[0-9]+$", r"[a-z]"]))
+        values["pattern"] = re.compile(pattern) if pattern else None
+    if values.get("also") or values.get("pattern"):
+        values["constraint_message"] = draw(st.sampled_from(["", "Réponse hors du format demandé."]))
     if kind == Question.Kind.NOTE:
         values["required"] = False
     condition = draw(
@@ -166,7 +175,7 @@ def near_valid(question):
     edges = set()
     for bound in (question.min_value, question.max_value, question.scale_min, question.scale_max):
         if bound is not None:
-            edges.update({bound - 1, bound, bound + 1})
+            edges.update({bound - 1, bound, bound + 1, 9999, -1})
             if float(bound).is_integer():
                 edges.update({int(bound) - 1, int(bound), int(bound) + 1, float(bound)})
     numbers = st.sampled_from(sorted(edges, key=repr)) if edges else st.integers(-5, 14)
