@@ -244,3 +244,35 @@ def test_the_new_kinds_go_through_xlsform_and_back(built):
         Question.Kind.NOTE,
     )
     assert imported.questions.get(code="derniere_sortie").no_future is True
+
+
+# --- the builder's form ---------------------------------------------------------------------------
+
+
+def test_the_new_kinds_and_constraints_are_set_through_the_builder_form(client):
+    from territoires.surveys.models import Survey
+    from tests.surveys.test_builder import question_data
+
+    built = make_survey(status=Survey.Status.DRAFT)
+    client.force_login(built.project_ns.consultant)
+    section = built.sections["fin"]
+    url = reverse("surveys:question_create", args=[built.survey.pk]) + f"?section={section.pk}"
+    cases = {
+        "integer": {"min_value": "0", "max_value": "120", "constraint_also": "9999", "constraint_message": "0 à 120"},
+        "note": {"required": "on"},
+        "geopoint": {},
+        "date": {"no_future": "on", "constraint_pattern": "^x$"},  # a pattern does not apply: dropped
+        "short_text": {"constraint_pattern": "^0[1-9][0-9]{8}$", "constraint_message": "Dix chiffres"},
+    }
+    for kind, extra in cases.items():
+        response = client.post(url, question_data(section, kind=kind, code=f"q_{kind}", **extra))
+        assert response.status_code == 302, (kind, response.context["form"].errors)
+    questions = {q.code: q for q in Question.objects.filter(survey=built.survey)}
+    assert questions["q_integer"].constraint == {"also": [9999], "message": "0 à 120"}
+    assert questions["q_note"].required is False
+    assert questions["q_date"].no_future is True and questions["q_date"].constraint == {}
+    assert questions["q_short_text"].constraint == {"pattern": "^0[1-9][0-9]{8}$", "message": "Dix chiffres"}
+    refused = client.post(url, question_data(section, kind="short_text", code="q_bad", constraint_pattern="([a-z"))
+    assert refused.status_code == 400 and "Expression régulière invalide" in refused.content.decode()
+    edit = client.get(reverse("surveys:question_edit", args=[built.survey.pk, questions["q_integer"].pk]))
+    assert 'value="9999"' in edit.content.decode()
