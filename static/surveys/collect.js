@@ -83,9 +83,18 @@
       });
       return seen ? rows : undefined;
     }
+    if (kind === "geopoint") {
+      // Two fields (latitude, longitude) or, in a territory with neighbourhoods, the list fallback.
+      var lat = valueOf(form, code + "__lat");
+      var lon = valueOf(form, code + "__lon");
+      if (lat === undefined && lon === undefined) return undefined;
+      if (lat || lon) return { lat: lat || "", lon: lon || "" };
+      var neighbourhood = valueOf(form, code + "__neighbourhood");
+      return neighbourhood ? { neighbourhood: neighbourhood } : "";
+    }
     var value = valueOf(form, code);
     if (value === undefined) return undefined;
-    if ((kind === "rating" || kind === "number") && value !== "" && value !== "nsp") {
+    if ((kind === "rating" || kind === "number" || kind === "integer") && value !== "" && value !== "nsp") {
       var number = Number(String(value).replace(",", ".").replace(/\s/g, ""));
       return isNaN(number) ? value : number;
     }

@@ -146,6 +146,7 @@ QUESTIONNAIRE = [
                 "code": "derniere_sortie",
                 "kind": K.DATE,
                 "label": "De quand date votre dernière sortie culturelle (date approximative) ?",
+                "no_future": True,
                 "condition": ATTENDED_SOME_VENUE,
             },
             {

@@ -51,10 +51,8 @@ from territoires.accounts.access import memberships_of
 from territoires.core.audit import audit_log
 from territoires.core.models import AuditEvent
 from territoires.projects.rules import AUTHORITY_ROLES
+from territoires.surveys.kinds import kind_of
 from territoires.surveys.models import (
-    AGE_BANDS,
-    DONT_KNOW,
-    GENDERS,
     OTHER,
     Deployment,
     Export,
@@ -159,6 +157,19 @@ def _neighbourhood_values(deployments) -> list[tuple[str, str]]:
     return [(code, " / ".join(names)) for code, names in labels.items()]
 
 
+@dataclass
+class _KindLayout:
+    """What a kind needs to lay out its columns (kinds/…: export_columns)."""
+
+    taken: set
+    common: dict
+    deployments: list
+    yes_no: list
+
+    def name(self, raw: str) -> str:
+        return variable_name(raw, self.taken)
+
+
 def build_layout(survey: Survey, *, deployment: Deployment | None = None) -> Layout:
     """The columns of an export of the survey (one territory or all) and how to fill them."""
     deployments = list(survey.deployments.select_related("participation__organisation").order_by("pk"))
@@ -235,105 +246,14 @@ def build_layout(survey: Survey, *, deployment: Deployment | None = None) -> Lay
             "territory": territory_of_participation.get(question.participation_id, ""),
             "required": question.required,
         }
-        label = question.label
-        other_key = f"{code}__{OTHER}"
-
-        if kind in (Kind.SINGLE, Kind.AGE_BAND, Kind.GENDER, Kind.NEIGHBOURHOOD):
-            if kind == Kind.AGE_BAND:
-                values = [(c, str(lab)) for c, lab in AGE_BANDS]
-            elif kind == Kind.GENDER:
-                values = [(c, str(lab)) for c, lab in GENDERS]
-            elif kind == Kind.NEIGHBOURHOOD:
-                values = _neighbourhood_values(deployments)
-            else:
-                values = _labels(question.options)
-            if kind == Kind.SINGLE and question.allow_other:
-                values.append((OTHER, _("Autre")))
-            codes = {value: position + 1 for position, (value, _label) in enumerate(values)}
-            columns.append(Column(variable_name(code, taken), label, values=values, sav_codes=codes, **common))
-            if kind == Kind.SINGLE and question.allow_other:
-                columns.append(
-                    Column(
-                        variable_name(f"{code}_autre_texte", taken),
-                        f"{label} — {_('autre, précisez')}",
-                        is_text=True,
-                        **common,
-                    )
-                )
-                expanders.append(_single_with_other(code, other_key))
-            else:
-                expanders.append(_plain(code))
-        elif kind == Kind.MULTIPLE:
-            options = _labels(question.options)
-            for option_code, option_label in options:
-                columns.append(
-                    Column(
-                        variable_name(f"{code}_{option_code}", taken),
-                        f"{label} — {option_label}",
-                        values=yes_no,
-                        numeric=True,
-                        **common,
-                    )
-                )
-            if question.allow_other:
-                columns.append(
-                    Column(
-                        variable_name(f"{code}_autre", taken),
-                        f"{label} — {_('Autre')}",
-                        values=yes_no,
-                        numeric=True,
-                        **common,
-                    )
-                )
-                columns.append(
-                    Column(
-                        variable_name(f"{code}_autre_texte", taken),
-                        f"{label} — {_('autre, précisez')}",
-                        is_text=True,
-                        **common,
-                    )
-                )
-            expanders.append(_multiple(code, [c for c, _l in options], other_key if question.allow_other else None))
-        elif kind in (Kind.RATING, Kind.MATRIX):
-            low = question.scale_min if question.scale_min is not None else 1
-            high = question.scale_max if question.scale_max is not None else 5
-            values = [(value, str(value)) for value in range(low, high + 1)]
-            codes = {value: value for value in range(low, high + 1)}
-            missing = []
-            if question.allow_dont_know:
-                values.append((DONT_KNOW, _("Ne sait pas")))
-                codes[DONT_KNOW] = SAV_DONT_KNOW
-                missing = [SAV_DONT_KNOW]
-            scale = {"values": values, "sav_codes": codes, "sav_missing": missing, "ordinal": True}
-            if kind == Kind.RATING:
-                columns.append(Column(variable_name(code, taken), label, **scale, **common))
-                expanders.append(_plain(code))
-            else:
-                rows = _labels(question.rows)
-                for row_code, row_label in rows:
-                    columns.append(
-                        Column(variable_name(f"{code}_{row_code}", taken), f"{label} — {row_label}", **scale, **common)
-                    )
-                expanders.append(_matrix(code, [c for c, _l in rows]))
-        elif kind == Kind.RANKING:
-            options = _labels(question.options)
-            for option_code, option_label in options:
-                columns.append(
-                    Column(
-                        variable_name(f"{code}_{option_code}", taken),
-                        f"{label} — {option_label} ({_('rang, 1 = premier')})",
-                        numeric=True,
-                        **common,
-                    )
-                )
-            expanders.append(_ranking(code, [c for c, _l in options]))
-        elif kind == Kind.NUMBER:
-            columns.append(Column(variable_name(code, taken), label, numeric=True, precise=True, **common))
-            expanders.append(_plain(code))
-        else:  # texts, date, postcode
-            is_text = kind in (Kind.SHORT_TEXT, Kind.LONG_TEXT)
-            columns.append(Column(variable_name(code, taken), label, is_text=is_text, **common))
-            expanders.append(_text(code) if is_text else _plain(code))
+        handler = kind_of(kind)
+        if handler is None or not handler.has_answer:
+            continue  # a note: nothing to export
+        question_columns, expander = handler.export_columns(
+            question, _KindLayout(taken=taken, common=common, deployments=deployments, yes_no=yes_no)
+        )
+        columns.extend(question_columns)
+        expanders.append(expander)
     return Layout(columns=columns, expanders=expanders, deployment_names=names)
 
 

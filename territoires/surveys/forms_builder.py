@@ -6,6 +6,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from territoires.core.forms import DsfrForm, SubmissionKeyMixin
+from territoires.surveys.kinds import KINDS, kinds_with
+from territoires.surveys.kinds.base import ALLOW_OTHER, BOUNDS, MAX_CHOICES, NO_FUTURE, OPTIONS, ROWS, SCALE
 from territoires.surveys.models import Question, Survey
 from territoires.surveys.questionnaire import (
     MAX_SCALE_POINTS,
@@ -178,6 +180,27 @@ class SectionForm(ConditionFieldsMixin, DsfrForm):
         cleaned["condition"] = self.clean_condition()
         return cleaned
 
+    def _constraint(self, kind) -> dict:
+        """The XLSForm constraint of the question; settings of another kind are dropped."""
+        data = self.cleaned_data
+        constraint = {}
+        pattern = (data.get("constraint_pattern") or "").strip()
+        if pattern and kind in KIND_GROUPS["pattern"]:
+            constraint["pattern"] = pattern
+        also_text = (data.get("constraint_also") or "").replace(",", " ").split()
+        if also_text and kind in KIND_GROUPS["also"]:
+            try:
+                numbers = [float(value) for value in also_text]
+            except ValueError:
+                self.add_error("constraint_also", _("Indiquez des nombres séparés par des espaces."))
+                numbers = []
+            if numbers:
+                constraint["also"] = [int(n) if n.is_integer() else n for n in numbers]
+        message = (data.get("constraint_message") or "").strip()
+        if message and constraint:
+            constraint["message"] = message
+        return constraint
+
     def service_values(self) -> dict:
         data = self.cleaned_data
         return {
@@ -191,13 +214,21 @@ class SectionForm(ConditionFieldsMixin, DsfrForm):
 
 # Which settings each kind uses: the page shows only those (static/surveys/builder.js); without
 # JavaScript every group shows, with this list in its legend.
+# Read off each kind's settings (territoires/surveys/kinds/).
 KIND_GROUPS = {
-    "options": (Kind.SINGLE, Kind.MULTIPLE, Kind.RANKING),
-    "choices": (Kind.SINGLE, Kind.MULTIPLE, Kind.RANKING),
-    "scale": (Kind.RATING, Kind.MATRIX),
-    "bounds": (Kind.NUMBER,),
-    "rows": (Kind.MATRIX,),
+    "options": kinds_with(OPTIONS),
+    "choices": kinds_with(OPTIONS),
+    "scale": kinds_with(SCALE),
+    "bounds": kinds_with(BOUNDS),
+    "rows": kinds_with(ROWS),
+    "max_choices": kinds_with(MAX_CHOICES),
+    "allow_other": kinds_with(ALLOW_OTHER),
+    "no_future": kinds_with(NO_FUTURE),
+    # XLSForm constraints: a pattern for texts, codes accepted outside the bounds for numbers.
+    "pattern": tuple(code for code, kind in KINDS.items() if kind.free_text),
+    "also": kinds_with(BOUNDS),
 }
+KIND_GROUPS["constraint"] = KIND_GROUPS["pattern"] + KIND_GROUPS["also"]
 
 
 class QuestionForm(ConditionFieldsMixin, DsfrForm):
@@ -248,6 +279,28 @@ class QuestionForm(ConditionFieldsMixin, DsfrForm):
     rows = forms.CharField(
         label=_("Lignes du tableau"), required=False, max_length=20000, widget=forms.Textarea(attrs={"rows": 5})
     )
+    constraint_pattern = forms.CharField(
+        label=_("Forme attendue (expression régulière)"),
+        required=False,
+        max_length=500,
+        help_text=_("Textes : par exemple ^0[1-9][0-9]{8}$ pour un numéro de téléphone à dix chiffres."),
+    )
+    constraint_also = forms.CharField(
+        label=_("Codes acceptés hors des bornes"),
+        required=False,
+        max_length=200,
+        help_text=_("Nombres : par exemple 9999 pour « ne sait pas », séparés par des espaces."),
+    )
+    constraint_message = forms.CharField(
+        label=_("Message si la réponse ne convient pas"),
+        required=False,
+        max_length=500,
+    )
+    no_future = forms.BooleanField(
+        label=_("Pas de date dans le futur"),
+        required=False,
+        help_text=_("Pour un événement passé (« votre dernière sortie ») : une date après aujourd'hui est refusée."),
+    )
 
     def __init__(self, *args, survey, sections, questions, question=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -275,9 +328,16 @@ class QuestionForm(ConditionFieldsMixin, DsfrForm):
                 "allow_dont_know",
                 "min_value",
                 "max_value",
+                "no_future",
             ):
                 self.initial[name] = getattr(question, name)
             self.initial["section"] = question.section_id
+            constraint = question.constraint or {}
+            self.initial["constraint_pattern"] = constraint.get("pattern", "")
+            self.initial["constraint_also"] = " ".join(
+                str(int(v)) if float(v).is_integer() else str(v) for v in constraint.get("also", [])
+            )
+            self.initial["constraint_message"] = constraint.get("message", "")
             self.initial["options"] = format_coded_lines(question.options or [])
             self.initial["rows"] = format_coded_lines(question.rows or [])
         self.add_condition_fields(questions, question.condition if question is not None else None)
@@ -295,8 +355,30 @@ class QuestionForm(ConditionFieldsMixin, DsfrForm):
         kind = cleaned.get("kind")
         cleaned["condition"] = self.clean_condition()
         cleaned["parsed_options"] = self._parse_lines("options", _("Musée")) if kind in KIND_GROUPS["options"] else []
-        cleaned["parsed_rows"] = self._parse_lines("rows", _("Les horaires")) if kind == Kind.MATRIX else []
+        cleaned["parsed_rows"] = self._parse_lines("rows", _("Les horaires")) if kind in KIND_GROUPS["rows"] else []
+        cleaned["constraint"] = self._constraint(kind)
         return cleaned
+
+    def _constraint(self, kind) -> dict:
+        """The XLSForm constraint of the question; settings of another kind are dropped."""
+        data = self.cleaned_data
+        constraint = {}
+        pattern = (data.get("constraint_pattern") or "").strip()
+        if pattern and kind in KIND_GROUPS["pattern"]:
+            constraint["pattern"] = pattern
+        also_text = (data.get("constraint_also") or "").replace(",", " ").split()
+        if also_text and kind in KIND_GROUPS["also"]:
+            try:
+                numbers = [float(value) for value in also_text]
+            except ValueError:
+                self.add_error("constraint_also", _("Indiquez des nombres séparés par des espaces."))
+                numbers = []
+            if numbers:
+                constraint["also"] = [int(n) if n.is_integer() else n for n in numbers]
+        message = (data.get("constraint_message") or "").strip()
+        if message and constraint:
+            constraint["message"] = message
+        return constraint
 
     def service_values(self) -> dict:
         """Settings that do not apply to the chosen kind are dropped rather than refused: a form
@@ -312,14 +394,16 @@ class QuestionForm(ConditionFieldsMixin, DsfrForm):
             "help_text_en": data.get("help_text_en", ""),
             "required": data["required"],
             "options": data["parsed_options"],
-            "allow_other": data["allow_other"] if kind in (Kind.SINGLE, Kind.MULTIPLE) else False,
-            "max_choices": data["max_choices"] if kind in (Kind.MULTIPLE, Kind.RANKING) else None,
+            "allow_other": data["allow_other"] if kind in KIND_GROUPS["allow_other"] else False,
+            "max_choices": data["max_choices"] if kind in KIND_GROUPS["max_choices"] else None,
             "scale_min": data["scale_min"] if kind in KIND_GROUPS["scale"] else None,
             "scale_max": data["scale_max"] if kind in KIND_GROUPS["scale"] else None,
             "allow_dont_know": data["allow_dont_know"] if kind in KIND_GROUPS["scale"] else False,
-            "min_value": data["min_value"] if kind == Kind.NUMBER else None,
-            "max_value": data["max_value"] if kind == Kind.NUMBER else None,
+            "min_value": data["min_value"] if kind in KIND_GROUPS["bounds"] else None,
+            "max_value": data["max_value"] if kind in KIND_GROUPS["bounds"] else None,
             "rows": data["parsed_rows"],
+            "no_future": data.get("no_future", False) if kind in KIND_GROUPS["no_future"] else False,
+            "constraint": data["constraint"],
             "condition": data["condition"],
         }
 
@@ -341,10 +425,16 @@ class QuestionForm(ConditionFieldsMixin, DsfrForm):
                 ["section", "kind", "code", "label", "label_en", "help_text", "help_text_en", "required"],
             ),
             group(_("Options de réponse"), ["options", "allow_other"], KIND_GROUPS["options"]),
-            group(_("Nombre de choix"), ["max_choices"], (Kind.MULTIPLE, Kind.RANKING)),
+            group(_("Nombre de choix"), ["max_choices"], KIND_GROUPS["max_choices"]),
             group(_("Échelle"), ["scale_min", "scale_max", "allow_dont_know"], KIND_GROUPS["scale"]),
             group(_("Bornes"), ["min_value", "max_value"], KIND_GROUPS["bounds"]),
             group(_("Lignes du tableau"), ["rows"], KIND_GROUPS["rows"]),
+            group(_("Date"), ["no_future"], KIND_GROUPS["no_future"]),
+            group(
+                _("Contrainte"),
+                ["constraint_pattern", "constraint_also", "constraint_message"],
+                KIND_GROUPS["constraint"],
+            ),
         ]
 
 

@@ -54,6 +54,9 @@ ANSWER_FORMATS = {
     "postcode": '"79000"',
     "age_band": "one of AGE_BANDS",
     "gender": "one of GENDERS",
+    "integer": "integer within the bounds",
+    "note": "(none: a text shown, never answered)",
+    "geopoint": '{"lat": 46.3235, "lon": -0.4648} (WGS 84 degrees) or {"neighbourhood": "code"}',
 }
 
 
@@ -144,6 +147,9 @@ class Question(models.Model):
         POSTCODE = "postcode", _("Code postal")
         AGE_BAND = "age_band", _("Tranche d'âge")
         GENDER = "gender", _("Genre")
+        INTEGER = "integer", _("Nombre entier")
+        NOTE = "note", _("Note (texte sans réponse)")
+        GEOPOINT = "geopoint", _("Position (carte ou quartier)")
 
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="questions")
     section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="questions")
@@ -167,6 +173,12 @@ class Question(models.Model):
     # Numbers.
     min_value = models.FloatField(_("valeur minimale"), null=True, blank=True)
     max_value = models.FloatField(_("valeur maximale"), null=True, blank=True)
+    # An XLSForm-style constraint beyond the bounds: {"pattern": "regular expression" (texts),
+    # "also": [9999, …] (numbers accepted outside the bounds: sentinel codes such as "no answer"),
+    # "message": "French message shown when the answer breaks the constraint"}.
+    constraint = models.JSONField(_("contrainte"), default=dict, blank=True)
+    # Dates: refuse a day after today (a past event: "your last outing").
+    no_future = models.BooleanField(_("pas de date dans le futur"), default=False)
     # Matrices: [{"code": "r1", "label": "…", "label_en": "…"}].
     rows = models.JSONField(_("lignes"), default=list, blank=True)
     condition = models.JSONField(_("condition d'affichage"), default=dict, blank=True)
@@ -188,6 +200,13 @@ class Question(models.Model):
 
     def __str__(self):
         return f"{self.code} — {self.label}"
+
+    @property
+    def handler(self):
+        """The kind's object (territoires/surveys/kinds/): what differs between kinds lives there."""
+        from territoires.surveys.kinds import kind_of
+
+        return kind_of(self.kind)
 
 
 def new_public_token() -> str:

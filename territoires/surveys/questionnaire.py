@@ -25,10 +25,10 @@ from django.utils.translation import ngettext
 from territoires.core.audit import audit_log
 from territoires.core.models import AuditEvent
 from territoires.projects.models import Participation
+from territoires.surveys.kinds import kind_of
+from territoires.surveys.kinds.base import ALLOW_OTHER, BOUNDS, MAX_CHOICES, NO_FUTURE, OPTIONS, ROWS, SCALE
 from territoires.surveys.models import (
-    AGE_BANDS,
     DONT_KNOW,
-    GENDERS,
     OTHER,
     Collector,
     Deployment,
@@ -40,13 +40,6 @@ from territoires.surveys.models import (
 )
 
 Kind = Question.Kind
-
-CHOICE_KINDS = (Kind.SINGLE, Kind.MULTIPLE, Kind.RANKING)
-SCALE_KINDS = (Kind.RATING, Kind.MATRIX)
-# Kinds whose answers are codes from a fixed list, usable with "in" / "not in" in a condition.
-CODED_KINDS = (Kind.SINGLE, Kind.MULTIPLE, Kind.RANKING, Kind.RATING, Kind.AGE_BAND, Kind.GENDER, Kind.NEIGHBOURHOOD)
-NUMERIC_KINDS = (Kind.RATING, Kind.NUMBER)
-FIXED_CODES = {Kind.AGE_BAND: [code for code, _label in AGE_BANDS], Kind.GENDER: [code for code, _label in GENDERS]}
 
 CONDITION_OPERATORS = ("in", "not_in", "answered", "gte", "lte")
 CODE_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
@@ -224,16 +217,18 @@ def check_question(question: Question, *, other_codes: Iterable[str]) -> dict[st
         add("code", _("« %(code)s » est un nom réservé aux exports ; choisissez-en un autre.") % {"code": code})
     elif code.lower() in {other.lower() for other in other_codes}:
         add("code", _("Le code « %(code)s » est déjà utilisé par une autre question.") % {"code": code})
-    if question.kind not in Kind.values:
+    kind = kind_of(question.kind)
+    if kind is None or question.kind not in Kind.values:
         add("kind", _("Type de question inconnu."))
         return errors
     if not (question.label or "").strip():
         add("label", _("Indiquez l'intitulé de la question."))
 
-    kind = question.kind
-    if kind in CHOICE_KINDS:
+    # What applies to a kind is the list of its settings (kinds/): the checks below are per setting.
+    settings = kind.settings
+    if OPTIONS in settings:
         options = question.options or []
-        minimum = 1 if question.allow_other and kind != Kind.RANKING else 2
+        minimum = 1 if question.allow_other and ALLOW_OTHER in settings else 2
         if len(options) < minimum:
             add("options", _("Indiquez au moins deux options (une ligne « code | libellé » par option)."))
         for message in _check_coded_items(
@@ -242,10 +237,10 @@ def check_question(question: Question, *, other_codes: Iterable[str]) -> dict[st
             add("options", message)
     elif question.options:
         question.options = []
-    if question.allow_other and kind not in (Kind.SINGLE, Kind.MULTIPLE):
+    if question.allow_other and ALLOW_OTHER not in settings:
         add("allow_other", _("« Autre, précisez » ne s'applique qu'aux choix uniques et multiples."))
     if question.max_choices is not None:
-        if kind not in (Kind.MULTIPLE, Kind.RANKING):
+        if MAX_CHOICES not in settings:
             add("max_choices", _("Le nombre maximal de choix ne s'applique qu'aux choix multiples et classements."))
         else:
             available = len(question.options or []) + (1 if question.allow_other else 0)
@@ -258,7 +253,7 @@ def check_question(question: Question, *, other_codes: Iterable[str]) -> dict[st
                     % {"max": question.max_choices, "n": available},
                 )
 
-    if kind in SCALE_KINDS:
+    if SCALE in settings:
         low, high = question.scale_min, question.scale_max
         if low is None or high is None:
             add("scale_max", _("Indiquez le minimum et le maximum de l'échelle (par exemple 1 et 5)."))
@@ -277,7 +272,7 @@ def check_question(question: Question, *, other_codes: Iterable[str]) -> dict[st
         if question.allow_dont_know:
             add("allow_dont_know", _("« Ne sait pas » ne s'applique qu'aux échelles et tableaux."))
 
-    if kind == Kind.NUMBER:
+    if BOUNDS in settings:
         for name in ("min_value", "max_value"):
             value = getattr(question, name)
             if value is not None and (math.isnan(value) or math.isinf(value) or abs(value) > 1e12):
@@ -293,7 +288,7 @@ def check_question(question: Question, *, other_codes: Iterable[str]) -> dict[st
     elif question.min_value is not None or question.max_value is not None:
         add("max_value", _("Les bornes ne s'appliquent qu'aux questions de type nombre."))
 
-    if kind == Kind.MATRIX:
+    if ROWS in settings:
         rows = question.rows or []
         if not rows:
             add("rows", _("Indiquez au moins une ligne (une ligne « code | libellé » par ligne du tableau)."))
@@ -301,20 +296,51 @@ def check_question(question: Question, *, other_codes: Iterable[str]) -> dict[st
             add("rows", message)
     elif question.rows:
         add("rows", _("Les lignes ne s'appliquent qu'aux tableaux."))
+    if getattr(question, "no_future", False) and NO_FUTURE not in settings:
+        add("no_future", _("« Pas de date dans le futur » ne s'applique qu'aux dates."))
+    _check_constraint(question, kind, add)
+    kind.check(question, add)
     return errors
+
+
+def _check_constraint(question: Question, kind, add) -> None:
+    constraint = question.constraint if isinstance(getattr(question, "constraint", None), dict) else {}
+    unknown = set(constraint) - {"pattern", "also", "message"}
+    if unknown:
+        add("constraint", _("Contrainte inconnue : %(keys)s.") % {"keys": ", ".join(sorted(unknown))})
+    pattern = constraint.get("pattern")
+    if pattern is not None:
+        if not kind.free_text:
+            add("constraint", _("Une expression régulière ne s'applique qu'aux textes."))
+        elif not isinstance(pattern, str) or not pattern or len(pattern) > 500:
+            add("constraint", _("L'expression régulière est vide ou trop longue (500 caractères au plus)."))
+        else:
+            try:
+                re.compile(pattern)
+            except re.error as error:
+                add("constraint", _("Expression régulière invalide : %(error)s.") % {"error": error.msg})
+    also = constraint.get("also")
+    if also is not None:
+        if BOUNDS not in kind.settings:
+            add("constraint", _("Les codes acceptés hors bornes ne s'appliquent qu'aux nombres."))
+        elif (
+            not isinstance(also, list)
+            or len(also) > 20
+            or not all(
+                isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+                for value in also
+            )
+        ):
+            add("constraint", _("Les codes acceptés hors bornes sont une liste de 20 nombres au plus."))
+    message = constraint.get("message")
+    if message is not None and (not isinstance(message, str) or len(message) > 500):
+        add("constraint", _("Le message de la contrainte est un texte de 500 caractères au plus."))
 
 
 def answer_codes(question: Question) -> list | None:
     """The codes a condition may test for this question (None: any value, e.g. neighbourhoods)."""
-    if question.kind in CHOICE_KINDS:
-        codes = [option["code"] for option in question.options or []]
-        return codes + [OTHER] if question.allow_other else codes
-    if question.kind == Kind.RATING and question.scale_min is not None and question.scale_max is not None:
-        codes = [str(value) for value in range(question.scale_min, question.scale_max + 1)]
-        return codes + [DONT_KNOW] if question.allow_dont_know else codes
-    if question.kind in FIXED_CODES:
-        return FIXED_CODES[question.kind]
-    return None
+    kind = kind_of(question.kind)
+    return kind.answer_codes(question) if kind is not None else None
 
 
 # Conditions -----------------------------------------------------------------------------------------
@@ -369,13 +395,18 @@ def _as_number(value):
     return int(number) if number.is_integer() else number
 
 
+def _kind_is(question: Question, trait: str) -> bool:
+    kind = kind_of(question.kind)
+    return kind is not None and getattr(kind, trait)
+
+
 def _clause_errors(clause: dict, target: Question, subject: str) -> list[str]:
     op, values = clause["op"], clause["values"]
     label = {"subject": subject, "code": target.code}
     if op == "answered":
         return []
     if op in ("gte", "lte"):
-        if target.kind not in NUMERIC_KINDS:
+        if not _kind_is(target, "numeric"):
             return [
                 _(
                     "%(subject)s : « au moins » et « au plus » ne s'appliquent qu'aux échelles et nombres (« %(code)s »)."
@@ -393,7 +424,7 @@ def _clause_errors(clause: dict, target: Question, subject: str) -> list[str]:
         clause["values"] = [int(number) if number.is_integer() else number]
         return []
     # in / not_in
-    if target.kind not in CODED_KINDS:
+    if not _kind_is(target, "coded"):
         return [
             _(
                 "%(subject)s : « est parmi » ne s'applique qu'aux questions à choix, échelles, quartier, âge ou genre (« %(code)s »)."
@@ -555,9 +586,10 @@ def change_impact(old: Question, new: Question, survey: Survey) -> Impact:
     if impact.reasons:
         impact.affected = answer_count(survey, old.code)
         return impact
-    kind = old.kind
+    kind = kind_of(old.kind)
+    settings = kind.settings if kind is not None else frozenset()
     predicates = []
-    if kind in CHOICE_KINDS:
+    if OPTIONS in settings:
         removed = {option["code"] for option in old.options} - {option["code"] for option in new.options}
         if old.allow_other and not new.allow_other:
             removed.add(OTHER)
@@ -570,21 +602,21 @@ def change_impact(old: Question, new: Question, survey: Survey) -> Impact:
             )
         if removed:
             predicates.append(lambda value, removed=removed: bool(set(map(str, _as_list(value))) & removed))
-        if kind in (Kind.MULTIPLE, Kind.RANKING) and new.max_choices and (old.max_choices or 10**6) > new.max_choices:
+        if MAX_CHOICES in settings and new.max_choices and (old.max_choices or 10**6) > new.max_choices:
             impact.reasons.append(_("nombre maximal de choix ramené à %(n)d") % {"n": new.max_choices})
             predicates.append(lambda value, limit=new.max_choices: len(_as_list(value)) > limit)
-    if kind in SCALE_KINDS and (
+    if SCALE in settings and (
         (new.scale_min or 0) > (old.scale_min or 0)
         or (new.scale_max or 0) < (old.scale_max or 0)
         or (old.allow_dont_know and not new.allow_dont_know)
     ):
         impact.reasons.append(_("échelle réduite"))
         outside = _outside(new.scale_min, new.scale_max, new.allow_dont_know)
-        if kind == Kind.RATING:
+        if ROWS not in settings:
             predicates.append(outside)
         else:
             predicates.append(lambda value: isinstance(value, dict) and any(outside(v) for v in value.values()))
-    if kind == Kind.MATRIX:
+    if ROWS in settings:
         removed_rows = {row["code"] for row in old.rows} - {row["code"] for row in new.rows}
         if removed_rows:
             impact.reasons.append(
@@ -594,12 +626,16 @@ def change_impact(old: Question, new: Question, survey: Survey) -> Impact:
             predicates.append(
                 lambda value, removed=removed_rows: isinstance(value, dict) and bool(set(value) & removed)
             )
-    if kind == Kind.NUMBER and (
+    if BOUNDS in settings and (
         (new.min_value is not None and (old.min_value is None or new.min_value > old.min_value))
         or (new.max_value is not None and (old.max_value is None or new.max_value < old.max_value))
     ):
         impact.reasons.append(_("bornes resserrées"))
         predicates.append(_outside(new.min_value, new.max_value, False))
+    if NO_FUTURE in settings and new.no_future and not old.no_future:
+        today = timezone.localdate().isoformat()
+        impact.reasons.append(_("dates dans le futur refusées"))
+        predicates.append(lambda value, today=today: isinstance(value, str) and value[:10] > today)
     if predicates:
         impact.affected = _count(stored_answers(survey, old.code), lambda value: any(p(value) for p in predicates))
         if not impact.affected:
@@ -901,6 +937,8 @@ QUESTION_FIELDS = (
     "min_value",
     "max_value",
     "rows",
+    "no_future",
+    "constraint",
     "condition",
 )
 
@@ -994,7 +1032,8 @@ def question_save(
                 for item in value or []
             ]
         setattr(question, name, value)
-    if question.kind in FIXED_CODES or question.kind in (Kind.NEIGHBOURHOOD, Kind.POSTCODE, Kind.DATE):
+    kind = kind_of(question.kind)
+    if kind is not None and OPTIONS not in kind.settings:
         question.options = []
     other_codes = survey.questions.exclude(pk=question.pk).values_list("code", flat=True)
     errors = check_question(question, other_codes=list(other_codes))

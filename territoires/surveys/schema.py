@@ -12,34 +12,35 @@ own condition match, evaluated in questionnaire order over the answers of visibl
 an answer to a question that ends up hidden is dropped and can show nothing further down.
 """
 
-import datetime
-import math
 import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from territoires.core.process_caches import register_process_cache
-from territoires.surveys.models import AGE_BANDS, DONT_KNOW, GENDERS, OTHER, Question
+from territoires.surveys.kinds import QuestionKind, kind_of
+from territoires.surveys.kinds.validation import (
+    CONTROL_RE,  # noqa: F401 — kept importable from here
+    LONG_TEXT_MAX,  # noqa: F401
+    MESSAGES,  # noqa: F401
+    OTHER_TEXT_MAX,  # noqa: F401
+    POSTCODE_RE,  # noqa: F401
+    SHORT_TEXT_MAX,  # noqa: F401
+    SLOW_PATH,
+    as_number,
+    message,
+)
+from territoires.surveys.models import AGE_BANDS, GENDERS, OTHER, Question
 
 Kind = Question.Kind
 
-SHORT_TEXT_MAX = 300
-LONG_TEXT_MAX = 5000
-OTHER_TEXT_MAX = SHORT_TEXT_MAX
-CHOICE_KINDS = frozenset({Kind.SINGLE, Kind.AGE_BAND, Kind.GENDER, Kind.NEIGHBOURHOOD})
-# Metropolitan and overseas French postcodes (01000–98999; Corsica's 20xxx included).
-POSTCODE_RE = re.compile(r"^(?:0[1-9]|[1-8]\d|9[0-8])\d{3}$")
-# Control characters other than tab and line breaks: never useful in an answer, and PostgreSQL's
-# jsonb refuses NUL outright (a 500 if it got that far).
-CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # Labels stay lazy: they are drawn in the language of each request (the questionnaire's second
 # language too), and JSON encoding turns them into text then.
 AGE_BAND_OPTIONS = tuple({"code": code, "label": label, "label_en": ""} for code, label in AGE_BANDS)
 GENDER_OPTIONS = tuple({"code": code, "label": label, "label_en": ""} for code, label in GENDERS)
+FIXED_OPTIONS = {Kind.AGE_BAND: AGE_BAND_OPTIONS, Kind.GENDER: GENDER_OPTIONS}
 
 
 class AnswersInvalid(Exception):
@@ -94,6 +95,15 @@ class CompiledQuestion:
     condition: Condition | None
     section_index: int
     participation_id: int | None
+    # The kind's object (kinds/), looked up once here rather than per answer.
+    handler: QuestionKind | None = None
+    no_future: bool = False
+    pattern: "re.Pattern | None" = None  # constraint["pattern"], compiled
+    also: frozenset = frozenset()  # constraint["also"]: numbers accepted outside the bounds
+    constraint_message: str = ""
+    # Copied from the kind for the per-answer loops (an attribute read, no lookup).
+    free_text: bool = False
+    needs_neighbourhoods: bool = False
 
     @property
     def scale(self) -> range:
@@ -117,10 +127,13 @@ class CompiledQuestion:
             data["allow_other"] = True
         if self.max_choices:
             data["max_choices"] = self.max_choices
-        if self.kind in (Kind.RATING, Kind.MATRIX):
+        settings = self.handler.settings if self.handler is not None else ()
+        if "scale" in settings:
             data.update(scale_min=self.scale.start, scale_max=self.scale.stop - 1, allow_dont_know=self.allow_dont_know)
-        if self.kind == Kind.NUMBER:
+        if "bounds" in settings:
             data.update(min_value=self.min_value, max_value=self.max_value)
+        if self.no_future:
+            data["no_future"] = True
         if self.rows:
             data["rows"] = list(self.rows)
         return data
@@ -164,7 +177,7 @@ class SurveySchema:
         for question in self.questions:
             if question.participation_id is not None and question.participation_id != participation_id:
                 continue
-            if question.kind == Kind.NEIGHBOURHOOD and not has_neighbourhoods:
+            if question.needs_neighbourhoods and not has_neighbourhoods:
                 continue
             index = question.section_index
             if index not in section_shown:
@@ -234,18 +247,7 @@ def _compile_condition(raw) -> Condition | None:
     return Condition(tuple(clauses), any=mode_any) if clauses else None
 
 
-def _as_number(value) -> float | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        return float(value) if math.isfinite(value) else None
-    if isinstance(value, str):
-        try:
-            number = float(value.strip().replace(",", ".").replace("\u202f", "").replace(" ", ""))
-        except ValueError:
-            return None
-        return number if math.isfinite(number) else None
-    return None
+_as_number = as_number
 
 
 def _is_answered(value) -> bool:
@@ -270,6 +272,21 @@ def _clause_matches(clause: Clause, answers: dict) -> bool:
     return found if clause.op == "in" else not found
 
 
+def _pattern(constraint) -> "re.Pattern | None":
+    pattern = constraint.get("pattern") if isinstance(constraint, dict) else None
+    if not isinstance(pattern, str) or not pattern:
+        return None
+    try:
+        return re.compile(pattern)
+    except re.error:
+        return None  # refused when saved (questionnaire.check_question); never a 500 here
+
+
+def _numbers(values) -> list[float]:
+    numbers = [as_number(value) for value in values] if isinstance(values, list) else []
+    return [number for number in numbers if number is not None]
+
+
 def compile_schema(survey) -> SurveySchema:
     """Two queries: the sections, then the questions."""
     sections_rows = list(survey.sections.order_by("position", "pk"))
@@ -277,10 +294,9 @@ def compile_schema(survey) -> SurveySchema:
     questions_by_section: dict[int, list] = {index: [] for index in range(len(sections_rows))}
     compiled_questions = []
     for question in survey.questions.order_by("section__position", "section_id", "position", "pk"):
-        if question.kind == Kind.AGE_BAND:
-            options = AGE_BAND_OPTIONS
-        elif question.kind == Kind.GENDER:
-            options = GENDER_OPTIONS
+        handler = kind_of(question.kind)
+        if question.kind in FIXED_OPTIONS:
+            options = FIXED_OPTIONS[question.kind]
         else:
             options = tuple(
                 {"code": str(o["code"]), "label": _text(o.get("label")), "label_en": _text(o.get("label_en"))}
@@ -302,7 +318,7 @@ def compile_schema(survey) -> SurveySchema:
             required=question.required,
             options=options,
             option_codes=frozenset(o["code"] for o in options),
-            allow_other=question.allow_other and question.kind in (Kind.SINGLE, Kind.MULTIPLE),
+            allow_other=question.allow_other and handler is not None and "allow_other" in handler.settings,
             max_choices=question.max_choices,
             scale_min=question.scale_min,
             scale_max=question.scale_max,
@@ -314,6 +330,13 @@ def compile_schema(survey) -> SurveySchema:
             condition=_compile_condition(question.condition),
             section_index=index_of[question.section_id],
             participation_id=question.participation_id,
+            handler=handler,
+            no_future=question.no_future,
+            pattern=_pattern(question.constraint),
+            also=frozenset(_numbers((question.constraint or {}).get("also"))),
+            constraint_message=str((question.constraint or {}).get("message") or ""),
+            free_text=handler is not None and handler.free_text,
+            needs_neighbourhoods=handler is not None and handler.needs_neighbourhoods,
         )
         compiled_questions.append(compiled)
         questions_by_section[compiled.section_index].append(compiled)
@@ -380,231 +403,30 @@ def schema_cache_clear() -> None:
 
 # --- validation -----------------------------------------------------------------------------------
 
-MESSAGES = {
-    "required": gettext_lazy("Cette question est obligatoire."),
-    "unknown_choice": gettext_lazy("Ce choix ne fait pas partie des réponses proposées."),
-    "not_a_list": gettext_lazy("Réponse invalide : une liste de choix est attendue."),
-    "duplicate": gettext_lazy("Un même choix est donné plusieurs fois."),
-    "other_missing": gettext_lazy("Précisez votre réponse « Autre »."),
-    "other_too_long": gettext_lazy("La précision « Autre » dépasse %(max)s caractères."),
-    "not_integer": gettext_lazy("Donnez un nombre entier entre %(min)s et %(max)s."),
-    "not_number": gettext_lazy("Donnez un nombre."),
-    "too_small": gettext_lazy("Le nombre doit être supérieur ou égal à %(min)s."),
-    "too_large": gettext_lazy("Le nombre doit être inférieur ou égal à %(max)s."),
-    "not_text": gettext_lazy("Réponse invalide : un texte est attendu."),
-    "too_long": gettext_lazy("Le texte dépasse %(max)s caractères (%(length)s reçus)."),
-    "ranking": gettext_lazy("Classez chaque proposition une seule fois, de 1 à %(count)s."),
-    "matrix_type": gettext_lazy("Réponse invalide : une note par ligne est attendue."),
-    "matrix_row": gettext_lazy("Ligne inconnue dans ce tableau."),
-    "matrix_value": gettext_lazy("Ligne « %(row)s » : donnez une note entre %(min)s et %(max)s."),
-    "matrix_missing": gettext_lazy("Répondez à chaque ligne du tableau."),
-    "date": gettext_lazy("Donnez une date valide (jour, mois, année)."),
-    "date_range": gettext_lazy("La date doit être comprise entre 1900 et 2100."),
-    "postcode": gettext_lazy("Donnez un code postal français à cinq chiffres, par exemple 79000."),
-    "neighbourhood": gettext_lazy("Ce quartier ne fait pas partie de la liste du territoire."),
-    "too_many": gettext_lazy("Choisissez au plus %(max)s réponses."),
-}
-
-
-def _message(key: str, **params) -> str:
-    text = str(MESSAGES[key])
-    return text % params if params else text
-
-
-def _format_number(value) -> str:
-    if value is None:
-        return ""
-    return str(int(value)) if float(value).is_integer() else str(value).replace(".", ",")
-
-
-def _clean_text(value, limit: int) -> str:
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        value = str(value)
-    if not isinstance(value, str):
-        raise ValueError(_message("not_text"))
-    text = CONTROL_RE.sub("", value).strip()
-    if len(text) > limit:
-        raise ValueError(_message("too_long", max=f"{limit:,}".replace(",", "\u202f"), length=len(text)))
-    return text
-
-
-def _clean_scale_value(value, question: CompiledQuestion):
-    if question.allow_dont_know and value == DONT_KNOW:
-        return DONT_KNOW
-    number = _as_number(value)
-    scale = question.scale
-    if number is None or not number.is_integer() or int(number) not in scale:
-        raise ValueError(_message("not_integer", min=scale.start, max=scale.stop - 1))
-    return int(number)
-
-
-def _clean_other(question: CompiledQuestion, chosen: bool, raw: dict, cleaned: dict) -> None:
-    if not chosen:
-        return
-    text = raw.get(question.other_field)
-    if not isinstance(text, str) or not CONTROL_RE.sub("", text).strip():
-        raise ValueError(_message("other_missing"))
-    text = CONTROL_RE.sub("", text).strip()
-    if len(text) > OTHER_TEXT_MAX:
-        raise ValueError(_message("other_too_long", max=OTHER_TEXT_MAX))
-    cleaned[question.other_field] = text
+_message = message
+_SLOW_PATH = SLOW_PATH
 
 
 def _clean_value(question: CompiledQuestion, value, raw: dict, cleaned: dict, neighbourhood_codes):
-    kind = question.kind
-    if kind in CHOICE_KINDS:
-        code = str(value).strip() if isinstance(value, (str, int)) and not isinstance(value, bool) else None
-        if kind == Kind.NEIGHBOURHOOD:
-            if code not in neighbourhood_codes:
-                raise ValueError(_message("neighbourhood"))
-            return code
-        if code in question.option_codes or (question.allow_other and code == OTHER):
-            _clean_other(question, code == OTHER, raw, cleaned)
-            return code
-        raise ValueError(_message("unknown_choice"))
-    if kind == Kind.MULTIPLE:
-        if isinstance(value, str):
-            value = [value]
-        if not isinstance(value, list):
-            raise ValueError(_message("not_a_list"))
-        codes = [str(item) for item in value if isinstance(item, (str, int)) and not isinstance(item, bool)]
-        if len(codes) != len(value):
-            raise ValueError(_message("unknown_choice"))
-        if len(set(codes)) != len(codes):
-            raise ValueError(_message("duplicate"))
-        allowed = question.option_codes | ({OTHER} if question.allow_other else set())
-        if any(code not in allowed for code in codes):
-            raise ValueError(_message("unknown_choice"))
-        if question.max_choices and len(codes) > question.max_choices:
-            raise ValueError(_message("too_many", max=question.max_choices))
-        _clean_other(question, OTHER in codes, raw, cleaned)
-        return codes
-    if kind == Kind.RATING:
-        return _clean_scale_value(value, question)
-    if kind == Kind.NUMBER:
-        number = _as_number(value)
-        if number is None:
-            raise ValueError(_message("not_number"))
-        if question.min_value is not None and number < question.min_value:
-            raise ValueError(_message("too_small", min=_format_number(question.min_value)))
-        if question.max_value is not None and number > question.max_value:
-            raise ValueError(_message("too_large", max=_format_number(question.max_value)))
-        return int(number) if number.is_integer() and abs(number) < 2**53 else number
-    if kind == Kind.SHORT_TEXT:
-        return _clean_text(value, SHORT_TEXT_MAX)
-    if kind == Kind.LONG_TEXT:
-        return _clean_text(value, LONG_TEXT_MAX)
-    if kind == Kind.RANKING:
-        if not isinstance(value, list):
-            raise ValueError(_message("not_a_list"))
-        codes = [str(item) for item in value if isinstance(item, (str, int)) and not isinstance(item, bool)]
-        if len(codes) != len(value) or len(codes) != len(question.option_codes) or set(codes) != question.option_codes:
-            raise ValueError(_message("ranking", count=len(question.option_codes)))
-        return codes
-    if kind == Kind.MATRIX:
-        if not isinstance(value, dict):
-            raise ValueError(_message("matrix_type"))
-        labels = {row["code"]: row["label"] for row in question.rows}
-        result = {}
-        for row_code, row_value in value.items():
-            if row_code not in question.row_codes:
-                raise ValueError(_message("matrix_row"))
-            if row_value in (None, ""):
-                continue
-            try:
-                result[row_code] = _clean_scale_value(row_value, question)
-            except ValueError:
-                scale = question.scale
-                raise ValueError(
-                    _message("matrix_value", row=labels[row_code], min=scale.start, max=scale.stop - 1)
-                ) from None
-        if question.required and len(result) != len(question.row_codes):
-            raise ValueError(_message("matrix_missing"))
-        # Rows in questionnaire order, so that stored answers read the same way everywhere.
-        return {row["code"]: result[row["code"]] for row in question.rows if row["code"] in result}
-    if kind == Kind.DATE:
-        if not isinstance(value, str):
-            raise ValueError(_message("date"))
-        try:
-            day = datetime.date.fromisoformat(value.strip()[:10])
-        except ValueError:
-            raise ValueError(_message("date")) from None
-        if not 1900 <= day.year <= 2100:
-            raise ValueError(_message("date_range"))
-        return day.isoformat()
-    if kind == Kind.POSTCODE:
-        code = str(value).replace(" ", "").strip() if isinstance(value, (str, int)) else ""
-        if isinstance(value, int):
-            code = f"{value:05d}"
-        if not POSTCODE_RE.match(code):
-            raise ValueError(_message("postcode"))
-        return code
-    raise ValueError(_message("unknown_choice"))  # a kind this version does not know
+    """The general path: the question's kind checks and cleans the value (or raises ValueError)."""
+    if question.handler is None:
+        raise ValueError(_message("unknown_choice"))  # a kind this version does not know
+    return question.handler.clean(question, value, raw, cleaned, neighbourhood_codes)
 
 
 # --- fast checks: the common well-formed answer, accepted in a few operations ----------------------
 #
 # Nearly every answer is a plain code, a list of codes, an integer in range or a row of integers,
-# exactly as the questionnaire sends it. A fast check accepts that case and returns what the general
-# path (_clean_value) would return for it; anything else (a number as text, spaces, "other", "don't
-# know", an error to report) gets _SLOW_PATH and goes through the general path unchanged. Checked
-# for agreement with the general path on every kind in tests/surveys/test_schema_fast_checks.py.
-
-_SLOW_PATH = object()
+# exactly as the questionnaire sends it. A fast check (a kind's `fast_check`) accepts that case and
+# returns what the general path (_clean_value) would return for it; anything else (a number as text,
+# spaces, "other", "don't know", an error to report) gets _SLOW_PATH and goes through the general
+# path unchanged. Checked for agreement with the general path on every kind in
+# tests/surveys/test_schema_fast_checks.py and tests/surveys/test_kinds_fast_path.py.
 
 
 def _fast_check(question: CompiledQuestion):
     """A function value -> cleaned value or _SLOW_PATH, for the kinds where one pays; else None."""
-    kind = question.kind
-    codes = question.option_codes - {OTHER}  # "other" needs its text: general path
-    if kind in (Kind.SINGLE, Kind.AGE_BAND, Kind.GENDER):
-
-        def check_choice(value):
-            return value if value.__class__ is str and value in codes else _SLOW_PATH
-
-        return check_choice
-    if kind == Kind.MULTIPLE:
-        most = question.max_choices or len(codes)
-
-        def check_multiple(value):
-            if value.__class__ is not list or not 0 < len(value) <= most:
-                return _SLOW_PATH
-            for item in value:
-                if item.__class__ is not str or item not in codes:
-                    return _SLOW_PATH
-            return list(value) if len(set(value)) == len(value) else _SLOW_PATH
-
-        return check_multiple
-    if kind in (Kind.RATING, Kind.MATRIX):
-        low, high = question.scale.start, question.scale.stop - 1
-        if kind == Kind.RATING:
-
-            def check_rating(value):
-                return value if value.__class__ is int and low <= value <= high else _SLOW_PATH
-
-            return check_rating
-        row_order = tuple(row["code"] for row in question.rows)
-        rows = question.row_codes
-
-        def check_matrix(value):
-            # Complete rows only: a partial one may be an error to report (required) or need reordering.
-            if value.__class__ is not dict or len(value) != len(rows):
-                return _SLOW_PATH
-            for row_code, note in value.items():
-                if row_code not in rows or note.__class__ is not int or not low <= note <= high:
-                    return _SLOW_PATH
-            return {row_code: value[row_code] for row_code in row_order}
-
-        return check_matrix
-    if kind == Kind.NUMBER:
-        low = question.min_value if question.min_value is not None else -math.inf
-        high = question.max_value if question.max_value is not None else math.inf
-
-        def check_number(value):
-            return value if value.__class__ is int and low <= value <= high and -(2**53) < value < 2**53 else _SLOW_PATH
-
-        return check_number
-    return None
+    return question.handler.fast_check(question) if question.handler is not None else None
 
 
 def answers_validate(schema: SurveySchema, raw, *, deployment, only: set[str] | None = None) -> dict:
@@ -634,7 +456,7 @@ def answers_validate(schema: SurveySchema, raw, *, deployment, only: set[str] | 
             if result is not _SLOW_PATH:
                 cleaned[question.code] = result
                 continue
-        if isinstance(value, str) and question.kind not in (Kind.SHORT_TEXT, Kind.LONG_TEXT):
+        if isinstance(value, str) and not question.free_text:
             value = value.strip()
         if not _is_answered(value) or (isinstance(value, str) and not value.strip()):
             if question.required:

@@ -40,7 +40,8 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from territoires.surveys import questionnaire
-from territoires.surveys.models import AGE_BANDS, DONT_KNOW, GENDERS, OTHER, Question, Section, Survey
+from territoires.surveys.kinds import kind_of
+from territoires.surveys.models import DONT_KNOW, OTHER, Question, Section, Survey
 
 Kind = Question.Kind
 
@@ -63,7 +64,6 @@ METADATA_TYPES = {
     "subscriberid",
     "audit",
     "calculate",
-    "note",
     "hidden",
     "start-geopoint",
     "background-audio",
@@ -98,7 +98,8 @@ def relevance(condition, kinds: dict[str, str]) -> str:
     for clause in clauses:
         code, op, values = clause["question"], clause["op"], clause.get("values", [])
         ref = "${" + code + "}"
-        multiple = kinds.get(code) in (Kind.MULTIPLE, Kind.RANKING)
+        kind = kind_of(kinds.get(code, ""))
+        multiple = kind is not None and kind.answers_are_lists
         if op == "answered":
             parts.append(f"{ref} != ''")
         elif op in ("gte", "lte"):
@@ -109,10 +110,6 @@ def relevance(condition, kinds: dict[str, str]) -> str:
             parts.append(f"not({expression})" if op == "not_in" else expression)
     joiner = " or " if "any" in condition else " and "
     return joiner.join(parts)
-
-
-def _number(value) -> str:
-    return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
 def xlsform_rows(survey: Survey, *, participation_id: int | None = None) -> dict[str, list[dict]]:
@@ -179,82 +176,26 @@ def _question_rows(question, bilingual, kinds, add_choices, neighbourhoods) -> l
         "relevant": relevance(question.condition, kinds),
         KIND_COLUMN: kind,
     }
-    dont_know = {"code": DONT_KNOW, "label": _("Ne sait pas"), "label_en": "Don't know"}
+    handler = kind_of(kind)
+    if handler is None:
+        raise ValueError(kind)
+    return handler.xlsform_rows(question, base, _FormContext(bilingual, add_choices, neighbourhoods))
 
-    def scale_items():
-        items = [{"code": str(v), "label": str(v)} for v in range(question.scale_min, question.scale_max + 1)]
-        return items + [dont_know] if question.allow_dont_know else items
 
-    if kind in (Kind.SINGLE, Kind.MULTIPLE):
-        items = list(question.options)
-        if question.allow_other:
-            items.append({"code": OTHER, "label": _("Autre"), "label_en": "Other"})
-        add_choices(code, items)
-        row = {**base, "type": f"{'select_one' if kind == Kind.SINGLE else 'select_multiple'} {code}"}
-        if kind == Kind.MULTIPLE and question.max_choices:
-            row["constraint"] = f"count-selected(.) <= {question.max_choices}"
-        rows = [row]
-        if question.allow_other:
-            test = f"selected(${{{code}}}, 'other')" if kind == Kind.MULTIPLE else f"${{{code}}} = 'other'"
-            rows.append(
-                {
-                    "type": "text",
-                    "name": f"{code}__other",
-                    **_labels({"label": _("Précisez"), "label_en": "Please specify"}, bilingual),
-                    "relevant": test,
-                    KIND_COLUMN: OTHER_TEXT,
-                }
-            )
-        return rows
-    if kind == Kind.RANKING:
-        add_choices(code, question.options)
-        row = {**base, "type": f"rank {code}"}
-        if question.max_choices:
-            # odk:rank ranks every option: the maximum only survives in this platform's column.
-            row["tec_max_choices"] = str(question.max_choices)
-        return [row]
-    if kind == Kind.RATING:
-        add_choices(code, scale_items())
-        return [{**base, "type": f"select_one {code}", "appearance": "likert"}]
-    if kind == Kind.MATRIX:
-        add_choices(code, scale_items())
-        rows = [{**base, "type": "begin_group", "appearance": "table-list", "required": ""}]
-        for item in question.rows:
-            rows.append(
-                {
-                    "type": f"select_one {code}",
-                    "name": f"{code}_{item['code']}",
-                    **_labels(item, bilingual),
-                    "required": "yes" if question.required else "",
-                    KIND_COLUMN: "matrix_row",
-                }
-            )
-        rows.append({"type": "end_group", "name": code})
-        return rows
-    if kind == Kind.NUMBER:
-        bounds = []
-        if question.min_value is not None:
-            bounds.append(f". >= {_number(question.min_value)}")
-        if question.max_value is not None:
-            bounds.append(f". <= {_number(question.max_value)}")
-        return [{**base, "type": "decimal", "constraint": " and ".join(bounds)}]
-    if kind in (Kind.SHORT_TEXT, Kind.LONG_TEXT):
-        return [{**base, "type": "text", "appearance": "multiline" if kind == Kind.LONG_TEXT else ""}]
-    if kind == Kind.DATE:
-        return [{**base, "type": "date"}]
-    if kind == Kind.POSTCODE:
-        return [{**base, "type": "text", "constraint": POSTCODE_CONSTRAINT}]
-    if kind == Kind.NEIGHBOURHOOD:
-        if not neighbourhoods:
-            # A list may not be empty in XLSForm: a free text until the territories list theirs.
-            return [{**base, "type": "text"}]
-        add_choices(code, neighbourhoods.values())
-        return [{**base, "type": f"select_one {code}"}]
-    if kind in (Kind.AGE_BAND, Kind.GENDER):
-        fixed = AGE_BANDS if kind == Kind.AGE_BAND else GENDERS
-        add_choices(code, [{"code": c, "label": str(label)} for c, label in fixed])
-        return [{**base, "type": f"select_one {code}"}]
-    raise ValueError(kind)
+@dataclass
+class _FormContext:
+    """What a kind needs to write its rows (kinds/…: xlsform_rows)."""
+
+    bilingual: bool
+    add_choices: object
+    neighbourhoods: dict
+
+    def labels(self, item: dict, **keys) -> dict:
+        return _labels(item, self.bilingual, **keys)
+
+    def constraint_message(self, question) -> dict:
+        text = (question.constraint or {}).get("message") or ""
+        return {f"constraint_message::{FR}": text} if text else {}
 
 
 def _workbook_bytes(sheets: dict[str, list[dict]]) -> bytes:
@@ -311,6 +252,28 @@ def _fail(sheet: str, line: int | None, reason: str):
     raise XLSFormError(_("Feuille « %(sheet)s » : %(reason)s") % {"sheet": sheet, "reason": reason})
 
 
+HEADER_ALIASES = {
+    "list name": "list_name",
+    "listname": "list_name",
+    "constraint message": "constraint_message",
+    "jr:constraintmsg": "constraint_message",
+    "choice filter": "choice_filter",
+    "read only": "read_only",
+}
+
+
+def _header_name(cell) -> str:
+    """A column name as this module reads it: the part before "::" in lower case, with its usual
+    spellings unified ("List Name" → "list_name", "Label::French (fr)" → "label::French (fr)")."""
+    if cell is None:
+        return ""
+    name = " ".join(str(cell).split())
+    base, separator, language = name.partition("::")
+    base = base.strip().lower()
+    base = HEADER_ALIASES.get(base, base)
+    return f"{base}::{language.strip()}" if separator else base
+
+
 def _read_sheets(content: bytes) -> tuple[dict[str, list[tuple[int, dict]]], dict[str, list[str]]]:
     """{sheet: [(line, {column: text})]} without empty cells, and {sheet: column names}."""
     import openpyxl
@@ -326,7 +289,7 @@ def _read_sheets(content: bytes) -> tuple[dict[str, list[tuple[int, dict]]], dic
         if not header:
             sheets[sheet.title.strip().lower()] = []
             continue
-        names = [str(cell).strip() if cell is not None else "" for cell in header]
+        names = [_header_name(cell) for cell in header]
         headers[sheet.title.strip().lower()] = [name for name in names if name]
         items = []
         for number, values in enumerate(rows, start=2):
@@ -380,34 +343,21 @@ class _Draft:
 
 
 YES = {"yes", "true", "true()", "1", "oui", "vrai"}
-SELECT_RE = re.compile(r"^(select_one|select_multiple|rank)\s+(\S+)(\s+or_other)?$")
+# "select_one list", the legacy "select one from list" / "select all that apply from list", "or_other".
+SELECT_RE = re.compile(
+    r"^(select_one|select one|select_multiple|select multiple|select all that apply|rank)"
+    r"\s+(?:from\s+)?(\S+)(\s+or[_ ]other)?$",
+    re.I,
+)
 COUNT_RE = re.compile(r"^count-selected\(\s*\.\s*\)\s*<=\s*(\d+)$")
-BOUND_RE = re.compile(r"^\.\s*(>=|<=|>|<)\s*(-?\d+(?:\.\d+)?)$")
-
-
-def _parse_bounds(constraint: str, line: int) -> tuple[float | None, float | None]:
-    low = high = None
-    for part in re.split(r"\s+and\s+", constraint.strip()):
-        match = BOUND_RE.match(part.strip())
-        if not match:
-            _fail(
-                "survey",
-                line,
-                _("contrainte non reconnue « %(c)s » (attendu : . >= min and . <= max).") % {"c": constraint[:80]},
-            )
-        op, number = match.group(1), float(match.group(2))
-        if op.startswith(">"):
-            low = number
-        else:
-            high = number
-    return low, high
 
 
 RELEVANT_TERM = re.compile(
     r"""^(?:
         selected\(\s*\$\{(?P<sq>\w+)\}\s*,\s*'(?P<sv>[^']*)'\s*\)
-      | \$\{(?P<eq>\w+)\}\s*=\s*'(?P<ev>[^']*)'
+      | \$\{(?P<eq>\w+)\}\s*=\s*(?:'(?P<ev>[^']*)'|(?P<en>-?\d+))
       | \$\{(?P<nq>\w+)\}\s*!=\s*''
+      | \$\{(?P<xq>\w+)\}\s*!=\s*(?:'(?P<xv>[^']+)'|(?P<xn>-?\d+))
       | \$\{(?P<cq>\w+)\}\s*(?P<cop>>=|<=)\s*(?P<cv>-?\d+(?:\.\d+)?)
     )$""",
     re.X,
@@ -461,7 +411,7 @@ def parse_relevance(expression: str, line: int) -> dict:
         return {}
     unsupported = _(
         "condition « %(e)s » non prise en charge (formes reconnues : ${q} = 'a', selected(${q}, 'a'), "
-        "not(...), ${q} != '', ${q} >= 2, reliées par and ou par or)."
+        "${q} != 'a', not(...), ${q} != '', ${q} >= 2, entre parenthèses, reliées par and ou par or)."
     ) % {"e": expression[:120]}
     mode = "all"
     parts = _split_top(expression, "and")
@@ -483,6 +433,12 @@ def parse_relevance(expression: str, line: int) -> dict:
         if len(parsed) == 1 and parsed[0].group("nq") and not negated:
             clauses.append({"question": parsed[0].group("nq"), "op": "answered", "values": []})
             continue
+        if len(parsed) == 1 and parsed[0].group("xq"):
+            # ${q} != 'a' is "not in (a)" (and not(${q} != 'a') is "in (a)").
+            match = parsed[0]
+            value = match.group("xv") if match.group("xv") is not None else match.group("xn")
+            clauses.append({"question": match.group("xq"), "op": "in" if negated else "not_in", "values": [value]})
+            continue
         if len(parsed) == 1 and parsed[0].group("cq") and not negated:
             match = parsed[0]
             clauses.append(
@@ -500,7 +456,7 @@ def parse_relevance(expression: str, line: int) -> dict:
                 values.append(match.group("sv"))
             elif match.group("eq"):
                 questions.add(match.group("eq"))
-                values.append(match.group("ev"))
+                values.append(match.group("ev") if match.group("ev") is not None else match.group("en"))
             else:
                 _fail("survey", line, unsupported)
         if len(questions) != 1:
@@ -516,13 +472,14 @@ def parse_relevance(expression: str, line: int) -> dict:
     return {mode: clauses}
 
 
-def _choices_by_list(choice_rows, label_fr, label_en) -> dict[str, list[dict]]:
+def _choices_by_list(choice_rows, label_fr, label_en, problems) -> dict[str, list[dict]]:
     lists: dict[str, list[dict]] = {}
     for number, row in choice_rows:
-        list_name = row.get("list_name") or row.get("list name")
+        list_name = row.get("list_name")
         name = row.get("name")
         if not list_name or not name:
-            _fail("choices", number, _("il manque list_name ou name."))
+            problems.add("choices", number, _("il manque list_name ou name."))
+            continue
         item = {"code": name, "label": row.get(label_fr or "", "") or row.get(label_en or "", "") or name}
         if label_en and row.get(label_en):
             item["label_en"] = row[label_en]
@@ -547,259 +504,524 @@ def _clean_items(items):
     return [{k: v for k, v in item.items() if not k.startswith("_")} for item in items]
 
 
-@transaction.atomic
-def xlsform_import(*, project, user, file) -> Survey:
-    """A new draft survey from an XLSForm workbook; refused as a whole, with the line, on any problem."""
-    content = file.read() if hasattr(file, "read") else bytes(file)
+# Import: a small pipeline ------------------------------------------------------------------------
+#
+#   read_workbook (bytes → Workbook: sheets, normalised headers)
+#   → parse_form (Workbook → ParsedForm: sections and unsaved questions, no database)
+#   → pyxform's own check, only when the form parsed cleanly (its English messages replaced)
+#   → build_questionnaire (ParsedForm → Survey, in one transaction).
+# Each step adds what is wrong to one list of problems (sheet, line, reason, in French), and a file
+# with any problem is refused with all of them at once; nothing is dropped without a word.
+
+CURLY_QUOTES = str.maketrans({"‘": "'", "’": "'", "“": "'", "”": "'", "«": "'", "»": "'"})
+REGEX_RE = re.compile(r"^regex\(\s*\.\s*,\s*'(?P<pattern>.*)'\s*\)$", re.S)
+NO_FUTURE_CONSTRAINTS = {".<=today()", ".<=now()", ".<today()+1"}
+NUMBER_TERM = re.compile(r"^\.\s*(>=|<=|>|<|=)\s*(-?\d+(?:\.\d+)?)$")
+REFERENCE_RE = re.compile(r"\$\{(\w+)\}")
+UNSUPPORTED_TYPES = {
+    "geotrace": _("les tracés (geotrace) ne sont pas pris en charge."),
+    "geoshape": _("les surfaces (geoshape) ne sont pas prises en charge."),
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    sheet: str
+    line: int | None
+    reason: str
+    text: str = ""  # already worded (a message of parse_relevance)
+
+    def __str__(self) -> str:
+        if self.text:
+            return self.text
+        if self.line:
+            return _("Feuille « %(sheet)s », ligne %(line)d : %(reason)s") % {
+                "sheet": self.sheet,
+                "line": self.line,
+                "reason": self.reason,
+            }
+        return _("Feuille « %(sheet)s » : %(reason)s") % {"sheet": self.sheet, "reason": self.reason}
+
+
+class Problems(list):
+    def add(self, sheet: str, line: int | None, reason: str) -> None:
+        self.append(Problem(sheet, line, reason))
+
+    def add_error(self, error: ValidationError) -> None:
+        self.extend(Problem("survey", None, message) for message in error.messages)
+
+    def raise_if_any(self) -> None:
+        if self:
+            sheets = {"survey": 0, "choices": 1, "settings": 2}
+            ordered = sorted(self, key=lambda p: (sheets.get(p.sheet, 3), p.line or 0))
+            raise XLSFormError([str(problem) for problem in ordered])
+
+
+@dataclass
+class Workbook:
+    sheets: dict  # {sheet name in lower case: [(line, {column: text})]}
+    headers: dict  # {sheet name: [column names]}
+    name: str = ""
+
+
+@dataclass
+class DraftSection:
+    line: int
+    title: str
+    title_en: str = ""
+    relevant: str = ""
+
+
+@dataclass
+class ParsedForm:
+    title: str
+    bilingual: bool
+    sections: list = field(default_factory=list)  # [DraftSection]
+    drafts: list = field(default_factory=list)  # [_Draft], questions not saved yet
+    lists: dict = field(default_factory=dict)
+    problems: Problems = field(default_factory=Problems)
+
+
+def read_workbook(content: bytes, *, name: str = "") -> Workbook:
+    """Step 1: the sheets of the file (refused at once only when it cannot be read at all)."""
     sheets, headers = _read_sheets(content)
     if "survey" not in sheets:
         raise XLSFormError(_("Le classeur n'a pas de feuille « survey » : ce n'est pas un XLSForm."))
-    try:
-        xlsform_check(content)
-    except Exception as error:  # noqa: BLE001 — pyxform raises several kinds; all mean "malformed"
-        line, reason = _pyxform_reason(error)
-        _fail("survey", line, reason or _("XLSForm invalide."))
+    return Workbook(sheets=sheets, headers=headers, name=name)
 
-    survey_rows = sheets["survey"]
-    choice_rows = sheets.get("choices", [])
-    settings = dict(sheets.get("settings", [(0, {})])[0][1]) if sheets.get("settings") else {}
-    label_fr, label_en = _language_columns(headers.get("survey", []), "label")
-    hint_fr, hint_en = _language_columns(headers.get("survey", []), "hint")
+
+def _normalise(expression: str) -> str:
+    return " ".join(expression.translate(CURLY_QUOTES).split())
+
+
+def parse_number_constraint(constraint: str, *, integer: bool) -> tuple[float | None, float | None, list]:
+    """(min, max, codes accepted outside them) from `. >= 0 and . <= 91`, `(. >= 0 and . < 92) or
+    . = 9999`, …; ValueError with the French reason otherwise."""
+    low = high = None
+    also = []
+    ranges = 0
+    for part in _split_top(_strip_parens(_normalise(constraint)), "or"):
+        terms = [_strip_parens(term) for term in _split_top(_strip_parens(part), "and")]
+        matches = [NUMBER_TERM.match(term) for term in terms]
+        if not all(matches):
+            raise ValueError(
+                _(
+                    "contrainte non reconnue « %(c)s » (formes reconnues : . >= min and . <= max, "
+                    "éventuellement « or . = code »)."
+                )
+                % {"c": constraint[:80]}
+            )
+        if len(matches) == 1 and matches[0].group(1) == "=":
+            also.append(_plain_number(float(matches[0].group(2))))
+            continue
+        ranges += 1
+        for match in matches:
+            op, number = match.group(1), float(match.group(2))
+            if op == "=":
+                raise ValueError(
+                    _("contrainte « %(c)s » : « = » seulement en dehors d'une plage.") % {"c": constraint[:80]}
+                )
+            if op in (">", "<"):
+                if not integer or not number.is_integer():
+                    raise ValueError(
+                        _("contrainte « %(c)s » : une borne stricte (> ou <) ne s'applique qu'aux entiers.")
+                        % {"c": constraint[:80]}
+                    )
+                number = number + 1 if op == ">" else number - 1
+            if op.startswith(">"):
+                low = number
+            else:
+                high = number
+    if ranges > 1:
+        raise ValueError(_("contrainte « %(c)s » : une seule plage de valeurs est possible.") % {"c": constraint[:80]})
+    return low, high, also
+
+
+def _plain_number(number: float):
+    return int(number) if number.is_integer() else number
+
+
+def _constraint_message(row: dict, header: list[str]) -> str:
+    french, english = _language_columns(header, "constraint_message")
+    return (row.get(french or "", "") or row.get(english or "", ""))[:500]
+
+
+def parse_form(workbook: Workbook) -> ParsedForm:
+    """Step 2: every row read and checked by the builder's own rules, without the database."""
+    problems = Problems()
+    sheets, headers = workbook.sheets, workbook.headers
+    header = headers.get("survey", [])
+    settings = dict(sheets["settings"][0][1]) if sheets.get("settings") else {}
+    label_fr, label_en = _language_columns(header, "label")
+    hint_fr, hint_en = _language_columns(header, "hint")
     choice_fr, choice_en = _language_columns(headers.get("choices", []), "label")
-    lists = _choices_by_list(choice_rows, choice_fr, choice_en)
-    bilingual = bool(label_en)
-
-    title = (settings.get("form_title") or getattr(file, "name", "") or _("Questionnaire importé"))[:200]
-    survey = questionnaire.survey_create(
-        project=project,
-        user=user,
-        title=title.rsplit(".xlsx", 1)[0] or title,
-        second_language="en" if bilingual else "",
+    lists = _choices_by_list(sheets.get("choices", []), choice_fr, choice_en, problems)
+    title = (settings.get("form_title") or workbook.name or _("Questionnaire importé"))[:200]
+    parsed = ParsedForm(
+        title=title.rsplit(".xlsx", 1)[0] or title, bilingual=bool(label_en), lists=lists, problems=problems
     )
-    # survey_create made a first section; the file's groups replace it.
-    survey.sections.all().delete()
-
-    sections: list[Section] = []
-    section_relevance: list[tuple[int, str]] = []
-    drafts: list[_Draft] = []
-    stack: list[dict] = []  # open groups: {"kind": "section" | "matrix" | "plain", ...}
+    names = {row.get("name") for _line, row in sheets["survey"] if row.get("name")}
+    stack: list[dict] = []  # open groups: {"kind": "section" | "matrix" | "plain" | "repeat", ...}
     current_section = None
-    other_texts = set()
 
     def ensure_section(line):
         nonlocal current_section
         if current_section is None:
-            current_section = Section(survey=survey, position=len(sections), title=_("Questionnaire"))
-            current_section.save()
-            sections.append(current_section)
-            section_relevance.append((line, ""))
-        return len(sections) - 1
+            parsed.sections.append(DraftSection(line=line, title=_("Questionnaire")))
+            current_section = len(parsed.sections) - 1
+        return current_section
 
     def label_of(row):
         return row.get(label_fr or "", "") or row.get(label_en or "", "")
 
-    for line, row in survey_rows:
+    def texts(row) -> dict:
+        return {
+            "label": label_of(row)[:500],
+            "label_en": (row.get(label_en, "") if label_en else "")[:500],
+            "help_text": row.get(hint_fr, "") if hint_fr else "",
+            "help_text_en": row.get(hint_en, "") if hint_en else "",
+        }
+
+    for line, row in sheets["survey"]:
         kind_hint = row.get(KIND_COLUMN, "")
         raw_type = " ".join(row.get("type", "").split())
         lowered = raw_type.lower()
         name = row.get("name", "")
+        for text in (label_of(row), row.get(hint_fr or "", "")):
+            for reference in REFERENCE_RE.findall(text or ""):
+                if reference not in names:
+                    problems.add(
+                        "survey",
+                        line,
+                        _("le libellé cite ${%(name)s}, qui n'est pas une question du formulaire.")
+                        % {"name": reference},
+                    )
         if not raw_type:
-            _fail("survey", line, _("la colonne « type » est vide."))
+            problems.add("survey", line, _("la colonne « type » est vide."))
+            continue
         if lowered in ("begin_group", "begin group"):
             if row.get("appearance", "").strip() == "table-list" or kind_hint == Kind.MATRIX:
-                question = Question(
-                    survey=survey,
-                    code=name,
-                    kind=Kind.MATRIX,
-                    label=label_of(row)[:500],
-                    label_en=row.get(label_en or "", "")[:500] if label_en else "",
-                    help_text=row.get(hint_fr or "", "") if hint_fr else "",
-                    help_text_en=row.get(hint_en or "", "") if hint_en else "",
-                )
+                question = Question(code=name, kind=Kind.MATRIX, **texts(row))
                 draft = _Draft(
                     line=line, question=question, section_index=ensure_section(line), relevant=row.get("relevant", "")
                 )
-                drafts.append(draft)
+                parsed.drafts.append(draft)
                 stack.append({"kind": "matrix", "draft": draft})
             elif not stack:
-                current_section = Section(
-                    survey=survey,
-                    position=len(sections),
-                    title=(label_of(row) or name or _("Section"))[:200],
-                    title_en=(row.get(label_en or "", "") if label_en else "")[:200],
+                parsed.sections.append(
+                    DraftSection(
+                        line=line,
+                        title=(label_of(row) or name or _("Section"))[:200],
+                        title_en=(row.get(label_en or "", "") if label_en else "")[:200],
+                        relevant=row.get("relevant", ""),
+                    )
                 )
-                current_section.save()
-                sections.append(current_section)
-                section_relevance.append((line, row.get("relevant", "")))
+                current_section = len(parsed.sections) - 1
                 stack.append({"kind": "section"})
             else:
                 if row.get("relevant"):
-                    _fail("survey", line, _("une condition sur un groupe imbriqué n'est pas prise en charge."))
+                    problems.add("survey", line, _("une condition sur un groupe imbriqué n'est pas prise en charge."))
                 stack.append({"kind": "plain"})
             continue
-        if lowered in ("end_group", "end group"):
+        if lowered in ("end_group", "end group", "end_repeat", "end repeat"):
             if not stack:
-                _fail("survey", line, _("« end_group » sans « begin_group »."))
+                problems.add("survey", line, _("« %(type)s » sans début de groupe.") % {"type": raw_type[:40]})
+                continue
             closed = stack.pop()
             if closed["kind"] == "section":
                 current_section = None
             continue
-        if lowered.startswith("begin_repeat") or lowered.startswith("begin repeat") or "repeat" in lowered:
-            _fail("survey", line, _("les groupes répétés (repeat) ne sont pas pris en charge."))
+        if "repeat" in lowered:
+            problems.add(
+                "survey",
+                line,
+                _(
+                    "les groupes répétés (repeat) ne sont pas pris en charge : une réponse compte une seule fois chaque question."
+                ),
+            )
+            stack.append({"kind": "repeat"})
+            continue
         if lowered in METADATA_TYPES or kind_hint == OTHER_TEXT:
-            if kind_hint == OTHER_TEXT:
-                other_texts.add(name)
             continue
-        if stack and stack[-1]["kind"] == "matrix":
-            match = SELECT_RE.match(raw_type)
-            matrix = stack[-1]["draft"]
-            if not match or match.group(1) != "select_one":
-                _fail(
-                    "survey",
-                    line,
-                    _("un tableau (groupe table-list) ne contient que des select_one sur une même liste."),
+        if row.get("choice_filter"):
+            problems.add(
+                "survey",
+                line,
+                _(
+                    "le filtre de choix (choice_filter « %(f)s ») n'est pas pris en charge : mettez une question par liste, chacune avec sa condition."
                 )
-            if matrix.list_name and matrix.list_name != match.group(2):
-                _fail("survey", line, _("les lignes d'un tableau partagent la même liste de réponses."))
-            matrix.list_name = match.group(2)
-            prefix = f"{matrix.question.code}_"
-            row_code = name[len(prefix) :] if name.startswith(prefix) else name
-            item = {"code": row_code, "label": label_of(row) or row_code}
-            if label_en and row.get(label_en):
-                item["label_en"] = row[label_en]
-            matrix.matrix_rows.append(item)
-            if row.get("required", "").lower() in YES:
-                matrix.question.required = True
+                % {"f": row["choice_filter"][:80]},
+            )
+        if stack and stack[-1]["kind"] == "matrix":
+            _parse_matrix_row(stack[-1]["draft"], line, row, raw_type, name, label_of(row), label_en, problems)
             continue
-
-        question = Question(
-            survey=survey,
-            code=name,
-            label=label_of(row)[:500],
-            label_en=(row.get(label_en, "") if label_en else "")[:500],
-            help_text=row.get(hint_fr, "") if hint_fr else "",
-            help_text_en=row.get(hint_en, "") if hint_en else "",
-            required=row.get("required", "").lower() in YES,
-        )
+        question = Question(code=name, required=row.get("required", "").lower() in YES, **texts(row))
         draft = _Draft(
             line=line, question=question, section_index=ensure_section(line), relevant=row.get("relevant", "")
         )
-        constraint = row.get("constraint", "").strip()
-        select = SELECT_RE.match(raw_type)
-        if select:
-            base, list_name, or_other = select.group(1), select.group(2), bool(select.group(3))
-            if list_name not in lists:
-                _fail("survey", line, _("la liste « %(name)s » manque dans la feuille choices.") % {"name": list_name})
-            draft.list_name = list_name
-            question.allow_other = or_other
-            if base == "rank":
-                question.kind = Kind.RANKING
-                if row.get("tec_max_choices", "").isdigit():
-                    question.max_choices = int(row["tec_max_choices"])
-            elif base == "select_multiple":
-                question.kind = Kind.MULTIPLE
+        constraint = _normalise(row.get("constraint", ""))
+        message = _constraint_message(row, header)
+        try:
+            _parse_question(question, draft, lowered, raw_type, row, kind_hint, constraint, lists)
+        except ValueError as error:
+            problems.add("survey", line, str(error))
+            continue
+        if message:
+            if not constraint:
+                problems.add("survey", line, _("un message de contrainte sans contrainte."))
             else:
-                scale = _is_scale(lists[list_name])
-                if kind_hint in (Kind.AGE_BAND, Kind.GENDER, Kind.NEIGHBOURHOOD, Kind.RATING):
-                    question.kind = kind_hint
-                elif row.get("appearance", "").startswith("likert") and scale:
-                    question.kind = Kind.RATING
-                else:
-                    question.kind = Kind.SINGLE
-            if constraint:
-                match = COUNT_RE.match(constraint)
-                if not match or question.kind != Kind.MULTIPLE:
-                    _fail("survey", line, _("contrainte non reconnue « %(c)s ».") % {"c": constraint[:80]})
-                question.max_choices = int(match.group(1))
-        elif lowered in ("integer", "decimal"):
-            question.kind = Kind.NUMBER
-            if constraint:
-                question.min_value, question.max_value = _parse_bounds(constraint, line)
-        elif lowered == "range":
-            parameters = dict(
-                part.split("=", 1) for part in row.get("parameters", "").replace(";", " ").split() if "=" in part
-            )
-            try:
-                start, end, step = (
-                    float(parameters.get(key, default)) for key, default in (("start", 1), ("end", 10), ("step", 1))
-                )
-            except ValueError:
-                _fail("survey", line, _("paramètres de « range » invalides."))
-            if step != 1 or not start.is_integer() or not end.is_integer():
-                question.kind, question.min_value, question.max_value = Kind.NUMBER, start, end
-            else:
-                question.kind, question.scale_min, question.scale_max = Kind.RATING, int(start), int(end)
-        elif lowered == "text":
-            if kind_hint in (Kind.POSTCODE, Kind.NEIGHBOURHOOD, Kind.SHORT_TEXT, Kind.LONG_TEXT):
-                question.kind = kind_hint
-            elif constraint == POSTCODE_CONSTRAINT:
-                question.kind = Kind.POSTCODE
-            else:
-                question.kind = Kind.LONG_TEXT if "multiline" in row.get("appearance", "") else Kind.SHORT_TEXT
-            if constraint and question.kind != Kind.POSTCODE:
-                _fail("survey", line, _("contrainte non reconnue « %(c)s ».") % {"c": constraint[:80]})
-        elif lowered == "date":
-            question.kind = Kind.DATE
-        else:
-            _fail("survey", line, _("type « %(type)s » non pris en charge.") % {"type": raw_type[:60]})
-        drafts.append(draft)
+                question.constraint = {**(question.constraint or {}), "message": message}
+        parsed.drafts.append(draft)
     if stack:
-        _fail("survey", None, _("un « begin_group » n'est pas refermé par « end_group »."))
-    if not drafts:
-        _fail("survey", None, _("aucune question reconnue."))
+        problems.add("survey", None, _("un « begin_group » n'est pas refermé par « end_group »."))
+    if not parsed.drafts and not problems:
+        problems.add("survey", None, _("aucune question reconnue."))
+    _complete_drafts(parsed)
+    return parsed
 
-    # Options, scales and the "other" text questions, now that every row is known.
-    positions: dict[int, int] = {}
-    for draft in drafts:
+
+def _parse_matrix_row(matrix, line, row, raw_type, name, label, label_en, problems):
+    match = SELECT_RE.match(raw_type)
+    if not match or match.group(1).lower().replace(" ", "_") != "select_one":
+        problems.add(
+            "survey", line, _("un tableau (groupe table-list) ne contient que des select_one sur une même liste.")
+        )
+        return
+    if matrix.list_name and matrix.list_name != match.group(2):
+        problems.add("survey", line, _("les lignes d'un tableau partagent la même liste de réponses."))
+        return
+    matrix.list_name = match.group(2)
+    prefix = f"{matrix.question.code}_"
+    row_code = name[len(prefix) :] if name.startswith(prefix) else name
+    item = {"code": row_code, "label": label or row_code}
+    if label_en and row.get(label_en):
+        item["label_en"] = row[label_en]
+    matrix.matrix_rows.append(item)
+    if row.get("required", "").lower() in YES:
+        matrix.question.required = True
+
+
+def _unknown_constraint(constraint: str) -> ValueError:
+    return ValueError(_("contrainte non reconnue « %(c)s ».") % {"c": constraint[:80]})
+
+
+def _parse_question(question, draft, lowered, raw_type, row, kind_hint, constraint, lists) -> None:
+    """The question's kind and settings from its row; ValueError with the French reason."""
+    select = SELECT_RE.match(raw_type)
+    if select:
+        base, list_name, or_other = select.group(1).lower(), select.group(2), bool(select.group(3))
+        if list_name not in lists:
+            raise ValueError(_("la liste « %(name)s » manque dans la feuille choices.") % {"name": list_name})
+        draft.list_name = list_name
+        question.allow_other = or_other
+        if base == "rank":
+            question.kind = Kind.RANKING
+            if row.get("tec_max_choices", "").isdigit():
+                question.max_choices = int(row["tec_max_choices"])
+        elif base in ("select_multiple", "select multiple", "select all that apply"):
+            question.kind = Kind.MULTIPLE
+        else:
+            scale = _is_scale(lists[list_name])
+            if kind_hint in (Kind.AGE_BAND, Kind.GENDER, Kind.NEIGHBOURHOOD, Kind.RATING):
+                question.kind = kind_hint
+            elif row.get("appearance", "").startswith("likert") and scale:
+                question.kind = Kind.RATING
+            else:
+                question.kind = Kind.SINGLE
+        if constraint:
+            match = COUNT_RE.match(constraint)
+            if not match or question.kind != Kind.MULTIPLE:
+                raise _unknown_constraint(constraint)
+            question.max_choices = int(match.group(1))
+    elif lowered in ("integer", "int", "decimal"):
+        integer = lowered != "decimal" and kind_hint != Kind.NUMBER
+        question.kind = Kind.INTEGER if integer else Kind.NUMBER
+        if constraint:
+            low, high, also = parse_number_constraint(constraint, integer=integer)
+            question.min_value, question.max_value = low, high
+            if also:
+                question.constraint = {"also": also}
+    elif lowered == "range":
+        parameters = dict(
+            part.split("=", 1) for part in row.get("parameters", "").replace(";", " ").split() if "=" in part
+        )
+        try:
+            start, end, step = (
+                float(parameters.get(key, default)) for key, default in (("start", 1), ("end", 10), ("step", 1))
+            )
+        except ValueError:
+            raise ValueError(_("paramètres de « range » invalides.")) from None
+        if step != 1 or not start.is_integer() or not end.is_integer():
+            question.kind, question.min_value, question.max_value = Kind.NUMBER, start, end
+        else:
+            question.kind, question.scale_min, question.scale_max = Kind.RATING, int(start), int(end)
+    elif lowered == "text":
+        if kind_hint in (Kind.POSTCODE, Kind.NEIGHBOURHOOD, Kind.SHORT_TEXT, Kind.LONG_TEXT):
+            question.kind = kind_hint
+        elif constraint == POSTCODE_CONSTRAINT:
+            question.kind = Kind.POSTCODE
+        else:
+            question.kind = Kind.LONG_TEXT if "multiline" in row.get("appearance", "") else Kind.SHORT_TEXT
+        if constraint and question.kind != Kind.POSTCODE:
+            match = REGEX_RE.match(constraint)
+            if not match:
+                raise ValueError(
+                    _("contrainte non reconnue « %(c)s » (forme reconnue pour un texte : regex(., '…')).")
+                    % {"c": constraint[:80]}
+                )
+            question.constraint = {"pattern": match.group("pattern")}
+    elif lowered == "date":
+        question.kind = Kind.DATE
+        if constraint.replace(" ", "") in NO_FUTURE_CONSTRAINTS:
+            question.no_future = True
+        elif constraint:
+            raise ValueError(
+                _("contrainte non reconnue « %(c)s » (forme reconnue pour une date : . <= today()).")
+                % {"c": constraint[:80]}
+            )
+    elif lowered == "note":
+        question.kind = Kind.NOTE
+        question.required = False
+    elif lowered == "geopoint":
+        question.kind = Kind.GEOPOINT
+        if constraint:
+            raise _unknown_constraint(constraint)
+    elif lowered in UNSUPPORTED_TYPES:
+        raise ValueError(str(UNSUPPORTED_TYPES[lowered]))
+    else:
+        raise ValueError(_("type « %(type)s » non pris en charge.") % {"type": raw_type[:60]})
+
+
+def _complete_drafts(parsed: ParsedForm) -> None:
+    """Options, scales and rows now that every row is known; then each question checked by the
+    builder's own rules and its condition read, each problem with its line."""
+    problems = parsed.problems
+    for draft in parsed.drafts:
         question = draft.question
-        items = _clean_items(lists.get(draft.list_name, []))
-        if question.kind in (Kind.SINGLE, Kind.MULTIPLE, Kind.RANKING):
-            if any(item["code"] == OTHER for item in items) and question.kind != Kind.RANKING:
+        items = _clean_items(parsed.lists.get(draft.list_name, []))
+        settings = question.handler.settings if question.handler is not None else frozenset()
+        if "options" in settings:
+            if any(item["code"] == OTHER for item in items) and "allow_other" in settings:
                 items = [item for item in items if item["code"] != OTHER]
                 question.allow_other = True
             question.options = items
-        elif question.kind in (Kind.RATING, Kind.MATRIX) and draft.list_name:
+        elif "scale" in settings and draft.list_name:
             scale = _is_scale(items)
             if scale is None:
-                _fail(
+                problems.add(
                     "survey",
                     draft.line,
                     _("l'échelle doit suivre des entiers consécutifs (et « nsp » pour « Ne sait pas »)."),
                 )
+                continue
             question.scale_min, question.scale_max, question.allow_dont_know = scale
-        elif question.kind == Kind.NEIGHBOURHOOD:
-            question.options = []
         if question.kind == Kind.MATRIX:
             question.rows = draft.matrix_rows
             if not draft.list_name:
-                _fail("survey", draft.line, _("le tableau n'a aucune ligne."))
-        question.section = sections[draft.section_index]
-        position = positions.get(draft.section_index, 0)
-        question.position = position
-        positions[draft.section_index] = position + 1
-    codes = [draft.question.code for draft in drafts]
-    for draft in drafts:
+                problems.add("survey", draft.line, _("le tableau n'a aucune ligne."))
+    codes = [draft.question.code for draft in parsed.drafts]
+    for draft in parsed.drafts:
         question = draft.question
         errors = questionnaire.check_question(question, other_codes=[c for c in codes if c != question.code])
         if codes.count(question.code) > 1:
             errors.setdefault("code", []).append(
                 _("Le code « %(code)s » est utilisé deux fois.") % {"code": question.code}
             )
-        if errors:
-            _fail("survey", draft.line, " ".join(message for messages in errors.values() for message in messages))
-        question.condition = parse_relevance(draft.relevant, draft.line) if draft.relevant else {}
-    Question.objects.bulk_create([draft.question for draft in drafts])
-    for section, (line, relevant) in zip(sections, section_relevance, strict=True):
-        if relevant:
-            section.condition = parse_relevance(relevant, line)
-            section.save(update_fields=["condition"])
+        for messages in errors.values():
+            for message in messages:
+                problems.add("survey", draft.line, message)
+        if draft.relevant:
+            try:
+                question.condition = parse_relevance(draft.relevant.translate(CURLY_QUOTES), draft.line)
+            except XLSFormError as error:
+                problems.extend(Problem("survey", draft.line, "", message) for message in error.messages)
+    for section in parsed.sections:
+        if section.relevant:
+            try:
+                parse_relevance(section.relevant.translate(CURLY_QUOTES), section.line)
+            except XLSFormError as error:
+                problems.extend(Problem("survey", section.line, "", message) for message in error.messages)
+
+
+PYXFORM_MESSAGES = [
+    (
+        re.compile(r"no survey element with this name|replace \$\{(\w+)\}", re.I),
+        _("une référence ${…} ne désigne aucune question du formulaire."),
+    ),
+    (re.compile(r"unknown question type", re.I), _("type de question inconnu.")),
+    (re.compile(r"list name not in choices sheet", re.I), _("la liste citée manque dans la feuille choices.")),
+    (re.compile(r"invalid question name|names? must begin", re.I), _("le nom (name) de la question n'est pas valide.")),
+    (re.compile(r"duplicate", re.I), _("un nom est utilisé deux fois.")),
+]
+
+
+def pyxform_problems(content: bytes) -> Problems:
+    """Step 3: pyxform's own check, its English replaced by a French reason with its row."""
+    problems = Problems()
+    try:
+        xlsform_check(content)
+    except Exception as error:  # noqa: BLE001 — pyxform raises several kinds; all mean "malformed"
+        line, detail = _pyxform_reason(error)
+        reason = next(
+            (str(text) for pattern, text in PYXFORM_MESSAGES if pattern.search(detail)),
+            _(
+                "le convertisseur XLSForm de référence (pyxform) refuse cette ligne ; vérifiez son type, son nom et ses expressions."
+            ),
+        )
+        problems.add("survey", line, reason)
+    return problems
+
+
+@transaction.atomic
+def build_questionnaire(parsed: ParsedForm, *, project, user) -> Survey:
+    """Step 4: the draft survey saved, with its sections, questions and conditions."""
+    survey = questionnaire.survey_create(
+        project=project, user=user, title=parsed.title, second_language="en" if parsed.bilingual else ""
+    )
+    # survey_create made a first section; the file's groups replace it.
+    survey.sections.all().delete()
+    sections = []
+    for position, draft_section in enumerate(parsed.sections):
+        section = Section.objects.create(
+            survey=survey,
+            position=position,
+            title=draft_section.title,
+            title_en=draft_section.title_en,
+            condition=parse_relevance(draft_section.relevant.translate(CURLY_QUOTES), draft_section.line)
+            if draft_section.relevant
+            else {},
+        )
+        sections.append(section)
+    positions: dict[int, int] = {}
+    for draft in parsed.drafts:
+        question = draft.question
+        question.survey = survey
+        question.section = sections[draft.section_index]
+        question.position = positions.get(draft.section_index, 0)
+        positions[draft.section_index] = question.position + 1
+    Question.objects.bulk_create([draft.question for draft in parsed.drafts])
     # A neighbourhood list goes to every territory's deployment, where each referent adapts it.
     neighbourhood_lists = [
-        _clean_items(lists[d.list_name]) for d in drafts if d.question.kind == Kind.NEIGHBOURHOOD and d.list_name
+        _clean_items(parsed.lists[d.list_name])
+        for d in parsed.drafts
+        if d.question.kind == Kind.NEIGHBOURHOOD and d.list_name
     ]
     if neighbourhood_lists:
         survey.deployments.update(neighbourhoods=neighbourhood_lists[0])
-    errors = questionnaire.structure_errors(*questionnaire.ordered_structure(survey))
-    if errors:
-        raise XLSFormError([_("Feuille « survey » : %(reason)s") % {"reason": message} for message in errors])
+    problems = Problems()
+    for message in questionnaire.structure_errors(*questionnaire.ordered_structure(survey)):
+        problems.add("survey", None, message)
+    problems.raise_if_any()
     return survey
+
+
+def xlsform_import(*, project, user, file) -> Survey:
+    """A new draft survey from an XLSForm workbook; refused as a whole, with every problem of the
+    file at once (sheet, line, reason), when anything in it cannot be taken over faithfully."""
+    content = file.read() if hasattr(file, "read") else bytes(file)
+    workbook = read_workbook(content, name=getattr(file, "name", "") or "")
+    parsed = parse_form(workbook)
+    if not parsed.problems:
+        parsed.problems.extend(pyxform_problems(content))
+    parsed.problems.raise_if_any()
+    return build_questionnaire(parsed, project=project, user=user)

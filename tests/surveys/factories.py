@@ -14,7 +14,9 @@ Structure (codes in brackets):
   frequence is not "jamais", date [derniere_sortie];
 - section "avis" shown only when satisfaction <= 2: long text [pourquoi] required, ranking
   [priorites] of a/b/c, matrix [offre] rows prix/horaires/acces on 1–4 with "don't know";
-- section "fin" (always shown): short text [commentaire].
+- section "fin" (always shown): short text [commentaire]; then, asked only when age is 65-79 or 80+
+  (so that the page-by-page tests written before them never meet them): integer 1900–2100 [annee],
+  geopoint [lieu], note [merci].
 """
 
 import datetime
@@ -183,6 +185,19 @@ def make_survey(
         label_en="How do you rate the offer?",
     )
     add("fin", "commentaire", Kind.SHORT_TEXT, "Un dernier mot ?", label_en="A last word?")
+    # Asked from 65 on only, so that the page-by-page tests written before these kinds never meet them.
+    older = {"all": [{"question": "age", "op": "in", "values": ["65-79", "80+"]}]}
+    add(
+        "fin",
+        "annee",
+        Kind.INTEGER,
+        "En quelle année êtes-vous arrivé dans la commune ?",
+        min_value=1900,
+        max_value=2100,
+        condition=older,
+    )
+    add("fin", "lieu", Kind.GEOPOINT, "Où habitez-vous ?", label_en="Where do you live?", condition=older)
+    add("fin", "merci", Kind.NOTE, "Merci pour vos réponses.", label_en="Thank you.", condition=older)
 
     deployments = [
         Deployment.objects.create(survey=survey, participation=participation, neighbourhoods=NEIGHBOURHOODS)

@@ -156,7 +156,8 @@ def test_a_kobo_style_form_is_imported():
     )
     survey = xlsform_import(project=ns.project, user=ns.project_ns.consultant, file=upload)
     questions = {q.code: q for q in survey.questions.all()}
-    assert set(questions) == {"prenom", "sortie", "lieux", "age_exact", "note"}
+    assert set(questions) == {"prenom", "sortie", "lieux", "age_exact", "note", "merci"}
+    assert (questions["merci"].kind, questions["age_exact"].kind) == ("note", "integer")
     assert questions["sortie"].required is True
     assert questions["lieux"].allow_other is True
     assert questions["lieux"].condition == {"all": [{"question": "sortie", "op": "in", "values": ["oui"]}]}
@@ -179,10 +180,10 @@ def test_a_kobo_style_form_is_imported():
             {
                 "survey": [
                     {"type": "text", "name": "q1", "label": "Q"},
-                    {"type": "geopoint", "name": "lieu", "label": "Où ?"},
+                    {"type": "barcode", "name": "code_barre", "label": "Code-barres"},
                 ]
             },
-            "Feuille « survey », ligne 3 : type « geopoint » non pris en charge",
+            "Feuille « survey », ligne 3 : type « barcode » non pris en charge",
         ),
         (
             {

@@ -49,11 +49,12 @@ from django.db.models import Count, Max
 from django.utils import timezone
 
 from territoires.core.process_caches import register_process_cache
-from territoires.surveys.models import AGE_BANDS, DONT_KNOW, GENDERS, OTHER, Question, Response, Survey
+from territoires.surveys.kinds import kind_of
+from territoires.surveys.models import AGE_BANDS, GENDERS, Question, Response, Survey
 
 logger = logging.getLogger(__name__)
 
-SNAPSHOT_FORMAT = 4
+SNAPSHOT_FORMAT = 5
 # A snapshot is rewritten when this many rows were appended since the last one, or when it is
 # older than SNAPSHOT_MAX_AGE seconds and rows were appended: a restarted worker then has little
 # to catch up on, and a single new answer never pays for writing the whole file.
@@ -73,7 +74,7 @@ class Variable:
 
     key: str  # column name: the question code, "code.row" for a matrix row, "code.option" for a rank
     question_code: str
-    kind: str  # "cat", "multi", "num", "rank", "text"
+    kind: str  # "cat", "multi", "num", "rank", "text", "month" (a date: months since year 0)
     codes: list = field(default_factory=list)  # answer values, in category order
     labels: list = field(default_factory=list)
     dynamic: bool = False  # categories discovered in the answers (postcodes, free neighbourhoods)
@@ -91,53 +92,13 @@ def compile_variables(survey: Survey, questions=None) -> list[Variable]:
     """The columns for the survey's current structure, in questionnaire order."""
     # Lazy labels: the arrays are shared by every request of the process, whatever its language;
     # the figures turn them into text in the language of the request.
-    from django.utils.translation import gettext_lazy as _
-
     if questions is None:
         questions = list(Question.objects.filter(survey=survey).select_related("section"))
     variables = []
     for question in questions:
-        kind, code = question.kind, question.code
-        if kind in (Question.Kind.SINGLE, Question.Kind.MULTIPLE):
-            codes, labels = _labelled(question.options or [])
-            if question.allow_other:
-                codes.append(OTHER)
-                labels.append(_("Autre"))
-            if kind == Question.Kind.SINGLE:
-                variables.append(Variable(code, code, "cat", codes, labels))
-            else:
-                variables.append(Variable(code, code, "multi", codes[:MAX_MULTIPLE_OPTIONS], labels))
-        elif kind in (Question.Kind.RATING, Question.Kind.MATRIX):
-            low = question.scale_min if question.scale_min is not None else 1
-            high = question.scale_max if question.scale_max is not None else 5
-            codes = list(range(low, high + 1))
-            labels = [str(value) for value in codes]
-            if question.allow_dont_know:
-                codes.append(DONT_KNOW)
-                labels.append(_("Ne sait pas"))
-            if kind == Question.Kind.RATING:
-                variables.append(Variable(code, code, "cat", codes, labels))
-            else:
-                for row in question.rows or []:
-                    row_code = str(row.get("code", ""))
-                    variables.append(
-                        Variable(f"{code}.{row_code}", code, "cat", list(codes), list(labels), row_code=row_code)
-                    )
-        elif kind == Question.Kind.NUMBER:
-            variables.append(Variable(code, code, "num"))
-        elif kind == Question.Kind.RANKING:
-            for option_code, label in zip(*_labelled(question.options or []), strict=True):
-                variables.append(
-                    Variable(f"{code}.{option_code}", code, "rank", [option_code], [label], option_code=option_code)
-                )
-        elif kind == Question.Kind.AGE_BAND:
-            variables.append(Variable(code, code, "cat", AGE_CODES, [label for _c, label in AGE_BANDS]))
-        elif kind == Question.Kind.GENDER:
-            variables.append(Variable(code, code, "cat", GENDER_CODES, [label for _c, label in GENDERS]))
-        elif kind in (Question.Kind.NEIGHBOURHOOD, Question.Kind.POSTCODE):
-            variables.append(Variable(code, code, "cat", [], [], dynamic=True))
-        elif kind in (Question.Kind.SHORT_TEXT, Question.Kind.LONG_TEXT, Question.Kind.DATE):
-            variables.append(Variable(code, code, "text", [1], [_("Répondu")]))
+        kind = kind_of(question.kind)
+        if kind is not None:
+            variables.extend(kind.variables(question))
     return variables
 
 
@@ -244,13 +205,27 @@ def _encoder(variable: Variable, vocabulary: dict):
 
         return encode_rank
 
+    if variable.kind == "month":
+
+        def encode_month(text):
+            # '"2024-03-05"' -> months since year 0 (2024 * 12 + 2); -1 when not a stored date.
+            if text is None or len(text) < 9 or text[0] != '"' or text[5] != "-":
+                return -1
+            try:
+                month = int(text[6:8])
+                return int(text[1:5]) * 12 + month - 1 if 1 <= month <= 12 else -1
+            except ValueError:
+                return -1
+
+        return encode_month
+
     def encode_text(text):
         return 1 if text not in (None, "null", '""', "[]", "{}") else -1
 
     return encode_text
 
 
-DTYPES = {"cat": np.int16, "multi": np.int64, "num": np.float64, "rank": np.int8, "text": np.int8}
+DTYPES = {"cat": np.int16, "multi": np.int64, "num": np.float64, "rank": np.int8, "text": np.int8, "month": np.int32}
 
 
 @dataclass

@@ -13,8 +13,6 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from territoires.surveys.models import Question
-
 
 class Labels:
     """The translated strings of the blocks, looked up once per page."""
@@ -98,7 +96,7 @@ def question_block(block: dict, survey_id: int, with_weights: bool, labels: Labe
     parts.append("</p>")
     if block.get("text"):
         # Dates are counted here but have no page of their own: only texts link to the free answers.
-        if block.get("kind") in (Question.Kind.SHORT_TEXT, Question.Kind.LONG_TEXT):
+        if block.get("free_text"):
             url = reverse("surveys:free_text", args=[survey_id])
             parts.append(f'<p><a class="fr-link" href="{url}?question={code}">{labels.read_texts}</a></p>')
     elif block.get("numeric"):

@@ -350,6 +350,34 @@ def _summarise_ranking(variables, columns, weights, with_weights) -> dict:
     return {"answered": answered, "answered_text": number(answered), "ranking": True, "rows": rows}
 
 
+def month_label(index: int) -> str:
+    """Months since year 0 (arrays' "month" columns) as "mars 2024", in the request's language."""
+    return formats.date_format(datetime.date(index // 12, index % 12 + 1, 1), "YEAR_MONTH_FORMAT")
+
+
+def _summarise_months(column, weights, with_weights) -> dict:
+    """A date question counted by month, in calendar order (the months with no answer left out)."""
+    answered_rows = column >= 0
+    months = column[answered_rows]
+    answered = int(months.size)
+    if not answered:
+        return {"answered": 0, "answered_text": number(0), "rows": [], "by_month": True}
+    first = int(months.min())
+    shifted = months - first
+    counts = np.bincount(shifted)
+    weighted = np.bincount(shifted, weights=weights[answered_rows]) if with_weights else counts
+    present = np.flatnonzero(counts)
+    labels = [month_label(first + int(index)) for index in present]
+    return {
+        "answered": answered,
+        "answered_text": number(answered),
+        "rows": _category_rows(
+            labels, counts[present], weighted[present], answered, float(weighted.sum()), with_weights
+        ),
+        "by_month": True,
+    }
+
+
 def question_summaries(arrays: SurveyArrays, questions, weights: np.ndarray, mask, with_weights: bool) -> list[dict]:
     """One block per question, in questionnaire order."""
     use_current_locale()
@@ -363,7 +391,15 @@ def question_summaries(arrays: SurveyArrays, questions, weights: np.ndarray, mas
         variables = by_question.get(question.code)
         if not variables:
             continue
-        block = {"question": question, "code": question.code, "label": question.label, "kind": question.kind}
+        handler = question.handler
+        block = {
+            "question": question,
+            "code": question.code,
+            "label": question.label,
+            "kind": question.kind,
+            # Texts have a page of their answers (the free answers); dates and positions do not.
+            "free_text": handler is not None and handler.free_text,
+        }
         kind = question.kind
         if kind == Question.Kind.MATRIX:
             block["matrix_rows"] = []
@@ -405,6 +441,8 @@ def question_summaries(arrays: SurveyArrays, questions, weights: np.ndarray, mas
                 block.update(_summarise_multi(variable, column, selected_weights, with_weights))
             elif variable.kind == "num":
                 block.update(_summarise_number(column, selected_weights, with_weights))
+            elif variable.kind == "month":
+                block.update(_summarise_months(column, selected_weights, with_weights))
             else:
                 answered = int((column >= 0).sum())
                 block.update({"answered": answered, "answered_text": number(answered), "text": True})

@@ -39,7 +39,8 @@ from territoires.surveys.collection import (
     response_submit,
     sheet_number_check,
 )
-from territoires.surveys.models import DONT_KNOW, OTHER, Question, Response, Survey
+from territoires.surveys.kinds.widgets import fill_references, neighbourhood_options, pick
+from territoires.surveys.models import OTHER, Question, Response, Survey
 from territoires.surveys.schema import AnswersInvalid, answers_validate, schema_for
 
 Kind = Question.Kind
@@ -47,7 +48,6 @@ STATE_SALT = "surveys.answer.state"
 # A JSON submission is a few kilobytes; refuse early what no questionnaire can need (30 long
 # texts of 5,000 characters fit).
 MAX_JSON_BYTES = 512 * 1024
-SELECT_THRESHOLD = 8  # more options than this: a drop-down list instead of radio buttons
 
 
 # --- helpers -------------------------------------------------------------------------------------
@@ -66,57 +66,17 @@ def _language(request, survey) -> str:
     return wanted if survey.second_language and wanted == survey.second_language else "fr"
 
 
-def _pick(text_fr: str, text_en: str, language: str) -> str:
-    return text_en if language != "fr" and text_en else text_fr
-
-
-def _neighbourhood_options(deployment):
-    return [
-        {"code": str(item["code"]), "label": str(item.get("label") or item["code"]), "label_en": ""}
-        for item in deployment.neighbourhoods or []
-        if isinstance(item, dict) and item.get("code") not in (None, "")
-    ]
+_pick = pick
+_neighbourhood_options = neighbourhood_options
 
 
 def answers_from_post(questions, post) -> dict:
     """Answers typed in an HTML form (online or paper) as the validator expects them."""
     answers: dict = {}
     for question in questions:
-        code, kind = question.code, question.kind
-        if kind == Kind.MULTIPLE:
-            typed = post.get(f"{code}__codes")
-            if typed is not None:  # the paper form: option numbers typed in one field ("1 3")
-                values = _codes_from_numbers(question, typed)
-            else:
-                values = post.getlist(code)
-            if values:
-                answers[code] = values
-        elif kind == Kind.RANKING:
-            ranks = {}
-            for option in question.options:
-                raw = (post.get(f"{code}__{option['code']}") or "").strip()
-                if raw:
-                    ranks[option["code"]] = raw
-            if ranks:
-                try:
-                    ordered = sorted(ranks, key=lambda option: int(ranks[option]))
-                    if len(set(ranks.values())) != len(ranks):
-                        ordered.append("")  # two options with the same rank: refused as a ranking
-                except ValueError:
-                    ordered = [""]
-                answers[code] = ordered
-        elif kind == Kind.MATRIX:
-            rows = {}
-            for row in question.rows:
-                value = (post.get(f"{code}__{row['code']}") or "").strip()
-                if value:
-                    rows[row["code"]] = value
-            if rows:
-                answers[code] = rows
-        else:
-            value = post.get(code)
-            if value is not None and value.strip() != "":
-                answers[code] = value
+        value = question.handler.from_post(question, post) if question.handler is not None else None
+        if value is not None:
+            answers[question.code] = value
         if question.allow_other:
             other = post.get(question.other_field)
             if other:
@@ -170,29 +130,19 @@ def _codes_from_numbers(question, typed: str) -> list:
     return codes[:50]
 
 
-def _choice(question_id, index, value, label, checked, number=None):
-    return {
-        "id": f"{question_id}-{index}",
-        "value": value,
-        "label": label,
-        "checked": checked,
-        "number": number,
-    }
-
-
 def question_views(questions, answers, errors, *, language, deployment, visible_codes, paper=False):
-    """What the templates need to draw each question (values kept, errors, visibility)."""
+    """What the templates need to draw each question (values kept, errors, visibility); each
+    question's kind fills in its own part and names its widget template (kinds/)."""
     views = []
     for question in questions:
-        code, kind = question.code, question.kind
-        qid = f"q-{code}"
+        code = question.code
         value = answers.get(code)
         view = {
             "code": code,
-            "kind": kind,
-            "id": qid,
-            "label": _pick(question.label, question.label_en, language),
-            "help": _pick(question.help_text, question.help_text_en, language),
+            "kind": question.kind,
+            "id": f"q-{code}",
+            "label": fill_references(_pick(question.label, question.label_en, language), answers),
+            "help": fill_references(_pick(question.help_text, question.help_text_en, language), answers),
             "required": question.required,
             "error": errors.get(code, ""),
             "visible": code in visible_codes,
@@ -204,79 +154,11 @@ def question_views(questions, answers, errors, *, language, deployment, visible_
             "use_select": False,
             "other": None,
             "max_choices": question.max_choices,
+            "template": question.handler.widget_template,
         }
-        if kind in (Kind.SINGLE, Kind.MULTIPLE, Kind.AGE_BAND, Kind.GENDER, Kind.NEIGHBOURHOOD):
-            options = _neighbourhood_options(deployment) if kind == Kind.NEIGHBOURHOOD else question.options
-            selected = set(value) if isinstance(value, list) else {str(value)} if value is not None else set()
-            view["choices"] = [
-                _choice(
-                    qid,
-                    index,
-                    option["code"],
-                    _pick(option["label"], option.get("label_en", ""), language),
-                    option["code"] in selected,
-                    index,
-                )
-                for index, option in enumerate(options, start=1)
-            ]
-            if question.allow_other:
-                view["other"] = {
-                    "name": question.other_field,
-                    "id": f"{qid}-autre",
-                    "checked": OTHER in selected,
-                    "value": answers.get(question.other_field, ""),
-                }
-                view["choices"].append(_choice(qid, "other", OTHER, _("Autre"), OTHER in selected, "a"))
-            view["use_select"] = kind != Kind.MULTIPLE and (paper or len(view["choices"]) > SELECT_THRESHOLD)
-            if kind == Kind.MULTIPLE and paper:
-                numbers = {c["value"]: str(c["number"]) for c in view["choices"]}
-                typed = value if isinstance(value, list) else []
-                view["codes_value"] = " ".join(numbers.get(str(code), str(code)) for code in typed)
-        elif kind == Kind.RATING:
-            view["choices"] = [
-                _choice(qid, number, str(number), str(number), str(value) == str(number)) for number in question.scale
-            ]
-            if question.allow_dont_know:
-                view["choices"].append(_choice(qid, DONT_KNOW, DONT_KNOW, _("Ne sait pas"), value == DONT_KNOW))
-            view["use_select"] = paper  # typing the digit picks the value
-            view["scale_labels"] = (question.scale.start, question.scale.stop - 1)
-        elif kind == Kind.MATRIX:
-            view["scale_labels"] = (question.scale.start, question.scale.stop - 1)
-            current = value if isinstance(value, dict) else {}
-            for row in question.rows:
-                row_id = f"{qid}-{row['code']}"
-                row_value = str(current.get(row["code"], ""))
-                choices = [
-                    _choice(row_id, number, str(number), str(number), row_value == str(number), number)
-                    for number in question.scale
-                ]
-                if question.allow_dont_know:
-                    choices.append(_choice(row_id, DONT_KNOW, DONT_KNOW, _("Ne sait pas"), row_value == DONT_KNOW, 0))
-                view["rows"].append(
-                    {
-                        "code": row["code"],
-                        "id": row_id,
-                        "name": f"{code}__{row['code']}",
-                        "label": _pick(row["label"], row.get("label_en", ""), language),
-                        "choices": choices,
-                    }
-                )
-        elif kind == Kind.RANKING:
-            ordered = value if isinstance(value, list) else []
-            count = len(question.options)
-            for index, option in enumerate(question.options, start=1):
-                rank = ordered.index(option["code"]) + 1 if option["code"] in ordered else None
-                view["ranks"].append(
-                    {
-                        "id": f"{qid}-{index}",
-                        "name": f"{code}__{option['code']}",
-                        "label": _pick(option["label"], option.get("label_en", ""), language),
-                        "choices": [{"value": n, "selected": n == rank} for n in range(1, count + 1)],
-                    }
-                )
-        elif kind == Kind.NUMBER:
-            view["min"] = question.min_value
-            view["max"] = question.max_value
+        question.handler.widget(
+            question, view, value, answers=answers, language=language, deployment=deployment, paper=paper
+        )
         views.append(view)
     return views
 
@@ -365,7 +247,7 @@ def _render_page(request, deployment, schema, *, index, answers, key, errors=Non
     section = schema.sections[index]
     questions = [q for q in schema.questions_for(deployment.participation_id) if q.section_index == index]
     if not context_vis["has_neighbourhoods"]:
-        questions = [q for q in questions if q.kind != Kind.NEIGHBOURHOOD]
+        questions = [q for q in questions if not q.needs_neighbourhoods]
     visible_sections = [s.index for s in schema.visible_sections(answers, **context_vis)]
     position = visible_sections.index(index) + 1 if index in visible_sections else 1
     context = _context_base(request, deployment, language)
@@ -592,7 +474,7 @@ def collect_field(request, token):
     context_vis = _visibility_context(deployment)
     questions = schema.questions_for(deployment.participation_id)
     if not context_vis["has_neighbourhoods"]:
-        questions = [q for q in questions if q.kind != Kind.NEIGHBOURHOOD]
+        questions = [q for q in questions if not q.needs_neighbourhoods]
     visible_codes = {q.code for q in schema.visible_questions({}, **context_vis)}
     views = question_views(questions, {}, {}, language="fr", deployment=deployment, visible_codes=visible_codes)
     visible_sections = {s.index for s in schema.visible_sections({}, **context_vis)}
@@ -791,7 +673,7 @@ def paper_entry(request, token):
     context_vis = _visibility_context(deployment)
     questions = schema.questions_for(deployment.participation_id)
     if not context_vis["has_neighbourhoods"]:
-        questions = [q for q in questions if q.kind != Kind.NEIGHBOURHOOD]
+        questions = [q for q in questions if not q.needs_neighbourhoods]
     counts = request.session.get(PAPER_COUNT_KEY, {})
     count = counts.get(str(deployment.pk), 0) if isinstance(counts, dict) else 0
     answers, errors, status, saved_code = {}, {}, 200, request.GET.get("enregistre", "")[:12]
