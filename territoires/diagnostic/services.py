@@ -82,8 +82,17 @@ def manual_source(user) -> str:
 
 def _check(entry: Entry, data: dict) -> dict:
     kind = KINDS[entry.kind]
-    data = kind.clean(dict(data))
-    check_position(data.get("latitude", entry.latitude), data.get("longitude", entry.longitude))
+    data, errors = dict(data), {}
+    try:
+        data = kind.clean(data)
+    except ValidationError as error:
+        errors = error.update_error_dict(errors)
+    try:
+        check_position(data.get("latitude", entry.latitude), data.get("longitude", entry.longitude))
+    except ValidationError as error:
+        errors = error.update_error_dict(errors)
+    if errors:
+        raise ValidationError(errors)
     if data.get("family") is not None and data["family"].project_id != entry.project_id:
         raise ValidationError({"family": _("Cette famille appartient à un autre projet.")})
     for field in ("operator",):
