@@ -1,10 +1,12 @@
 import functools
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.forms.models import fields_for_model
 from django.utils.translation import gettext_lazy as _
 
 from territoires.core.forms import DateInput, DsfrForm, SubmissionKeyMixin
+from territoires.diagnostic.geo import check_position
 from territoires.diagnostic.kinds import EntryKind
 from territoires.diagnostic.models import Entry
 
@@ -20,6 +22,8 @@ HELP = {
 
 class EntryForm(SubmissionKeyMixin, DsfrForm):
     """The fields of one kind of entry (`entry_form_class` adds them); the service checks them as a whole."""
+
+    kind: type[EntryKind]
 
     def __init__(self, *args, entry: Entry | None, territory, families, **kwargs):
         super().__init__(*args, **kwargs)
@@ -41,6 +45,21 @@ class EntryForm(SubmissionKeyMixin, DsfrForm):
                     self.initial[name] = list(entry.involved.all())
                 elif name != "submission_key":
                     self.initial[name] = getattr(entry, name)
+
+    def clean(self):
+        """The kind's checks and the position's, here too, so that every error shows at once."""
+        data = super().clean()
+        for check in (
+            lambda: self.kind.clean(dict(data)),
+            lambda: check_position(data.get("latitude"), data.get("longitude")),
+        ):
+            try:
+                check()
+            except ValidationError as error:
+                for field, messages in error.message_dict.items():
+                    if field in self.fields and field not in self.errors:
+                        self.add_error(field, messages)
+        return data
 
     def entry_data(self) -> dict:
         return {name: value for name, value in self.cleaned_data.items() if name != "submission_key"}
@@ -64,7 +83,7 @@ def entry_form_class(kind: type[EntryKind]) -> type[EntryForm]:
     for name, field in fields.items():
         if name in HELP:
             field.help_text = HELP[name]
-    return type(f"{kind.__name__}Form", (EntryForm,), dict(fields))
+    return type(f"{kind.__name__}Form", (EntryForm,), {**fields, "kind": kind})
 
 
 class FamilyForm(DsfrForm):

@@ -217,3 +217,12 @@ def test_the_directory_query_count_does_not_grow_with_entries(client, world):
     with CaptureQueriesContext(connection) as many:
         assert client.get(url).status_code == 200
     assert len(many) == len(few), [q["sql"] for q in many.captured_queries]
+
+
+def test_swapped_coordinates_are_said_even_when_other_fields_are_missing(client, world):
+    client.force_login(world.referents[0])
+    response = client.post(create_url(world, "actor"), {"name": "", "latitude": "-0.4588", "longitude": "46.3237"})
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert "semblent inversées" in body and "Choisissez la famille" not in body
+    assert not Entry.objects.exists()
