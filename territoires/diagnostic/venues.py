@@ -59,6 +59,12 @@ def _lat_lon(value: str) -> tuple[Decimal | None, Decimal | None]:
     return _decimal(parts[0]), _decimal(parts[1])
 
 
+def _known(value: str) -> str:
+    """The files write "Inconnu" where they know nothing."""
+    value = (value or "").strip()
+    return "" if value.casefold() == "inconnu" else value
+
+
 def _url(value: str) -> str:
     value = (value or "").strip()
     if value and not re.match(r"^https?://", value):
@@ -87,7 +93,7 @@ def museums(communes: dict[str, str], path: Path = DATA_DIR / "musees-de-france.
             commune_insee=insee, commune_name=row["Ville"], source=MUSEOFILE, source_ref=row["Identifiant"],
             address=f"{row['Adresse']}, {row['Code_postal']} {row['Ville']}", latitude=latitude,
             longitude=longitude, website=_url(row["URL"]), basilic_type="musee", bpe_code="F304",
-            description=row["Domaine_thematique"].replace(";", ", "),
+            description=_known(row["Domaine_thematique"]).replace(";", ", "),
         )  # fmt: skip
 
 
