@@ -4,9 +4,10 @@ source and year, write the audit log and raise French ValidationErrors.
 Permissions are checked by the views (see rules.py), not here.
 """
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from territoires.core.audit import audit_log
@@ -29,7 +30,8 @@ def families_for(*, project) -> list[ActorFamily]:
     families = list(ActorFamily.objects.filter(project=project))
     if families:
         return families
-    with transaction.atomic():
+    # Stored in the platform's language, whatever the language of the person who opens it first.
+    with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
         for position, name in enumerate(DEFAULT_FAMILIES):
             ActorFamily.objects.get_or_create(project=project, name=str(name), defaults={"position": position})
     return list(ActorFamily.objects.filter(project=project))

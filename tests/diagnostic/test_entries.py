@@ -226,3 +226,11 @@ def test_swapped_coordinates_are_said_even_when_other_fields_are_missing(client,
     assert response.status_code == 400
     assert "semblent inversées" in body and "Choisissez la famille" not in body
     assert not Entry.objects.exists()
+
+
+def test_families_are_seeded_in_french_whoever_opens_the_directory_first(world):
+    from django.utils import translation
+
+    with translation.override("en"):
+        names = [family.name for family in services.families_for(project=world.project)]
+    assert names[0] == "Institutions culturelles"
