@@ -234,3 +234,13 @@ def test_families_are_seeded_in_french_whoever_opens_the_directory_first(world):
     with translation.override("en"):
         names = [family.name for family in services.families_for(project=world.project)]
     assert names[0] == "Institutions culturelles"
+
+
+def test_the_admin_lists_and_opens_entries_and_families(client, world):
+    from territoires.accounts.models import User
+
+    entry = make_entry(world, "place")
+    client.force_login(User.objects.create_superuser(email="admin@exemple.fr", password="x"))
+    assert client.get(reverse("admin:diagnostic_entry_changelist")).status_code == 200
+    assert client.get(reverse("admin:diagnostic_entry_change", args=[entry.pk])).status_code == 200
+    assert client.get(reverse("admin:diagnostic_actorfamily_changelist")).status_code == 200
