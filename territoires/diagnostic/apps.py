@@ -17,6 +17,7 @@ def register_project_module(app_config):
     block, and the invalidation of the public page cache on every write to its models."""
     from django.db.models import Count, Q
 
+    from territoires.core.audit import AuditDetail, register_audit_details
     from territoires.core.cache import watch_models_for_public_cache
     from territoires.core.registry import (
         DashboardCard,
@@ -29,6 +30,13 @@ def register_project_module(app_config):
     from territoires.diagnostic.models import Entry
 
     watch_models_for_public_cache(app_config)
+    register_audit_details(
+        fields=AuditDetail(_("informations modifiées")),
+        kept=AuditDetail(_("fiche conservée")),
+        merged=AuditDetail(_("fiche fusionnée")),
+        name=AuditDetail(_("nom")),
+        renamed_from=AuditDetail(_("ancien nom")),
+    )
     register_project_tab(ProjectTab("directory", _("Annuaire du territoire"), "diagnostic:project_directory", order=25))
 
     def published_entries(project_ids):

@@ -1,5 +1,3 @@
-import functools
-
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.models import fields_for_model
@@ -76,7 +74,6 @@ WIDGETS = {
 }
 
 
-@functools.cache
 def entry_form_class(kind: type[EntryKind]) -> type[EntryForm]:
     """The form of a kind: the model's fields that the kind names, in its order."""
     fields = fields_for_model(Entry, fields=kind.form_fields(), widgets=WIDGETS)

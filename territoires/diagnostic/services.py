@@ -56,7 +56,7 @@ def family_save(*, project, user, name: str, family: ActorFamily | None = None) 
             family.save(update_fields=["name"])
         audit_log(
             actor=user, action=Action.DIRECTORY_FAMILIES_CHANGED, target=family, project_id=project.pk,
-            previous=previous, name=name,
+            renamed_from=previous, name=name,
         )  # fmt: skip
     return family
 
@@ -70,7 +70,7 @@ def family_delete(*, family: ActorFamily, user) -> None:
     with transaction.atomic():
         audit_log(
             actor=user, action=Action.DIRECTORY_FAMILIES_CHANGED, target=family, project_id=family.project_id,
-            previous=family.name, name="",
+            renamed_from=family.name, name="",
         )  # fmt: skip
         family.delete()
 

@@ -172,9 +172,8 @@ def entry_detail(request, pk):
 def entry_history(request, pk):
     entry = _entry_or_404(request, pk, "diagnostic.change_entry")
     page = Paginator(selectors.history_events(entry), 50).get_page(request.GET.get("page"))
-    value_labels = {"True": _("publiée"), "False": _("non publiée")}
     for event in page.object_list:
-        event.readable = event.readable_details(value_labels)
+        event.readable = event.readable_details()
     return render(
         request, "diagnostic/entry_history.html", {"entry": entry, "project": entry.project, "page_obj": page}
     )
