@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "territoires.community",
     "territoires.sharing",
     "territoires.surveys",
+    "territoires.diagnostic",
     "django_tasks",
     "django_tasks_db",
     "axes",

@@ -13,6 +13,7 @@ urlpatterns = [
     path("compte/", include("territoires.accounts.urls")),
     path("", include("territoires.projects.urls")),
     path("ressources/", include("territoires.library.urls")),
+    path("annuaire/", include("territoires.diagnostic.urls")),
     path("recherche/", include("territoires.search.urls")),
     path("", include("territoires.community.urls")),
     path("", include("territoires.sharing.urls")),

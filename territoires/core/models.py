@@ -58,6 +58,10 @@ class AuditEvent(models.Model):
         MEETING_INVITATIONS_SENT = "meeting_invitations_sent", _("Invitations à une réunion envoyées")
         DECISION_RECORDED = "decision_recorded", _("Décision du comité enregistrée")
         DECISION_CHANGED = "decision_changed", _("Décision du comité modifiée")
+        DIRECTORY_ENTRY_CREATED = "directory_entry_created", _("Fiche de l'annuaire créée")
+        DIRECTORY_ENTRY_CHANGED = "directory_entry_changed", _("Fiche de l'annuaire modifiée")
+        DIRECTORY_ENTRIES_MERGED = "directory_entries_merged", _("Fiches de l'annuaire fusionnées")
+        DIRECTORY_FAMILIES_CHANGED = "directory_families_changed", _("Familles d'acteurs modifiées")
 
     occurred_at = models.DateTimeField(_("date"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(

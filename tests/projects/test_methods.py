@@ -294,7 +294,7 @@ def test_steps_a_module_will_fill_in_say_so(client):
     page = client.get(reverse("projects:territory_detail", args=[world.project.slug, world.towns[0].slug]))
     text = page.content.decode().replace("&#x27;", "'")
     assert "Sera renseignée automatiquement par le module « Enquête habitants » ; d'ici là" in text
-    assert "Sera renseignée automatiquement par le module « Diagnostic territorial », à venir" in text
+    assert "Sera renseignée automatiquement par le module « Diagnostic territorial » ; d'ici là" in text
     assert "Sera renseignée automatiquement par le module « Plans d'action », à venir" in text
 
 
