@@ -608,6 +608,7 @@ class Decision(models.Model):
     def is_overdue(self, today: datetime.date | None = None) -> bool:
         return self.is_open and self.due_on is not None and self.due_on < (today or timezone.localdate())
 
+
 # Methods -----------------------------------------------------------------------------------------
 
 
