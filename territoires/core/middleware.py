@@ -65,13 +65,14 @@ class DuplicateSubmissionMiddleware:
 
 
 class NullCharacterMiddleware:
-    """NUL characters: dropped from query strings, refused in url-encoded forms (400, French message).
+    """NUL characters are dropped from query strings and url-encoded forms.
 
-    No text of the platform can contain one, and PostgreSQL refuses it in any string parameter: a
-    search for "%00" was a 500. In a query (search words, filters) the character is dropped and the
-    page answers as for the rest of the query; a form that carries one is refused and changes
-    nothing. Multipart forms (with files) are left to the forms, whose text fields refuse NUL
-    characters themselves: parsing them here would consume the stream that a view may need.
+    No text of the platform can contain one (nobody types it; it comes from pasted binary or a
+    forged request), and PostgreSQL refuses it in any string parameter: a search for "%00" was a
+    500. Dropping it lets the page answer as for the rest of the request and keeps what the person
+    typed in a form (a refusal page lost it). Multipart forms (with files) are left to the forms,
+    whose text fields refuse NUL characters with a message on the field: parsing them here would
+    consume the stream that a view may need.
     """
 
     def __init__(self, get_response):
@@ -79,18 +80,13 @@ class NullCharacterMiddleware:
 
     def __call__(self, request):
         if "%00" in request.META.get("QUERY_STRING", "") or self._has_nul(request.GET):
-            cleaned = QueryDict(mutable=True)
-            for key, values in request.GET.lists():
-                cleaned.setlist(key.replace("\x00", ""), [value.replace("\x00", "") for value in values])
-            cleaned._mutable = False
-            request.GET = cleaned
-        form_post = request.method == "POST" and request.content_type == "application/x-www-form-urlencoded"
-        if form_post and self._has_nul(request.POST):
-            from django.shortcuts import render
-            from django.utils.translation import gettext as _
-
-            message = _("La requête contient un caractère nul, que la plateforme n'accepte pas. Rien n'a été modifié.")
-            return render(request, "400.html", {"message": message}, status=400)
+            request.GET = self._without_nul(request.GET)
+        if (
+            request.method == "POST"
+            and request.content_type == "application/x-www-form-urlencoded"
+            and self._has_nul(request.POST)
+        ):
+            request.POST = self._without_nul(request.POST)
         return self.get_response(request)
 
     @staticmethod
@@ -99,3 +95,11 @@ class NullCharacterMiddleware:
             return any("\x00" in key or any("\x00" in value for value in values) for key, values in query.lists())
         except Exception:  # noqa: BLE001 - an unreadable body is the view's to refuse, with its own message
             return False
+
+    @staticmethod
+    def _without_nul(query) -> QueryDict:
+        cleaned = QueryDict(mutable=True)
+        for key, values in query.lists():
+            cleaned.setlist(key.replace("\x00", ""), [value.replace("\x00", "") for value in values])
+        cleaned._mutable = False
+        return cleaned

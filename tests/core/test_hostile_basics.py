@@ -20,16 +20,19 @@ def test_a_nul_character_in_a_query_is_dropped_and_the_page_answers(client, path
     assert "\x00" not in response.wsgi_request.GET.get("q", "")
 
 
-def test_a_nul_character_in_a_form_changes_nothing(client):
+def test_a_nul_character_in_a_form_is_dropped_and_what_was_typed_is_kept(client):
     from urllib.parse import urlencode
 
     from territoires.accounts.models import User
 
     before = User.objects.count()
-    body = urlencode({"username": "a\x00@b.fr", "password": "x"})
+    body = urlencode({"username": "inconnu\x00@exemple.fr", "password": "x"})
     response = client.post(reverse("accounts:login"), body, content_type="application/x-www-form-urlencoded")
-    assert response.status_code == 400
-    assert "caractère nul" in response.content.decode()
+    # The form answers as for the address without the character, which it shows back to be corrected.
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Adresse électronique ou mot de passe incorrect" in page
+    assert 'value="inconnu@exemple.fr"' in page
     # A multipart form is left to the form's own fields, which refuse the character too.
     response = client.post(reverse("accounts:login"), {"username": "a\x00@b.fr", "password": "x"})
     assert response.status_code == 200 and "_auth_user_id" not in client.session

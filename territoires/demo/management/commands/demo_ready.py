@@ -12,6 +12,7 @@ import urllib.request
 from django.core.management.base import BaseCommand, CommandError
 from django_tasks.base import TaskResultStatus
 
+from territoires.accounts.models import Membership
 from territoires.demo.data import DEMO_PASSWORD
 from territoires.demo.loader import DEMO_USERS
 
@@ -33,12 +34,13 @@ def _pending_tasks() -> int:
 def write_demo_accounts(write) -> None:
     write(f"Comptes de démonstration (mot de passe commun : {DEMO_PASSWORD})")
     for email, _first, _last, _title, organisation, role, can_try in DEMO_USERS:
-        write(f"  {role:<15} {email:<32} {organisation} — {can_try}")
-    write(f"  {'enquêteur':<15} {'enqueteur.niort@ville.demo':<32} Niort — groupe d'enquête, collecte sur le terrain")
+        label = str(Membership.Role(role).label) if role in Membership.Role.values else str(role)
+        write(f"  {email:<32} {label}, {organisation} — {can_try}")
+    write(f"  {'enqueteur.niort@ville.demo':<32} Groupe d'enquête, Niort — collecte sur le terrain et saisie papier")
     write(
-        f"  {'enquêtrice':<15} {'enquetrice.guichen@ville.demo':<32} Guichen — groupe d'enquête, collecte sur le terrain"
+        f"  {'enquetrice.guichen@ville.demo':<32} Groupe d'enquête, Guichen — collecte sur le terrain et saisie papier"
     )
-    write("  visiteur / habitant : sans compte (questionnaire en ligne par le lien public de chaque ville)")
+    write("  Visiteur ou habitant : sans compte (questionnaire en ligne par le lien public de chaque ville)")
 
 
 class Command(BaseCommand):
