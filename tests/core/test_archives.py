@@ -11,11 +11,15 @@ import openpyxl
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 
 from territoires.core.archives import inspect_zip, open_zip, read_member
+from territoires.library.models import Attachment, Resource
 from territoires.library.validators import ODS, ODT, XLSX, detect_attachment_format
 from territoires.surveys.xlsform import read_workbook
+from tests.factories import make_project
 from tests.library.helpers import docx_bytes, ods_bytes
+from tests.library.test_resources import form_data
 
 MB = 1024 * 1024
 BOMB_MB = 50
@@ -194,3 +198,15 @@ def test_real_office_files_and_xlsforms_still_pass(small_limits):
     assert [row for _line, row in workbook.sheets["survey"]] == [
         {"type": "text", "name": "commune", "label": "Votre commune"}
     ]
+
+
+@pytest.mark.django_db
+def test_the_resource_form_shows_the_refusal_and_saves_nothing(client, odt_bomb, small_limits):
+    world = make_project()
+    client.force_login(world.referents[0])
+    data = form_data(world, files=SimpleUploadedFile("compte-rendu.odt", odt_bomb))
+    response = client.post(reverse("library:resource_create"), data)
+    assert response.status_code == 400
+    assert "compte-rendu.odt" in response.content.decode()
+    assert "décompressée" in response.content.decode()
+    assert not Resource.objects.exists() and not Attachment.objects.exists()
