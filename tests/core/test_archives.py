@@ -16,10 +16,12 @@ from django.urls import reverse
 from territoires.core.archives import inspect_zip, open_zip, read_member
 from territoires.library.models import Attachment, Resource
 from territoires.library.validators import ODS, ODT, XLSX, detect_attachment_format
-from territoires.surveys.xlsform import read_workbook
+from territoires.surveys.models import Survey
+from territoires.surveys.xlsform import read_workbook, xlsform_import
 from tests.factories import make_project
 from tests.library.helpers import docx_bytes, ods_bytes
 from tests.library.test_resources import form_data
+from tests.surveys.factories import make_survey
 
 MB = 1024 * 1024
 BOMB_MB = 50
@@ -210,3 +212,14 @@ def test_the_resource_form_shows_the_refusal_and_saves_nothing(client, odt_bomb,
     assert "compte-rendu.odt" in response.content.decode()
     assert "décompressée" in response.content.decode()
     assert not Resource.objects.exists() and not Attachment.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_xlsform_import_refuses_the_bomb_and_creates_nothing(xlsx_bomb, small_limits):
+    ns = make_survey(status=Survey.Status.DRAFT)
+    surveys = Survey.objects.count()
+    file = io.BytesIO(xlsx_bomb)
+    file.name = "bombe.xlsx"
+    with pytest.raises(ValidationError, match="Fichier refusé : une fois décompressée"):
+        xlsform_import(project=ns.project, user=ns.project_ns.consultant, file=file)
+    assert Survey.objects.count() == surveys
