@@ -213,6 +213,12 @@ WHITENOISE_USE_FINDERS = DEBUG
 MAX_UPLOAD_MB = env.int("MAX_UPLOAD_MB", default=10)
 DATA_UPLOAD_MAX_MEMORY_SIZE = (MAX_UPLOAD_MB + 1) * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# ZIP archives (office files, XLSX imports, zipped imports) are inspected before anything is inflated
+# (territoires/core/archives.py): members, declared inflated total, and compression ratio of big members.
+ARCHIVE_MAX_MEMBERS = env.int("ARCHIVE_MAX_MEMBERS", default=10_000)
+ARCHIVE_MAX_TOTAL_MB = env.int("ARCHIVE_MAX_TOTAL_MB", default=100)
+ARCHIVE_MAX_RATIO = env.int("ARCHIVE_MAX_RATIO", default=100)
+ARCHIVE_RATIO_FROM_MB = env.int("ARCHIVE_RATIO_FROM_MB", default=1)
 
 # Background tasks (exports, imports, analyses, e-mail digests) never run inside a request: they are
 # stored in the database and run by `manage.py db_worker` (started by `make run`). Tests run them inline.

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
+from territoires.core.archives import open_zip, read_member
 from territoires.core.validators import validate_pdf_upload
 
 
@@ -43,11 +44,15 @@ def _refuse(message, code):
 
 
 def _office_format(uploaded_file) -> FileFormat | None:
+    """ODT/ODS/DOCX/XLSX from the archive's structure, None for another archive; a French
+    ValidationError for a zip bomb (checked on the central directory before anything is inflated)."""
     try:
-        with zipfile.ZipFile(uploaded_file) as archive:
+        with open_zip(uploaded_file, label=uploaded_file.name) as archive:
             names = set(archive.namelist())
             if "mimetype" in names:
-                mimetype = archive.read("mimetype")[:100].decode("ascii", "replace").strip()
+                # Only its first bytes are needed: never inflate the rest, whatever its declared size.
+                mimetype = read_member(archive, "mimetype", 100, truncate=True)
+                mimetype = mimetype.decode("ascii", "replace").strip()
                 return {ODT.content_type: ODT, ODS.content_type: ODS}.get(mimetype)
             if "[Content_Types].xml" in names:
                 if "word/document.xml" in names:

@@ -39,6 +39,7 @@ from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from territoires.core.archives import open_zip
 from territoires.surveys import questionnaire
 from territoires.surveys.kinds import kind_of
 from territoires.surveys.models import DONT_KNOW, OTHER, Question, Section, Survey
@@ -278,6 +279,14 @@ def _read_sheets(content: bytes) -> tuple[dict[str, list[tuple[int, dict]]], dic
     """{sheet: [(line, {column: text})]} without empty cells, and {sheet: column names}."""
     import openpyxl
 
+    try:
+        # The central directory first: openpyxl inflates whole parts (shared strings) into memory.
+        with open_zip(io.BytesIO(content)):
+            pass
+    except ValidationError as error:
+        raise XLSFormError(error.messages[0], code=error.code) from error
+    except Exception as error:  # noqa: BLE001 — any unreadable file gets the same answer
+        raise XLSFormError(_("Ce fichier n'est pas un classeur Excel lisible (.xlsx).")) from error
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception as error:  # noqa: BLE001 — any unreadable file gets the same answer
