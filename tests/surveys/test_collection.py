@@ -298,6 +298,37 @@ def test_receipt_lookup(client, built):
 # --- rate limit and anonymity ------------------------------------------------------------------
 
 
+def test_flood_of_guessed_codes_on_thanks_page_gets_429(client, built, settings):
+    settings.SURVEY_RATE_LIMIT_PER_MINUTE = 3
+    token = built.deployment.public_token
+    statuses = [
+        client.get(
+            reverse("surveys:thanks", args=[token, f"ZZZZZZZZ{index:02d}"]), REMOTE_ADDR="203.0.113.78"
+        ).status_code
+        for index in range(5)
+    ]
+    assert statuses[:3] == [404, 404, 404]
+    assert statuses[-1] == 429
+    flood = client.get(reverse("surveys:thanks", args=[token, "ZZZZZZZZ99"]), REMOTE_ADDR="203.0.113.78")
+    assert flood.status_code == 429
+    assert "Patientez une minute" in flood.content.decode()
+    # the thanks page and the lookup share one budget of misses
+    lookup = client.get(reverse("surveys:receipt_lookup"), {"code": "ZZZZZZZZZZ"}, REMOTE_ADDR="203.0.113.78")
+    assert lookup.status_code == 429
+    # a genuine receipt still shows, and another client is not affected
+    response = submit(built).response
+    assert (
+        client.get(
+            reverse("surveys:thanks", args=[token, response.receipt_code]), REMOTE_ADDR="203.0.113.78"
+        ).status_code
+        == 200
+    )
+    assert (
+        client.get(reverse("surveys:thanks", args=[token, "ZZZZZZZZ98"]), REMOTE_ADDR="198.51.100.10").status_code
+        == 404
+    )
+
+
 def test_flood_from_one_client_gets_429(client, built, settings, caplog):
     settings.SURVEY_RATE_LIMIT_PER_MINUTE = 3
     url = reverse("surveys:answer", args=[built.deployment.public_token])

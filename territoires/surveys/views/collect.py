@@ -392,6 +392,10 @@ def thanks(request, token, code):
     deployment = _deployment_or_404(token)
     response = receipt_lookup(code)
     if response is None or response.deployment_id != deployment.pk:
+        # Same budget as the receipt lookup: a guessed code that misses counts, so the token's
+        # thanks page cannot be used to enumerate receipt codes faster than `suivi/` allows.
+        if rate_limit_exceeded(request, scope="receipt"):
+            return _too_many_page(request, deployment)
         raise Http404
     language = _language(request, deployment.survey)
     context = _context_base(request, deployment, language)
