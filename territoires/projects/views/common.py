@@ -12,9 +12,10 @@ def require(user, permission: str, obj=None) -> None:
 
 def get_project_or_404(slug: str, user, *, with_progress: bool = True):
     project = selectors.project_page(slug, with_progress=with_progress)
-    if project is None:
+    # A private project answers 404 to anyone who may not see it, exactly like a slug that does not
+    # exist: a 403 would confirm the slug. Refusals of an action on a visible project stay 403.
+    if project is None or not user.has_perm("projects.view_project", project):
         raise Http404
-    require(user, "projects.view_project", project)
     return project
 
 

@@ -302,6 +302,8 @@ def project_observe(request, slug):
 @login_required
 def project_audit_log(request, slug):
     project = get_object_or_404(SharedProject, slug=slug)
+    if not request.user.has_perm("projects.view_project", project):
+        raise Http404  # a private project is hidden, not refused (see get_project_or_404)
     require(request.user, "projects.view_audit_log", project)
     events = AuditEvent.objects.filter(project_id=project.pk).select_related("actor")
     action = request.GET.get("action", "")
