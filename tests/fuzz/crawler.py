@@ -7,9 +7,19 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
+from django.core.signals import request_finished
+from django.db import close_old_connections
 from django.urls import NoReverseMatch, Resolver404, URLPattern, URLResolver, get_resolver, resolve, reverse
 
 SKIPPED_PREFIXES = ("/static/", "/media/", "/admin/", "/__")
+
+
+def close_keeping_connection(response) -> None:
+    request_finished.disconnect(close_old_connections)
+    try:
+        response.close()
+    finally:
+        request_finished.connect(close_old_connections)
 
 
 @dataclass
@@ -110,7 +120,10 @@ def crawl(client, *, login=None, max_pages: int = 800, per_route: int = 3) -> Si
         if login:
             login()
         response = client.get(url)
-        response.close()  # file responses (PDF, service worker) hold their file open until closed
+        # File responses (PDF, service worker) hold their file open until closed; closed as the
+        # server would, but without request_finished closing the test's database connection (on
+        # PostgreSQL that ends the test's transaction).
+        close_keeping_connection(response)
         if response.status_code >= 400:
             continue
         seen_per_route[route] = seen_per_route.get(route, 0) + 1

@@ -14,7 +14,7 @@ import pytest
 from django.test import Client
 from django.urls import resolve
 
-from tests.fuzz.crawler import SKIPPED_PREFIXES, crawl, route_of, url_patterns
+from tests.fuzz.crawler import SKIPPED_PREFIXES, close_keeping_connection, crawl, route_of, url_patterns
 
 pytestmark = pytest.mark.django_db
 
@@ -99,7 +99,7 @@ def _send(client, method, url, **kwargs):
     started = time.perf_counter()
     try:
         response = getattr(client, method)(url, **kwargs)
-        response.close()
+        close_keeping_connection(response)
     except Exception as error:  # noqa: BLE001 - every exception is a 500 for the user
         return f"{type(error).__name__}: {str(error)[:200]}"
     finally:
