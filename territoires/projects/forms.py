@@ -71,12 +71,15 @@ class MethodTemplateField(forms.ModelChoiceField):
         return f"{obj.name} — {obj.description}" if obj.description else obj.name
 
 
-class ProjectCreateForm(SubmissionKeyMixin, ProjectForm):
-    method_template = MethodTemplateField(
+def method_template_field(*, required: bool = True) -> MethodTemplateField:
+    """The choice of a method template, as the project creation and the theme conversion ask it; the
+    form sets its queryset and preselects the default template (`offer_method_templates`)."""
+    return MethodTemplateField(
         label=_("Méthode du projet"),
         queryset=Method.objects.none(),
         widget=forms.RadioSelect,
         empty_label=None,
+        required=required,
         help_text=_(
             "Le projet en reçoit sa propre copie : modèle de charte, qualité des responsables au comité de "
             "pilotage, rubriques de la fiche territoire, phases et étapes. Vous pourrez l'adapter ensuite."
@@ -87,16 +90,24 @@ class ProjectCreateForm(SubmissionKeyMixin, ProjectForm):
         },
     )
 
+
+def offer_method_templates(form) -> None:
+    from territoires.projects.methods import template_default, templates
+
+    form.fields["method_template"].queryset = templates()
+    if not form.is_bound:
+        form.initial["method_template"] = template_default().pk
+
+
+class ProjectCreateForm(SubmissionKeyMixin, ProjectForm):
+    method_template = method_template_field()
+
     class Meta(ProjectForm.Meta):
         fields = ["title", "summary", "description", "starts_on", "ends_on", "consultancy"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from territoires.projects.methods import template_default, templates
-
-        self.fields["method_template"].queryset = templates()
-        if not self.is_bound:
-            self.initial["method_template"] = template_default().pk
+        offer_method_templates(self)
 
 
 class MethodForm(SubmissionKeyMixin, DsfrForm):
@@ -525,6 +536,8 @@ class ThemeConvertForm(SubmissionKeyMixin, DsfrForm):
     facilitator_organisation = forms.ModelChoiceField(
         label=_("Organisation animatrice"), queryset=Organisation.objects.none(), empty_label=None
     )
+    # Not required: without a choice the project gets the default template, as project_create does.
+    method_template = method_template_field(required=False)
 
     PLACE_CHOICES = [
         (Participation.Role.PARTICIPANT, _("Participante")),
@@ -535,6 +548,7 @@ class ThemeConvertForm(SubmissionKeyMixin, DsfrForm):
     def __init__(self, *args, organisations, interested=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["facilitator_organisation"].queryset = organisations
+        offer_method_templates(self)
         self.interested = list(interested)
         # Pre-filled from the interests: the earliest ones participate (up to the maximum), the others observe.
         for index, organisation in enumerate(self.interested):

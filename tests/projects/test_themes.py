@@ -142,6 +142,7 @@ def test_conversion_prefills_the_interested_authorities(client, facilitator):
     response = client.get(reverse("projects:theme_convert", args=[theme.slug]))
     assert response.status_code == 200
     checked = checked_radios(response.content.decode())
+    assert checked.pop("method_template")  # the default method is preselected too
     assert checked == {
         **{f"place_{town.pk}": "participant" for town in towns[:5]},
         f"place_{towns[5].pk}": "observer",
@@ -247,3 +248,26 @@ def test_a_commune_created_by_invitation_is_preselected_on_the_participants_page
     response = client.get(f"{url}?collectivite={commune.pk}")
     assert re.search(rf'<option value="{commune.pk}" selected', response.content.decode())
     assert client.get(f"{url}?collectivite=abc").status_code == 200
+
+
+def test_converting_a_theme_offers_the_method_templates_and_copies_the_chosen_one(client, facilitator):
+    from territoires.projects.methods import CULTURE_SLUG, template_default, templates
+
+    theme, towns = interested_theme(3)
+    agency = facilitator.memberships.get().organisation
+    client.force_login(facilitator)
+    page = client.get(reverse("projects:theme_convert", args=[theme.slug])).content.decode()
+    culture = templates().get(slug=CULTURE_SLUG)
+    assert culture != template_default()
+    assert 'name="method_template"' in page and culture.name in page
+    data = {
+        "title": "Culture avec les habitants",
+        "facilitator_organisation": agency.pk,
+        "method_template": culture.pk,
+        **{f"place_{town.pk}": "participant" for town in towns},
+        "submission_key": str(uuid.uuid4()),
+    }
+    assert client.post(reverse("projects:theme_convert", args=[theme.slug]), data).status_code == 302
+    project = SharedProject.objects.get()
+    assert project.method.template == culture
+    assert project.method.lead_role_label == culture.lead_role_label

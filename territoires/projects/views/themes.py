@@ -198,6 +198,7 @@ def theme_convert(request, slug):
                     title=form.cleaned_data["title"],
                     participants=form.chosen(Participation.Role.PARTICIPANT),
                     observers=form.chosen(Participation.Role.OBSERVER),
+                    method_template=form.cleaned_data.get("method_template"),
                 )
                 participants_url = reverse("projects:project_participants", args=[project.slug])
                 record_submission(key, participants_url)
