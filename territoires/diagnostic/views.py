@@ -320,7 +320,12 @@ def family_edit(request, slug, family_id):
             services.family_delete(family=family, user=request.user)
             messages.success(request, _("La famille est supprimée."))
         else:
-            services.family_save(project=project, user=request.user, name=request.POST.get("name", ""), family=family)
+            # Through the form, like a new family: its field refuses NUL characters (PostgreSQL would
+            # fail on them) and names longer than the column.
+            form = FamilyForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError([message for messages_ in form.errors.values() for message in messages_])
+            services.family_save(project=project, user=request.user, name=form.cleaned_data["name"], family=family)
             messages.success(request, _("La famille est renommée."))
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))

@@ -244,3 +244,20 @@ def test_the_admin_lists_and_opens_entries_and_families(client, world):
     assert client.get(reverse("admin:diagnostic_entry_changelist")).status_code == 200
     assert client.get(reverse("admin:diagnostic_entry_change", args=[entry.pk])).status_code == 200
     assert client.get(reverse("admin:diagnostic_actorfamily_changelist")).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [("Asso\x00ciations", "caractère nul"), ("x" * 10_000, "au plus 120 caractères"), ("", "obligatoire")],
+)
+def test_renaming_a_family_with_bad_input_changes_nothing_and_says_why(client, world, name, reason):
+    # A multipart POST (as the fuzzer sends): a NUL character reached PostgreSQL and failed there.
+    kept = family(world)
+    client.force_login(world.facilitator)
+    url = reverse("diagnostic:family_edit", args=[world.project.slug, kept.pk])
+    response = client.post(url, {"name": name}, follow=True)
+    assert response.status_code == 200
+    kept.refresh_from_db()
+    assert kept.name == "Associations"
+    said = " ".join(str(message) for message in response.context["messages"])
+    assert reason in said
