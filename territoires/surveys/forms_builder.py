@@ -37,6 +37,29 @@ CODED_LINES_HELP_EN = _(
 )
 
 
+def constraint_from_form(self, kind) -> dict:
+    """The XLSForm constraint of a question form (`self`); settings of another kind are dropped.
+    Shared by the builder's question forms as their `_constraint` method."""
+    data = self.cleaned_data
+    constraint = {}
+    pattern = (data.get("constraint_pattern") or "").strip()
+    if pattern and kind in KIND_GROUPS["pattern"]:
+        constraint["pattern"] = pattern
+    also_text = (data.get("constraint_also") or "").replace(",", " ").split()
+    if also_text and kind in KIND_GROUPS["also"]:
+        try:
+            numbers = [float(value) for value in also_text]
+        except ValueError:
+            self.add_error("constraint_also", _("Indiquez des nombres séparés par des espaces."))
+            numbers = []
+        if numbers:
+            constraint["also"] = [int(n) if n.is_integer() else n for n in numbers]
+    message = (data.get("constraint_message") or "").strip()
+    if message and constraint:
+        constraint["message"] = message
+    return constraint
+
+
 class SurveyCreateForm(SubmissionKeyMixin, DsfrForm):
     title = forms.CharField(label=_("Titre de l'enquête"), max_length=200)
     second_language = forms.ChoiceField(
@@ -180,26 +203,7 @@ class SectionForm(ConditionFieldsMixin, DsfrForm):
         cleaned["condition"] = self.clean_condition()
         return cleaned
 
-    def _constraint(self, kind) -> dict:
-        """The XLSForm constraint of the question; settings of another kind are dropped."""
-        data = self.cleaned_data
-        constraint = {}
-        pattern = (data.get("constraint_pattern") or "").strip()
-        if pattern and kind in KIND_GROUPS["pattern"]:
-            constraint["pattern"] = pattern
-        also_text = (data.get("constraint_also") or "").replace(",", " ").split()
-        if also_text and kind in KIND_GROUPS["also"]:
-            try:
-                numbers = [float(value) for value in also_text]
-            except ValueError:
-                self.add_error("constraint_also", _("Indiquez des nombres séparés par des espaces."))
-                numbers = []
-            if numbers:
-                constraint["also"] = [int(n) if n.is_integer() else n for n in numbers]
-        message = (data.get("constraint_message") or "").strip()
-        if message and constraint:
-            constraint["message"] = message
-        return constraint
+    _constraint = constraint_from_form
 
     def service_values(self) -> dict:
         data = self.cleaned_data
@@ -359,26 +363,7 @@ class QuestionForm(ConditionFieldsMixin, DsfrForm):
         cleaned["constraint"] = self._constraint(kind)
         return cleaned
 
-    def _constraint(self, kind) -> dict:
-        """The XLSForm constraint of the question; settings of another kind are dropped."""
-        data = self.cleaned_data
-        constraint = {}
-        pattern = (data.get("constraint_pattern") or "").strip()
-        if pattern and kind in KIND_GROUPS["pattern"]:
-            constraint["pattern"] = pattern
-        also_text = (data.get("constraint_also") or "").replace(",", " ").split()
-        if also_text and kind in KIND_GROUPS["also"]:
-            try:
-                numbers = [float(value) for value in also_text]
-            except ValueError:
-                self.add_error("constraint_also", _("Indiquez des nombres séparés par des espaces."))
-                numbers = []
-            if numbers:
-                constraint["also"] = [int(n) if n.is_integer() else n for n in numbers]
-        message = (data.get("constraint_message") or "").strip()
-        if message and constraint:
-            constraint["message"] = message
-        return constraint
+    _constraint = constraint_from_form
 
     def service_values(self) -> dict:
         """Settings that do not apply to the chosen kind are dropped rather than refused: a form
