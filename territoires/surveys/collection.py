@@ -113,14 +113,6 @@ _collector_memo: dict[tuple, tuple] = register_process_cache(
 )
 
 
-def collection_memo_clear() -> None:
-    """The collection's memos only (tests use core.process_caches.reset_process_caches for all)."""
-    _deployment_memo.clear()
-    _permission_memo.clear()
-    _collector_memo.clear()
-    _account_counts.clear()
-
-
 # --- collector tokens: how a field device proves who collected its queue ---------------------------
 #
 # The field page hands the device a signed token naming the survey group member and the territory
