@@ -248,6 +248,11 @@ SURVEY_ARRAYS_DIR = env.path("SURVEY_ARRAYS_DIR", default=VAR_DIR / "arrays")
 
 # The platform's public address, for links in e-mails (sent by background tasks, outside any request).
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# Background map tiles for Leaflet maps (static/vendor/leaflet-1.9.4). Empty: no tiles are requested
+# and maps show their points on a plain background (every map also has its list); set it to a tile
+# server you are allowed to use, for example the IGN Géoplateforme's WMTS "Plan IGN" in XYZ form.
+MAP_TILE_URL = env.str("MAP_TILE_URL", default="")
+MAP_TILE_ATTRIBUTION = env.str("MAP_TILE_ATTRIBUTION", default="")
 # How long the link of an invitation to join an organisation stays valid (territoires/accounts/invitations.py).
 INVITATION_VALID_DAYS = env.int("INVITATION_VALID_DAYS", default=14)
 

@@ -11,6 +11,17 @@ class SurveysConfig(AppConfig):
 
         register_project_module()
         register_audit_wording()
+        register_receipts()
+
+
+def register_receipts():
+    """A survey answer's receipt code is one that the feedback pages can look up."""
+    from django.utils.translation import gettext_lazy as _
+
+    from territoires.core.receipts import ReceiptSource, register_receipt_source
+    from territoires.surveys.collection import receipt_lookup
+
+    register_receipt_source(ReceiptSource(key="survey", label=_("Réponse à une enquête"), lookup=receipt_lookup, order=10))
 
 
 def register_audit_wording():

@@ -31,7 +31,8 @@ from django.utils.translation import gettext as _
 from territoires.accounts.backends import AccountBackend
 from territoires.core.clients import client_address
 from territoires.core.process_caches import process_cached, register_process_cache
-from territoires.surveys.models import ContactRequest, Deployment, Response, Survey, new_receipt_code
+from territoires.core.receipts import new_receipt_code, receipt_code_normalise
+from territoires.surveys.models import ContactRequest, Deployment, Response, Survey
 from territoires.surveys.schema import AnswersInvalid, answers_validate, schema_for
 
 
@@ -513,8 +514,8 @@ def contact_request_save(*, deployment: Deployment, email: str) -> ContactReques
 
 
 def receipt_lookup(code: str) -> Response | None:
-    code = (code or "").strip().upper().replace(" ", "").replace("-", "")
-    if not 6 <= len(code) <= 12 or not code.isalnum():
+    code = receipt_code_normalise(code)
+    if code is None:
         return None
     return (
         Response.objects.select_related("survey__project", "deployment__participation__organisation")

@@ -18,6 +18,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from territoires.core.models import TimeStampedModel
+from territoires.core.receipts import new_receipt_code  # noqa: F401 — the migrations name it here
 
 # Fixed category codes for the weighting variables, so that census margins and answers line up in
 # every territory (INSEE publishes population by these bands and by sex).
@@ -248,21 +249,6 @@ class Collector(models.Model):
 
     def __str__(self):
         return str(self.user)
-
-
-RECEIPT_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
-
-
-def new_receipt_code() -> str:
-    # 10 characters without look-alikes (0/O, 1/I/L): easy to copy from a phone or a paper slip.
-    # One uniform draw below 31^10 written in base 31: the same codes as ten secrets.choice() calls,
-    # with one read of the system's random source instead of ten (every answer gets a code).
-    number = secrets.randbelow(len(RECEIPT_ALPHABET) ** 10)
-    digits = []
-    for _position in range(10):
-        number, digit = divmod(number, len(RECEIPT_ALPHABET))
-        digits.append(RECEIPT_ALPHABET[digit])
-    return "".join(digits)
 
 
 class Response(models.Model):

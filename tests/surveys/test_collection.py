@@ -724,3 +724,18 @@ def test_poster_pdf_is_tagged_with_language_title_and_qr_code_text(client, built
     territory = built.deployment.participation.organisation.name
     assert_tagged_pdf(response.content, title=f"{built.survey.title} — {territory}")
     assert b"/Alt" in pdf_objects_text(response.content)  # the QR code's alternative text
+
+
+def test_receipt_code_found_through_the_shared_registry(built, django_assert_max_num_queries):
+    """The feedback pages of later modules find a survey answer by its code without importing surveys."""
+    from territoires.core.receipts import receipt_find
+
+    response = submit(built).response
+    typed = f" {response.receipt_code[:5].lower()}-{response.receipt_code[5:]} "
+    source, found = receipt_find(typed)
+    assert source.key == "survey"
+    assert found.pk == response.pk
+    assert receipt_find("ZZZZZZZZZZ") is None
+    with django_assert_max_num_queries(0):
+        assert receipt_find("x" * 5000) is None
+        assert receipt_find("") is None
