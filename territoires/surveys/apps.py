@@ -21,7 +21,9 @@ def register_receipts():
     from territoires.core.receipts import ReceiptSource, register_receipt_source
     from territoires.surveys.collection import receipt_lookup
 
-    register_receipt_source(ReceiptSource(key="survey", label=_("Réponse à une enquête"), lookup=receipt_lookup, order=10))
+    register_receipt_source(
+        ReceiptSource(key="survey", label=_("Réponse à une enquête"), lookup=receipt_lookup, order=10)
+    )
 
 
 def register_audit_wording():
