@@ -133,5 +133,10 @@ def territory_comparison(request, slug):
     return render(
         request,
         "diagnostic/map/comparison.html",
-        {"project": project, "report": report, "sees_everything": is_project_facilitator(request.user, project)},
+        {
+            "project": project,
+            "report": report,
+            "sees_everything": is_project_facilitator(request.user, project),
+            "is_member": is_project_member(request.user, project),
+        },
     )
