@@ -27,9 +27,10 @@
     title.textContent = feature.properties.name;
     var detail = document.createElement("p");
     detail.className = "fr-text--sm fr-mb-1v";
-    detail.textContent = [feature.properties.kind_label, feature.properties.category].filter(Boolean).join(" · ");
+    var kindLabel = element.getAttribute("data-kind-" + feature.properties.kind) || "";
+    detail.textContent = [kindLabel, feature.properties.category].filter(Boolean).join(" · ");
     var link = document.createElement("a");
-    link.href = feature.properties.url;
+    link.href = element.dataset.entryUrl.replace(/0\/$/, feature.id + "/");
     link.textContent = element.dataset.labelOpen;
     box.append(title, detail, link);
     return box;

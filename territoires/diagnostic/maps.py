@@ -16,13 +16,25 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from django.db.models import FloatField
+from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from territoires.diagnostic import codes, domains
 from territoires.diagnostic.kinds import KINDS
 
-MAP_FIELDS = ("pk", "name", "kind", "latitude", "longitude", "family_id", "basilic_type", "engagement_type")
+# Positions read as floats by the database: no Decimal made and converted back per row.
+MAP_FIELDS = (
+    "pk",
+    "name",
+    "kind",
+    Cast("latitude", FloatField()),
+    Cast("longitude", FloatField()),
+    "family_id",
+    "basilic_type",
+    "engagement_type",
+)
 
 
 @dataclass(frozen=True)
@@ -59,20 +71,19 @@ def _entry_url_prefix() -> str:
 def map_data(entries, labels: Labels) -> str:
     """A GeoJSON FeatureCollection (RFC 7946) of the entries that have a position: the map's data.
 
-    Properties are what a marker's popup shows (name, kind, category, link); the list beside the
-    map, not this, is where everything else is read."""
-    prefix = _entry_url_prefix()
+    Lean on purpose (the map of a territory holds thousands of points): each feature carries its
+    id, name, kind and category; the page builds the card's address from the id and the kind's
+    label from its legend. The list beside the map, and the exports, carry everything else.
+    Coordinates to 5 decimals (about a metre)."""
     features = [
         {
             "type": "Feature",
             "id": pk,
-            "geometry": {"type": "Point", "coordinates": [round(float(longitude), 6), round(float(latitude), 6)]},
+            "geometry": {"type": "Point", "coordinates": [round(longitude, 5), round(latitude, 5)]},
             "properties": {
                 "name": name,
                 "kind": kind,
-                "kind_label": labels.kinds.get(kind, kind),
                 "category": labels.category(family_id, basilic_type, engagement_type),
-                "url": f"{prefix}{pk}/",
             },
         }
         for pk, name, kind, latitude, longitude, family_id, basilic_type, engagement_type in entries.filter(

@@ -62,10 +62,21 @@ def test_map_data_is_a_valid_geojson_of_the_located_filtered_entries(client, wor
         assert feature["type"] == "Feature" and feature["geometry"]["type"] == "Point"
         longitude, latitude = feature["geometry"]["coordinates"]  # RFC 7946: longitude first
         assert -5.5 < longitude < 10 and 41 < latitude < 51.5
-        assert feature["properties"]["url"] == reverse("diagnostic:entry_detail", args=[feature["id"]])
+        assert set(feature["properties"]) == {"name", "kind", "category"}
     library = next(f for f in data["features"] if f["id"] == world.library.pk)
     assert library["geometry"]["coordinates"] == [-0.4588, 46.3237]
     assert library["properties"]["category"] == "Bibliothèque, médiathèque"
+
+
+def test_a_visitors_map_data_is_cached_until_the_next_write(client, world, django_capture_on_commit_callbacks):
+    address = url(world, "directory_map_data", type="place")
+    assert client.get(address)["X-Page-Cache"] == "miss"
+    assert client.get(address)["X-Page-Cache"] == "hit"
+    with django_capture_on_commit_callbacks(execute=True):
+        make_entry(world, "place", name="Nouveau lieu", basilic_type="musee", **NIORT)
+    response = client.get(address)
+    assert response["X-Page-Cache"] == "miss" and "Nouveau lieu" in response.content.decode()
+    assert "X-Page-Cache" not in client.get(url(world, "directory_map_data", type="place", autre="1"))
 
 
 def test_map_data_applies_two_filters_like_the_list(client, world):
@@ -78,6 +89,7 @@ def test_map_data_applies_two_filters_like_the_list(client, world):
 
 
 def test_map_data_costs_the_same_queries_for_more_entries(client, world):
+    client.force_login(world.referents[1])  # a member: never served from the public page cache
     client.get(url(world, "directory_map_data"))  # families seeded, caches warm
     with CaptureQueriesContext(connection) as before:
         client.get(url(world, "directory_map_data", type="place"))
