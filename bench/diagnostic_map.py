@@ -18,25 +18,16 @@ The machine is shared: compare ratios, not absolute times across runs.
 """
 
 import json
-import statistics
 import time
 
 from bench.pages import Page, _best, measure
 from bench.results import make_result
+from bench.surveys_dashboard import _median_ms
 
 P95_TARGET_MS = 100.0
 SERVER_TARGET_RATIO = 2.0
 ENTRIES = 20_000
 NAMES = ["diagnostic.map.p95_ms", "diagnostic.map.server_ms"]
-
-
-def _median_ms(function, repeat: int) -> float:
-    times = []
-    for _index in range(repeat):
-        started = time.perf_counter()
-        function()
-        times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times)
 
 
 def _raw_geojson(project_id: int, territory_id: int) -> int:

@@ -40,7 +40,7 @@ class EntryFilterForm(DsfrForm):
     def __init__(self, data=None, *, families, territories=None, facets=None, **kwargs):
         """`families`: the project's ActorFamily list; `territories`: its participating territories,
         or None on one territory's page (no territory filter there); `facets`: counts from
-        `selectors.facet_counts`, shown beside each choice and listing the neighbourhoods and
+        `filter_facets`, shown beside each choice and listing the neighbourhoods and
         sources to choose from."""
         super().__init__(data, **kwargs)
         facets = facets or {}

@@ -8,18 +8,11 @@ import pytest
 from playwright.sync_api import expect
 
 from territoires.diagnostic import services
-from tests.browser.helpers import PHONE, new_context, watch_errors
+from tests.browser.helpers import PHONE
 from tests.browser.test_accessibility import BLOCKING, assert_accessible, describe
 from tests.factories import make_project
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def axe():
-    from axe_playwright_python.sync_playwright import Axe
-
-    return Axe()
 
 
 @pytest.fixture
@@ -39,16 +32,6 @@ def built(transactional_db):
     add("place", "Musée Bernard d'Agesci", "46.3170", "-0.4510", basilic_type="musee")
     add("place", "Salle secrète en projet", "46.3200", "-0.4600", publish=False, basilic_type="theatre")
     return built
-
-
-@pytest.fixture
-def phone(browser, live_server):
-    context = new_context(browser, live_server, viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
-    page = context.new_page()
-    errors = watch_errors(page)
-    yield page
-    context.close()
-    assert not errors, f"Erreurs JavaScript dans la page : {errors}"
 
 
 def test_a_visitor_filters_the_public_map_on_a_phone(phone, built):
