@@ -42,7 +42,8 @@
       return response.json();
     })
     .then(function (data) {
-      var cluster = L.markerClusterGroup({ showCoverageOnHover: false, maxClusterRadius: 50 });
+      // chunkedLoading: a facilitator's map of every territory holds thousands of points.
+      var cluster = L.markerClusterGroup({ showCoverageOnHover: false, maxClusterRadius: 50, chunkedLoading: true });
       L.geoJSON(data, {
         pointToLayer: function (feature, latlng) {
           return L.marker(latlng, {

@@ -157,10 +157,18 @@ def compare(*, entries, territories, families) -> Comparison:
 
 
 def link_model():
-    """The model of links between entries, if this app has one (two foreign keys to Entry)."""
+    """The model of links between actors, if this app has one: a model that names its two ends in
+    `LINK_ENDS` (the names of two foreign keys to Entry), or else the one model with exactly two
+    foreign keys to Entry. None today: the link model comes with the network slice."""
     for model in apps.get_app_config("diagnostic").get_models():
+        if model is Entry:
+            continue
         ends = [f for f in model._meta.concrete_fields if f.many_to_one and f.related_model is Entry]
-        if model is not Entry and len(ends) == 2:
+        declared = getattr(model, "LINK_ENDS", None)
+        if declared:
+            by_name = {f.name: f for f in ends}
+            return model, by_name[declared[0]].attname, by_name[declared[1]].attname
+        if len(ends) == 2:
             return model, ends[0].attname, ends[1].attname
     return None
 

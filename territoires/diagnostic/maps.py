@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from django.db.models import FloatField
 from django.db.models.functions import Cast
 from django.urls import reverse
-from django.utils.translation import gettext as _
 
 from territoires.diagnostic import codes, domains
 from territoires.diagnostic.kinds import KINDS
@@ -225,7 +224,3 @@ def geojson_chunks(entries, labels: Labels, *, with_contacts: bool, site_url: st
 
 def export_filename(project, extension: str) -> str:
     return f"annuaire-{project.slug}.{extension}"
-
-
-def export_note() -> str:
-    return _("Les personnes à contacter ne figurent que dans les exports des membres du projet.")
