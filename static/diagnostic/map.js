@@ -16,6 +16,15 @@
     L.tileLayer(tiles, { attribution: element.dataset.tileAttribution || "", maxZoom: 19 }).addTo(map);
   }
   map.setView([46.6, 2.4], 5);
+  // Without tiles, each territory's name at the centre of its points, to place them.
+  if (!tiles && element.dataset.territories) {
+    JSON.parse(element.dataset.territories).forEach(function (territory) {
+      L.tooltip({ permanent: true, direction: "center", className: "diagnostic-map__territory", interactive: false })
+        .setLatLng([territory.lat, territory.lon])
+        .setContent(territory.name)
+        .addTo(map);
+    });
+  }
 
   var icon = function (kind) {
     return L.divIcon({ className: "diagnostic-marker diagnostic-marker--" + kind, iconSize: [18, 18] });

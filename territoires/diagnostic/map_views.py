@@ -84,6 +84,7 @@ def directory_map(request, slug):
             "filtered": bool(form.filters()),
             "labels": labels,
             "tile_url": settings.MAP_TILE_URL,
+            "territory_points": "" if settings.MAP_TILE_URL or not located else maps.territory_points(selected, labels),
             "tile_attribution": settings.MAP_TILE_ATTRIBUTION,
             "is_member": is_project_member(request.user, project),
         },

@@ -94,6 +94,27 @@ def map_data(entries, labels: Labels) -> str:
     return json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False, separators=(",", ":"))
 
 
+def territory_points(entries, labels: Labels) -> str:
+    """Each territory's name at the centre of its located entries in the selection, as JSON: the
+    map writes them on its plain background when it has no tiles, so that a point can be placed."""
+    from django.db.models import Avg
+
+    rows = (
+        entries.filter(latitude__isnull=False)
+        .order_by()
+        .values_list("territory_id")
+        .annotate(latitude=Avg(Cast("latitude", FloatField())), longitude=Avg(Cast("longitude", FloatField())))
+    )
+    return json.dumps(
+        [
+            {"name": labels.territories[pk], "lat": round(latitude, 5), "lon": round(longitude, 5)}
+            for pk, latitude, longitude in rows
+            if pk in labels.territories
+        ],
+        ensure_ascii=False,
+    )
+
+
 # The exports' columns: (header, field read from the database or None for a computed one).
 EXPORT_COLUMNS = [
     ("identifiant", "pk"),

@@ -1,8 +1,10 @@
 """The directory's map page with its list, its GeoJSON, the exports and the comparison of territories."""
 
 import csv
+import html
 import io
 import json
+import re
 from decimal import Decimal
 
 import pytest
@@ -151,9 +153,14 @@ def test_the_map_page_allows_the_tile_server_only_when_set(client, world, settin
     response = client.get(url(world, "directory_map"))
     assert "img-src 'self' data:;" in response["Content-Security-Policy"]
     assert 'data-tile-url=""' in response.content.decode()
+    # Without tiles, the territories' names are written where their points are.
+    points = json.loads(html.unescape(re.search(r'data-territories="([^"]*)"', response.content.decode())[1]))
+    niort = next(point for point in points if point["name"] == world.towns[0].name)
+    assert niort == {"name": world.towns[0].name, "lat": 46.3237, "lon": -0.4588}
     settings.MAP_TILE_URL = "https://{s}.tuiles.exemple.fr/{z}/{x}/{y}.png"
     response = client.get(url(world, "directory_map"))
     assert "img-src 'self' data: https://*.tuiles.exemple.fr;" in response["Content-Security-Policy"]
+    assert 'data-territories=""' in response.content.decode()
 
 
 def test_population_comes_from_the_organisation_then_the_shipped_file():
