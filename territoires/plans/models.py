@@ -1,0 +1,372 @@
+"""Action plans: each territory's plan, from axes to objectives to actions, with indicators,
+versions, the council's adoption, and what became of residents' words.
+
+- A territory (a participating authority's Participation) has one ActionPlan. Its structure is
+  axes → objectives → actions (an action may have sub-actions, whose progress rolls up, weighted).
+- Indicators sit on an objective or an action: unit, baseline, target, dated measurements.
+- Each saved state is a PlanVersion (a snapshot, so two versions can be compared in words). The
+  council adopts one version (PlanAdoption, a DeliberationRecord: the charter's fields and checks);
+  an adopted plan is locked; a later change opens an amendment, adopted by its own deliberation.
+- An action's origins (ActionOrigin) are the ideas, findings, survey questions and directory
+  entries it answers: what the process chain (DESIGN.md, "the process as data") follows back.
+- ContributionOutcome says what became of a resident's contribution (kept → which action, merged,
+  not kept and why), read by the feedback page and by the receipt-code lookup.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from territoires.core.models import TimeStampedModel
+from territoires.projects.deliberations import DeliberationRecord
+
+MAX_AMOUNT = Decimal("999999999999.99")
+
+
+class ActionPlanQuerySet(models.QuerySet):
+    def adopted(self):
+        return self.exclude(adopted_version__isnull=True)
+
+
+class ActionPlan(TimeStampedModel):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("En rédaction")
+        SUBMITTED = "submitted", _("Soumis au vote")
+        ADOPTED = "adopted", _("Adopté")
+        AMENDING = "amending", _("Adopté, modification en cours")
+
+    territory = models.OneToOneField(
+        "projects.Participation", verbose_name=_("territoire"), on_delete=models.CASCADE, related_name="action_plan"
+    )
+    project = models.ForeignKey(
+        "projects.SharedProject", verbose_name=_("projet"), on_delete=models.CASCADE, related_name="action_plans"
+    )
+    title = models.CharField(_("titre"), max_length=200)
+    summary = models.TextField(_("présentation"), blank=True, max_length=5000)
+    status = models.CharField(_("statut"), max_length=20, choices=Status.choices, default=Status.DRAFT)
+    # The version the council adopted last: what the public sees while an amendment is drafted.
+    adopted_version = models.ForeignKey(
+        "PlanVersion",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("version adoptée"),
+    )
+
+    objects = ActionPlanQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("plan d'action")
+        verbose_name_plural = _("plans d'action")
+        ordering = ["project", "territory__organisation__name"]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("plans:plan_detail", args=[self.project.slug, self.territory.organisation.slug])
+
+    @property
+    def is_locked(self) -> bool:
+        """Adopted and not reopened: nothing may change until an amendment is opened."""
+        return self.status in (self.Status.ADOPTED, self.Status.SUBMITTED)
+
+
+class Axis(models.Model):
+    plan = models.ForeignKey(ActionPlan, on_delete=models.CASCADE, related_name="axes")
+    position = models.PositiveSmallIntegerField(_("ordre"), default=0)
+    title = models.CharField(_("intitulé"), max_length=200)
+    description = models.TextField(_("description"), blank=True, max_length=3000)
+
+    class Meta:
+        verbose_name = _("axe")
+        verbose_name_plural = _("axes")
+        ordering = ["plan", "position", "pk"]
+
+    def __str__(self):
+        return self.title
+
+
+class Objective(models.Model):
+    plan = models.ForeignKey(ActionPlan, on_delete=models.CASCADE, related_name="objectives")
+    axis = models.ForeignKey(Axis, verbose_name=_("axe"), on_delete=models.CASCADE, related_name="objectives")
+    position = models.PositiveSmallIntegerField(_("ordre"), default=0)
+    title = models.CharField(_("intitulé"), max_length=300)
+    description = models.TextField(_("description"), blank=True, max_length=3000)
+
+    class Meta:
+        verbose_name = _("objectif")
+        verbose_name_plural = _("objectifs")
+        ordering = ["axis__position", "axis_id", "position", "pk"]
+
+    def __str__(self):
+        return self.title
+
+
+class Audience(models.TextChoices):
+    """Whom an action aims at; "non-audiences" are the survey's people who go to no cultural venue."""
+
+    NON_AUDIENCES = "non_audiences", _("Non-publics (personnes qui ne fréquentent aucun lieu culturel)")
+    YOUTH = "youth", _("Jeunes (moins de 25 ans)")
+    FAMILIES = "families", _("Familles")
+    SENIORS = "seniors", _("Personnes âgées")
+    PRIORITY_AREAS = "priority_areas", _("Habitants des quartiers prioritaires")
+    DISABLED = "disabled", _("Personnes en situation de handicap")
+    ACTORS = "actors", _("Acteurs du territoire")
+    ALL = "all", _("Tous les habitants")
+
+
+class Action(models.Model):
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("Prévue")
+        IN_PROGRESS = "in_progress", _("En cours")
+        DONE = "done", _("Réalisée")
+        DELAYED = "delayed", _("Retardée")
+        ABANDONED = "abandoned", _("Abandonnée")
+
+    plan = models.ForeignKey(ActionPlan, on_delete=models.CASCADE, related_name="actions")
+    objective = models.ForeignKey(
+        Objective, verbose_name=_("objectif"), on_delete=models.CASCADE, related_name="actions"
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("action parente"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="children",
+    )
+    position = models.PositiveSmallIntegerField(_("ordre"), default=0)
+    title = models.CharField(_("intitulé"), max_length=300)
+    description = models.TextField(_("description"), blank=True, max_length=5000)
+    lead = models.CharField(
+        _("pilote"), max_length=200, blank=True, help_text=_("Service ou personne qui porte l'action.")
+    )
+    partners = models.ManyToManyField(
+        "diagnostic.Entry", verbose_name=_("partenaires"), blank=True, related_name="partner_in_actions"
+    )
+    places = models.ManyToManyField(
+        "diagnostic.Entry", verbose_name=_("lieux"), blank=True, related_name="place_of_actions"
+    )
+    audiences = models.JSONField(_("publics visés"), default=list, blank=True)
+    budget = models.DecimalField(
+        _("budget (euros)"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(MAX_AMOUNT)],
+    )
+    starts_on = models.DateField(_("début"), null=True, blank=True)
+    ends_on = models.DateField(_("fin"), null=True, blank=True)
+    status = models.CharField(_("statut"), max_length=20, choices=Status.choices, default=Status.PLANNED)
+    # A leaf's own progress; an action with sub-actions reads its children's (plans/progress.py).
+    progress = models.PositiveSmallIntegerField(_("avancement (%)"), default=0, validators=[MaxValueValidator(100)])
+    weight = models.PositiveSmallIntegerField(
+        _("poids"),
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text=_("Part de l'action dans l'avancement de son objectif ou de son action parente."),
+    )
+    # Bumped by every save: a form carries the revision it was opened at, so that two people editing
+    # the same action are warned instead of the second silently overwriting the first.
+    revision = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("action")
+        verbose_name_plural = _("actions")
+        ordering = ["objective_id", "parent_id", "position", "pk"]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("plans:action_detail", args=[self.pk])
+
+    @property
+    def audience_labels(self) -> list[str]:
+        labels = dict(Audience.choices)
+        return [labels[code] for code in self.audiences if code in labels]
+
+
+class Milestone(models.Model):
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="milestones")
+    label = models.CharField(_("jalon"), max_length=200)
+    due_on = models.DateField(_("échéance"))
+    done_on = models.DateField(_("atteint le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("jalon")
+        verbose_name_plural = _("jalons")
+        ordering = ["due_on", "pk"]
+
+    def __str__(self):
+        return self.label
+
+
+class Indicator(models.Model):
+    class Source(models.TextChoices):
+        TYPED = "typed", _("Saisie")
+        CSV = "csv", _("Import CSV")
+
+    plan = models.ForeignKey(ActionPlan, on_delete=models.CASCADE, related_name="indicators")
+    objective = models.ForeignKey(Objective, null=True, blank=True, on_delete=models.CASCADE, related_name="indicators")
+    action = models.ForeignKey(Action, null=True, blank=True, on_delete=models.CASCADE, related_name="indicators")
+    name = models.CharField(_("indicateur"), max_length=200)
+    unit = models.CharField(_("unité"), max_length=40, help_text=_("Par exemple : personnes, %, euros, séances."))
+    baseline_value = models.DecimalField(_("valeur de départ"), max_digits=14, decimal_places=2)
+    baseline_on = models.DateField(_("date de la valeur de départ"))
+    baseline_source = models.CharField(_("source de la valeur de départ"), max_length=300)
+    target_value = models.DecimalField(_("cible"), max_digits=14, decimal_places=2)
+    target_on = models.DateField(_("date de la cible"))
+    measurement_source = models.CharField(
+        _("source des mesures"), max_length=300, blank=True, help_text=_("Qui mesure, et comment.")
+    )
+
+    class Meta:
+        verbose_name = _("indicateur")
+        verbose_name_plural = _("indicateurs")
+        ordering = ["plan", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(objective__isnull=False, action__isnull=True)
+                | models.Q(objective__isnull=True, action__isnull=False),
+                name="indicator_on_objective_or_action",
+            ),
+            models.UniqueConstraint(fields=["plan", "name"], name="one_indicator_name_per_plan"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.unit})"
+
+    def get_absolute_url(self):
+        return reverse("plans:indicator_detail", args=[self.pk])
+
+
+class Measurement(models.Model):
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="measurements")
+    measured_on = models.DateField(_("date de la mesure"))
+    value = models.DecimalField(_("valeur"), max_digits=14, decimal_places=2)
+    source = models.CharField(_("source"), max_length=300, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("mesure")
+        verbose_name_plural = _("mesures")
+        ordering = ["indicator", "measured_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "measured_on"],
+                name="one_measurement_per_indicator_and_date",
+                violation_error_message=_("Une mesure existe déjà à cette date pour cet indicateur."),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.indicator.name} — {self.measured_on}"
+
+
+class PlanVersion(models.Model):
+    """A saved state of the plan: its whole structure as it stood, so any two can be compared."""
+
+    plan = models.ForeignKey(ActionPlan, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField(_("version"))
+    snapshot = models.JSONField(_("contenu"))
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("enregistrée le"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("version du plan")
+        verbose_name_plural = _("versions du plan")
+        ordering = ["plan", "-number"]
+        constraints = [models.UniqueConstraint(fields=["plan", "number"], name="one_plan_version_number")]
+
+    def __str__(self):
+        return _("Version %(number)d") % {"number": self.number}
+
+
+def adoption_upload_to(adoption, filename):
+    return f"deliberations/plans/{adoption.plan_id}/{timezone.now():%Y%m%d%H%M%S}.pdf"
+
+
+class PlanAdoption(TimeStampedModel, DeliberationRecord):
+    """The council's deliberation adopting a version (the first adoption or an amendment)."""
+
+    class Kind(models.TextChoices):
+        ADOPTION = "adoption", _("Adoption")
+        AMENDMENT = "amendment", _("Modification")
+
+    plan = models.ForeignKey(ActionPlan, on_delete=models.CASCADE, related_name="adoptions")
+    version = models.OneToOneField(PlanVersion, on_delete=models.PROTECT, related_name="adoption")
+    kind = models.CharField(_("nature"), max_length=20, choices=Kind.choices)
+    deliberation_document = models.FileField(_("délibération (PDF)"), upload_to=adoption_upload_to, max_length=255)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("adoption du plan")
+        verbose_name_plural = _("adoptions du plan")
+        ordering = ["plan", "deliberation_date", "pk"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} — {self.deliberation_number}"
+
+
+class ActionOrigin(models.Model):
+    """What an action answers: an idea, a finding, a survey question, a directory entry… (kinds in
+    plans/origins.py). The target is named by kind and id, resolved (and permission-checked) when read."""
+
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="origins")
+    kind = models.CharField(_("nature"), max_length=40)
+    target_id = models.PositiveBigIntegerField()
+    note = models.CharField(_("en quoi l'action y répond"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("origine d'une action")
+        verbose_name_plural = _("origines des actions")
+        constraints = [models.UniqueConstraint(fields=["action", "kind", "target_id"], name="one_origin_per_target")]
+
+    def __str__(self):
+        return f"{self.kind}:{self.target_id}"
+
+
+class ContributionOutcome(TimeStampedModel):
+    """What became of residents' words: a contribution (an idea, an expression, a survey question's
+    answers…) kept in an action, merged into another, or not kept, with the reason."""
+
+    class Status(models.TextChoices):
+        KEPT = "kept", _("Retenue")
+        MERGED = "merged", _("Regroupée avec une autre")
+        NOT_KEPT = "not_kept", _("Non retenue")
+
+    plan = models.ForeignKey(ActionPlan, on_delete=models.CASCADE, related_name="outcomes")
+    kind = models.CharField(_("nature"), max_length=40)
+    target_id = models.PositiveBigIntegerField()
+    status = models.CharField(_("devenir"), max_length=20, choices=Status.choices)
+    action = models.ForeignKey(
+        Action, verbose_name=_("action"), null=True, blank=True, on_delete=models.SET_NULL, related_name="outcomes"
+    )
+    explanation = models.TextField(_("explication"), max_length=2000, blank=True)
+
+    class Meta:
+        verbose_name = _("devenir d'une contribution")
+        verbose_name_plural = _("devenir des contributions")
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "kind", "target_id"], name="one_outcome_per_contribution")
+        ]
+
+    def __str__(self):
+        return f"{self.kind}:{self.target_id} — {self.get_status_display()}"
