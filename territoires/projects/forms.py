@@ -225,8 +225,7 @@ DELIBERATION_HELP_TEXTS = {
     "members_represented": _("Absents ayant donné pouvoir à un membre présent ; 0 s'il n'y en a pas."),
     "members_absent": _("Tous les absents, qu'ils aient donné pouvoir ou non."),
     "votes_for": _(
-        "Pour, contre, abstentions et ne prenant pas part au vote font le nombre de votants "
-        "(présents et représentés)."
+        "Pour, contre, abstentions et ne prenant pas part au vote font le nombre de votants (présents et représentés)."
     ),
     "deliberation_document": _("Fichier PDF, 10 Mo au plus."),
 }

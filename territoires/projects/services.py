@@ -400,7 +400,9 @@ def step_complete(*, participation: Participation, step: str, user, note: str = 
     return completion
 
 
-def steps_fill_by_module(*, participation: Participation, module: str, codes: list[str], user, note: str = "") -> list[str]:
+def steps_fill_by_module(
+    *, participation: Participation, module: str, codes: list[str], user, note: str = ""
+) -> list[str]:
     """A module marks the steps it fills (MethodStep.filled_by) as done, in the method's order:
     e.g. the adoption of an action plan marks "plan drafted" and "plan adopted". Steps of this
     territory's method that the module does not fill, or that are already done, are left alone.

@@ -88,7 +88,7 @@ def fresh(user):
 
 def request_for(action, world):
     """(permission, object, method, url, data, changed)"""
-    slug, town, z_town = world.project.slug, world.towns[0].slug, world.towns[2].slug
+    slug, town = world.project.slug, world.towns[0].slug
     if action == "view_draft":
         return "plans.view_draft", world.x, "get", reverse("plans:plan_detail", args=[slug, town]), None, None
     if action == "view_versions":
@@ -120,7 +120,8 @@ def request_for(action, world):
             lambda: Measurement.objects.filter(indicator=world.indicator, source="grille").exists(),
         )  # fmt: skip
     if action == "adopt":
-        # Town Z's plan, submitted: town X's roles are checked against their own town's rule below.
+        # The form's page (X's amendment is not before the council yet: the page says to submit it first);
+        # recording an adoption by a refused role is tested on town Z's submitted plan below.
         return "plans.adopt_plan", world.x, "get", reverse("plans:plan_adopt", args=[slug, town]), None, None
     if action == "outcomes":
         return "plans.edit_plan", world.x, "get", reverse("plans:outcomes", args=[slug, town]), None, None
