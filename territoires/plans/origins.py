@@ -23,7 +23,9 @@ class OriginKind:
     # Candidates of a plan: given the plan, a queryset of targets an action of it may point to.
     candidates: Callable
     name_of: Callable[[object], str]
-    url_of: Callable[[object], str]
+    # Where the reader opens it; "" when this reader may name it but not open it (a survey
+    # question is public, its results are not).
+    url_for: Callable[[object, object], str]
     may_view: Callable[[object, object], bool]
     # A resident's contribution (its fate is told on the feedback page), or only evidence.
     is_contribution: bool = False
@@ -32,7 +34,10 @@ class OriginKind:
         return apps.get_model(self.model)
 
     def resolve(self, ids: Iterable[int]) -> dict[int, object]:
-        return {obj.pk: obj for obj in self.model_class().objects.filter(pk__in=list(ids))}
+        objects = self.model_class().objects.filter(pk__in=list(ids))
+        if self.model == "surveys.Question":
+            objects = objects.select_related("survey__project")
+        return {obj.pk: obj for obj in objects}
 
 
 def _survey_questions(plan):
@@ -46,8 +51,17 @@ def _survey_questions(plan):
     )
 
 
-def _question_url(question):
+def _question_url(user, question):
+    if not user.has_perm("surveys.view_results", question.survey):
+        return ""
     return reverse("surveys:dashboard", args=[question.survey_id]) + f"#q-{question.code}"
+
+
+def _question_visible(user, question):
+    # A published questionnaire is public (anyone may answer it); a draft is its team's.
+    from territoires.surveys.models import Survey
+
+    return question.survey.status != Survey.Status.DRAFT or user.has_perm("surveys.view_results", question.survey)
 
 
 def _entries(plan):
@@ -64,9 +78,9 @@ ORIGIN_KINDS: dict[str, OriginKind] = {
             label=_("Question de l'enquête habitants"),
             model="surveys.Question",
             candidates=_survey_questions,
-            name_of=lambda q: f"{q.survey.title} — {q.label}",
-            url_of=_question_url,
-            may_view=lambda user, q: user.has_perm("surveys.view_results", q.survey),
+            name_of=lambda q: q.label,
+            url_for=_question_url,
+            may_view=_question_visible,
             is_contribution=True,
         ),
         OriginKind(
@@ -75,7 +89,7 @@ ORIGIN_KINDS: dict[str, OriginKind] = {
             model="diagnostic.Entry",
             candidates=_entries,
             name_of=lambda e: e.name,
-            url_of=lambda e: e.get_absolute_url(),
+            url_for=lambda user, e: e.get_absolute_url(),
             may_view=lambda user, e: user.has_perm("diagnostic.view_entry", e),
         ),
     )
@@ -113,6 +127,6 @@ def links_resolve(user, links) -> list[ResolvedLink]:
             resolved.append(ResolvedLink(kind, link.target_id, "", "", restricted=True, missing=False, note=note))
         else:
             resolved.append(
-                ResolvedLink(kind, link.target_id, kind.name_of(target), kind.url_of(target), False, False, note)
+                ResolvedLink(kind, link.target_id, kind.name_of(target), kind.url_for(user, target), False, False, note)
             )
     return resolved

@@ -165,5 +165,8 @@ def plans_of_project(project):
         percent = None
         if plan is not None:
             percent = progress.plan_progress(list(plan.objectives.all()), list(plan.actions.all()))
-        rows.append({"territory": territory, "plan": plan, "percent": percent})
+        adoptions = list(plan.adoptions.all()) if plan is not None else []
+        rows.append(
+            {"territory": territory, "plan": plan, "percent": percent, "adoption": adoptions[-1] if adoptions else None}
+        )
     return rows

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from territoires.core.idempotency import already_submitted, parse_submission_key, record_submission
 from territoires.core.receipts import receipt_find
-from territoires.plans import charts, feedback, selectors, services
+from territoires.plans import charts, feedback, progress, selectors, services
 from territoires.plans.diff import versions_diff
 from territoires.plans.forms import (
     ActionForm,
@@ -300,6 +300,9 @@ def action_detail(request, pk):
         "origins": origins,
         "milestones": list(action.milestones.all()),
         "children": list(action.children.all()),
+        "percent": progress.actions_progress(
+            list(plan.actions.only("pk", "parent_id", "status", "progress", "weight"))
+        ).get(action.pk),
         "partners": list(action.partners.all()),
         "places": list(action.places.all()),
         "can_edit": can_team and not plan.is_locked,
@@ -472,15 +475,13 @@ def indicator_detail(request, pk):
                 return redirect(indicator)
         status = 400
     measurements = list(indicator.measurements.all())
-    from territoires.plans.progress import indicator_progress
-
     context = {
         "indicator": indicator,
         "plan": plan,
         "project": plan.project,
         "territory": territory,
         "measurements": measurements,
-        "percent": indicator_progress(indicator, measurements),
+        "percent": progress.indicator_progress(indicator, measurements),
         "chart": charts.indicator_chart(indicator, measurements),
         "form": form,
     }

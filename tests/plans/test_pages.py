@@ -111,3 +111,22 @@ def test_the_adoption_form_records_the_deliberation_and_the_territory_page_shows
     assert plan.status == "adopted"
     sheet = client.get(territory.get_absolute_url()).content.decode()
     assert "Délibération D-2022-101 du 20/06/2022" in sheet
+
+
+def test_the_plans_side_by_side_show_each_adoption_and_an_action_reads_its_rolled_up_progress(client):
+    ns = make_project()
+    plan, _territory, _axis, objective, actions, _indicator = make_plan(ns)
+    user = ns.referents[0]
+    first = services.action_save(
+        plan=plan, user=user, objective=objective, parent=actions[0], data={"title": "Étape A", "weight": 3}
+    )
+    services.action_save(
+        plan=plan, user=user, objective=objective, parent=actions[0], data={"title": "Étape B", "weight": 1}
+    )
+    adopt(plan, user)
+    services.action_follow_up(action=first, user=user, status="done", progress=0)
+    page = client.get(reverse("plans:project_plans", args=[ns.project.slug])).content.decode()
+    assert "Délibération D-2022-101" in page
+    assert "Pas encore de plan" in page  # the three other towns
+    action_page = client.get(reverse("plans:action_detail", args=[actions[0].pk])).content.decode()
+    assert "75 %" in action_page  # (3 × 100 + 1 × 0) / 4
