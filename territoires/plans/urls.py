@@ -20,6 +20,7 @@ urlpatterns = [
     path(territory + "actions/<int:action_id>/modifier/", views.action_form, name="action_edit"),
     path(territory + "indicateurs/nouveau/", views.indicator_form, name="indicator_create"),
     path(territory + "mesures/import/", views.measurements_import, name="measurements_import"),
+    path(territory + "export/<str:name>", views.plan_export, name="plan_export"),
     path(territory + "versions/", views.plan_versions, name="plan_versions"),
     path(territory + "versions/enregistrer/", views.plan_version_save, name="plan_version_save"),
     path(territory + "vote/", views.plan_submit, name="plan_submit"),

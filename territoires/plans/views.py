@@ -14,7 +14,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from territoires.core.idempotency import already_submitted, parse_submission_key, record_submission
 from territoires.core.receipts import receipt_find
-from territoires.plans import charts, feedback, progress, selectors, services
+from territoires.core.validators import safe_download_name
+from territoires.plans import charts, exports, feedback, progress, selectors, services
 from territoires.plans.diff import versions_diff
 from territoires.plans.forms import (
     ActionForm,
@@ -509,6 +510,41 @@ def measurements_import(request, slug, territory_slug):
     return render(request, "plans/measurements_import.html", context, status=400 if (problems or form.errors) else 200)
 
 
+EXPORTS = {
+    "actions.csv": (
+        "text/csv; charset=utf-8",
+        lambda s: exports.as_csv(exports.ACTION_COLUMNS, exports.action_rows(s)),
+    ),
+    "indicateurs.csv": (
+        "text/csv; charset=utf-8",
+        lambda s: exports.as_csv(exports.INDICATOR_COLUMNS, exports.indicator_rows(s)),
+    ),
+    "decidim-resultats.csv": (
+        "text/csv; charset=utf-8",
+        lambda s: exports.as_csv(exports.DECIDIM_COLUMNS, exports.decidim_rows(s), delimiter=","),
+    ),
+    "plan.xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", exports.as_xlsx),
+}
+
+
+def plan_export(request, slug, territory_slug, name):
+    """The plan as its reader sees it on the page (working or adopted version), as a file."""
+    project, territory = _territory(request, slug, territory_slug)
+    if name not in EXPORTS:
+        raise Http404
+    plan = _plan_or_404(territory)
+    public = not request.user.has_perm("plans.view_draft", territory)
+    if public and not (plan.adopted_version_id and request.user.has_perm("plans.view_adopted", territory)):
+        raise Http404
+    content_type, build = EXPORTS[name]
+    response = HttpResponse(build(selectors.plan_structure(plan, public=public)), content_type=content_type)
+    filename = safe_download_name(
+        f"plan-{territory.organisation.slug}-{name.rsplit('.', 1)[0]}", name.rsplit(".", 1)[1]
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
 # Versions, vote, adoption -------------------------------------------------------------------------
 
 
@@ -640,8 +676,6 @@ def adoption_document(request, slug, territory_slug, adoption_id):
     if not request.user.has_perm("plans.view_adopted", territory):
         raise Http404
     adoption = get_object_or_404(plan.adoptions, pk=adoption_id)
-    from territoires.core.validators import safe_download_name
-
     response = HttpResponse(adoption.deliberation_document.open("rb").read(), content_type="application/pdf")
     name = safe_download_name(f"deliberation-{adoption.deliberation_number}", "pdf")
     response["Content-Disposition"] = f'attachment; filename="{name}"'
