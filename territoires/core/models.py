@@ -70,6 +70,7 @@ class AuditEvent(models.Model):
         PLAN_ACTION_FOLLOWED = "plan_action_followed", _("Suivi d'une action mis à jour")
         PLAN_MEASUREMENT_RECORDED = "plan_measurement_recorded", _("Mesure d'un indicateur enregistrée")
         PLAN_MEASUREMENTS_IMPORTED = "plan_measurements_imported", _("Mesures importées")
+        PLAN_FEEDBACK_PUBLISHED = "plan_feedback_published", _("Retour aux habitants publié")
 
     occurred_at = models.DateTimeField(_("date"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(

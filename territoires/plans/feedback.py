@@ -85,3 +85,92 @@ def receipt_news(found) -> list[OutcomeRow]:
     source, contribution = found
     news = RECEIPT_NEWS.get(source.key)
     return news(contribution) if news else []
+
+
+# Telling residents who left their address ---------------------------------------------------------
+
+UNSUBSCRIBE_SALT = "plans.feedback.unsubscribe"
+
+
+def contact_token(contact_request) -> str:
+    from django.core import signing
+
+    return signing.dumps(contact_request.pk, salt=UNSUBSCRIBE_SALT, compress=True)
+
+
+def contact_from_token(token: str):
+    from django.core import signing
+
+    from territoires.surveys.models import ContactRequest
+
+    try:
+        pk = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+    except (signing.BadSignature, ValueError, TypeError):
+        return None
+    return ContactRequest.objects.filter(pk=pk).first() if isinstance(pk, int) else None
+
+
+def feedback_send(*, plan_id: int) -> int:
+    """E-mail every resident of the plan's territory who left an address with their survey answers,
+    once per plan and address; returns how many were sent now. Safe to run again (a retried task)."""
+    from django.conf import settings
+    from django.core.mail import EmailMultiAlternatives
+    from django.db import IntegrityError, transaction
+    from django.template.loader import render_to_string
+    from django.urls import reverse
+    from django.utils import translation
+
+    from territoires.core.links import absolute, site_url
+    from territoires.plans.models import FeedbackDelivery
+    from territoires.surveys.models import ContactRequest
+
+    plan = ActionPlan.objects.select_related("territory__organisation", "project").filter(pk=plan_id).first()
+    if plan is None or not plan.adopted_version_id or plan.feedback_published_at is None:
+        return 0
+    feedback_url = absolute(reverse("plans:feedback", args=[plan.project.slug, plan.territory.organisation.slug]))
+    pending = ContactRequest.objects.filter(deployment__participation_id=plan.territory_id).exclude(
+        feedback_deliveries__plan=plan
+    )
+    sent = 0
+    for contact in pending.iterator():
+        unsubscribe_url = absolute(reverse("plans:contact_unsubscribe", args=[contact_token(contact)]))
+        context = {
+            "plan": plan,
+            "town": plan.territory.organisation.name,
+            "feedback_url": feedback_url,
+            "receipt_url": absolute(reverse("plans:receipt")),
+            "unsubscribe_url": unsubscribe_url,
+            "site_url": site_url(),
+        }
+        with translation.override(settings.LANGUAGE_CODE):
+            subject = _subject(plan)
+            body = render_to_string("plans/email/feedback.txt", context)
+            html = render_to_string("plans/email/feedback.html", context)
+        try:
+            with transaction.atomic():
+                # The row first: a second worker on the same address stops here, not after a second e-mail.
+                FeedbackDelivery.objects.create(plan=plan, contact_request=contact)
+                message = EmailMultiAlternatives(
+                    subject=subject,
+                    body=body,
+                    to=[contact.email],
+                    headers={
+                        "List-Unsubscribe": f"<{unsubscribe_url}>",
+                        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+                        "Auto-Submitted": "auto-generated",
+                    },
+                )
+                message.attach_alternative(html, "text/html")
+                message.send()
+        except IntegrityError:
+            continue
+        sent += 1
+    return sent
+
+
+def _subject(plan) -> str:
+    from django.utils.translation import gettext
+
+    return gettext("%(town)s : ce que le plan d'action a fait de votre parole") % {
+        "town": plan.territory.organisation.name
+    }

@@ -58,6 +58,8 @@ class ActionPlan(TimeStampedModel):
         related_name="+",
         verbose_name=_("version adoptée"),
     )
+    # When the team published the feedback to residents (and the e-mails went out).
+    feedback_published_at = models.DateTimeField(_("retour publié le"), null=True, blank=True)
 
     objects = ActionPlanQuerySet.as_manager()
 
@@ -370,3 +372,24 @@ class ContributionOutcome(TimeStampedModel):
 
     def __str__(self):
         return f"{self.kind}:{self.target_id} — {self.get_status_display()}"
+
+
+class FeedbackDelivery(models.Model):
+    """One e-mail telling a resident who left their address (a survey's contact request) that the
+    plan says what became of their words: sent once per plan and address, by a background task."""
+
+    plan = models.ForeignKey(ActionPlan, on_delete=models.CASCADE, related_name="feedback_deliveries")
+    contact_request = models.ForeignKey(
+        "surveys.ContactRequest", on_delete=models.CASCADE, related_name="feedback_deliveries"
+    )
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("retour envoyé à un habitant")
+        verbose_name_plural = _("retours envoyés aux habitants")
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "contact_request"], name="one_feedback_per_plan_and_contact")
+        ]
+
+    def __str__(self):
+        return f"{self.plan} — {self.sent_at:%Y-%m-%d}"

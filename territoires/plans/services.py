@@ -676,3 +676,28 @@ def outcome_set(
             },
         )
     return outcome
+
+
+def feedback_publish(*, plan: ActionPlan, user) -> ActionPlan:
+    """Publish the feedback to residents: the territory's timeline marks it, and the residents who
+    left their address are told by e-mail (a background task, once per address)."""
+    from territoires.plans.tasks import send_feedback
+
+    with transaction.atomic():
+        plan = _lock(plan)
+        if not plan.adopted_version_id:
+            raise ValidationError(_("Le retour aux habitants se publie une fois le plan adopté."))
+        if not plan.outcomes.exists():
+            raise ValidationError(
+                _("Dites d'abord ce que sont devenues les contributions des habitants : le retour serait vide.")
+            )
+        first = plan.feedback_published_at is None
+        if first:
+            plan.feedback_published_at = timezone.now()
+            plan.save(update_fields=["feedback_published_at", "updated_at"])
+            audit_log(actor=user, action=AuditAction.PLAN_FEEDBACK_PUBLISHED, target=plan, project_id=plan.project_id)
+            steps_fill_by_module(participation=plan.territory, module="plans", codes=["feedback_published"], user=user)
+        plan_id = plan.pk
+        # Published again (new outcomes said): the addresses not told yet are told now.
+        transaction.on_commit(lambda: send_feedback.enqueue(plan_id))
+    return plan

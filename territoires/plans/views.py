@@ -8,8 +8,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
 from territoires.core.idempotency import already_submitted, parse_submission_key, record_submission
@@ -750,3 +752,76 @@ def receipt(request):
         found = receipt_find(form.cleaned_data["code"])
         news = feedback.receipt_news(found) if found else []
     return render(request, "plans/receipt.html", {"form": form, "news": news, "looked_up": news is not None})
+
+
+@login_required
+@require_POST
+def feedback_publish(request, slug, territory_slug):
+    project, territory = _territory(request, slug, territory_slug)
+    require(request.user, "plans.edit_plan", territory)
+    plan = _plan_or_404(territory)
+    try:
+        services.feedback_publish(plan=plan, user=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            _("Le retour aux habitants est publié ; ceux qui ont laissé leur adresse le reçoivent par courriel."),
+        )
+    return redirect("plans:outcomes", slug, territory_slug)
+
+
+@login_required
+@require_GET
+def feedback_poster(request, slug, territory_slug):
+    """A printable A4 poster with the QR code of the feedback page, for the survey group to take back
+    to the places where residents were asked."""
+    import segno
+    from django.template.loader import render_to_string
+    from django.utils import translation
+    from weasyprint import HTML
+
+    project, territory = _territory(request, slug, territory_slug)
+    require(request.user, "plans.edit_plan", territory)
+    plan = _plan_or_404(territory)
+    if not plan.adopted_version_id:
+        raise Http404
+    link = request.build_absolute_uri(reverse("plans:feedback", args=[slug, territory_slug]))
+    with translation.override("fr"):
+        context = {
+            "plan": plan,
+            "town": territory.organisation.name,
+            "link": link,
+            "receipt_link": request.build_absolute_uri(reverse("plans:receipt")),
+            "qr_svg": segno.make(link, error="m").svg_inline(
+                scale=10, dark="#000091", omitsize=True, title=_("Code QR de la page : %(link)s") % {"link": link}
+            ),
+        }
+        html = render_to_string("plans/poster_pdf.html", context, request=request)
+    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf(pdf_variant="pdf/ua-1")
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'inline; filename="{safe_download_name(f"affiche-retour-{territory_slug}", "pdf")}"'
+    )
+    return response
+
+
+@never_cache
+@csrf_exempt  # checked below: only the RFC 8058 one-click body goes without a CSRF token
+def contact_unsubscribe(request, token):
+    """Erase the address a resident left with their survey answers (the link of the feedback e-mail;
+    RFC 8058's one-click POST, or the confirmation form of this page)."""
+    contact = feedback.contact_from_token(token)
+    if contact is None:
+        return render(request, "plans/contact_unsubscribe.html", {"invalid": True}, status=404)
+
+    def erase(request):
+        contact.delete()
+        return render(request, "plans/contact_unsubscribe.html", {"done": True})
+
+    if request.method == "POST":
+        if request.POST.get("List-Unsubscribe") == "One-Click":
+            return erase(request)
+        return csrf_protect(erase)(request)
+    return render(request, "plans/contact_unsubscribe.html", {"email": contact.email})
