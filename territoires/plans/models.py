@@ -393,3 +393,37 @@ class FeedbackDelivery(models.Model):
 
     def __str__(self):
         return f"{self.plan} — {self.sent_at:%Y-%m-%d}"
+
+
+def report_storage():
+    from territoires.surveys.storage import PrivateStorage
+
+    return PrivateStorage()
+
+
+class EvaluationReport(TimeStampedModel):
+    """A territory's evaluation report at a chosen date, as a PDF built by a background task; the
+    page polls its progress, then offers the file (private storage, served by a checked view)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("En attente")
+        RUNNING = "running", _("En cours")
+        DONE = "done", _("Terminé")
+        FAILED = "failed", _("Échec")
+
+    plan = models.ForeignKey(ActionPlan, on_delete=models.CASCADE, related_name="reports")
+    as_of = models.DateField(_("situation au"))
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    status = models.CharField(_("statut"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(_("avancement (%)"), default=0)
+    file = models.FileField(_("fichier"), upload_to="plans/reports/%Y/%m/", blank=True, storage=report_storage)
+    error = models.TextField(_("erreur"), blank=True)
+    finished_at = models.DateTimeField(_("terminé le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("rapport d'évaluation")
+        verbose_name_plural = _("rapports d'évaluation")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.plan} — {self.as_of:%d/%m/%Y}"

@@ -49,12 +49,13 @@ class IndicatorRow:
         return self.measurements[-1] if self.measurements else None
 
 
-def plan_structure(plan: ActionPlan, *, public: bool) -> dict:
+def plan_structure(plan: ActionPlan, *, public: bool, as_of=None) -> dict:
     """The plan as a page shows it: axes → objectives → actions (with sub-actions), each with its
     rolled-up progress and indicators.
 
     `public`: the adopted version as the council adopted it (its titles and texts from the version's
     snapshot), with each action's live follow-up; an amendment being drafted does not show.
+    `as_of`: the indicators as they stood that day (measurements up to it), for an evaluation report.
     """
     axes = list(plan.axes.all())
     objectives = list(plan.objectives.all())
@@ -63,7 +64,10 @@ def plan_structure(plan: ActionPlan, *, public: bool) -> dict:
     )
     indicators = list(plan.indicators.all())
     measurements = defaultdict(list)
-    for measurement in Measurement.objects.filter(indicator__plan=plan).order_by("measured_on"):
+    measured = Measurement.objects.filter(indicator__plan=plan)
+    if as_of is not None:
+        measured = measured.filter(measured_on__lte=as_of)
+    for measurement in measured.order_by("measured_on"):
         measurements[measurement.indicator_id].append(measurement)
     texts = {}
     if public:

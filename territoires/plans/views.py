@@ -1,6 +1,8 @@
 """The action plans' pages. Thin: each checks its rule (rules.py), then reads a selector or calls a
 service; a service's ValidationError goes back to the form, nothing changed."""
 
+import datetime
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
@@ -825,3 +827,80 @@ def contact_unsubscribe(request, token):
             return erase(request)
         return csrf_protect(erase)(request)
     return render(request, "plans/contact_unsubscribe.html", {"email": contact.email})
+
+
+# Evaluation ---------------------------------------------------------------------------------------
+
+
+def _report_date(request):
+    text = request.GET.get("date", "")
+    try:
+        day = datetime.date.fromisoformat(text) if text else None
+    except ValueError:
+        return None, _("Date illisible : choisissez une date dans le calendrier.")
+    if day is not None and not 1900 <= day.year <= 2100:
+        return None, _("Saisissez une date valide.")
+    return day, ""
+
+
+def plan_report(request, slug, territory_slug):
+    """The evaluation report at a chosen date, as a page; the team asks for its PDF."""
+    from django.utils import timezone
+
+    from territoires.plans import reports
+    from territoires.plans.models import EvaluationReport
+
+    project, territory = _territory(request, slug, territory_slug)
+    if not request.user.has_perm("plans.view_draft", territory):
+        raise Http404
+    plan = _plan_or_404(territory)
+    day, error = _report_date(request)
+    as_of = min(day or timezone.localdate(), timezone.localdate())
+    can_request = request.user.has_perm("plans.follow_up", territory)
+    if request.method == "POST":
+        if not can_request:
+            raise PermissionDenied
+        try:
+            requested = datetime.date.fromisoformat(request.POST.get("date", ""))
+            reports.report_request(plan=plan, user=request.user, as_of=requested)
+        except ValueError:
+            messages.error(request, _("Date illisible : choisissez une date dans le calendrier."))
+        except ValidationError as problem:
+            messages.error(request, " ".join(problem.messages))
+        else:
+            messages.success(
+                request, _("Le rapport PDF est en préparation ; il apparaît ci-dessous dès qu'il est prêt.")
+            )
+        return redirect(reverse("plans:plan_report", args=[slug, territory_slug]) + f"?date={as_of.isoformat()}")
+    context = {
+        "project": project,
+        "territory": territory,
+        **reports.report_context(plan, as_of),
+        "date_error": error,
+        "can_request": can_request,
+        "reports": list(EvaluationReport.objects.filter(plan=plan)[:10]),
+    }
+    return render(request, "plans/report.html", context, status=400 if error else 200)
+
+
+def report_download(request, slug, territory_slug, report_id):
+    from django.http import FileResponse
+
+    from territoires.plans.models import EvaluationReport
+
+    project, territory = _territory(request, slug, territory_slug)
+    if not request.user.has_perm("plans.view_draft", territory):
+        raise Http404
+    report = get_object_or_404(
+        EvaluationReport, pk=report_id, plan__territory=territory, status=EvaluationReport.Status.DONE
+    )
+    try:
+        stream = report.file.open("rb")
+    except FileNotFoundError as error:
+        raise Http404 from error
+    return FileResponse(
+        stream,
+        as_attachment=True,
+        filename=safe_download_name(f"rapport-{territory_slug}-{report.as_of}", "pdf"),
+        content_type="application/pdf",
+    )
