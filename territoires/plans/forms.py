@@ -11,6 +11,7 @@ from territoires.plans.models import (
     Indicator,
     Objective,
     PlanAdoption,
+    Proposal,
 )
 from territoires.projects.deliberations import DELIBERATION_FIELDS
 from territoires.projects.forms import DELIBERATION_HELP_TEXTS, deliberation_fields_configure
@@ -196,6 +197,27 @@ class OutcomeForm(DsfrForm):
         super().__init__(*args, **kwargs)
         self.fields["action"].queryset = plan.actions.all()
         self.fields["action"].empty_label = _("Aucune")
+
+
+class ProposalForm(DsfrModelForm):
+    class Meta:
+        model = Proposal
+        fields = ["title", "description", "objectives", "is_published"]
+        widgets = {"objectives": forms.CheckboxSelectMultiple}
+        help_texts = {
+            "objectives": _("Les objectifs des plans des villes qui portent cette proposition."),
+            "is_published": _("Une proposition publiée se lit par tous ceux qui voient le projet."),
+        }
+
+    def __init__(self, *args, project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["objectives"].queryset = Objective.objects.filter(plan__project=project).select_related(
+            "plan__territory__organisation"
+        )
+        self.fields["objectives"].label_from_instance = lambda o: f"{o.plan.territory.organisation.name} — {o.title}"
+
+    def _post_clean(self):
+        pass
 
 
 class ReceiptForm(DsfrForm):

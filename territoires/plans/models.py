@@ -427,3 +427,50 @@ class EvaluationReport(TimeStampedModel):
 
     def __str__(self):
         return f"{self.plan} — {self.as_of:%d/%m/%Y}"
+
+
+class Proposal(TimeStampedModel):
+    """A proposal of the consultancy's synthesis for the whole project, as the seed deliberations
+    describe it: what the towns propose together, with the evidence it rests on and the towns and
+    objectives it came from."""
+
+    project = models.ForeignKey(
+        "projects.SharedProject", on_delete=models.CASCADE, related_name="plan_proposals", verbose_name=_("projet")
+    )
+    position = models.PositiveSmallIntegerField(_("ordre"), default=0)
+    title = models.CharField(_("proposition"), max_length=300)
+    description = models.TextField(_("description"), blank=True, max_length=5000)
+    objectives = models.ManyToManyField(
+        Objective, verbose_name=_("objectifs des plans qui la portent"), blank=True, related_name="proposals"
+    )
+    is_published = models.BooleanField(_("publiée"), default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("proposition de la synthèse")
+        verbose_name_plural = _("synthèse des propositions")
+        ordering = ["project", "position", "pk"]
+
+    def __str__(self):
+        return self.title
+
+
+class ProposalEvidence(models.Model):
+    """What a proposal rests on: the same kinds as an action's origins (plans/origins.py)."""
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="evidence")
+    kind = models.CharField(_("nature"), max_length=40)
+    target_id = models.PositiveBigIntegerField()
+    note = models.CharField(_("note"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("élément à l'appui")
+        verbose_name_plural = _("éléments à l'appui")
+        constraints = [
+            models.UniqueConstraint(fields=["proposal", "kind", "target_id"], name="one_evidence_per_target")
+        ]
+
+    def __str__(self):
+        return f"{self.kind}:{self.target_id}"

@@ -22,6 +22,8 @@ class OriginKind:
     model: str  # "app_label.ModelName"
     # Candidates of a plan: given the plan, a queryset of targets an action of it may point to.
     candidates: Callable
+    # Candidates of a whole project (the synthesis of proposals): given the project, a queryset.
+    project_candidates: Callable
     name_of: Callable[[object], str]
     # Where the reader opens it; "" when this reader may name it but not open it (a survey
     # question is public, its results are not).
@@ -51,6 +53,18 @@ def _survey_questions(plan):
     )
 
 
+def _project_questions(project):
+    from territoires.surveys.models import Question
+
+    return Question.objects.filter(survey__project=project).exclude(kind=Question.Kind.NOTE).select_related("survey")
+
+
+def _project_entries(project):
+    from territoires.diagnostic.models import Entry
+
+    return Entry.objects.filter(project=project, merged_into__isnull=True).order_by("kind", "name")
+
+
 def _question_url(user, question):
     if not user.has_perm("surveys.view_results", question.survey):
         return ""
@@ -78,6 +92,7 @@ ORIGIN_KINDS: dict[str, OriginKind] = {
             label=_("Question de l'enquête habitants"),
             model="surveys.Question",
             candidates=_survey_questions,
+            project_candidates=_project_questions,
             name_of=lambda q: q.label,
             url_for=_question_url,
             may_view=_question_visible,
@@ -88,6 +103,7 @@ ORIGIN_KINDS: dict[str, OriginKind] = {
             label=_("Fiche de l'annuaire (acteur, lieu, objet d'engagement)"),
             model="diagnostic.Entry",
             candidates=_entries,
+            project_candidates=_project_entries,
             name_of=lambda e: e.name,
             url_for=lambda user, e: e.get_absolute_url(),
             may_view=lambda user, e: user.has_perm("diagnostic.view_entry", e),

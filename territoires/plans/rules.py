@@ -9,7 +9,9 @@ Permissions are checked on the plan's territory (a Participation), so that "crea
   project's facilitators (the people who record the charter's deliberations);
 - reading the plan as it is drafted, with its versions: every member of the project (the other
   territories learn from it: that is what a shared project is for);
-- the adopted plan, its follow-up and the feedback page: everyone who may see the project.
+- the adopted plan, its follow-up and the feedback page: everyone who may see the project;
+- the synthesis of proposals for the whole project: written by the consultancy and the
+  facilitators, read by the project's members, and by everyone once a proposal is published.
 Tested as a grid in tests/plans/test_permission_grid.py.
 """
 
@@ -48,8 +50,15 @@ def may_see_territory_project(user, territory):
     return territory.is_participant and user.has_perm("projects.view_project", territory.project)
 
 
+@rules.predicate
+def is_synthesis_author(user, project):
+    return is_project_facilitator(user, project) or is_project_consultant(user, project)
+
+
 rules.add_perm("plans.view_draft", is_member_of_territory_project)
 rules.add_perm("plans.view_adopted", may_see_territory_project)
 rules.add_perm("plans.edit_plan", is_territory_team)
 rules.add_perm("plans.follow_up", is_territory_team)
 rules.add_perm("plans.adopt_plan", is_territory_referent | is_territory_facilitator)
+# On a project: the consultancy's synthesis of proposals (members read it, the public once published).
+rules.add_perm("plans.edit_synthesis", is_synthesis_author)

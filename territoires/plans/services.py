@@ -701,3 +701,50 @@ def feedback_publish(*, plan: ActionPlan, user) -> ActionPlan:
         # Published again (new outcomes said): the addresses not told yet are told now.
         transaction.on_commit(lambda: send_feedback.enqueue(plan_id))
     return plan
+
+
+# The consultancy's synthesis of proposals ---------------------------------------------------------
+
+
+def proposal_save(
+    *, project, user, title: str, description: str = "", objectives=(), is_published: bool = False, proposal=None
+):
+    """Create or change a proposal; its objectives are plans' objectives of this project (the towns
+    it came from are theirs)."""
+    from territoires.plans.models import Proposal
+
+    objectives = list(objectives)
+    if any(objective.plan.project_id != project.pk for objective in objectives):
+        raise ValidationError({"objectives": _("Ces objectifs ne sont pas ceux des plans de ce projet.")})
+    if not title.strip():
+        raise ValidationError({"title": _("Donnez un intitulé à la proposition.")})
+    with transaction.atomic():
+        if proposal is None:
+            position = (Proposal.objects.filter(project=project).aggregate(m=Max("position"))["m"] or 0) + 1
+            proposal = Proposal.objects.create(
+                project=project,
+                position=position,
+                title=title.strip(),
+                description=description.strip(),
+                created_by=user,
+            )
+        else:
+            proposal.title, proposal.description = title.strip(), description.strip()
+        proposal.is_published = is_published
+        proposal.save()
+        proposal.objectives.set(objectives)
+    return proposal
+
+
+def proposal_evidence_add(*, proposal, user, kind: str, target_id: int, note: str = ""):
+    from territoires.plans.models import ProposalEvidence
+
+    origin_kind = ORIGIN_KINDS.get(kind)
+    if origin_kind is None:
+        raise ValidationError({"kind": _("Choisissez une nature d'élément de la liste.")})
+    if not origin_kind.project_candidates(proposal.project).filter(pk=target_id).exists():
+        raise ValidationError({"target_id": _("Cet élément n'existe pas dans ce projet.")})
+    evidence, _created = ProposalEvidence.objects.get_or_create(
+        proposal=proposal, kind=kind, target_id=target_id, defaults={"note": note.strip()[:500]}
+    )
+    return evidence

@@ -8,6 +8,13 @@ territory = "projet/<slug:slug>/<slug:territory_slug>/"
 
 urlpatterns = [
     path("projet/<slug:slug>/", views.project_plans, name="project_plans"),
+    path("projet/<slug:slug>/synthese/", views.synthesis, name="synthesis"),
+    path("projet/<slug:slug>/synthese/<int:proposal_id>/", views.synthesis, name="proposal_edit"),
+    path(
+        "projet/<slug:slug>/synthese/<int:proposal_id>/appuis/",
+        views.proposal_evidence_add,
+        name="proposal_evidence_add",
+    ),
     path("parole/", views.receipt, name="receipt"),
     path(territory, views.plan_detail, name="plan_detail"),
     path(territory + "creer/", views.plan_create, name="plan_create"),

@@ -904,3 +904,88 @@ def report_download(request, slug, territory_slug, report_id):
         filename=safe_download_name(f"rapport-{territory_slug}-{report.as_of}", "pdf"),
         content_type="application/pdf",
     )
+
+
+# The consultancy's synthesis of proposals ---------------------------------------------------------
+
+
+def synthesis(request, slug, proposal_id=None):
+    """The synthesis of proposals for the whole project: each proposal with the towns and objectives
+    it came from and the evidence it rests on. Written by the consultancy and the facilitators; read
+    by the project's members, and by everyone once published."""
+    from territoires.plans.forms import ProposalForm
+    from territoires.plans.models import Proposal
+
+    project = get_project_or_404(slug, request.user, with_progress=False)
+    can_edit = request.user.has_perm("plans.edit_synthesis", project)
+    is_member = request.user.has_perm("projects.view_members_area", project)
+    proposals = Proposal.objects.filter(project=project).prefetch_related(
+        "objectives__plan__territory__organisation", "evidence"
+    )
+    if not is_member:
+        proposals = proposals.filter(is_published=True)
+    editing = get_object_or_404(Proposal, pk=proposal_id, project=project) if proposal_id else None
+    form = None
+    if can_edit:
+        form = ProposalForm(request.POST or None, instance=editing, project=project)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.proposal_save(project=project, user=request.user, proposal=editing, **form.cleaned_data)
+            except ValidationError as error:
+                form_errors_from(error, form)
+            else:
+                messages.success(request, _("La proposition est enregistrée."))
+                return redirect("plans:synthesis", slug)
+    elif request.method == "POST":
+        return _deny(request)
+    rows = []
+    for proposal in proposals:
+        objectives = list(proposal.objectives.all())
+        rows.append(
+            {
+                "proposal": proposal,
+                "towns": sorted({o.plan.territory.organisation.name for o in objectives}),
+                "objectives": objectives,
+                "evidence": links_resolve(request.user, list(proposal.evidence.all())),
+            }
+        )
+    context = {
+        "project": project,
+        "rows": rows,
+        "form": form,
+        "editing": editing,
+        "can_edit": can_edit,
+        "evidence_choices": _project_origin_choices(project) if can_edit else {},
+    }
+    return render(request, "plans/synthesis.html", context, status=400 if form is not None and form.errors else 200)
+
+
+def _project_origin_choices(project) -> dict:
+    choices = {}
+    for key, kind in ORIGIN_KINDS.items():
+        items = [(f"{key}:{obj.pk}", kind.name_of(obj)[:120]) for obj in kind.project_candidates(project)[:500]]
+        if items:
+            choices[str(kind.label)] = items
+    return choices
+
+
+@login_required
+@require_POST
+def proposal_evidence_add(request, slug, proposal_id):
+    from territoires.plans.models import Proposal
+
+    project = get_project_or_404(slug, request.user, with_progress=False)
+    require(request.user, "plans.edit_synthesis", project)
+    proposal = get_object_or_404(Proposal, pk=proposal_id, project=project)
+    kind, _sep, target = request.POST.get("target_id", "").partition(":")
+    try:
+        if not target.isdigit() or len(target) > 18:
+            raise ValidationError(_("Choisissez un élément de la liste."))
+        services.proposal_evidence_add(
+            proposal=proposal, user=request.user, kind=kind, target_id=int(target), note=request.POST.get("note", "")
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("L'élément à l'appui est ajouté."))
+    return redirect("plans:synthesis", slug)
