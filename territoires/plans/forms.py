@@ -99,6 +99,15 @@ class FollowUpForm(DsfrForm):
     revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
+class ActionUpdateForm(SubmissionKeyMixin, DsfrForm):
+    happened_on = forms.DateField(label=_("Date"), widget=DateInput)
+    text = forms.CharField(label=_("Ce qui s'est passé"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class CommentForm(SubmissionKeyMixin, DsfrForm):
+    text = forms.CharField(label=_("Votre commentaire"), max_length=3000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
 class MilestoneForm(DsfrForm):
     label = forms.CharField(label=_("Jalon"), max_length=200)
     due_on = forms.DateField(label=_("Échéance"), widget=DateInput)

@@ -474,3 +474,43 @@ class ProposalEvidence(models.Model):
 
     def __str__(self):
         return f"{self.kind}:{self.target_id}"
+
+
+class ActionUpdate(models.Model):
+    """A dated entry of an action's timeline: what happened (a first session, a partner joining, a
+    delay and its reason), written during the follow-up and shown on the public follow-up."""
+
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="updates")
+    happened_on = models.DateField(_("date"))
+    text = models.TextField(_("ce qui s'est passé"), max_length=2000)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("étape de suivi d'une action")
+        verbose_name_plural = _("étapes de suivi des actions")
+        ordering = ["-happened_on", "-pk"]
+
+    def __str__(self):
+        return f"{self.action} — {self.happened_on}"
+
+
+class PlanComment(models.Model):
+    """A member's comment on a plan while it is drafted (the other towns, the consultancy, the
+    facilitators learn from each other's plans and say so)."""
+
+    plan = models.ForeignKey(ActionPlan, on_delete=models.CASCADE, related_name="comments")
+    version_number = models.PositiveIntegerField(_("version commentée"), null=True, blank=True)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    text = models.TextField(_("commentaire"), max_length=3000)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("commentaire sur un plan")
+        verbose_name_plural = _("commentaires sur les plans")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.plan} — {self.author}"

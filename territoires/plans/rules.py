@@ -60,5 +60,7 @@ rules.add_perm("plans.view_adopted", may_see_territory_project)
 rules.add_perm("plans.edit_plan", is_territory_team)
 rules.add_perm("plans.follow_up", is_territory_team)
 rules.add_perm("plans.adopt_plan", is_territory_referent | is_territory_facilitator)
+# Members of the project comment on each other's plans as they are drafted.
+rules.add_perm("plans.comment_plan", is_member_of_territory_project)
 # On a project: the consultancy's synthesis of proposals (members read it, the public once published).
 rules.add_perm("plans.edit_synthesis", is_synthesis_author)

@@ -748,3 +748,27 @@ def proposal_evidence_add(*, proposal, user, kind: str, target_id: int, note: st
         proposal=proposal, kind=kind, target_id=target_id, defaults={"note": note.strip()[:500]}
     )
     return evidence
+
+
+def action_update_add(*, action: Action, user, happened_on: datetime.date, text: str):
+    from territoires.plans.models import ActionUpdate
+
+    text = text.strip()
+    errors = {}
+    if not text:
+        errors["text"] = _("Dites ce qui s'est passé.")
+    if happened_on > timezone.localdate():
+        errors["happened_on"] = _("Une étape du suivi ne peut être datée dans le futur.")
+    if errors:
+        raise ValidationError(errors)
+    return ActionUpdate.objects.create(action=action, happened_on=happened_on, text=text[:2000], author=user)
+
+
+def plan_comment_add(*, plan: ActionPlan, user, text: str):
+    from territoires.plans.models import PlanComment
+
+    text = text.strip()
+    if not text:
+        raise ValidationError({"text": _("Le commentaire est vide.")})
+    last = plan.versions.order_by("-number").values_list("number", flat=True).first()
+    return PlanComment.objects.create(plan=plan, author=user, text=text[:3000], version_number=last)

@@ -23,8 +23,10 @@ from territoires.plans import charts, exports, feedback, progress, selectors, se
 from territoires.plans.diff import versions_diff
 from territoires.plans.forms import (
     ActionForm,
+    ActionUpdateForm,
     AdoptionForm,
     AxisForm,
+    CommentForm,
     FollowUpForm,
     IndicatorForm,
     MeasurementForm,
@@ -304,6 +306,7 @@ def action_detail(request, pk):
         "public": public,
         "origins": origins,
         "milestones": list(action.milestones.all()),
+        "updates": list(action.updates.all()[:50]),
         "children": list(action.children.all()),
         "percent": progress.actions_progress(
             list(plan.actions.only("pk", "parent_id", "status", "progress", "weight"))
@@ -318,6 +321,7 @@ def action_detail(request, pk):
             initial={"status": action.status, "progress": action.progress, "revision": action.revision}
         )
         context["milestone_form"] = MilestoneForm()
+        context["update_form"] = ActionUpdateForm()
         context["origin_form"] = OriginForm(choices_by_kind=_origin_choices(plan))
     return render(request, "plans/action_detail.html", context)
 
@@ -373,6 +377,54 @@ def milestone_add(request, pk):
     else:
         messages.error(request, _("Le jalon n'est pas ajouté : indiquez son intitulé et une date valide."))
     return redirect(action)
+
+
+@login_required
+@require_POST
+def action_update_add(request, pk):
+    action, _public = _action_or_404(request, pk, "plans.follow_up")
+    form = ActionUpdateForm(request.POST)
+    if form.is_valid():
+        key = parse_submission_key(request)
+        if already_submitted(key):
+            return redirect(action)
+        try:
+            with transaction.atomic():
+                services.action_update_add(
+                    action=action,
+                    user=request.user,
+                    happened_on=form.cleaned_data["happened_on"],
+                    text=form.cleaned_data["text"],
+                )
+                record_submission(key, action.get_absolute_url())
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("L'étape du suivi est ajoutée."))
+    else:
+        messages.error(
+            request, _("L'étape du suivi n'est pas ajoutée : indiquez une date valide et ce qui s'est passé.")
+        )
+    return redirect(action)
+
+
+@login_required
+@require_POST
+def plan_comment(request, slug, territory_slug):
+    project, territory = _territory(request, slug, territory_slug)
+    require(request.user, "plans.comment_plan", territory)
+    plan = _plan_or_404(territory)
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        key = parse_submission_key(request)
+        if not already_submitted(key):
+            with transaction.atomic():
+                services.plan_comment_add(plan=plan, user=request.user, text=form.cleaned_data["text"])
+                record_submission(key, reverse("plans:plan_versions", args=[slug, territory_slug]))
+            messages.success(request, _("Votre commentaire est publié pour les membres du projet."))
+    else:
+        messages.error(request, _("Le commentaire est vide ou trop long (3 000 caractères au plus)."))
+    return redirect(reverse("plans:plan_versions", args=[slug, territory_slug]) + "#commentaires")
 
 
 @login_required
@@ -583,6 +635,8 @@ def plan_versions(request, slug, territory_slug):
         "diff": diff,
         "form": form,
         "can_edit": request.user.has_perm("plans.edit_plan", territory),
+        "comments": list(plan.comments.select_related("author")),
+        "comment_form": CommentForm() if request.user.has_perm("plans.comment_plan", territory) else None,
     }
     return render(request, "plans/versions.html", context)
 
