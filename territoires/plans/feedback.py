@@ -20,6 +20,10 @@ class OutcomeRow:
     outcome: ContributionOutcome | None
     action_title: str = ""
     action_url: str = ""
+    # Plain copies of the outcome's fields: what the public pages show, and what the cache keeps.
+    status: str = ""
+    status_label: str = ""
+    explanation: str = ""
 
 
 def _rows(plan, outcomes, targets_by_kind) -> list[OutcomeRow]:
@@ -37,6 +41,9 @@ def _rows(plan, outcomes, targets_by_kind) -> list[OutcomeRow]:
                     outcome=outcome,
                     action_title=action.title if action else "",
                     action_url=action.get_absolute_url() if action else "",
+                    status=outcome.status if outcome else "",
+                    status_label=str(outcome.get_status_display()) if outcome else "",
+                    explanation=outcome.explanation if outcome else "",
                 )
             )
     return rows
@@ -65,6 +72,27 @@ def public_outcomes(plan: ActionPlan) -> list[OutcomeRow]:
 
 
 def _survey_news(response) -> list[OutcomeRow]:
+    """The news of every answer to one survey in one territory are the same: kept in the cache under
+    the content version (any write to a plan changes it), so a lookup costs the receipt's one query."""
+    from django.core.cache import cache
+    from django.utils import translation
+
+    from territoires.core.cache import content_version
+
+    key = (
+        f"plans:news:survey:{content_version()}:{translation.get_language()}:"
+        f"{response.deployment.participation_id}:{response.survey_id}"
+    )
+    news = cache.get(key)
+    if news is None:
+        news = _survey_news_uncached(response)
+        for row in news:
+            row.outcome = None  # the plain fields are what the page shows
+        cache.set(key, news, timeout=3600)
+    return news
+
+
+def _survey_news_uncached(response) -> list[OutcomeRow]:
     plan = (
         ActionPlan.objects.filter(territory_id=response.deployment.participation_id, adopted_version__isnull=False)
         .select_related("adopted_version")

@@ -11,11 +11,13 @@ from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
+from territoires.core.cache import content_version
 from territoires.core.idempotency import already_submitted, parse_submission_key, record_submission
 from territoires.core.receipts import receipt_find
 from territoires.core.validators import safe_download_name
@@ -109,7 +111,10 @@ def plan_detail(request, slug, territory_slug):
         "plan": plan,
         "public": public,
         "sees_draft": sees_draft,
-        "structure": selectors.plan_structure(plan, public=public),
+        # Computed only when the memoised blocks of the page are rendered for the first time since
+        # the content last changed (plan_detail.html): a 200-action plan costs its queries once.
+        "structure": SimpleLazyObject(lambda: selectors.plan_structure(plan, public=public)),
+        "content_version": content_version(),
         "can_edit": can_edit and not plan.is_locked and not public,
         "can_follow": request.user.has_perm("plans.follow_up", territory) and not public,
         "can_adopt": request.user.has_perm("plans.adopt_plan", territory),
