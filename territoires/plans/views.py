@@ -17,7 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
-from territoires.core.cache import content_version
+from territoires.core.cache import content_version, public_page_cache
 from territoires.core.idempotency import already_submitted, parse_submission_key, record_submission
 from territoires.core.receipts import receipt_find
 from territoires.core.validators import safe_download_name
@@ -75,6 +75,7 @@ def _form_page(request, template, context, form):
 # Project and plan pages ---------------------------------------------------------------------------
 
 
+@public_page_cache
 def project_plans(request, slug):
     """The plans side by side: status, progress, adoption, for every participating territory."""
     project = get_project_or_404(slug, request.user, with_progress=False)
@@ -86,9 +87,17 @@ def project_plans(request, slug):
     return render(request, "plans/project_plans.html", {"project": project, "rows": rows})
 
 
+@public_page_cache(query_params=("version",))
 def plan_detail(request, slug, territory_slug):
     project, territory = _territory(request, slug, territory_slug)
-    plan = ActionPlan.objects.select_related("adopted_version").filter(territory=territory).first()
+    # The adopted version's snapshot (tens of kilobytes of JSON for a large plan) is read only when
+    # the page's structure is computed, not on every request.
+    plan = (
+        ActionPlan.objects.select_related("adopted_version")
+        .defer("adopted_version__snapshot")
+        .filter(territory=territory)
+        .first()
+    )
     can_edit = request.user.has_perm("plans.edit_plan", territory)
     if plan is None:
         if not request.user.has_perm("plans.view_draft", territory):
@@ -780,6 +789,7 @@ def outcomes(request, slug, territory_slug):
     return render(request, "plans/outcomes.html", context)
 
 
+@public_page_cache
 def feedback_page(request, slug, territory_slug):
     """« Ce que nous avons fait de votre parole » : public once the plan is adopted."""
     project, territory = _territory(request, slug, territory_slug)
