@@ -62,6 +62,15 @@ class AuditEvent(models.Model):
         DIRECTORY_ENTRY_CHANGED = "directory_entry_changed", _("Fiche de l'annuaire modifiée")
         DIRECTORY_ENTRIES_MERGED = "directory_entries_merged", _("Fiches de l'annuaire fusionnées")
         DIRECTORY_FAMILIES_CHANGED = "directory_families_changed", _("Familles d'acteurs modifiées")
+        PLAN_CREATED = "plan_created", _("Plan d'action créé")
+        PLAN_VERSION_SAVED = "plan_version_saved", _("Version du plan d'action enregistrée")
+        PLAN_SUBMITTED = "plan_submitted", _("Plan d'action soumis au vote")
+        PLAN_ADOPTED = "plan_adopted", _("Plan d'action adopté")
+        PLAN_AMENDMENT_OPENED = "plan_amendment_opened", _("Modification du plan d'action ouverte")
+        PLAN_ACTION_FOLLOWED = "plan_action_followed", _("Suivi d'une action mis à jour")
+        PLAN_MEASUREMENT_RECORDED = "plan_measurement_recorded", _("Mesure d'un indicateur enregistrée")
+        PLAN_MEASUREMENTS_IMPORTED = "plan_measurements_imported", _("Mesures importées")
+        PLAN_FEEDBACK_PUBLISHED = "plan_feedback_published", _("Retour aux habitants publié")
 
     occurred_at = models.DateTimeField(_("date"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
