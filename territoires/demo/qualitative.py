@@ -258,4 +258,3 @@ def load(project) -> bool:
         created = _synthesis(territory, consultant) or created
     created = _cross_territory(project, consultant) or created
     return created
-

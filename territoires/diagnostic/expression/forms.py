@@ -1,5 +1,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from dsfr.utils import dsfr_input_class_attr
 
 from territoires.core.forms import DsfrForm, SubmissionKeyMixin
 from territoires.diagnostic.expression.models import AGE_BANDS, MAX_TEXT_LENGTH, Expression
@@ -32,7 +33,9 @@ class ExpressionForm(SubmissionKeyMixin, DsfrForm):
                 choices=[("", _("Je préfère ne pas le dire"))] + [(name, name) for name in choices],
             )
             self.order_fields(["text", "neighbourhood", "age_band", "consent_to_publish"])
-        self.fields["text"].widget.attrs["aria-describedby"] = "texte-aide"
+            # The mixin's __init__ already bound (and styled) the text field it replaced.
+            self._bound_fields_cache.pop("neighbourhood", None)
+            dsfr_input_class_attr(self["neighbourhood"])
 
 
 class PromptForm(DsfrForm):
