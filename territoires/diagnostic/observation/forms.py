@@ -48,6 +48,11 @@ class PhotoForm(DsfrForm):
         label=_("Personnes sur la photo"),
         choices=ObservationPhoto.Consent.choices,
         widget=forms.RadioSelect,
+        error_messages={
+            "required": _(
+                "Indiquez si des personnes sont reconnaissables sur la photo, et si elles ont donné leur accord."
+            )
+        },
         help_text=_(
             "Les visages ne sont pas l'objet de l'observation : photographiez les lieux et les usages. "
             "Une personne reconnaissable doit avoir donné son accord ; sinon, masquez son visage avant l'envoi."
