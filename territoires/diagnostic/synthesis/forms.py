@@ -163,3 +163,15 @@ EVIDENCE_FORMS = {
     "observation": ObservationChoiceForm,
     "expression": ExpressionChoiceForm,
 }
+
+
+class IntroductionForm(DsfrForm):
+    introduction = forms.CharField(
+        label=_("Introduction"),
+        required=False,
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 10}),
+        help_text=_(
+            "Contexte, sources et méthode de la synthèse. Markdown accepté. Elle est lue par tous ceux qui ouvrent la synthèse."
+        ),
+    )

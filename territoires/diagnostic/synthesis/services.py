@@ -215,3 +215,16 @@ def synthesis_pdf_request(*, synthesis: Synthesis, user):
         pdf = SynthesisPdf.objects.create(synthesis=synthesis, requested_by=user)
         transaction.on_commit(lambda: synthesis_pdf_build.enqueue(pdf.pk))
     return pdf
+
+
+def synthesis_set_introduction(*, synthesis: Synthesis, user, introduction: str) -> Synthesis:
+    introduction = (introduction or "").replace("\x00", "").strip()
+    if len(introduction) > 20000:
+        raise ValidationError({"introduction": _("L'introduction tient en 20 000 caractères au plus.")})
+    with transaction.atomic():
+        synthesis = Synthesis.objects.select_for_update().get(pk=synthesis.pk)
+        if synthesis.introduction == introduction:
+            return synthesis
+        synthesis.introduction = introduction
+        synthesis.save(update_fields=["introduction", "updated_at"])
+    return synthesis

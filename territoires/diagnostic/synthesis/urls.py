@@ -14,6 +14,7 @@ urlpatterns = [
     path("constat/<int:pk>/statut/", views.finding_status, name="finding_status"),
     path("constat/<int:pk>/preuve/<slug:kind>/", views.evidence_add, name="evidence_add"),
     path("preuve/<int:pk>/retirer/", views.evidence_remove, name="evidence_remove"),
+    path("synthese/<int:pk>/introduction/", views.introduction_edit, name="introduction_edit"),
     path("synthese/<int:pk>/pdf/", views.pdf_request, name="pdf_request"),
     path("synthese/pdf/<int:pk>/", views.pdf_status, name="pdf_status"),
     path("synthese/pdf/<int:pk>/telecharger/", views.pdf_download, name="pdf_download"),

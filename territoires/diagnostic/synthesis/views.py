@@ -19,7 +19,7 @@ from territoires.core.idempotency import already_submitted, parse_submission_key
 from territoires.diagnostic.expression.models import ExpressionPrompt
 from territoires.diagnostic.synthesis import services
 from territoires.diagnostic.synthesis.evidence import EVIDENCE_KINDS, evidence_kind, evidence_views
-from territoires.diagnostic.synthesis.forms import EVIDENCE_FORMS, FindingForm
+from territoires.diagnostic.synthesis.forms import EVIDENCE_FORMS, FindingForm, IntroductionForm
 from territoires.diagnostic.synthesis.models import Evidence, Finding, Synthesis, SynthesisPdf
 from territoires.projects.views.common import get_participation_or_404, get_project_or_404, require
 
@@ -326,6 +326,31 @@ def evidence_remove(request, pk):
     services.evidence_remove(evidence=evidence, user=request.user)
     messages.success(request, _("Preuve retirée du constat."))
     return redirect(finding)
+
+
+@login_required
+def introduction_edit(request, pk):
+    synthesis = get_object_or_404(Synthesis.objects.select_related("project", "territory__organisation"), pk=pk)
+    if not request.user.has_perm("projects.view_project", synthesis.project):
+        raise Http404
+    require(request.user, "diagnostic.write_synthesis", synthesis)
+    form = IntroductionForm(request.POST or None, initial={"introduction": synthesis.introduction})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.synthesis_set_introduction(
+                synthesis=synthesis, user=request.user, introduction=form.cleaned_data["introduction"]
+            )
+        except ValidationError as error:
+            form_errors_from(error, form)
+        else:
+            messages.success(request, _("Introduction enregistrée."))
+            return redirect(synthesis)
+    return render(
+        request,
+        "diagnostic/synthesis/introduction_form.html",
+        {"form": form, "synthesis": synthesis, "project": synthesis.project},
+        status=400 if form.errors else 200,
+    )
 
 
 # --- PDF ------------------------------------------------------------------------------------------

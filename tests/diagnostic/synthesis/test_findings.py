@@ -85,3 +85,18 @@ def test_who_reads_a_finding_at_each_stage(world):
     finding = services.finding_publish(finding=finding, user=world.referents[0])
     for user in team + outsiders:
         assert visible(user, finding) and fresh(user).has_perm("diagnostic.view_finding", finding)
+
+
+def test_the_consultancy_writes_the_introduction_and_a_referent_may_not(client, world):
+    from django.urls import reverse
+
+    synthesis = services.synthesis_for(project=world.project, territory=territory_of(world))
+    url = reverse("synthesis:introduction_edit", args=[synthesis.pk])
+    client.force_login(world.referents[0])
+    assert client.post(url, {"introduction": "Pas le mien"}).status_code == 403
+    client.force_login(world.consultant)
+    assert client.post(url, {"introduction": "Méthode : **quatre sources**."}).status_code == 302
+    synthesis.refresh_from_db()
+    assert synthesis.introduction == "Méthode : **quatre sources**."
+    page = client.get(synthesis.get_absolute_url()).content.decode()
+    assert "<strong>quatre sources</strong>" in page
