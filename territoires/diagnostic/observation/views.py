@@ -99,6 +99,10 @@ def _note_or_404(request, pk, permission="diagnostic.view_observation") -> Obser
 def note_detail(request, pk):
     note = _note_or_404(request, pk)
     can_change = request.user.has_perm("diagnostic.change_observation", note)
+    return _detail(request, note, can_change=can_change, photo_form=PhotoForm() if can_change else None)
+
+
+def _detail(request, note, *, can_change: bool, photo_form, status: int = 200):
     return render(
         request,
         "diagnostic/observation/detail.html",
@@ -109,8 +113,9 @@ def note_detail(request, pk):
             "photos": note.photos.all(),
             "tags": note.tags.all(),
             "can_change": can_change,
-            "photo_form": PhotoForm() if can_change else None,
+            "photo_form": photo_form,
         },
+        status=status,
     )
 
 
@@ -173,20 +178,7 @@ def photo_add(request, pk):
         else:
             messages.success(request, _("Photo ajoutée à la note."))
             return redirect(note)
-    return render(
-        request,
-        "diagnostic/observation/detail.html",
-        {
-            "note": note,
-            "project": note.territory.project,
-            "territory": note.territory,
-            "photos": note.photos.all(),
-            "tags": note.tags.all(),
-            "can_change": True,
-            "photo_form": form,
-        },
-        status=400,
-    )
+    return _detail(request, note, can_change=True, photo_form=form, status=400)
 
 
 def _photo_or_404(request, pk, permission) -> ObservationPhoto:

@@ -47,11 +47,9 @@ def synthesis_findings(synthesis, user):
     return findings
 
 
-def _synthesis_page(request, project, territory):
-    synthesis = services.synthesis_for(project=project, territory=territory)
-    synthesis.project = project
-    if territory is not None:
-        synthesis.territory = territory
+def _synthesis_page(request, slug, territory_slug=None):
+    synthesis = _synthesis_or_404(request, slug, territory_slug)
+    project, territory = synthesis.project, synthesis.territory if territory_slug else None
     require(request.user, "diagnostic.open_synthesis", synthesis)
     findings = synthesis_findings(synthesis, request.user)
     territories = [p for p in project.participations.all() if p.is_participant]
@@ -119,14 +117,11 @@ def _territory_links(user, territory):
 
 
 def project_synthesis(request, slug):
-    project = get_project_or_404(slug, request.user, with_progress=False)
-    return _synthesis_page(request, project, None)
+    return _synthesis_page(request, slug)
 
 
 def territory_synthesis(request, slug, territory_slug):
-    project = get_project_or_404(slug, request.user, with_progress=False)
-    territory = get_participation_or_404(project, territory_slug)
-    return _synthesis_page(request, project, territory)
+    return _synthesis_page(request, slug, territory_slug)
 
 
 def _finding_or_404(request, pk, permission="diagnostic.view_finding") -> Finding:
