@@ -169,3 +169,30 @@ def test_the_pdf_holds_the_figures_the_requester_may_see(world):
     assert "6 réponses" in synthesis_pdf_html(synthesis, User.objects.get(pk=world.consultant.pk))
     other = synthesis_pdf_html(synthesis, User.objects.get(pk=world.referents[1].pk))
     assert "preuve réservée" in other and "6 réponses" not in other and NOTE not in other
+
+
+def test_an_unpublished_text_and_a_note_are_restricted_on_a_published_finding(client, world):
+    import datetime
+
+    from territoires.diagnostic.expression import services as expression_services
+    from territoires.diagnostic.observation import services as observation_services
+
+    prompt = expression_services.prompt_set(
+        territory=world.x, user=world.referents[0], question="Qu'est-ce qui fait de vous un acteur ?", is_open=True
+    )
+    text, _ = expression_services.expression_submit(prompt=prompt, text="Texte non publié du quartier nord")
+    note = observation_services.observation_create(
+        territory=world.x, user=world.consultant,
+        data={"public_space": "Parvis du collège", "observed_on": datetime.date(2021, 10, 1), "time_slot": "evening",
+              "people": "Groupe de collégiens"},
+    )  # fmt: skip
+    for kind, reference in (("expression", {"expression": text.pk}), ("observation", {"note": note.pk})):
+        services.evidence_add(finding=world.finding, user=world.consultant, kind=kind, reference=reference)
+    publish(world)
+    body = client.get(world.finding.get_absolute_url()).content.decode()
+    assert body.count("Preuve réservée") == 2
+    for secret in ("Texte non publié du quartier nord", "Parvis du collège", "Groupe de collégiens"):
+        assert secret not in body
+    client.force_login(world.agents[0])
+    body = client.get(world.finding.get_absolute_url()).content.decode()
+    assert "Preuve réservée" not in body and "Texte non publié du quartier nord" in body and "Parvis du collège" in body
