@@ -66,6 +66,10 @@ class EvidenceKind:
         raise NotImplementedError
 
     @classmethod
+    def prefetch(cls, evidence_list, cache: dict) -> None:
+        """Load the targets of every piece of evidence of this kind on the page in one query."""
+
+    @classmethod
     def restricted(cls, evidence) -> EvidenceView:
         return EvidenceView(evidence=evidence, kind=cls, restricted=True)
 
@@ -87,6 +91,15 @@ def evidence_views(findings, user) -> dict[int, list[EvidenceView]]:
     results are loaded once however many figures cite it)."""
     cache: dict = {}
     views = {}
+    by_kind: dict = {}
+    for finding in findings:
+        for evidence in finding.evidence.all():
+            evidence.finding = finding  # the finding as loaded by the page (its project's participations)
+            by_kind.setdefault(evidence.kind, []).append(evidence)
+    for code, evidence_list in by_kind.items():
+        kind = evidence_kind(code)
+        if kind is not None:
+            kind.prefetch(evidence_list, cache)
     for finding in findings:
         rows = []
         for evidence in finding.evidence.all():
@@ -322,6 +335,25 @@ class DirectorySelection(EvidenceKind):
 # --- observation notes and residents' texts -----------------------------------------------------
 
 
+def _prefetch_targets(model, key: str, evidence_list, cache: dict, *related: str) -> None:
+    """Targets of one kind by id, each sharing the finding's project object (whose participations
+    the page loaded), so that checking the reader's rights on them costs no query each."""
+    ids = {_int(evidence.reference.get(key)) for evidence in evidence_list} - {None}
+    targets = model.objects.select_related("territory__organisation", *related).filter(pk__in=ids)
+    found = {target.pk: target for target in targets}
+    for evidence in evidence_list:
+        target = found.get(_int(evidence.reference.get(key)))
+        if target is not None and target.project_id == evidence.finding.project_id:
+            target.project = target.territory.project = evidence.finding.project
+    cache[model] = found
+
+
+def _target(model, key: str, evidence, cache: dict, loader):
+    if model in cache:
+        return cache[model].get(_int(evidence.reference.get(key)))
+    return loader.filter(pk=_int(evidence.reference.get(key))).first()
+
+
 def _same_scope(finding, target) -> bool:
     """A territory's finding cites its own territory's material; the project's cites any territory's."""
     if target.project_id != finding.project_id:
@@ -345,14 +377,19 @@ class ObservationEvidence(EvidenceKind):
         return {"note": note.pk}
 
     @classmethod
+    def prefetch(cls, evidence_list, cache: dict) -> None:
+        from territoires.diagnostic.observation.models import ObservationNote
+
+        _prefetch_targets(ObservationNote, "note", evidence_list, cache, "place")
+
+    @classmethod
     def view(cls, evidence, user, cache: dict) -> EvidenceView:
         from territoires.diagnostic.observation.models import ObservationNote
 
-        note = (
-            ObservationNote.objects.select_related("territory__organisation", "territory__project", "place")
-            .filter(pk=_int(evidence.reference.get("note")))
-            .first()
-        )
+        note = _target(
+            ObservationNote, "note", evidence, cache,
+            ObservationNote.objects.select_related("territory__organisation", "territory__project", "place"),
+        )  # fmt: skip
         if note is None:
             return cls.missing(evidence)
         if not user.has_perm("diagnostic.view_observation", note):
@@ -390,14 +427,25 @@ class ExpressionEvidence(EvidenceKind):
         return {"expression": expression.pk}
 
     @classmethod
+    def prefetch(cls, evidence_list, cache: dict) -> None:
+        from territoires.diagnostic.expression.models import Expression
+
+        _prefetch_targets(Expression, "expression", evidence_list, cache)
+        prompts = {}
+        for expression in cache[Expression].values():
+            # The rule reads expression.prompt.is_open: one prompt object per territory.
+            if expression.prompt_id not in prompts:
+                prompts[expression.prompt_id] = expression.prompt
+            expression.prompt = prompts[expression.prompt_id]
+
+    @classmethod
     def view(cls, evidence, user, cache: dict) -> EvidenceView:
         from territoires.diagnostic.expression.models import Expression
 
-        expression = (
-            Expression.objects.select_related("territory__organisation", "territory__project", "project")
-            .filter(pk=_int(evidence.reference.get("expression")))
-            .first()
-        )
+        expression = _target(
+            Expression, "expression", evidence, cache,
+            Expression.objects.select_related("territory__organisation", "territory__project", "project", "prompt"),
+        )  # fmt: skip
         if expression is None:
             return cls.missing(evidence)
         if not user.has_perm("diagnostic.view_expression", expression):

@@ -100,3 +100,44 @@ def test_the_consultancy_writes_the_introduction_and_a_referent_may_not(client, 
     assert synthesis.introduction == "Méthode : **quatre sources**."
     page = client.get(synthesis.get_absolute_url()).content.decode()
     assert "<strong>quatre sources</strong>" in page
+
+
+def test_the_synthesis_page_costs_the_same_queries_with_more_evidence(client, world, django_assert_max_num_queries):
+    """Notes and texts cited as evidence are loaded in one query per kind, not one per citation."""
+    import datetime
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from territoires.diagnostic.expression import services as expression_services
+    from territoires.diagnostic.observation import services as observation_services
+
+    territory = territory_of(world)
+    synthesis = services.synthesis_for(project=world.project, territory=territory)
+    prompt = expression_services.prompt_set(
+        territory=territory, user=world.referents[0], question="Qu'est-ce qui fait de vous un acteur ?", is_open=True
+    )
+
+    def add_finding(index):
+        finding = services.finding_create(synthesis=synthesis, user=world.consultant, statement=f"Constat {index}")
+        text, _ = expression_services.expression_submit(prompt=prompt, text=f"Texte d'habitant numéro {index}")
+        note = observation_services.observation_create(
+            territory=territory, user=world.consultant,
+            data={"public_space": f"Square {index}", "observed_on": datetime.date(2021, 10, 1),
+                  "time_slot": "morning", "uses": "Jeux"},
+        )  # fmt: skip
+        services.evidence_add(
+            finding=finding, user=world.consultant, kind="expression", reference={"expression": text.pk}
+        )
+        services.evidence_add(finding=finding, user=world.consultant, kind="observation", reference={"note": note.pk})
+
+    client.force_login(world.referents[0])
+    add_finding(0)
+    client.get(synthesis.get_absolute_url())  # warm the per-process caches
+    with CaptureQueriesContext(connection) as one:
+        assert client.get(synthesis.get_absolute_url()).status_code == 200
+    for index in range(1, 6):
+        add_finding(index)
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        body = client.get(synthesis.get_absolute_url()).content.decode()
+    assert "Square 5" in body and "Constat 5" in body
