@@ -31,6 +31,7 @@ def register_synthesis():
         ),
         is_open=AuditDetail(_("ouvert aux contributions"), values=YES_NO),
     )
+    _public_cache_on_publication_only(Expression)
     register_receipt_source(
         ReceiptSource(key="expression", label=_("Texte d'habitant"), lookup=receipt_lookup, order=20)
     )
@@ -51,3 +52,23 @@ def register_synthesis():
         ProjectCount("published_expressions", _("Paroles d'habitants publiées"), count_by_project(
             Expression.objects.published()), order=37)
     )  # fmt: skip
+
+
+def _public_cache_on_publication_only(expression_model):
+    """A resident's text reaches public pages (the project's count, the gallery) only once it is
+    published: the app-wide watch (apps.register_project_module) would empty every cached public
+    page at each text received. Texts bump the cache when one becomes, or stops being, public."""
+    from django.db import transaction
+    from django.db.models.signals import post_save
+
+    from territoires.core.cache import bump_content_version
+
+    uid = f"public-cache-{expression_model._meta.label}-save"
+    post_save.disconnect(sender=expression_model, dispatch_uid=uid)
+
+    def bump_if_public_changed(sender, instance, created, update_fields=None, **kwargs):
+        if created and instance.status != instance.Status.PUBLISHED:
+            return
+        transaction.on_commit(bump_content_version)
+
+    post_save.connect(bump_if_public_changed, sender=expression_model, dispatch_uid=uid + "-published", weak=False)

@@ -135,3 +135,15 @@ def test_the_receipt_page_says_what_became_of_the_text(client, world):
     assert "Publié" in body and "Les chorales font lien" in body
     unknown = client.get(reverse("expression:receipt"), {"code": "ZZZZZZZZZZ"})
     assert unknown.status_code == 404 and "ne correspond à aucun texte" in unknown.content.decode()
+
+
+def test_a_text_received_keeps_the_public_pages_cached_until_it_is_published(world, django_capture_on_commit_callbacks):
+    from territoires.core.cache import content_version
+
+    before = content_version()
+    with django_capture_on_commit_callbacks(execute=True):
+        expression, _ = services.expression_submit(prompt=world.prompt, text=TEXT, consent_to_publish=True)
+    assert content_version() == before
+    with django_capture_on_commit_callbacks(execute=True):
+        services.expression_moderate(expression=expression, user=world.referents[0], status="published")
+    assert content_version() != before
