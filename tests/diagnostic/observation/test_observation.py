@@ -13,6 +13,7 @@ from PIL import Image
 from territoires.diagnostic.observation import services
 from territoires.diagnostic.observation.models import ObservationNote, ObservationPhoto
 from territoires.diagnostic.synthesis import services as synthesis_services
+from tests.community.test_bad_input import close_keeping_connection
 from tests.diagnostic.helpers import make_entry, territory_of
 from tests.factories import make_project
 
@@ -92,7 +93,7 @@ def test_a_photo_is_stored_without_its_metadata_and_served_to_the_team_only(clie
         assert image.format == "JPEG" and not image.getexif()
     served = client.get(photo.get_absolute_url())
     assert served.status_code == 200 and served["Content-Type"] == "image/jpeg"
-    served.close()
+    close_keeping_connection(served)
     client.force_login(world.referents[1])  # another territory
     assert client.get(photo.get_absolute_url()).status_code == 404
     client.logout()

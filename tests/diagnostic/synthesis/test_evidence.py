@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from territoires.diagnostic.synthesis import services
 from territoires.diagnostic.synthesis.models import Evidence, SynthesisPdf
+from tests.community.test_bad_input import close_keeping_connection
 from tests.diagnostic.helpers import make_entry, territory_of
 from tests.factories import make_project
 from tests.surveys.analytics_support import add_response
@@ -154,7 +155,7 @@ def test_the_pdf_is_built_in_a_task_for_its_requester_only(client, world, django
     download = client.get(reverse("synthesis:pdf_download", args=[pdf.pk]))
     content = b"".join(download.streaming_content)
     assert download.status_code == 200 and content.startswith(b"%PDF-")
-    download.close()
+    close_keeping_connection(download)
     client.force_login(world.referents[0])
     assert client.get(reverse("synthesis:pdf_download", args=[pdf.pk])).status_code == 404
 
