@@ -39,7 +39,13 @@ def register_synthesis():
 
     def count_by_project(queryset):
         def count_for(project_ids):
-            rows = queryset.filter(project_id__in=list(project_ids)).values("project_id").annotate(n=Count("pk"))
+            # order_by(): the models' default ordering would split the groups.
+            rows = (
+                queryset.filter(project_id__in=list(project_ids))
+                .order_by()
+                .values("project_id")
+                .annotate(n=Count("pk"))
+            )
             return {row["project_id"]: row["n"] for row in rows}
 
         return count_for

@@ -78,13 +78,16 @@ def _territory_rows(user, project, territories):
     counts = dict(
         Finding.objects.visible_to(user)
         .filter(project=project, territory__isnull=False)
+        .order_by()
         .values("territory_id")
-        .annotate(n=Count("pk"))
+        # distinct: visible_to joins the project's participations (one row per territory).
+        .annotate(n=Count("pk", distinct=True))
         .values_list("territory_id", "n")
     )
     published = dict(
         Finding.objects.published()
         .filter(project=project)
+        .order_by()
         .values("territory_id")
         .annotate(n=Count("pk"))
         .values_list("territory_id", "n")

@@ -147,3 +147,21 @@ def test_a_text_received_keeps_the_public_pages_cached_until_it_is_published(wor
     with django_capture_on_commit_callbacks(execute=True):
         services.expression_moderate(expression=expression, user=world.referents[0], status="published")
     assert content_version() != before
+
+
+def test_the_project_counts_published_texts_and_findings(world):
+    from territoires.core.registry import project_counts
+    from territoires.diagnostic.synthesis import services as synthesis_services
+
+    for index in range(3):
+        expression, _ = services.expression_submit(prompt=world.prompt, text=f"{TEXT} {index}", consent_to_publish=True)
+        services.expression_moderate(expression=expression, user=world.referents[0], status="published")
+    services.expression_submit(prompt=world.prompt, text=TEXT + " en attente", consent_to_publish=True)
+    synthesis = synthesis_services.synthesis_for(project=world.project, territory=world.x)
+    for index in range(2):
+        finding = synthesis_services.finding_create(synthesis=synthesis, user=world.consultant, statement=f"C{index}")
+        synthesis_services.finding_validate(finding=finding, user=world.referents[0])
+        synthesis_services.finding_publish(finding=finding, user=world.referents[0])
+    counts = {str(label): n for label, n in project_counts(world.project.pk)}
+    assert counts["Paroles d'habitants publiées"] == 3
+    assert counts["Constats publiés du diagnostic"] == 2

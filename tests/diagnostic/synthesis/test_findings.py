@@ -141,3 +141,16 @@ def test_the_synthesis_page_costs_the_same_queries_with_more_evidence(client, wo
     with django_assert_max_num_queries(len(one.captured_queries)):
         body = client.get(synthesis.get_absolute_url()).content.decode()
     assert "Square 5" in body and "Constat 5" in body
+
+
+def test_the_project_page_counts_each_territorys_findings_once(client, world):
+    synthesis = services.synthesis_for(project=world.project, territory=territory_of(world))
+    for index in range(3):
+        services.finding_create(synthesis=synthesis, user=world.consultant, statement=f"Constat {index}")
+    from territoires.diagnostic.synthesis.views import _territory_rows
+
+    territories = [p for p in world.project.participations.all() if p.is_participant]
+    for user, expected in ((world.consultant, 3), (world.referents[0], 3), (world.referents[1], 0)):
+        rows = _territory_rows(fresh(user), world.project, territories)
+        mine = next(row for row in rows if row["territory"].pk == synthesis.territory_id)
+        assert mine["findings"] == expected
