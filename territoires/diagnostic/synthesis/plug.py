@@ -10,7 +10,14 @@ def register_synthesis():
 
     from territoires.core.audit import YES_NO, AuditDetail, register_audit_details
     from territoires.core.receipts import ReceiptSource, register_receipt_source
-    from territoires.core.registry import ProjectCount, ProjectTab, register_project_count, register_project_tab
+    from territoires.core.registry import (
+        DashboardCard,
+        ProjectCount,
+        ProjectTab,
+        register_dashboard_card,
+        register_project_count,
+        register_project_tab,
+    )
     from territoires.diagnostic.expression import rules as expression_rules  # noqa: F401  (permissions)
     from territoires.diagnostic.expression.models import Expression
     from territoires.diagnostic.expression.services import receipt_lookup
@@ -50,6 +57,9 @@ def register_synthesis():
 
         return count_for
 
+    register_dashboard_card(
+        DashboardCard("diagnostic_todo", "diagnostic/synthesis/_dashboard_card.html", my_todo, order=21)
+    )
     register_project_count(
         ProjectCount("published_findings", _("Constats publiés du diagnostic"), count_by_project(
             Finding.objects.published()), order=36)
@@ -78,3 +88,28 @@ def _public_cache_on_publication_only(expression_model):
         transaction.on_commit(bump_content_version)
 
     post_save.connect(bump_if_public_changed, sender=expression_model, dispatch_uid=uid + "-published", weak=False)
+
+
+def my_todo(user):
+    """For a territory's referent: the findings waiting for their validation and the texts waiting
+    for moderation in their territories (None when there is nothing to do)."""
+    from django.db.models import Count, Q
+
+    from territoires.accounts.access import memberships_of
+    from territoires.projects.models import Participation
+
+    referent_of = [org for org, role in memberships_of(user).items() if role == "referent"]
+    if not referent_of:
+        return None
+    territories = list(
+        Participation.objects.participants()
+        .filter(organisation_id__in=referent_of)
+        .select_related("project", "organisation")
+        .annotate(
+            drafts=Count("findings", filter=Q(findings__status="draft"), distinct=True),
+            pending=Count("expressions", filter=Q(expressions__status="pending"), distinct=True),
+        )
+        .order_by("project__title")
+    )
+    territories = [t for t in territories if t.drafts or t.pending]
+    return {"territories": territories} if territories else None

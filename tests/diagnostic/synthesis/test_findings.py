@@ -154,3 +154,13 @@ def test_the_project_page_counts_each_territorys_findings_once(client, world):
         rows = _territory_rows(fresh(user), world.project, territories)
         mine = next(row for row in rows if row["territory"].pk == synthesis.territory_id)
         assert mine["findings"] == expected
+
+
+def test_the_referent_sees_what_waits_for_them_in_their_space(client, world):
+    synthesis = services.synthesis_for(project=world.project, territory=territory_of(world))
+    services.finding_create(synthesis=synthesis, user=world.consultant, statement="À valider")
+    client.force_login(world.referents[0])
+    body = client.get("/mon-espace/").content.decode()
+    assert "1 constat à valider" in body
+    client.force_login(world.referents[1])
+    assert "constat à valider" not in client.get("/mon-espace/").content.decode()
