@@ -134,6 +134,14 @@ def test_working_pages_are_accessible_for_the_consultancy(page, axe, login, buil
         built.text.get_absolute_url(),
     ):
         assert_accessible(page, axe, path)
+    # The PDF of the synthesis, built by the background task, then offered for download.
+    page.goto(f"/diagnostic/projet/{slug}/{town}/synthese/")
+    page.get_by_role("button", name="Préparer le PDF de la synthèse").click()
+    page.wait_for_load_state("load")
+    assert page.get_by_text("Le PDF est prêt.").is_visible()
+    assert page.get_by_role("link", name="Télécharger le PDF").is_visible()
+    violations = [v for v in axe.run(page).response["violations"] if v["impact"] in BLOCKING]
+    assert not violations, describe(violations)
     # A form with errors: the new note sent empty.
     page.goto(f"/diagnostic/observations/projet/{slug}/{town}/nouvelle/")
     page.get_by_role("button", name="Enregistrer").click()
