@@ -167,7 +167,9 @@ def test_the_pdf_holds_the_figures_the_requester_may_see(world):
     add_figure(world)
     publish(world)
     synthesis = world.finding.synthesis
-    assert "6 réponses" in synthesis_pdf_html(synthesis, User.objects.get(pk=world.consultant.pk))
+    mine = synthesis_pdf_html(synthesis, User.objects.get(pk=world.consultant.pk))
+    assert "6 réponses" in mine
+    assert "width: 100.0%" in mine  # the chart's bars: CSS numbers, not French decimals ("100,0")
     other = synthesis_pdf_html(synthesis, User.objects.get(pk=world.referents[1].pk))
     assert "preuve réservée" in other and "6 réponses" not in other and NOTE not in other
 
