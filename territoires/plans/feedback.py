@@ -8,6 +8,8 @@ survey's questions in its territory's adopted plan. Nothing names another reside
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_lazy as _
+
 from territoires.plans.models import ActionPlan, ContributionOutcome
 from territoires.plans.origins import ORIGIN_KINDS
 
@@ -26,16 +28,19 @@ class OutcomeRow:
     explanation: str = ""
 
 
-def _rows(plan, outcomes, targets_by_kind) -> list[OutcomeRow]:
+def _rows(plan, outcomes, targets_by_kind, viewer=None) -> list[OutcomeRow]:
+    """`viewer`: whom the list is for; a contribution they may not read (a resident's text kept
+    unpublished) is listed by its fate only, never by its words. None: the team, who read them all."""
     rows = []
     for kind_key, targets in targets_by_kind.items():
         kind = ORIGIN_KINDS[kind_key]
         for target in targets:
             outcome = outcomes.get((kind_key, target.pk))
             action = outcome.action if outcome is not None else None
+            readable = viewer is None or kind.may_view(viewer, target)
             rows.append(
                 OutcomeRow(
-                    label=kind.name_of(target),
+                    label=kind.name_of(target) if readable else str(_("Contribution non publiée")),
                     kind_label=str(kind.label),
                     key=f"{kind_key}:{target.pk}",
                     outcome=outcome,
@@ -60,7 +65,9 @@ def contributions_with_outcomes(plan: ActionPlan, user) -> list[OutcomeRow]:
 
 
 def public_outcomes(plan: ActionPlan) -> list[OutcomeRow]:
-    """The contributions whose fate the team has said, for the public page."""
+    """The contributions whose fate the team has said, for the public page (read as a visitor)."""
+    from django.contrib.auth.models import AnonymousUser
+
     outcomes = _outcomes(plan)
     by_kind = {}
     for kind_key, target_id in outcomes:
@@ -68,7 +75,7 @@ def public_outcomes(plan: ActionPlan) -> list[OutcomeRow]:
     targets = {
         key: list(ORIGIN_KINDS[key].resolve(ids).values()) for key, ids in by_kind.items() if key in ORIGIN_KINDS
     }
-    return _rows(plan, outcomes, targets)
+    return _rows(plan, outcomes, targets, viewer=AnonymousUser())
 
 
 def _survey_news(response) -> list[OutcomeRow]:
@@ -106,7 +113,16 @@ def _survey_news_uncached(response) -> list[OutcomeRow]:
     return _rows(plan, outcomes, {"surveys.question": list(targets.values())})
 
 
-RECEIPT_NEWS = {"survey": _survey_news}
+def _expression_news(expression) -> list[OutcomeRow]:
+    """What became of a resident's own text (its author holds the code: they read their words)."""
+    plan = ActionPlan.objects.filter(territory_id=expression.territory_id, adopted_version__isnull=False).first()
+    if plan is None:
+        return []
+    outcomes = {key: o for key, o in _outcomes(plan).items() if key == ("diagnostic.expression", expression.pk)}
+    return _rows(plan, outcomes, {"diagnostic.expression": [expression]} if outcomes else {})
+
+
+RECEIPT_NEWS = {"survey": _survey_news, "expression": _expression_news}
 
 
 def receipt_news(found) -> list[OutcomeRow]:

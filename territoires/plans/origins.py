@@ -39,6 +39,8 @@ class OriginKind:
         objects = self.model_class().objects.filter(pk__in=list(ids))
         if self.model == "surveys.Question":
             objects = objects.select_related("survey__project")
+        elif self.model in ("diagnostic.Finding", "diagnostic.Expression"):
+            objects = objects.select_related("project", "territory__organisation")
         return {obj.pk: obj for obj in objects}
 
 
@@ -84,6 +86,44 @@ def _entries(plan):
     return Entry.objects.filter(territory_id=plan.territory_id, merged_into__isnull=True).order_by("kind", "name")
 
 
+def _findings(plan):
+    from django.db.models import Q
+
+    from territoires.diagnostic.synthesis.models import Finding
+
+    # The territory's own findings and the project's cross-territory ones.
+    return Finding.objects.filter(
+        Q(territory_id=plan.territory_id) | Q(project_id=plan.project_id, territory__isnull=True)
+    )
+
+
+def _project_findings(project):
+    from territoires.diagnostic.synthesis.models import Finding
+
+    return Finding.objects.filter(project=project)
+
+
+def _expressions(plan):
+    from territoires.diagnostic.expression.models import Expression
+
+    return Expression.objects.filter(territory_id=plan.territory_id)
+
+
+def _project_expressions(project):
+    from territoires.diagnostic.expression.models import Expression
+
+    return Expression.objects.filter(project=project)
+
+
+def _expression_name(expression) -> str:
+    text = " ".join(expression.text.split())
+    return text if len(text) <= 140 else text[:139] + "…"
+
+
+def _expression_url(user, expression) -> str:
+    return reverse("expression:detail", args=[expression.pk])
+
+
 ORIGIN_KINDS: dict[str, OriginKind] = {
     kind.key: kind
     for kind in (
@@ -107,6 +147,27 @@ ORIGIN_KINDS: dict[str, OriginKind] = {
             name_of=lambda e: e.name,
             url_for=lambda user, e: e.get_absolute_url(),
             may_view=lambda user, e: user.has_perm("diagnostic.view_entry", e),
+        ),
+        OriginKind(
+            key="diagnostic.finding",
+            label=_("Constat du diagnostic"),
+            model="diagnostic.Finding",
+            candidates=_findings,
+            project_candidates=_project_findings,
+            name_of=lambda f: f.statement,
+            url_for=lambda user, f: f.get_absolute_url(),
+            may_view=lambda user, f: user.has_perm("diagnostic.view_finding", f),
+        ),
+        OriginKind(
+            key="diagnostic.expression",
+            label=_("Texte d'habitant"),
+            model="diagnostic.Expression",
+            candidates=_expressions,
+            project_candidates=_project_expressions,
+            name_of=_expression_name,
+            url_for=_expression_url,
+            may_view=lambda user, e: user.has_perm("diagnostic.view_expression", e),
+            is_contribution=True,
         ),
     )
 }
