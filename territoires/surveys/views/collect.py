@@ -137,7 +137,7 @@ def answer(request, token):
     if request.method not in ("GET", "POST"):
         return HttpResponseNotAllowed(["GET", "POST"])
     run = QuestionnaireRun(deployment, language=_language(request, deployment.survey))
-    if not run.schema.sections or run.first_index() is None:
+    if run.first_index() is None:
         return _refused_page(request, deployment, _("Ce questionnaire ne comporte encore aucune question."))
     if request.method == "GET":
         return _render_page(request, run, run.start())
