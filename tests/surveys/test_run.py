@@ -280,3 +280,17 @@ def test_a_paper_sheet_fingerprint_tells_the_same_sheet_from_another(built):
     assert fingerprint("12").fingerprint() != fingerprint("13").fingerprint()
     submission = first.submit(collector=built.collector)
     assert submission.response.channel == Response.Channel.PAPER
+
+
+def test_the_online_page_refuses_a_state_made_on_another_territorys_link(client, built):
+    """Through HTTP: the resident's answers so far are not carried into another territory."""
+    from django.urls import reverse
+
+    run = QuestionnaireRun(built.deployment)
+    run.start()
+    run, _page = answer(run, PROFILE)
+    other = reverse("surveys:answer", args=[built.deployments[1].public_token])
+    page = client.post(other, {"state": run.state, "page": "1", **PRACTICES_HAPPY})
+    assert page.status_code == 400
+    assert "expiré" in page.content.decode()
+    assert "Votre profil" in page.content.decode()  # starts over, on the first page
