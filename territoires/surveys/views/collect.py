@@ -255,18 +255,23 @@ def _collect_deployment(request, token):
     return deployment
 
 
+def _collector_run(request, token) -> QuestionnaireRun | None:
+    """A survey group member's run on the token's deployment (None: sign in first; else 403)."""
+    deployment = _collect_deployment(request, token)
+    return None if deployment is None else QuestionnaireRun(deployment)
+
+
 @never_cache
 @require_GET
 def collect_field(request, token):
-    deployment = _collect_deployment(request, token)
-    if deployment is None:
+    run = _collector_run(request, token)
+    if run is None:
         return redirect_to_login(request.get_full_path())
-    refusal = collection_refusal(deployment)
-    run = QuestionnaireRun(deployment)
+    deployment = run.deployment
     context = _context_base(request, deployment, "fr")
     context.update(
         {
-            "refusal": refusal,
+            "refusal": collection_refusal(deployment),
             "sections": run.sections(),
             "schema": run.schema_json(),
             "schema_url": reverse("surveys:schema_json", args=[token]),
@@ -419,11 +424,10 @@ def _paper_recent_add(request, deployment, response) -> None:
 
 @never_cache
 def paper_entry(request, token):
-    deployment = _collect_deployment(request, token)
-    if deployment is None:
+    run = _collector_run(request, token)
+    if run is None:
         return redirect_to_login(request.get_full_path())
-    refusal = collection_refusal(deployment)
-    run = QuestionnaireRun(deployment)
+    deployment, refusal = run.deployment, collection_refusal(run.deployment)
     counts = request.session.get(PAPER_COUNT_KEY, {})
     count = counts.get(str(deployment.pk), 0) if isinstance(counts, dict) else 0
     errors, status, saved_code = {}, 200, request.GET.get("enregistre", "")[:12]
