@@ -21,6 +21,8 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from territoires.diagnostic.filters import EntryFilterForm, filter_entries
+
 EVIDENCE_KINDS: dict[str, type["EvidenceKind"]] = {}
 
 
@@ -269,7 +271,7 @@ class DirectorySelection(EvidenceKind):
 
     @classmethod
     def clean_reference(cls, *, finding, user, reference: dict) -> dict:
-        from territoires.diagnostic import selectors, services
+        from territoires.diagnostic import services
 
         parsed = cls._parse(reference.get("address", ""))
         if parsed is None or parsed[2]["slug"] != finding.project.slug:
@@ -280,10 +282,11 @@ class DirectorySelection(EvidenceKind):
         territories = [p for p in finding.project.participations.all() if p.is_participant]
         if "territory_slug" in kwargs and kwargs["territory_slug"] not in {t.organisation.slug for t in territories}:
             raise ValidationError({"address": _("Ce territoire ne participe pas au projet.")})
-        filters = selectors.clean_filters(
+        form = EntryFilterForm(
             QueryDict(query), families=services.families_for(project=finding.project), territories=territories
         )
-        return {"path": path, "query": urlencode(sorted(filters.items()))}
+        # Only the filters that name something are kept (the directory's own form decides).
+        return {"path": path, "query": form.query_string()}
 
     @classmethod
     def view(cls, evidence, user, cache: dict) -> EvidenceView:
@@ -307,15 +310,31 @@ class DirectorySelection(EvidenceKind):
                 (t.organisation.name for t in territories if t.organisation.slug == kwargs["territory_slug"]), ""
             )
         families = services.families_for(project=project)
-        filters = selectors.clean_filters(QueryDict(query), families=families, territories=territories)
-        selected = selectors.for_listing(selectors.apply_filters(entries, filters))
+        form = EntryFilterForm(QueryDict(query), families=families, territories=territories)
+        filters = form.filters()
+        selected = selectors.for_listing(filter_entries(entries, filters))
         total = selected.count()
         shown = list(selected[: cls.SHOWN])
         details = [territory_name] if territory_name else []
         family_names = {family.pk: family.name for family in families}
-        labels = {"type": _("type"), "famille": _("famille"), "quartier": _("quartier"), "source": _("source")}
+        labels = {
+            "type": _("type"),
+            "famille": _("famille"),
+            "quartier": _("quartier"),
+            "source": _("source"),
+            "territoire": _("territoire"),
+            "categorie": _("catégorie"),
+            "domaine": _("domaine"),
+            "q": _("nom"),
+        }
+        territory_names = {t.pk: t.organisation.name for t in territories}
         for name, value in filters.items():
-            shown_value = family_names.get(value, value) if name == "famille" else value
+            if name == "famille":
+                shown_value = family_names.get(value, value)
+            elif name == "territoire":
+                shown_value = territory_names.get(value, value)
+            else:
+                shown_value = value
             details.append(f"{labels.get(name, name)} : {shown_value}")
         body = format_html(
             "<p>{}</p><ul>{}</ul>",
