@@ -62,6 +62,9 @@ class AuditEvent(models.Model):
         DIRECTORY_ENTRY_CHANGED = "directory_entry_changed", _("Fiche de l'annuaire modifiée")
         DIRECTORY_ENTRIES_MERGED = "directory_entries_merged", _("Fiches de l'annuaire fusionnées")
         DIRECTORY_FAMILIES_CHANGED = "directory_families_changed", _("Familles d'acteurs modifiées")
+        DIRECTORY_IMPORTED = "directory_imported", _("Fichier importé dans l'annuaire")
+        DIRECTORY_DUPLICATE_DISMISSED = "directory_duplicate_dismissed", _("Doublon proposé écarté")
+        POPULATION_IMPORTED = "population_imported", _("Population par âge et sexe importée")
 
     occurred_at = models.DateTimeField(_("date"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
@@ -100,3 +103,4 @@ class AuditEvent(models.Model):
 
 
 from territoires.core.idempotency import SubmissionKey  # noqa: E402,F401  (model lives beside its helpers)
+from territoires.core.population import PopulationFigure  # noqa: E402,F401  (model lives beside its helpers)

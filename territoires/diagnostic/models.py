@@ -199,3 +199,6 @@ class FieldSource(models.Model):
 
     def __str__(self):
         return f"{self.entry} · {self.field}: {self.source} ({self.year})"
+
+
+from territoires.diagnostic.imports.models import DuplicateProposal, ImportJob, ImportLineError  # noqa: E402,F401
