@@ -341,3 +341,22 @@ def test_population_of_another_commune_imports_nothing(world, django_capture_on_
     job = run(job, django_capture_on_commit_callbacks)
     assert job.status == ImportJob.Status.FAILED and "Aucune ligne de la commune 18033" in job.error
     assert not PopulationFigure.objects.exists()
+
+
+def test_imported_population_is_the_survey_weighting_margin(world, django_capture_on_commit_callbacks):
+    from territoires.surveys.analytics.weighting import population_by_deployment
+    from territoires.surveys.margins import census_margins
+    from territoires.surveys.models import Deployment, PopulationCell
+    from tests.surveys.factories import make_survey
+
+    survey = make_survey(project_ns=world).survey
+    niort = Deployment.objects.get(survey=survey, participation=territory_of(world))
+    PopulationCell.objects.create(deployment=niort, age_band="15-24", gender="f", population=1, year=2019)
+    run(
+        upload(world, sample("population-age-sexe.csv"), "pop.csv", target="population"),
+        django_capture_on_commit_callbacks,
+    )
+    census = census_margins([niort])[niort.pk]
+    table = population_by_deployment(survey)[niort.pk]
+    assert table[0, 0] == census["cells"][("15-24", "f")] > 1  # the census, not the grid's 1
+    assert table.sum() == sum(census["cells"].values())
