@@ -121,6 +121,9 @@ def import_detail(request, pk):
         except TableError as error:
             form.add_error(None, error.messages[0])
             status = 400
+        except OSError:
+            form.add_error(None, _("Le fichier déposé n'est plus disponible : déposez-le à nouveau."))
+            status = 400
     context.update(
         {
             "form": form,
