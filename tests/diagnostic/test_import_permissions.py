@@ -64,7 +64,7 @@ def request_for(action, world):
     if action == "upload":
         data = {
             "target": "directory",
-            "file": SimpleUploadedFile("f.csv", "Nom;Adresse\nSalle Pierre;1 rue\n".encode()),
+            "file": SimpleUploadedFile("f.csv", b"Nom;Adresse\nSalle Pierre;1 rue\n"),
         }
         return (
             "post",
