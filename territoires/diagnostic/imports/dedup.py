@@ -4,6 +4,7 @@ the two entries differ. Candidates are compared within blocks sharing a name wor
 territory of thousands of entries is not compared pair by pair."""
 
 from collections import defaultdict
+from typing import NamedTuple
 
 from rapidfuzz import fuzz
 
@@ -17,11 +18,22 @@ NAME_ONLY_THRESHOLD = 93
 STOP_WORDS = {"de", "du", "des", "la", "le", "les", "et", "d", "l", "a", "au", "aux", "en", "sur", "saint", "sainte"}
 
 
+class Created(NamedTuple):
+    """What the proposals need of an entry an import created."""
+
+    pk: int
+    kind: str
+    name: str
+    address: str
+    siret: str
+    rna: str
+
+
 def _words(name: str) -> set[str]:
     return {word for word in _normalised(name).split() if len(word) > 2 and word not in STOP_WORDS}
 
 
-def similarity(a: Entry, b: Entry) -> int:
+def similarity(a, b) -> int:
     name = fuzz.token_sort_ratio(_normalised(a.name), _normalised(b.name))
     if a.address and b.address:
         address = fuzz.token_set_ratio(_normalised(a.address), _normalised(b.address))
@@ -29,7 +41,7 @@ def similarity(a: Entry, b: Entry) -> int:
     return round(name) if name >= NAME_ONLY_THRESHOLD else 0
 
 
-def propose_duplicates(*, job, territory, created: list[Entry]) -> int:
+def propose_duplicates(*, job, territory, created: list[Created]) -> int:
     """Proposals between the entries an import created and the territory's other current entries."""
     if not created:
         return 0
@@ -57,7 +69,7 @@ def propose_duplicates(*, job, territory, created: list[Entry]) -> int:
         same_id = same_id or (by_rna.get(entry.rna) if entry.rna else None)
         if same_id is not None and same_id.kind == entry.kind:
             proposals.append(
-                DuplicateProposal(job=job, territory=territory, existing=same_id, imported=entry,
+                DuplicateProposal(job=job, territory=territory, existing=same_id, imported_id=entry.pk,
                                   reason=DuplicateProposal.Reason.OFFICIAL_ID, score=100)
             )  # fmt: skip
             continue
@@ -72,7 +84,7 @@ def propose_duplicates(*, job, territory, created: list[Entry]) -> int:
                     best, best_score = other, score
         if best is not None and best_score >= THRESHOLD:
             proposals.append(
-                DuplicateProposal(job=job, territory=territory, existing=best, imported=entry,
+                DuplicateProposal(job=job, territory=territory, existing=best, imported_id=entry.pk,
                                   reason=DuplicateProposal.Reason.SIMILAR, score=best_score)
             )  # fmt: skip
     DuplicateProposal.objects.bulk_create(proposals, batch_size=500, ignore_conflicts=True)

@@ -59,11 +59,14 @@ def format_of(filename: str) -> str | None:
     return FORMATS.get(Path(filename).suffix.lower())
 
 
-def open_table(path: Path, file_format: str, *, max_rows: int) -> Table:
+def open_table(path: Path, file_format: str, *, max_rows: int, known_rows: int | None = None) -> Table:
+    """`known_rows`: the count made at upload (the run does not count again)."""
     if file_format == "csv":
         encoding = detect_encoding(path)
         delimiter, columns = _csv_head(path, encoding)
-        count = _count(_csv_rows(path, encoding, delimiter, columns), max_rows)
+        count = (
+            known_rows if known_rows is not None else _count(_csv_rows(path, encoding, delimiter, columns), max_rows)
+        )
         return Table(path, "csv", columns, count, encoding, delimiter)
     if file_format == "xlsx":
         columns = _xlsx_columns(path)

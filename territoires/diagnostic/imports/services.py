@@ -31,7 +31,7 @@ from territoires.core.audit import audit_log
 from territoires.core.models import AuditEvent
 from territoires.core.population import PopulationFigure
 from territoires.diagnostic.imports import mapping as mapping_module
-from territoires.diagnostic.imports.dedup import propose_duplicates
+from territoires.diagnostic.imports.dedup import Created, propose_duplicates
 from territoires.diagnostic.imports.models import DuplicateProposal, ImportJob, ImportLineError
 from territoires.diagnostic.imports.presets import PRESETS
 from territoires.diagnostic.imports.readers import Table, TableError, format_of, open_table
@@ -162,7 +162,9 @@ def import_configure(
 
 
 def _table(job: ImportJob) -> Table:
-    return open_table(Path(job.file.path), job.file_format, max_rows=settings.DIRECTORY_IMPORT_MAX_ROWS)
+    return open_table(
+        Path(job.file.path), job.file_format, max_rows=settings.DIRECTORY_IMPORT_MAX_ROWS, known_rows=job.row_count
+    )
 
 
 def import_preview(*, job: ImportJob, limit: int = PREVIEW_ROWS) -> list[tuple[int, object, list[str]]]:
@@ -338,7 +340,9 @@ def _differs(before, after) -> bool:
     return before != after
 
 
-def _create_entries(job: ImportJob, rows: list) -> list[Entry]:
+def _create_entries(job: ImportJob, rows: list) -> list[Created]:
+    """bulk_create by batches; returns light records of the new entries (not the model instances:
+    50,000 of those would cost ~150 MB) for the duplicate proposals."""
     territory, now = job.territory, timezone.now()
     created = []
     for start in range(0, len(rows), BATCH):
@@ -351,7 +355,11 @@ def _create_entries(job: ImportJob, rows: list) -> list[Entry]:
             )
             for values in rows[start : start + BATCH]
         ]  # fmt: skip
-        created.extend(Entry.objects.bulk_create(batch))
+        created.extend(
+            Created(entry.pk, entry.kind, entry.name, entry.address, entry.siret, entry.rna)
+            for entry in Entry.objects.bulk_create(batch)
+        )
+        rows[start : start + BATCH] = [None] * len(batch)  # what was written is not kept
     return created
 
 
