@@ -25,7 +25,8 @@ def test_a_referent_imports_a_file_from_upload_to_report(client, world, django_c
     job = ImportJob.objects.get()
     assert response.status_code == 302 and response["Location"] == reverse("diagnostic:import_detail", args=[job.pk])
     page = client.get(response["Location"]).content.decode()
-    assert "Modèle de colonnes reconnu" in page and "Musée des arts décoratifs" in page  # preview
+    assert "Modèle de colonnes reconnu" in page and "Antenne de Sainte-Pezenne" in page  # preview
+    assert "laissée de côté" in page  # a Bourges row in a Niort import
     mapping = {f"col_{target}": column for target, column in job.mapping.items()}
     form = {"preset": "basilic", "kind": "place", "source": job.source, "source_year": 2024, **mapping}
     page = client.post(response["Location"], {**form, "action": "preview"}).content.decode()

@@ -3,7 +3,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from territoires.core.forms import DsfrForm, SubmissionKeyMixin
-from territoires.diagnostic.imports.mapping import targets_for
+from territoires.diagnostic.imports.mapping import REQUIRED, targets_for
 from territoires.diagnostic.imports.models import ImportJob
 from territoires.diagnostic.imports.presets import presets_for
 from territoires.diagnostic.kinds import KINDS
@@ -49,7 +49,7 @@ class MappingForm(DsfrForm):
         for target in targets_for(job.target):
             name = f"col_{target.code}"
             self.fields[name] = forms.ChoiceField(
-                label=target.label, choices=columns, required=False, help_text=target.help
+                label=target.label, choices=columns, required=target.code in REQUIRED[job.target], help_text=target.help
             )
             self.target_names.append(name)
 

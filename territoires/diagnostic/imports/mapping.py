@@ -33,7 +33,7 @@ class Target:
 
 
 DIRECTORY_TARGETS = [
-    Target("name", gettext_lazy("Nom (obligatoire)")),
+    Target("name", gettext_lazy("Nom")),
     Target("source_ref", gettext_lazy("Identifiant dans la source"),
            help=gettext_lazy("Ce qui fait reconnaître la ligne quand le fichier est importé à nouveau.")),
     Target("address", gettext_lazy("Adresse")),
@@ -58,10 +58,10 @@ DIRECTORY_TARGETS = [
 ]  # fmt: skip
 
 POPULATION_TARGETS = [
-    Target("commune_code", gettext_lazy("Code INSEE de la commune (obligatoire)")),
-    Target("sex", gettext_lazy("Sexe : 1 ou H pour les hommes, 2 ou F pour les femmes (obligatoire)")),
-    Target("age", gettext_lazy("Âge : années (AGED100) ou début de tranche quinquennale (AGEQ80_17) (obligatoire)")),
-    Target("population", gettext_lazy("Population (obligatoire)")),
+    Target("commune_code", gettext_lazy("Code INSEE de la commune")),
+    Target("sex", gettext_lazy("Sexe : 1 ou H pour les hommes, 2 ou F pour les femmes")),
+    Target("age", gettext_lazy("Âge : années (AGED100) ou début de tranche quinquennale (AGEQ80_17)")),
+    Target("population", gettext_lazy("Population")),
 ]
 
 TARGETS = {"directory": DIRECTORY_TARGETS, "population": POPULATION_TARGETS}

@@ -168,18 +168,28 @@ def _table(job: ImportJob) -> Table:
 
 
 def import_preview(*, job: ImportJob, limit: int = PREVIEW_ROWS) -> list[tuple[int, object, list[str]]]:
-    """The first rows as they would be imported: (line, values or None, problems)."""
+    """The first rows as they would be imported: (line, values or None, problems); a row of another
+    commune is shown with the note that it will be left aside."""
     preset = PRESETS.get(job.preset)
+    territory_code = _territory_code(job)
     rows = []
     for line, row in _table(job).rows():
         if job.target == ImportJob.Target.POPULATION:
             values, problems = mapping_module.convert_population_row(line, row, job.mapping)
         else:
             values, problems = mapping_module.convert_row(line, row, job.mapping, job.kind, preset)
+        if values is not None and territory_code and values.commune_code and values.commune_code != territory_code:
+            values, problems = None, [_("commune %(code)s : ligne laissée de côté (autre commune que le territoire)")
+                                      % {"code": values.commune_code}]  # fmt: skip
         rows.append((line, values, problems))
         if len(rows) >= limit:
             break
     return rows
+
+
+def _territory_code(job: ImportJob) -> str:
+    organisation = job.territory.organisation
+    return organisation.insee_code if organisation.kind == "commune" else ""
 
 
 def import_start(*, job: ImportJob, user) -> ImportJob:
@@ -244,7 +254,7 @@ def _run_directory(job: ImportJob) -> dict:
     table = _table(job)
     preset = PRESETS.get(job.preset)
     territory, kind, source = job.territory, job.kind, job.source
-    territory_code = territory.organisation.insee_code if territory.organisation.kind == "commune" else ""
+    territory_code = _territory_code(job)
     fields = mapping_module.ENTRY_FIELDS
     existing = {
         row[0]: row[1:]
