@@ -360,3 +360,22 @@ def test_imported_population_is_the_survey_weighting_margin(world, django_captur
     table = population_by_deployment(survey)[niort.pk]
     assert table[0, 0] == census["cells"][("15-24", "f")] > 1  # the census, not the grid's 1
     assert table.sum() == sum(census["cells"].values())
+
+
+def test_a_million_rows_are_refused_early_with_the_default_limit(world):
+    content = b"Nom;Adresse\n" + b"S;1\n" * 1_000_000
+    started = __import__("time").perf_counter()
+    with pytest.raises(ValidationError) as error:
+        upload(world, content, "million.csv")
+    assert "plus de 100\u202f000 lignes" in error.value.messages[0]
+    assert __import__("time").perf_counter() - started < 30
+    assert not ImportJob.objects.exists()
+
+
+def test_a_geojson_too_big_to_read_whole_is_refused(world, monkeypatch):
+    from territoires.diagnostic.imports import readers
+
+    monkeypatch.setattr(readers, "GEOJSON_MAX_BYTES", 10)
+    with pytest.raises(ValidationError) as error:
+        upload(world, b'{"type": "FeatureCollection", "features": []}', "f.geojson")
+    assert "plus de 10 Mo" in error.value.messages[0]

@@ -284,7 +284,16 @@ def _not_geojson(detail: str) -> TableError:
     return TableError(_("Ce fichier n'est pas un GeoJSON utilisable : %(detail)s") % {"detail": detail}, code="geojson")
 
 
+# A GeoJSON is read whole (json has no streaming reader in the standard library): about ten times
+# its size in memory, hence a lower bound than for CSV (about 30,000 points).
+GEOJSON_MAX_BYTES = 10 * 1024 * 1024
+
+
 def _load_geojson(path: Path) -> list:
+    if path.stat().st_size > GEOJSON_MAX_BYTES:
+        raise _not_geojson(
+            _("un GeoJSON de plus de 10 Mo n'est pas lu ici : exportez les points en CSV (latitude, longitude).")
+        )
     try:
         with path.open("rb") as handle:
             data = json.load(handle)
