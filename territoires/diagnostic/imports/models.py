@@ -62,8 +62,20 @@ class ImportJob(TimeStampedModel):
         return f"{self.filename} ({self.territory})"
 
     @property
+    def stalled(self) -> bool:
+        """Queued or running and silent for 30 minutes: the worker probably died (nothing was written:
+        the run writes in one transaction at its end)."""
+        import datetime
+
+        from django.utils import timezone
+
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING) and (
+            self.updated_at < timezone.now() - datetime.timedelta(minutes=30)
+        )
+
+    @property
     def in_progress(self) -> bool:
-        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING) and not self.stalled
 
 
 class ImportLineError(models.Model):

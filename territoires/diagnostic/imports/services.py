@@ -38,6 +38,7 @@ from territoires.diagnostic.imports.readers import Table, TableError, format_of,
 from territoires.diagnostic.kinds import KINDS
 from territoires.diagnostic.models import Entry
 from territoires.diagnostic.services import entries_merge
+from territoires.projects.models import Participation
 
 logger = logging.getLogger(__name__)
 Action = AuditEvent.Action
@@ -142,7 +143,8 @@ def import_configure(
         for t in mapping_module.targets_for(job.target)
         if t.code in mapping_module.REQUIRED[job.target] and t.code not in clean
     ]
-    if missing and not (preset and PRESETS[preset].finish and "name" in missing and job.target == "directory"):
+    chosen = PRESETS.get(preset)
+    if missing and not (chosen and chosen.finish and missing == [mapping_module.DIRECTORY_TARGETS[0].label]):
         errors.setdefault(
             "mapping", _("Choisissez une colonne pour : %(fields)s.") % {"fields": ", ".join(str(m) for m in missing)}
         )
@@ -332,6 +334,19 @@ def _run_directory(job: ImportJob) -> dict:
         )  # fmt: skip
     _mark(job.pk, progress=90)
     with transaction.atomic():
+        # One import at a time per territory: the second waits here, then finds what the first
+        # created (a file sent twice at once is imported once).
+        Participation.objects.select_for_update().filter(pk=territory.pk).first()
+        if to_create:
+            now_present = set(
+                Entry.objects.filter(territory=territory, kind=kind, source=source)
+                .exclude(source_ref="")
+                .values_list("source_ref", flat=True)
+            )
+            if now_present - existing.keys():
+                before = len(to_create)
+                to_create = [values for values in to_create if values.source_ref not in now_present]
+                unchanged += before - len(to_create)
         created = _create_entries(job, to_create)
         _update_entries(job, to_update)
         ImportLineError.objects.bulk_create(errors, batch_size=BATCH)

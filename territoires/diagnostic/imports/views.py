@@ -96,8 +96,9 @@ def import_detail(request, pk):
         initial.update({f"col_{target}": column for target, column in initial_mapping(preset, job.columns).items()})
         if preset:
             initial.update({"source": preset.source, "source_year": preset.year, "kind": preset.kind})
-        data = initial
     form = MappingForm(data, job=job, initial=mapping_initial(job))
+    if action == "preset":
+        form = MappingForm(None, job=job, initial=initial)
     preview = None
     status = 200
     if request.method == "POST" and action in ("preview", "start") and form.is_valid():
