@@ -379,3 +379,39 @@ def test_a_geojson_too_big_to_read_whole_is_refused(world, monkeypatch):
     with pytest.raises(ValidationError) as error:
         upload(world, b'{"type": "FeatureCollection", "features": []}', "f.geojson")
     assert "plus de 10 Mo" in error.value.messages[0]
+
+
+@pytest.mark.parametrize(
+    ("x", "y", "message"),
+    [
+        ("6587000", "440000", "semblent inversés"),
+        ("-0.46", "46.32", "sont des degrés"),
+        ("2000000", "9000000", "hors de France"),
+        ("440000", "", "incomplètes"),
+    ],
+)
+def test_lambert93_problems_are_said(x, y, message):
+    from territoires.diagnostic.imports.mapping import convert_row
+
+    values, problems = convert_row(
+        2, {"Nom": "Salle", "X": x, "Y": y}, {"name": "Nom", "lambert_x": "X", "lambert_y": "Y"}, "place", None
+    )
+    assert values is None and message in problems[0]
+
+
+def test_lambert93_inside_france_gives_the_position():
+    from territoires.diagnostic.imports.mapping import convert_row
+
+    # Niort's town hall, about x 439 600, y 6 588 000 in Lambert-93.
+    values, problems = convert_row(
+        2,
+        {"Nom": "Mairie", "X": "439600", "Y": "6588000"},
+        {"name": "Nom", "lambert_x": "X", "lambert_y": "Y"},
+        "place",
+        None,
+    )
+    assert (
+        not problems
+        and Decimal("46.2") < values.latitude < Decimal("46.4")
+        and Decimal("-0.6") < values.longitude < Decimal("-0.3")
+    )

@@ -131,9 +131,12 @@ def _split_lat_lon(text: str) -> tuple[float | None, float | None] | None:
 
 @lru_cache(maxsize=1)
 def _lambert_to_wgs84():
-    from pyproj import Transformer
+    from pyproj import Transformer, network
 
-    # EPSG:2154 (RGF93 v1 / Lambert-93) to EPSG:4326; always_xy: (x, y) in, (lon, lat) out.
+    # The wheel carries PROJ's data; the grids PROJ could fetch are never asked for (no network at
+    # run time, whatever PROJ_NETWORK says). EPSG:2154 (RGF93 v1 / Lambert-93) to EPSG:4326;
+    # always_xy: (x, y) in, (lon, lat) out.
+    network.set_network_enabled(False)
     return Transformer.from_crs(2154, 4326, always_xy=True)
 
 
