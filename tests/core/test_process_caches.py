@@ -22,6 +22,7 @@ from territoires.core.process_caches import register_process_cache, reset_proces
 NOT_CACHES = {
     "territoires.core.process_caches._registry": "this registry itself",
     "territoires.core.registry._project_counts": "registry filled by AppConfig.ready()",
+    "territoires.core.receipts._receipt_sources": "registry filled by AppConfig.ready()",
     "territoires.core.registry._project_tabs": "registry filled by AppConfig.ready()",
     "territoires.core.registry._dashboard_cards": "registry filled by AppConfig.ready()",
     "territoires.notifications.followables._by_key": "registry filled by AppConfig.ready()",

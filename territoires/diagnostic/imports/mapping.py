@@ -11,13 +11,13 @@ import math
 import re
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import lru_cache
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from territoires.diagnostic.codes import BPE_TYPEQU, ENGAGEMENT_TYPES
+from territoires.core.process_caches import process_cached
+from territoires.diagnostic.codes import BASILIC_TYPES, BPE_TYPEQU, ENGAGEMENT_TYPES
 from territoires.diagnostic.geo import check_position
 from territoires.diagnostic.identifiers import normalise_rna, normalise_siret, validate_rna, validate_siret
 from territoires.diagnostic.imports.presets import Preset, _normalised, place_type_code
@@ -129,7 +129,11 @@ def _split_lat_lon(text: str) -> tuple[float | None, float | None] | None:
     return None
 
 
-@lru_cache(maxsize=1)
+@process_cached(
+    name="diagnostic.lambert93",
+    bench="diagnostic.import",
+    reason="a pyproj Transformer, built once per process rather than once per Lambert-93 row (a few ms each)",
+)
 def _lambert_to_wgs84():
     from pyproj import Transformer, network
 
@@ -280,7 +284,7 @@ def convert_row(
     basilic_type = bpe_code = engagement_type = ""
     if kind == "place":
         label = values.get("place_type", "")
-        basilic_type = label if label in dict.fromkeys(_place_codes()) else place_type_code(label)
+        basilic_type = label if label in PLACE_CODES else place_type_code(label)
         if label and not basilic_type:
             basilic_type = "autre"
             values["description"] = " · ".join(p for p in (values.get("description", ""), label) if p)
@@ -308,11 +312,7 @@ def convert_row(
     )  # fmt: skip
 
 
-@lru_cache(maxsize=1)
-def _place_codes() -> tuple[str, ...]:
-    from territoires.diagnostic.codes import BASILIC_TYPES
-
-    return tuple(code for code, _label in BASILIC_TYPES)
+PLACE_CODES = frozenset(code for code, _label in BASILIC_TYPES)
 
 
 # --- Population ----------------------------------------------------------------------------------
