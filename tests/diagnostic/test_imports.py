@@ -415,3 +415,11 @@ def test_lambert93_inside_france_gives_the_position():
         and Decimal("46.2") < values.latitude < Decimal("46.4")
         and Decimal("-0.6") < values.longitude < Decimal("-0.3")
     )
+
+
+def test_the_uploaded_file_is_deleted_once_imported(world, django_capture_on_commit_callbacks):
+    job = upload(world, sample("basilic.csv"), "basilic.csv")
+    path = Path(job.file.path)
+    assert path.exists()
+    job = run(job, django_capture_on_commit_callbacks)
+    assert not path.exists() and not job.file

@@ -29,7 +29,8 @@ class ImportJob(TimeStampedModel):
     )
     target = models.CharField(_("contenu"), max_length=12, choices=Target.choices, default=Target.DIRECTORY)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    file = models.FileField(_("fichier"), upload_to="diagnostic/imports/", storage=private_storage)
+    # Kept while the import is prepared; deleted once it has run (the report is in ImportLineError).
+    file = models.FileField(_("fichier"), upload_to="diagnostic/imports/", storage=private_storage, blank=True)
     filename = models.CharField(_("nom du fichier"), max_length=200)
     file_format = models.CharField(_("format"), max_length=8)  # csv, xlsx, geojson
     sha256 = models.CharField(max_length=64)

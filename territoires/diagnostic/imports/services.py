@@ -243,6 +243,10 @@ def import_run(*, job_id: int) -> ImportJob | None:
                       "si l'échec se répète, signalez-le."))  # fmt: skip
     else:
         _mark(job.pk, status=ImportJob.Status.DONE, progress=100, finished_at=timezone.now(), **counts)
+    # The uploaded file is not kept once it has run: a new import starts from a new upload.
+    if job.file:
+        job.file.storage.delete(job.file.name)
+        _mark(job.pk, file="")
     job.refresh_from_db()
     return job
 
