@@ -423,3 +423,19 @@ def test_the_uploaded_file_is_deleted_once_imported(world, django_capture_on_com
     assert path.exists()
     job = run(job, django_capture_on_commit_callbacks)
     assert not path.exists() and not job.file
+
+
+def test_files_of_imports_never_started_are_purged(world):
+    import datetime
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    job = upload(world, sample("basilic.csv"), "basilic.csv")
+    path = Path(job.file.path)
+    recent = upload(world, sample("basilic.csv"), "basilic.csv")
+    ImportJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - datetime.timedelta(days=8))
+    call_command("purge_imports", stdout=io.StringIO())
+    job.refresh_from_db()
+    assert not path.exists() and job.status == ImportJob.Status.FAILED and "jamais lancé" in job.error
+    assert Path(ImportJob.objects.get(pk=recent.pk).file.path).exists()

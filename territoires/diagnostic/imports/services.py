@@ -496,6 +496,21 @@ def _run_population(job: ImportJob) -> dict:
             "error_count": len(errors)}  # fmt: skip
 
 
+def imports_purge_files(*, older_than_days: int = 7) -> int:
+    """Deletes the files of imports uploaded but never started for that long (they may hold personal
+    data: contact persons); the job stays, marked failed with the reason. Returns how many."""
+    import datetime
+
+    limit = timezone.now() - datetime.timedelta(days=older_than_days)
+    deleted = 0
+    for job in ImportJob.objects.filter(status=ImportJob.Status.UPLOADED, created_at__lt=limit).exclude(file=""):
+        job.file.storage.delete(job.file.name)
+        _mark(job.pk, file="", status=ImportJob.Status.FAILED, finished_at=timezone.now(),
+              error=_("Import jamais lancé : le fichier déposé a été supprimé au bout de %(days)s jours.") % {"days": older_than_days})  # fmt: skip
+        deleted += 1
+    return deleted
+
+
 # --- Duplicates ----------------------------------------------------------------------------------
 
 
