@@ -251,9 +251,12 @@ def convert_row(
     name = " ".join(values.get("name", "").split())
     if not name:
         problems.append(_("le nom est vide"))
+    labels = {target.code: target.label for target in DIRECTORY_TARGETS}
     for field, limit in MAX_LENGTHS.items():
         if len(values.get(field, "")) > limit:
-            problems.append(_("%(field)s trop long (%(limit)s caractères au plus)") % {"field": field, "limit": limit})
+            problems.append(
+                _("« %(field)s » trop long (%(limit)s caractères au plus)") % {"field": labels[field], "limit": limit}
+            )
     if "\x00" in "".join(values.values()):
         problems.append(_("caractère nul dans la ligne"))
     latitude, longitude = _position(values, problems)
