@@ -9,6 +9,8 @@ proposals) — in ≤ 30 s and ≤ 3 × the limit, and a peak memory ≤ 200 MB.
   module and inserting the same rows with one `bulk_create` (batches of 1,000), measured in the same
   run; target min(30 s, 3 × limit) — the record's target is 3 × limit and the 30 s is checked in
   `meets_target` only through that ratio, so both are printed in the log line.
+- diagnostic.import.basilic_cpu_s: the same in CPU seconds of the subprocess (user + system),
+  against the limit's CPU seconds: on the shared machine the wall time is mostly waiting for a core.
 - diagnostic.import.peak_mb: peak resident memory (VmHWM) of a subprocess that runs the import;
   target 200 MB; limit = the same subprocess after Django's start and the file's generation, before
   the import (the floor).
@@ -32,7 +34,7 @@ from bench.results import make_result
 from bench.surveys_exports import _cpu_s, _peak_mb
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-NAMES = ["diagnostic.import.basilic_s", "diagnostic.import.peak_mb"]
+NAMES = ["diagnostic.import.basilic_s", "diagnostic.import.basilic_cpu_s", "diagnostic.import.peak_mb"]
 ROWS = 50_000
 TARGET_S = 30.0
 TARGET_RATIO = 3.0
@@ -102,6 +104,15 @@ def run(env, selected: set[str], options, log) -> list[dict]:
                 name="diagnostic.import.basilic_s", value=imported["seconds"], unit="s",
                 target=min(TARGET_S, TARGET_RATIO * bare["seconds"]), better="lower",
                 limit_name="csv module read + one bulk_create of the same rows", limit_value=bare["seconds"],
+            )
+        )  # fmt: skip
+    if "diagnostic.import.basilic_cpu_s" in selected:
+        # The same in CPU seconds: on the shared machine the wall time is mostly waiting for a core.
+        records.append(
+            make_result(
+                name="diagnostic.import.basilic_cpu_s", value=imported["cpu_s"], unit="s",
+                target=min(TARGET_S, TARGET_RATIO * bare["cpu_s"]), better="lower",
+                limit_name="CPU of csv module read + one bulk_create of the same rows", limit_value=bare["cpu_s"],
             )
         )  # fmt: skip
     if "diagnostic.import.peak_mb" in selected:
