@@ -439,3 +439,29 @@ def test_files_of_imports_never_started_are_purged(world):
     job.refresh_from_db()
     assert not path.exists() and job.status == ImportJob.Status.FAILED and "jamais lancé" in job.error
     assert Path(ImportJob.objects.get(pk=recent.pk).file.path).exists()
+
+
+def test_the_same_file_imported_twice_at_once_creates_each_entry_once(world, django_capture_on_commit_callbacks):
+    """B reads its rows while A writes the same ones: B's transaction finds A's entries and skips them."""
+    from territoires.diagnostic.imports import mapping as mapping_module
+
+    first = upload(world, sample("basilic.csv"), "basilic.csv")
+    second = upload(world, sample("basilic.csv"), "basilic.csv")
+    for job in (first, second):
+        services.import_configure(job=job, user=job.requested_by, preset=job.preset, kind=job.kind,
+                                  mapping=job.mapping, source=job.source, source_year=job.source_year)  # fmt: skip
+    ImportJob.objects.update(status=ImportJob.Status.QUEUED)
+    convert, started = mapping_module.convert_row, []
+
+    def convert_while_the_other_runs(*args, **kwargs):
+        if not started:
+            started.append(True)
+            services.import_run(job_id=first.pk)
+        return convert(*args, **kwargs)
+
+    with mock.patch.object(mapping_module, "convert_row", convert_while_the_other_runs):
+        second = services.import_run(job_id=second.pk)
+    first.refresh_from_db()
+    assert first.created_count == 10 and second.status == ImportJob.Status.DONE
+    assert second.created_count == 0 and second.unchanged_count == 10
+    assert Entry.objects.filter(territory=territory_of(world)).count() == 10
