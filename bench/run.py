@@ -17,6 +17,7 @@ from pathlib import Path
 
 from bench import (
     community,
+    diagnostic_import,
     diagnostic_map,
     library,
     pages,
@@ -40,6 +41,7 @@ GROUPS = [
     (surveys_exports.NAMES, surveys_exports.run),
     (diagnostic_map.NAMES, diagnostic_map.run),
     (plans.NAMES, plans.run),
+    (diagnostic_import.NAMES, diagnostic_import.run),
 ]
 
 

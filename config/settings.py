@@ -220,6 +220,10 @@ ARCHIVE_MAX_MEMBERS = env.int("ARCHIVE_MAX_MEMBERS", default=10_000)
 ARCHIVE_MAX_TOTAL_MB = env.int("ARCHIVE_MAX_TOTAL_MB", default=100)
 ARCHIVE_MAX_RATIO = env.int("ARCHIVE_MAX_RATIO", default=100)
 ARCHIVE_RATIO_FROM_MB = env.int("ARCHIVE_RATIO_FROM_MB", default=1)
+# Directory imports (territoires/diagnostic/imports/): a national open-data file is bigger than a
+# document, hence its own size limit; rows past the limit are refused before anything is mapped.
+DIRECTORY_IMPORT_MAX_MB = env.int("DIRECTORY_IMPORT_MAX_MB", default=60)
+DIRECTORY_IMPORT_MAX_ROWS = env.int("DIRECTORY_IMPORT_MAX_ROWS", default=100_000)
 
 # Background tasks (exports, imports, analyses, e-mail digests) never run inside a request: they are
 # stored in the database and run by `manage.py db_worker` (started by `make run`). Tests run them inline.

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from territoires.core.models import AuditEvent
+from territoires.core.models import AuditEvent, PopulationFigure
 
 
 @admin.register(AuditEvent)
@@ -20,3 +20,12 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(PopulationFigure)
+class PopulationFigureAdmin(admin.ModelAdmin):
+    """Census population by commune, age and sex: imported from the directory's import pages."""
+
+    list_display = ["commune_code", "year", "sex", "age_min", "age_max", "population", "source"]
+    list_filter = ["year", "sex"]
+    search_fields = ["commune_code"]

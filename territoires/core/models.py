@@ -84,6 +84,9 @@ class AuditEvent(models.Model):
         OBSERVATION_CREATED = "observation_created", _("Note d'observation rédigée")
         OBSERVATION_CHANGED = "observation_changed", _("Note d'observation modifiée")
         OBSERVATION_DELETED = "observation_deleted", _("Note d'observation supprimée")
+        DIRECTORY_IMPORTED = "directory_imported", _("Fichier importé dans l'annuaire")
+        DIRECTORY_DUPLICATE_DISMISSED = "directory_duplicate_dismissed", _("Doublon proposé écarté")
+        POPULATION_IMPORTED = "population_imported", _("Population par âge et sexe importée")
 
     occurred_at = models.DateTimeField(_("date"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
@@ -122,3 +125,4 @@ class AuditEvent(models.Model):
 
 
 from territoires.core.idempotency import SubmissionKey  # noqa: E402,F401  (model lives beside its helpers)
+from territoires.core.population import PopulationFigure  # noqa: E402,F401  (model lives beside its helpers)

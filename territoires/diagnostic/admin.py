@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from territoires.diagnostic.models import ActorFamily, Entry, FieldSource
+from territoires.diagnostic.models import ActorFamily, DuplicateProposal, Entry, FieldSource, ImportJob, ImportLineError
 
 
 @admin.register(ActorFamily)
@@ -31,6 +31,37 @@ class EntryAdmin(admin.ModelAdmin):
         # The project is a copy of the territory's, kept by the services; the admin keeps it too.
         obj.project_id = obj.territory.project_id
         super().save_model(request, obj, form, change)
+
+
+class ImportLineErrorInline(admin.TabularInline):
+    model = ImportLineError
+    extra = 0
+    readonly_fields = ("line", "name", "message")
+    can_delete = False
+    max_num = 0
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(admin.ModelAdmin):
+    """Read-only: an import is made through its pages, where the rules and the checks apply."""
+
+    list_display = ("filename", "territory", "target", "status", "created_count", "error_count", "created_at")
+    list_filter = ("status", "target", "project")
+    list_select_related = ("territory__organisation", "territory__project")
+    inlines = [ImportLineErrorInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(DuplicateProposal)
+class DuplicateProposalAdmin(admin.ModelAdmin):
+    list_display = ("imported", "existing", "reason", "score", "status")
+    list_filter = ("status", "reason")
+    raw_id_fields = ("job", "territory", "existing", "imported", "resolved_by")
 
 
 # The synthesis, residents' texts and observation notes register their own admin.

@@ -39,6 +39,10 @@ def register_project_module(app_config):
         merged=AuditDetail(_("fiche fusionnée")),
         name=AuditDetail(_("nom")),
         renamed_from=AuditDetail(_("ancien nom")),
+        file=AuditDetail(_("fichier")),
+        created=AuditDetail(_("créées")),
+        updated=AuditDetail(_("mises à jour")),
+        errors=AuditDetail(_("lignes refusées")),
     )
     register_project_tab(ProjectTab("directory", _("Annuaire du territoire"), "diagnostic:project_directory", order=25))
 

@@ -63,6 +63,8 @@ def may_manage_families(user, project):
 
 rules.add_perm("diagnostic.view_entry", is_published_in_visible_project | is_entry_editor)
 rules.add_perm("diagnostic.add_entry", is_territory_editor)
+# On a Participation: import a file into its directory (or its census population), review duplicates.
+rules.add_perm("diagnostic.import_entries", is_territory_editor)
 rules.add_perm("diagnostic.change_entry", is_entry_editor)
 rules.add_perm("diagnostic.publish_entry", is_entry_editor)
 rules.add_perm("diagnostic.merge_entry", is_entry_editor)

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from territoires.diagnostic import map_views, views
 
@@ -25,4 +25,5 @@ urlpatterns = [
     path("fiche/<int:pk>/publication/", views.entry_publish, name="entry_publish"),
     path("fiche/<int:pk>/historique/", views.entry_history, name="entry_history"),
     path("fiche/<int:pk>/fusionner/", views.entry_merge, name="entry_merge"),
+    path("", include("territoires.diagnostic.imports.urls")),
 ]

@@ -1,5 +1,11 @@
-"""Census margins of each territory (population by age band × gender): entered in a grid or
-imported from a CSV file, the weighting targets of territoires/surveys/analytics/weighting.py.
+"""Census margins of each territory (population by age band × gender), the weighting targets of
+territoires/surveys/analytics/weighting.py.
+
+One source of population figures: a territory whose commune has the INSEE census by age and sex in
+the platform's population table (territoires/core/population.py, imported once from the directory's
+import pages) takes its margins from there (`census_margins`), summed into the survey's age bands.
+The grid and the CSV below are for the other territories (an intercommunality, a census not yet
+imported); for a commune with census figures the page says so and they are not used.
 
 CSV columns (header required, comma or semicolon, UTF-8):
     territoire, tranche_age, genre, population, annee, source
@@ -22,6 +28,7 @@ from django.utils.translation import gettext_lazy
 from territoires.core.audit import audit_log
 from territoires.core.forms import DsfrForm
 from territoires.core.models import AuditEvent
+from territoires.core.population import band_totals
 from territoires.surveys.models import AGE_BANDS, Deployment, PopulationCell
 
 GENDER_CODES = ("f", "m")
@@ -51,6 +58,18 @@ def _integer(value: str) -> int | None:
     if not cleaned.isdigit() or len(cleaned) > 9:
         return None
     return int(cleaned)
+
+
+def census_margins(deployments) -> dict[int, dict]:
+    """{deployment id: {"year", "source", "cells": {(age band, gender): population}}} for the
+    deployments whose commune has census figures in core's population table (latest year)."""
+    codes = {
+        deployment.pk: deployment.participation.organisation.insee_code
+        for deployment in deployments
+        if deployment.participation.organisation.kind == "commune" and deployment.participation.organisation.insee_code
+    }
+    totals = band_totals(codes.values(), AGE_CODES, GENDER_CODES) if codes else {}
+    return {pk: totals[code] for pk, code in codes.items() if code in totals}
 
 
 def cell_field_name(age: str, gender: str) -> str:

@@ -22,6 +22,7 @@ from territoires.core.process_caches import register_process_cache, reset_proces
 NOT_CACHES = {
     "territoires.core.process_caches._registry": "this registry itself",
     "territoires.core.registry._project_counts": "registry filled by AppConfig.ready()",
+    "territoires.core.receipts._receipt_sources": "registry filled by AppConfig.ready()",
     "territoires.core.registry._project_tabs": "registry filled by AppConfig.ready()",
     "territoires.core.registry._dashboard_cards": "registry filled by AppConfig.ready()",
     "territoires.notifications.followables._by_key": "registry filled by AppConfig.ready()",
@@ -98,7 +99,9 @@ def test_the_caches_the_speed_rests_on_are_registered_with_a_reason():
     assert set(entries) >= KNOWN
     for entry in entries.values():
         assert entry.reason, entry.name
-        assert entry.bench == "" or entry.bench.split(".")[0] in {"pages", "library", "surveys"}, entry.name
+        assert entry.bench == "" or entry.bench.split(".")[0] in {"pages", "library", "surveys", "diagnostic"}, (
+            entry.name
+        )
 
 
 def test_the_reset_empties_every_cache_the_platform_filled(client, demo_project):

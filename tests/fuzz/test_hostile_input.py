@@ -53,6 +53,11 @@ UNREACHED = {
     "ressources/<slug:slug>/fichiers/<int:attachment_id>/": "une pièce jointe (aucune dans la démo)",
     "ressources/<slug:slug>/fichiers/<int:attachment_id>/supprimer/": "une pièce jointe (aucune dans la démo)",
     "projets/<slug:slug>/copil/reunions/<int:meeting_id>/compte-rendu.pdf": "un compte rendu PDF (aucun dans la démo)",
+    "annuaire/import/<int:pk>/": "un import déposé (aucun dans la démo) ; tests/diagnostic/test_import_views.py",
+    "annuaire/import/<int:pk>/etat/": "un import en cours (aucun dans la démo)",
+    "annuaire/import/<int:pk>/rapport.csv": "un import terminé (aucun dans la démo)",
+    "annuaire/doublon/<int:pk>/": "un doublon proposé par un import (aucun dans la démo)",
+    "annuaire/projet/<slug:slug>/<slug:territory_slug>/doublons/": "lien affiché quand un import a proposé des doublons",
 }
 
 

@@ -2,7 +2,8 @@
 
 The rules, as the dashboard states them:
 
-- Each territory is weighted on its own, on two margins derived from its `PopulationCell` rows: the
+- Each territory is weighted on its own, on two margins derived from its census figures (core's
+  population table for a commune, else its `PopulationCell` rows; surveys/margins.py): the
   population by age band (summed over genders) and by gender (summed over age bands). Weights sum
   to the territory's number of respondents (mean weight 1): weighting corrects the structure of
   each territory's sample, not the relative size of the territories, so a pooled figure counts each
@@ -32,7 +33,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from territoires.surveys.analytics.arrays import AGE_CODES, SurveyArrays, survey_arrays
-from territoires.surveys.models import PopulationCell, Survey
+from territoires.surveys.models import Deployment, PopulationCell, Survey
 
 TOLERANCE = 1e-10
 MAX_ITERATIONS = 1000
@@ -244,7 +245,10 @@ def cell_index(arrays: SurveyArrays) -> np.ndarray:
 
 
 def population_by_deployment(survey: Survey) -> dict[int, np.ndarray]:
-    """{deployment id: (age bands × f/m) population}, one query."""
+    """{deployment id: (age bands × f/m) population}: the commune's census from core's population
+    table where it has one, else the territory's own margins (surveys/margins.py); two queries."""
+    from territoires.surveys.margins import census_margins
+
     gender_codes = ("f", "m")
     result = {}
     for deployment_id, age_band, gender, population in PopulationCell.objects.filter(
@@ -252,6 +256,11 @@ def population_by_deployment(survey: Survey) -> dict[int, np.ndarray]:
     ).values_list("deployment_id", "age_band", "gender", "population"):
         if age_band in AGE_CODES and gender in gender_codes:
             table = result.setdefault(deployment_id, np.zeros((AGES, GENDERS_WEIGHTED)))
+            table[AGE_CODES.index(age_band), gender_codes.index(gender)] = population
+    deployments = Deployment.objects.filter(survey=survey).select_related("participation__organisation")
+    for deployment_id, census in census_margins(deployments).items():
+        table = result[deployment_id] = np.zeros((AGES, GENDERS_WEIGHTED))
+        for (age_band, gender), population in census["cells"].items():
             table[AGE_CODES.index(age_band), gender_codes.index(gender)] = population
     return result
 

@@ -669,8 +669,24 @@ def margins_page(request, survey_id):
         else:
             status = 400
     overview = []
+    census = margins.census_margins(manageable)
     for deployment in manageable:
         cells = list(deployment.population_cells.all())
+        if deployment.pk in census:
+            # The commune's census in the platform's population table: the margins in force.
+            figures = census[deployment.pk]
+            overview.append(
+                {
+                    "deployment": deployment,
+                    "name": deployment.participation.organisation.name,
+                    "cells": len(figures["cells"]),
+                    "total": summary.number(sum(figures["cells"].values())),
+                    "year": figures["year"],
+                    "source": figures["source"],
+                    "from_census": True,
+                }
+            )
+            continue
         overview.append(
             {
                 "deployment": deployment,
@@ -691,6 +707,7 @@ def margins_page(request, survey_id):
             grid_form=grid_form,
             import_form=import_form,
             import_errors=import_errors,
+            selected_census=census.get(selected.pk),
         ),
         status=status,
     )
