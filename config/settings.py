@@ -255,6 +255,9 @@ MAP_TILE_URL = env.str("MAP_TILE_URL", default="")
 MAP_TILE_ATTRIBUTION = env.str("MAP_TILE_ATTRIBUTION", default="")
 # How long the link of an invitation to join an organisation stays valid (territoires/accounts/invitations.py).
 INVITATION_VALID_DAYS = env.int("INVITATION_VALID_DAYS", default=14)
+# How long a person's download of their personal data stays available (territoires/accounts/privacy.py);
+# `manage.py apply_retention` deletes older ones.
+PERSONAL_DATA_EXPORT_DAYS = env.int("PERSONAL_DATA_EXPORT_DAYS", default=7)
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str(

@@ -122,3 +122,24 @@ class InvitationAcceptForm(SubmissionKeyMixin, DsfrForm):
 
 class SubmissionOnlyForm(SubmissionKeyMixin, DsfrForm):
     """A confirmation button that must be stored once (accepting an invitation when signed in)."""
+
+
+class AccountCloseForm(DsfrForm):
+    """Closing an account: the person confirms with their password (or, for an account without one,
+    which signs in through ProConnect, with their address) and ticks that they understood."""
+
+    password = forms.CharField(
+        label=_("Votre mot de passe"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    email = forms.CharField(label=_("Votre adresse électronique"), max_length=254)
+    understood = forms.BooleanField(
+        label=_(
+            "J'ai compris que la fermeture est définitive et que mes contributions restent, signées « Ancien·ne membre »."
+        ),
+    )
+
+    def __init__(self, *args, has_password: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["email" if has_password else "password"]

@@ -31,12 +31,19 @@ class UserManager(BaseUserManager):
         return self._create_user(email, password, **extra_fields)
 
 
+# How a closed account signs what it wrote (messages, resources, news…), everywhere it is shown.
+CLOSED_ACCOUNT_NAME = _("Ancien·ne membre")
+
+
 class User(AbstractUser):
     """A person with an account; logs in with their e-mail address."""
 
     username = None
     email = models.EmailField(_("adresse électronique"), unique=True)
     job_title = models.CharField(_("fonction"), max_length=200, blank=True)
+    # Set when the person closes their account: the row stays so that their contributions keep an
+    # author, but it no longer says who they were (territoires/accounts/services.py::account_close).
+    closed_at = models.DateTimeField(_("compte fermé le"), null=True, blank=True)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
@@ -50,6 +57,11 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.get_full_name() or self.email
+
+    def get_full_name(self):
+        if self.closed_at:
+            return str(CLOSED_ACCOUNT_NAME)
+        return super().get_full_name()
 
     def clean(self):
         super().clean()
@@ -231,3 +243,35 @@ class Invitation(TimeStampedModel):
     @property
     def state_label(self) -> str:
         return self.STATE_LABELS[self.state]
+
+
+def personal_data_storage():
+    from territoires.core.storage import PrivateStorage
+
+    return PrivateStorage()
+
+
+class PersonalDataExport(TimeStampedModel):
+    """A person's download of what the platform holds about them: a ZIP built by a background task
+    (territoires/accounts/personal_data_export.py), kept PERSONAL_DATA_EXPORT_DAYS days."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("En préparation")
+        RUNNING = "running", _("En cours")
+        DONE = "done", _("Prêt")
+        FAILED = "failed", _("Échec")
+
+    user = models.ForeignKey(User, verbose_name=_("personne"), on_delete=models.CASCADE, related_name="data_exports")
+    status = models.CharField(_("statut"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    # Private storage, outside MEDIA_ROOT: served only to its owner by accounts:data_export_download.
+    file = models.FileField(_("fichier"), upload_to="accounts/exports/", blank=True, storage=personal_data_storage)
+    error = models.TextField(_("erreur"), blank=True)
+    finished_at = models.DateTimeField(_("terminé le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("export de données personnelles")
+        verbose_name_plural = _("exports de données personnelles")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.user} — {self.created_at:%Y-%m-%d}"

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from territoires.accounts import views
+from territoires.accounts import account_views, views
 
 app_name = "accounts"
 
@@ -24,6 +24,11 @@ urlpatterns = [
         auth_views.PasswordResetCompleteView.as_view(template_name="accounts/password_reset_complete.html"),
         name="password_reset_complete",
     ),
+    path("", account_views.account, name="account"),
+    path("donnees/", account_views.data_export_request, name="data_export_request"),
+    path("donnees/<int:export_id>/", account_views.data_export_status, name="data_export_status"),
+    path("donnees/<int:export_id>/telecharger/", account_views.data_export_download, name="data_export_download"),
+    path("fermer/", account_views.account_close, name="account_close"),
     path("invitations/", views.invitation_list, name="invitation_list"),
     path("invitations/nouvelle/", views.invitation_create, name="invitation_create"),
     path("invitation/<str:token>/", views.invitation_accept, name="invitation_accept"),

@@ -62,6 +62,10 @@ class AuditEvent(models.Model):
         DIRECTORY_ENTRY_CHANGED = "directory_entry_changed", _("Fiche de l'annuaire modifiée")
         DIRECTORY_ENTRIES_MERGED = "directory_entries_merged", _("Fiches de l'annuaire fusionnées")
         DIRECTORY_FAMILIES_CHANGED = "directory_families_changed", _("Familles d'acteurs modifiées")
+        PERSONAL_DATA_EXPORTED = "personal_data_exported", _("Données personnelles téléchargées")
+        ACCOUNT_CLOSED = "account_closed", _("Compte fermé")
+        TWO_FACTOR_ENABLED = "two_factor_enabled", _("Double authentification activée")
+        TWO_FACTOR_DISABLED = "two_factor_disabled", _("Double authentification désactivée")
 
     occurred_at = models.DateTimeField(_("date"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(

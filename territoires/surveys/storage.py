@@ -1,26 +1,5 @@
-"""Private files of the survey module (exports): stored beside MEDIA_ROOT, never under it, so that no
-media URL (served by Django in DEBUG, by the reverse proxy in production) can reach them. They are
-only read by views that check a permission first."""
+"""The survey module's private files (exports) use the platform's private storage (territoires/core/storage.py)."""
 
-from pathlib import Path
+from territoires.core.storage import PrivateStorage
 
-from django.conf import settings
-from django.core.files.storage import FileSystemStorage
-from django.utils.functional import cached_property
-
-
-class PrivateStorage(FileSystemStorage):
-    def __init__(self):
-        super().__init__(base_url=None)
-
-    @cached_property
-    def base_location(self):
-        # Read at use, not at import: tests give each test its own MEDIA_ROOT (FileSystemStorage
-        # clears this cache when MEDIA_ROOT changes).
-        configured = settings.PRIVATE_MEDIA_ROOT
-        return str(configured or Path(settings.MEDIA_ROOT).parent / "private")
-
-    def url(self, name):
-        # No public URL (an empty link, so that the admin's file widget still renders): files are
-        # served by views that check permissions, e.g. surveys:export_download.
-        return ""
+__all__ = ["PrivateStorage"]
