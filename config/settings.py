@@ -60,6 +60,9 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
 ]
 # The demo data set is a separate app so that product code never imports it.
 if env.bool("DEMO_APP", default=True):
@@ -74,6 +77,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After authentication: a facilitator or admin without a second factor is sent to set it up.
+    "territoires.accounts.two_factor.TwoFactorRequiredMiddleware",
     "territoires.core.middleware.NullCharacterMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -181,6 +186,12 @@ AXES_RESET_ON_SUCCESS = True
 AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins are not logged: only what throttling needs is kept
 AXES_LOCKOUT_CALLABLE = "territoires.accounts.throttling.lockout_response"
 AXES_VERBOSE = False
+# Two-factor sign-in (territoires/accounts/two_factor.py): required for facilitators, platform admins
+# and admin access when set (by default in production), optional for everyone else.
+TWO_FACTOR_REQUIRED = env.bool("TWO_FACTOR_REQUIRED", default=PRODUCTION)
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Territoires en commun")
+# Wrong codes double the wait before the next try (seconds), on top of django-axes' lockout.
+OTP_TOTP_THROTTLE_FACTOR = 1
 PASSWORD_RESET_LIMIT_PER_HOUR = env.int("PASSWORD_RESET_LIMIT_PER_HOUR", default=3)
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "projects:dashboard"

@@ -38,7 +38,9 @@ def _own_export(request, export_id) -> PersonalDataExport:
 @login_required
 def account(request):
     exports = [_decorate(export) for export in request.user.data_exports.all()[:EXPORTS_SHOWN]]
-    return render(request, "accounts/account.html", {"exports": exports})
+    from territoires.accounts.two_factor import two_factor_state
+
+    return render(request, "accounts/account.html", {"exports": exports, "two_factor": two_factor_state(request.user)})
 
 
 @login_required

@@ -143,3 +143,14 @@ class AccountCloseForm(DsfrForm):
     def __init__(self, *args, has_password: bool, **kwargs):
         super().__init__(*args, **kwargs)
         del self.fields["email" if has_password else "password"]
+
+
+class OneTimeCodeForm(DsfrForm):
+    """A code from the authentication application (six digits) or a backup code."""
+
+    code = forms.CharField(
+        label=_("Code à usage unique"),
+        max_length=40,
+        help_text=_("Les six chiffres affichés par votre application, ou l'un de vos codes de secours."),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "text", "autocapitalize": "off"}),
+    )

@@ -67,6 +67,24 @@ def _sign_in_attempts(user) -> list[dict]:
     return rows(AccessAttempt.objects.filter(username=user.email), "attempt_time", "ip_address", "failures_since_start")
 
 
+def _second_factor(user) -> list[dict]:
+    from django_otp.plugins.otp_static.models import StaticDevice
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    # Never the secret nor the codes: a download that leaks must not open the account.
+    return [
+        {"nature": kind, **row}
+        for kind, model in (("application", TOTPDevice), ("codes de secours", StaticDevice))
+        for row in rows(model.objects.filter(user=user, confirmed=True), "name", "created_at", "last_used_at")
+    ]
+
+
+def _close_second_factor(user) -> None:
+    from territoires.accounts.two_factor import two_factor_forget
+
+    two_factor_forget(user)
+
+
 def _close_sign_in_traces(user) -> None:
     from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 
@@ -110,6 +128,9 @@ register_personal_data(
             "appartenances", _("Organisations et rôles"), _memberships, close=_close_memberships, order=1
         ),
         PersonalDataSource("invitations", _("Invitations reçues et envoyées"), _invitations, close=_close_invitations),
+        PersonalDataSource(
+            "double_authentification", _("Double authentification"), _second_factor, close=_close_second_factor
+        ),
         PersonalDataSource("connexion", _("Tentatives de connexion"), _sign_in_attempts, close=_close_sign_in_traces),
     ],
     rules=[

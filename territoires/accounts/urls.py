@@ -1,12 +1,15 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from territoires.accounts import account_views, views
+from territoires.accounts import account_views, two_factor_views, views
 
 app_name = "accounts"
 
 urlpatterns = [
     path("connexion/", views.LoginView.as_view(), name="login"),
+    path("connexion/code/", two_factor_views.login_code, name="login_code"),
+    path("double-authentification/", two_factor_views.two_factor_page, name="two_factor"),
+    path("double-authentification/codes/", two_factor_views.two_factor_codes, name="two_factor_codes"),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     path("mot-de-passe/oublie/", views.PasswordResetView.as_view(), name="password_reset"),
     path(

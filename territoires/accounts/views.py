@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from territoires.accounts import rules as rules_of
-from territoires.accounts import services
+from territoires.accounts import services, two_factor
 from territoires.accounts.forms import (
     InvitationAcceptForm,
     InvitationForm,
@@ -38,6 +38,14 @@ class LoginView(auth_views.LoginView):
     form_class = LoginForm
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        user = form.get_user()
+        if two_factor.has_second_factor(user):
+            # The password was right; the person is signed in only once the code is typed too.
+            two_factor.sign_in_pending_start(self.request, user, self.get_success_url())
+            return redirect("accounts:login_code")
+        return super().form_valid(form)
 
 
 class PasswordResetView(auth_views.PasswordResetView):
