@@ -1,10 +1,13 @@
 """Pages of the two-factor sign-in (territoires/accounts/two_factor.py): the code step of sign-in,
 and the set-up page in "Mon compte". Each acts on the signed-in (or half-signed-in) person only."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_static.models import StaticDevice
@@ -73,6 +76,13 @@ def login_code(request):
     )
 
 
+def _codes_url(request) -> str:
+    # The page a required set-up interrupted is where "J'ai noté mes codes" leads.
+    next_url = _safe(request, request.GET.get("next", ""), "")
+    codes = reverse("accounts:two_factor_codes")
+    return f"{codes}?{urlencode({'next': next_url})}" if next_url else codes
+
+
 @login_required
 def two_factor_page(request):
     """Set-up (QR code, first code), then state, new backup codes and deactivation."""
@@ -91,11 +101,11 @@ def two_factor_page(request):
                 codes = two_factor.two_factor_enable(request=request, user=user, code=code)
                 request.session[CODES_SESSION_KEY] = codes
                 messages.success(request, _("La double authentification est activée."))
-                return redirect("accounts:two_factor_codes")
+                return redirect(_codes_url(request))
             if action == "renew" and state.enabled:
                 request.session[CODES_SESSION_KEY] = two_factor.backup_codes_renew(user=user, code=code)
                 messages.success(request, _("Vos nouveaux codes de secours remplacent les précédents."))
-                return redirect("accounts:two_factor_codes")
+                return redirect(_codes_url(request))
             if action == "disable" and state.enabled:
                 two_factor.two_factor_disable(user=user, code=code)
                 messages.success(request, _("La double authentification est désactivée."))
@@ -103,6 +113,7 @@ def two_factor_page(request):
         except ValidationError as error:
             form_errors_from(error, form)
     if not state.enabled:
+        form.fields["code"].help_text = _("Les six chiffres affichés par votre application pour Territoires en commun.")
         device = two_factor.pending_totp_device(user)
         if device is not None:
             context.update(qr_svg=two_factor.totp_qr_svg(device), secret=two_factor.totp_secret_text(device))
