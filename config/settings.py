@@ -174,6 +174,8 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "rules.permissions.ObjectPermissionBackend",
     "territoires.accounts.backends.AccountBackend",
+    # Answers only ProConnect's callback, and only when PROCONNECT_CLIENT_ID is set.
+    "territoires.accounts.proconnect.ProConnectBackend",
 ]
 # Sign-in and password-reset throttling (territoires/accounts/throttling.py says why these choices).
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
@@ -192,6 +194,21 @@ TWO_FACTOR_REQUIRED = env.bool("TWO_FACTOR_REQUIRED", default=PRODUCTION)
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Territoires en commun")
 # Wrong codes double the wait before the next try (seconds), on top of django-axes' lockout.
 OTP_TOTP_THROTTLE_FACTOR = 1
+# ProConnect, the State's OpenID Connect sign-in for public agents (territoires/accounts/proconnect.py):
+# off unless the client id, secret and the provider's address (PROCONNECT_DOMAIN, e.g. the "/api/v2"
+# base of the integration or production environment given with the credentials) are all set.
+PROCONNECT_CLIENT_ID = env.str("PROCONNECT_CLIENT_ID", default="")
+PROCONNECT_CLIENT_SECRET = env.str("PROCONNECT_CLIENT_SECRET", default="")
+PROCONNECT_DOMAIN = env.str("PROCONNECT_DOMAIN", default="").rstrip("/")
+# mozilla-django-oidc's fixed settings; its client id, secret and endpoints are derived from the three
+# above at each use (territoires/accounts/proconnect.py::proconnect_setting).
+OIDC_RP_SIGN_ALGO = "RS256"
+OIDC_RP_SCOPES = "openid email given_name usual_name siret uid"
+# ProConnect asks for the eIDAS level in the authorisation request.
+OIDC_AUTH_REQUEST_EXTRA_PARAMS = {"acr_values": "eidas1"}
+OIDC_STORE_ID_TOKEN = True  # the id_token_hint of the provider's logout
+OIDC_TIMEOUT = 10
+OIDC_AUTHENTICATION_CALLBACK_URL = "accounts:proconnect_callback"
 PASSWORD_RESET_LIMIT_PER_HOUR = env.int("PASSWORD_RESET_LIMIT_PER_HOUR", default=3)
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "projects:dashboard"

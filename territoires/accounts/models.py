@@ -99,6 +99,17 @@ class Organisation(TimeStampedModel):
         help_text=_("Code officiel géographique de la commune, par exemple 79191 pour Niort."),
     )
     population = models.PositiveIntegerField(_("population"), null=True, blank=True)
+    # How ProConnect names an agent's employer (the "siret" claim): an agent signing in for the first
+    # time is proposed to this organisation, for its referent to confirm (accounts/proconnect.py).
+    siret = models.CharField(
+        _("SIRET"),
+        max_length=14,
+        blank=True,
+        validators=[RegexValidator(r"^[0-9]{14}$", _("Un SIRET compte quatorze chiffres."))],
+        help_text=_(
+            "Quatorze chiffres ; sert à proposer aux agents qui se connectent par ProConnect de rejoindre l'organisation."
+        ),
+    )
     department_code = models.CharField(_("département"), max_length=3, blank=True)
     website = models.URLField(_("site internet"), blank=True)
 
@@ -275,3 +286,41 @@ class PersonalDataExport(TimeStampedModel):
 
     def __str__(self):
         return f"{self.user} — {self.created_at:%Y-%m-%d}"
+
+
+class ProConnectIdentity(models.Model):
+    """The ProConnect identity linked to an account: the provider's stable subject, the employer's
+    SIRET as last given, and the organisation that SIRET designates, which the person is proposed
+    to join until a referent (or the facilitation) confirms or declines."""
+
+    class Status(models.TextChoices):
+        NONE = "", _("Aucune demande")
+        PENDING = "pending", _("Rattachement à confirmer")
+        CONFIRMED = "confirmed", _("Rattachement confirmé")
+        DECLINED = "declined", _("Rattachement refusé")
+
+    user = models.OneToOneField(User, verbose_name=_("personne"), on_delete=models.CASCADE, related_name="proconnect")
+    subject = models.CharField(_("identifiant ProConnect (sub)"), max_length=255, unique=True)
+    siret = models.CharField(_("SIRET transmis"), max_length=14, blank=True)
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation proposée"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="proconnect_requests",
+    )
+    status = models.CharField(_("rattachement"), max_length=10, choices=Status.choices, default=Status.NONE, blank=True)
+    decided_by = models.ForeignKey(
+        User, verbose_name=_("décidé par"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("décidé le"), null=True, blank=True)
+    created_at = models.DateTimeField(_("lié le"), auto_now_add=True)
+    last_sign_in_at = models.DateTimeField(_("dernière connexion ProConnect"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("identité ProConnect")
+        verbose_name_plural = _("identités ProConnect")
+
+    def __str__(self):
+        return f"{self.user} — ProConnect"

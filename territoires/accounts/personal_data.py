@@ -85,6 +85,26 @@ def _close_second_factor(user) -> None:
     two_factor_forget(user)
 
 
+def _proconnect(user) -> list[dict]:
+    from territoires.accounts.models import ProConnectIdentity
+
+    return rows(
+        ProConnectIdentity.objects.filter(user=user),
+        "subject",
+        "siret",
+        "organisation__name",
+        "status",
+        "created_at",
+        "last_sign_in_at",
+    )
+
+
+def _close_proconnect(user) -> None:
+    from territoires.accounts.models import ProConnectIdentity
+
+    ProConnectIdentity.objects.filter(user=user).delete()
+
+
 def _close_sign_in_traces(user) -> None:
     from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 
@@ -131,6 +151,7 @@ register_personal_data(
         PersonalDataSource(
             "double_authentification", _("Double authentification"), _second_factor, close=_close_second_factor
         ),
+        PersonalDataSource("proconnect", _("Identité ProConnect"), _proconnect, close=_close_proconnect),
         PersonalDataSource("connexion", _("Tentatives de connexion"), _sign_in_attempts, close=_close_sign_in_traces),
     ],
     rules=[

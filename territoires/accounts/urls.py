@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from territoires.accounts import account_views, two_factor_views, views
+from territoires.accounts import account_views, proconnect, two_factor_views, views
 
 app_name = "accounts"
 
@@ -10,7 +10,10 @@ urlpatterns = [
     path("connexion/code/", two_factor_views.login_code, name="login_code"),
     path("double-authentification/", two_factor_views.two_factor_page, name="two_factor"),
     path("double-authentification/codes/", two_factor_views.two_factor_codes, name="two_factor_codes"),
-    path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
+    path("deconnexion/", proconnect.LogoutView.as_view(), name="logout"),
+    path("proconnect/", proconnect.ProConnectStartView.as_view(), name="proconnect_start"),
+    path("proconnect/retour/", proconnect.ProConnectCallbackView.as_view(), name="proconnect_callback"),
+    path("demandes-de-rattachement/", proconnect.proconnect_requests, name="proconnect_requests"),
     path("mot-de-passe/oublie/", views.PasswordResetView.as_view(), name="password_reset"),
     path(
         "mot-de-passe/envoye/",

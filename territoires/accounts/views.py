@@ -47,6 +47,11 @@ class LoginView(auth_views.LoginView):
             return redirect("accounts:login_code")
         return super().form_valid(form)
 
+    def get_context_data(self, **kwargs):
+        from territoires.accounts.proconnect import proconnect_enabled
+
+        return {**super().get_context_data(**kwargs), "proconnect": proconnect_enabled()}
+
 
 class PasswordResetView(auth_views.PasswordResetView):
     form_class = ResetForm

@@ -66,6 +66,7 @@ class AuditEvent(models.Model):
         ACCOUNT_CLOSED = "account_closed", _("Compte fermé")
         TWO_FACTOR_ENABLED = "two_factor_enabled", _("Double authentification activée")
         TWO_FACTOR_DISABLED = "two_factor_disabled", _("Double authentification désactivée")
+        PROCONNECT_LINKED = "proconnect_linked", _("Compte lié à ProConnect")
 
     occurred_at = models.DateTimeField(_("date"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
