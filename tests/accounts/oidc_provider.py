@@ -23,6 +23,8 @@ class LocalOIDCProvider:
         self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         # When set, id_tokens are signed with this key while /jwks still publishes `key`: a forgery.
         self.forging_key = None
+        # Who signs in at /authorize when a browser comes (None: the test plays that step itself).
+        self.person: dict | None = None
         self.codes: dict[str, dict] = {}
         self.tokens: dict[str, dict] = {}
         self.token_requests: list[dict] = []
@@ -62,6 +64,16 @@ class LocalOIDCProvider:
                 return self._send(200, json.dumps(body).encode(), "application/json")
 
             def do_GET(self):
+                if self.path.startswith("/api/v2/authorize?") and provider.person is not None:
+                    # A person who consents at once (browser walkthroughs): back with a code.
+                    query = {k: v[0] for k, v in parse_qs(self.path.split("?", 1)[1]).items()}
+                    code = provider.issue_code(
+                        nonce=query["nonce"], redirect_uri=query["redirect_uri"], claims=provider.person
+                    )
+                    self.send_response(302)
+                    self.send_header("Location", f"{query['redirect_uri']}?code={code}&state={query['state']}")
+                    self.end_headers()
+                    return None
                 if self.path == "/api/v2/jwks":
                     public = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(provider.key.public_key()))
                     body = {"keys": [{**public, "kid": KID, "alg": "RS256", "use": "sig"}]}
