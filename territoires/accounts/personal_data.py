@@ -73,9 +73,11 @@ def _second_factor(user) -> list[dict]:
 
     # Never the secret nor the codes: a download that leaks must not open the account.
     return [
-        {"nature": kind, **row}
+        line
         for kind, model in (("application", TOTPDevice), ("codes de secours", StaticDevice))
-        for row in rows(model.objects.filter(user=user, confirmed=True), "name", "created_at", "last_used_at")
+        for line in rows(
+            model.objects.filter(user=user, confirmed=True), "name", "created_at", "last_used_at", nature=kind
+        )
     ]
 
 

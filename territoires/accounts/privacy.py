@@ -135,14 +135,10 @@ def personal_data_export_build(*, export_id: int) -> PersonalDataExport | None:
 
 def personal_data_exports_purge(now: datetime.datetime) -> int:
     """Deletes downloads (rows and files) older than PERSONAL_DATA_EXPORT_DAYS; returns how many."""
+    from territoires.core.storage import delete_with_files
+
     limit = now - datetime.timedelta(days=settings.PERSONAL_DATA_EXPORT_DAYS)
-    deleted = 0
-    for export in PersonalDataExport.objects.filter(created_at__lt=limit).only("pk", "file"):
-        if export.file:
-            export.file.delete(save=False)
-        export.delete()
-        deleted += 1
-    return deleted
+    return delete_with_files(PersonalDataExport.objects.filter(created_at__lt=limit))
 
 
 def account_close_check(*, user: User, password: str, email: str) -> None:

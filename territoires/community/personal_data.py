@@ -9,33 +9,33 @@ from territoires.core.personal_data import PersonalDataSource, register_personal
 
 
 def _discussions(user) -> list[dict]:
-    lines = [
-        {"nature": "discussion ouverte", **row}
-        for row in rows(Thread.objects.filter(author=user), "title", "created_at")
-    ]
-    lines += [
-        {"nature": "message", **row}
-        for row in rows(
-            Message.objects.filter(author=user),
-            "thread__title",
-            "position",
-            "body",
-            "created_at",
-            "edited_at",
-            "hidden_at",
-        )
-    ]
-    lines += [
-        {"nature": "version précédente d'un message", **row}
-        for row in rows(MessageRevision.objects.filter(edited_by=user), "message__thread__title", "body", "replaced_at")
-    ]
-    lines += [
-        {"nature": "message signalé", **row}
-        for row in rows(
-            Report.objects.filter(reporter=user), "message__thread__title", "reason", "created_at", "resolved_at"
-        )
-    ]
-    lines += [{"nature": "mention", **row} for row in rows(Mention.objects.filter(user=user), "message__thread__title")]
+    lines = rows(Thread.objects.filter(author=user), "title", "created_at", nature="discussion ouverte")
+    lines += rows(
+        Message.objects.filter(author=user),
+        "thread__title",
+        "position",
+        "body",
+        "created_at",
+        "edited_at",
+        "hidden_at",
+        nature="message",
+    )
+    lines += rows(
+        MessageRevision.objects.filter(edited_by=user),
+        "message__thread__title",
+        "body",
+        "replaced_at",
+        nature="version précédente d'un message",
+    )
+    lines += rows(
+        Report.objects.filter(reporter=user),
+        "message__thread__title",
+        "reason",
+        "created_at",
+        "resolved_at",
+        nature="message signalé",
+    )
+    lines += rows(Mention.objects.filter(user=user), "message__thread__title", nature="mention")
     return lines
 
 

@@ -69,9 +69,11 @@ def retention_rules() -> list[RetentionRule]:
     return sorted(_rules.values(), key=lambda rule: rule.key)
 
 
-def rows(queryset, *fields: str) -> list[dict]:
-    """The rows of a queryset as plain dicts, ordered by id so that two downloads compare line by line."""
-    return list(queryset.order_by("pk").values(*fields))
+def rows(queryset, *fields: str, nature: str | None = None) -> list[dict]:
+    """The rows of a queryset as plain dicts, ordered by id so that two downloads compare line by line;
+    with `nature`, each row says what it is (several kinds of rows share one section)."""
+    found = queryset.order_by("pk").values(*fields)
+    return [{"nature": nature, **row} for row in found] if nature else list(found)
 
 
 # The platform's own records (this module is the one `autodiscover_modules` finds for core) --------

@@ -24,3 +24,16 @@ class PrivateStorage(FileSystemStorage):
         # No public URL (an empty link, so that the admin's file widget still renders): files are
         # served by views that check permissions, e.g. surveys:export_download.
         return ""
+
+
+def delete_with_files(queryset, field: str = "file") -> int:
+    """Deletes the rows of `queryset` and the file each one holds in `field`; returns how many rows.
+    (Retention jobs: a row is never deleted while its file stays behind, nor the reverse.)"""
+    deleted = 0
+    for row in queryset.only("pk", field):
+        stored = getattr(row, field)
+        if stored:
+            stored.delete(save=False)
+        row.delete()
+        deleted += 1
+    return deleted

@@ -9,28 +9,31 @@ from territoires.library.models import Attachment, Resource, ResourceRevision
 
 
 def _resources(user) -> list[dict]:
-    lines = [
-        {"nature": "ressource", **row}
-        for row in rows(
-            Resource.objects.filter(Q(created_by=user) | Q(published_by=user)),
-            "title",
-            "summary",
-            "visibility",
-            "status",
-            "created_at",
-            "published_at",
-        )
-    ]
-    lines += [
-        {"nature": "pièce jointe déposée", **row}
-        for row in rows(Attachment.objects.filter(uploaded_by=user), "resource__title", "name", "uploaded_at")
-    ]
-    lines += [
-        {"nature": "modification", **row}
-        for row in rows(
-            ResourceRevision.objects.filter(edited_by=user), "resource__title", "number", "note", "edited_at"
-        )
-    ]
+    lines = rows(
+        Resource.objects.filter(Q(created_by=user) | Q(published_by=user)),
+        "title",
+        "summary",
+        "visibility",
+        "status",
+        "created_at",
+        "published_at",
+        nature="ressource",
+    )
+    lines += rows(
+        Attachment.objects.filter(uploaded_by=user),
+        "resource__title",
+        "name",
+        "uploaded_at",
+        nature="pièce jointe déposée",
+    )
+    lines += rows(
+        ResourceRevision.objects.filter(edited_by=user),
+        "resource__title",
+        "number",
+        "note",
+        "edited_at",
+        nature="modification",
+    )
     return lines
 
 

@@ -12,17 +12,11 @@ NOTIFICATION_DAYS = 365
 
 
 def _notifications(user) -> list[dict]:
-    lines = [
-        {"nature": "abonnement", **row}
-        for row in rows(Follow.objects.filter(user=user), "target_type__model", "target_id", "created_at")
-    ]
-    lines += [
-        {"nature": "notification", **row}
-        for row in rows(Notification.objects.filter(recipient=user), "verb", "text", "url", "created_at")
-    ]
-    lines += [
-        {"nature": "préférence de courriel", **row} for row in rows(EmailPreference.objects.filter(user=user), "mode")
-    ]
+    lines = rows(Follow.objects.filter(user=user), "target_type__model", "target_id", "created_at", nature="abonnement")
+    lines += rows(
+        Notification.objects.filter(recipient=user), "verb", "text", "url", "created_at", nature="notification"
+    )
+    lines += rows(EmailPreference.objects.filter(user=user), "mode", nature="préférence de courriel")
     return lines
 
 

@@ -65,7 +65,7 @@ def _projects(user) -> list[dict]:
             ("meeting__title", "number", "text", "status", "due_on"),
         ),
     ):
-        lines += [{"nature": kind, **row} for row in rows(queryset, *fields)]
+        lines += rows(queryset, *fields, nature=kind)
     return lines
 
 

@@ -10,28 +10,41 @@ from territoires.sharing.models import Lesson, NewsPost, PeerEvent, Registration
 
 
 def _sharing(user) -> list[dict]:
-    lines = [
-        {"nature": "actualité", **row}
-        for row in rows(
-            NewsPost.objects.filter(author=user), "project__title", "title", "summary", "body", "status", "published_at"
-        )
-    ]
-    lines += [
-        {"nature": "rencontre organisée", **row}
-        for row in rows(PeerEvent.objects.filter(organiser=user), "project__title", "title", "starts_at", "status")
-    ]
-    lines += [
-        {"nature": "inscription à une rencontre", **row}
-        for row in rows(
-            Registration.objects.filter(user=user), "event__title", "event__starts_at", "status", "created_at"
-        )
-    ]
-    lines += [
-        {"nature": "retour d'expérience", **row}
-        for row in rows(
-            Lesson.objects.filter(author=user), "project__title", "title", "summary", "status", "published_at"
-        )
-    ]
+    lines = rows(
+        NewsPost.objects.filter(author=user),
+        "project__title",
+        "title",
+        "summary",
+        "body",
+        "status",
+        "published_at",
+        nature="actualité",
+    )
+    lines += rows(
+        PeerEvent.objects.filter(organiser=user),
+        "project__title",
+        "title",
+        "starts_at",
+        "status",
+        nature="rencontre organisée",
+    )
+    lines += rows(
+        Registration.objects.filter(user=user),
+        "event__title",
+        "event__starts_at",
+        "status",
+        "created_at",
+        nature="inscription à une rencontre",
+    )
+    lines += rows(
+        Lesson.objects.filter(author=user),
+        "project__title",
+        "title",
+        "summary",
+        "status",
+        "published_at",
+        nature="retour d'expérience",
+    )
     return lines
 
 

@@ -22,19 +22,21 @@ EXPORT_DAYS = 30
 
 
 def _surveys(user) -> list[dict]:
-    lines = [
-        {"nature": "questionnaire créé", **row}
-        for row in rows(Survey.objects.filter(created_by=user), "project__title", "title", "status", "created_at")
-    ]
-    lines += [
-        {"nature": "membre du groupe d'enquête", **row}
-        for row in rows(
-            Collector.objects.filter(user=user),
-            "deployment__survey__title",
-            "deployment__participation__organisation__name",
-            "added_at",
-        )
-    ]
+    lines = rows(
+        Survey.objects.filter(created_by=user),
+        "project__title",
+        "title",
+        "status",
+        "created_at",
+        nature="questionnaire créé",
+    )
+    lines += rows(
+        Collector.objects.filter(user=user),
+        "deployment__survey__title",
+        "deployment__participation__organisation__name",
+        "added_at",
+        nature="membre du groupe d'enquête",
+    )
     collected = (
         Response.objects.filter(collector=user)
         .values("deployment__survey__title", "deployment__participation__organisation__name")
@@ -42,10 +44,14 @@ def _surveys(user) -> list[dict]:
         .order_by("deployment__survey__title")
     )
     lines += [{"nature": "réponses recueillies (nombre)", **row} for row in collected]
-    lines += [
-        {"nature": "export demandé", **row}
-        for row in rows(Export.objects.filter(requested_by=user), "survey__title", "format", "status", "created_at")
-    ]
+    lines += rows(
+        Export.objects.filter(requested_by=user),
+        "survey__title",
+        "format",
+        "status",
+        "created_at",
+        nature="export demandé",
+    )
     return lines
 
 

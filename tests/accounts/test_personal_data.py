@@ -129,7 +129,13 @@ def test_downloads_are_deleted_after_seven_days_with_their_file(client, download
 
 
 def test_closing_the_account_keeps_contributions_signed_former_member(client, world):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from territoires.accounts.models import ProConnectIdentity
+
     person = world.person
+    TOTPDevice.objects.create(user=person, name="app", confirmed=True)
+    ProConnectIdentity.objects.create(user=person, subject="sub-claire")
     client.force_login(person)
     page = client.get(CLOSE)
     assert page.status_code == 200 and "Ancien·ne membre" in text(page)
@@ -151,6 +157,8 @@ def test_closing_the_account_keeps_contributions_signed_former_member(client, wo
     assert not Membership.objects.filter(user=person).exists()
     assert not Follow.objects.filter(user=person).exists()
     assert not Registration.objects.filter(user=person).exists()
+    assert not TOTPDevice.objects.filter(user=person).exists()
+    assert not ProConnectIdentity.objects.filter(user=person).exists()
     assert Registration.objects.get(event=world.event, user=world.waiting).status == Registration.Status.CONFIRMED
     assert AuditEvent.objects.filter(action=AuditEvent.Action.ACCOUNT_CLOSED, target_id=person.pk).exists()
 

@@ -9,7 +9,7 @@ import os
 
 import pytest
 
-from tests.browser.helpers import CHROMIUM, CHROMIUM_ARGS, new_context, watch_errors
+from tests.browser.helpers import CHROMIUM, CHROMIUM_ARGS, PHONE, new_context, watch_errors
 
 
 @pytest.fixture(scope="package")
@@ -53,6 +53,17 @@ def page(context):
     page = context.new_page()
     errors = watch_errors(page)
     yield page
+    assert not errors, f"Erreurs JavaScript dans la page : {errors}"
+
+
+@pytest.fixture
+def phone(browser, live_server):
+    """A page on a phone (touch, small screen), failing the test on any JavaScript error."""
+    context = new_context(browser, live_server, viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    errors = watch_errors(page)
+    yield page
+    context.close()
     assert not errors, f"Erreurs JavaScript dans la page : {errors}"
 
 

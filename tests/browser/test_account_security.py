@@ -12,21 +12,10 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
 from territoires.accounts.models import Membership, User
-from tests.browser.helpers import PHONE, new_context, watch_errors
 from tests.browser.test_accessibility import BLOCKING, describe
 from tests.factories import PASSWORD, MembershipFactory, OrganisationFactory, UserFactory
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def phone(browser, live_server):
-    context = new_context(browser, live_server, viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
-    page = context.new_page()
-    errors = watch_errors(page)
-    yield page
-    context.close()
-    assert not errors, f"Erreurs JavaScript dans la page : {errors}"
 
 
 @pytest.fixture

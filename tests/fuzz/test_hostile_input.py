@@ -53,6 +53,10 @@ UNREACHED = {
     "ressources/<slug:slug>/fichiers/<int:attachment_id>/": "une pièce jointe (aucune dans la démo)",
     "ressources/<slug:slug>/fichiers/<int:attachment_id>/supprimer/": "une pièce jointe (aucune dans la démo)",
     "projets/<slug:slug>/copil/reunions/<int:meeting_id>/compte-rendu.pdf": "un compte rendu PDF (aucun dans la démo)",
+    "compte/donnees/<int:export_id>/": "un téléchargement de données en préparation ; tests/accounts/test_personal_data.py",
+    "compte/donnees/<int:export_id>/telecharger/": "un téléchargement de données prêt ; tests/accounts/test_personal_data.py",
+    "compte/proconnect/": "ProConnect n'est pas configuré dans la démo (404) ; tests/accounts/test_proconnect.py",
+    "compte/proconnect/retour/": "retour du fournisseur ProConnect ; tests/accounts/test_proconnect.py",
 }
 
 
