@@ -1,3 +1,5 @@
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
@@ -51,6 +53,15 @@ class LoginView(auth_views.LoginView):
         from territoires.accounts.proconnect import proconnect_enabled
 
         return {**super().get_context_data(**kwargs), "proconnect": proconnect_enabled()}
+
+
+def admin_login_redirect(request):
+    """The admin's own sign-in page would skip the second factor: it sends to the platform's."""
+    if request.user.is_authenticated and not request.user.is_staff:
+        # Signed in already, without admin access: the sign-in page would send back here, endlessly.
+        raise PermissionDenied(_("L'administration de la plateforme est réservée à son équipe."))
+    query = urlencode({"next": _safe_next(request) or reverse("admin:index")})
+    return redirect(f"{reverse('accounts:login')}?{query}")
 
 
 class PasswordResetView(auth_views.PasswordResetView):

@@ -276,3 +276,14 @@ def test_the_code_page_never_redirects_elsewhere(client):
     device = TOTPDevice.objects.get(user=user)
     response = client.post(CODE, {"code": code_of(device, steps_ahead=1)})
     assert response["Location"] == DASHBOARD
+
+
+def test_the_admin_signs_in_through_the_platforms_page_and_its_code(client):
+    admin = UserFactory(is_staff=True, is_superuser=True)
+    enable(client, admin)
+    response = client.get("/admin/login/?next=/admin/accounts/user/")
+    assert response.status_code == 302 and response["Location"] == f"{LOGIN}?next=%2Fadmin%2Faccounts%2Fuser%2F"
+    assert client.get("/admin/")["Location"].startswith("/admin/login/")
+    # Posting the password to the admin's page signs no one in.
+    client.post("/admin/login/", {"username": admin.email, "password": PASSWORD})
+    assert "_auth_user_id" not in client.session
