@@ -83,7 +83,12 @@ def proconnect_user_for(*, claims: dict) -> User | None:
     email = str(claims.get("email") or "").strip().lower()
     if not subject or not email or claims.get("email_verified") is False:
         return None
-    identity = ProConnectIdentity.objects.select_for_update().select_related("user").filter(subject=subject).first()
+    identity = (
+        ProConnectIdentity.objects.select_for_update(of=("self",))
+        .select_related("user")
+        .filter(subject=subject)
+        .first()
+    )
     if identity is not None:
         user = identity.user
     else:
@@ -122,7 +127,9 @@ def proconnect_request_decide(*, identity: ProConnectIdentity, actor: User, acce
     confirmation makes the person an agent of it (the role can be changed in the admin)."""
     with transaction.atomic():
         identity = (
-            ProConnectIdentity.objects.select_for_update().select_related("organisation", "user").get(pk=identity.pk)
+            ProConnectIdentity.objects.select_for_update(of=("self",))
+            .select_related("organisation", "user")
+            .get(pk=identity.pk)
         )
         if identity.status != ProConnectIdentity.Status.PENDING or identity.organisation is None:
             raise ValidationError(_("Cette demande a déjà été traitée."))
