@@ -57,17 +57,6 @@ def page(context):
 
 
 @pytest.fixture
-def phone(browser, live_server):
-    """A page on a phone (touch, small screen), failing the test on any JavaScript error."""
-    context = new_context(browser, live_server, viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
-    page = context.new_page()
-    errors = watch_errors(page)
-    yield page
-    context.close()
-    assert not errors, f"Erreurs JavaScript dans la page : {errors}"
-
-
-@pytest.fixture
 def login(page):
     """Log in through the login form, as a user would."""
     from tests.factories import PASSWORD
@@ -82,3 +71,22 @@ def login(page):
         return page
 
     return _login
+
+
+@pytest.fixture(scope="package")
+def axe():
+    """axe-core, for the accessibility checks (a module may still define its own)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    return Axe()
+
+
+@pytest.fixture
+def phone(browser, live_server):
+    """A page on a phone's screen, touch and all (a module may still define its own)."""
+    context = new_context(browser, live_server, viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    errors = watch_errors(page)
+    yield page
+    context.close()
+    assert not errors, f"Erreurs JavaScript dans la page : {errors}"

@@ -18,13 +18,6 @@ from tests.factories import PASSWORD, MembershipFactory, OrganisationFactory, Us
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def axe():
-    from axe_playwright_python.sync_playwright import Axe
-
-    return Axe()
-
-
 def accessible(page, axe):
     violations = [v for v in axe.run(page).response["violations"] if v["impact"] in BLOCKING]
     assert not violations, f"axe-core sur {page.url} : {describe(violations)}"
