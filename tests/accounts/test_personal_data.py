@@ -5,6 +5,7 @@ import datetime
 import html
 import io
 import json
+import re
 import zipfile
 
 import pytest
@@ -290,3 +291,10 @@ def test_old_sign_in_attempts_are_forgotten(world):
     fresh = AccessAttempt.objects.create(username="y@exemple.fr", ip_address="10.0.0.0", failures_since_start=1)
     call_command("apply_retention", stdout=io.StringIO())
     assert list(AccessAttempt.objects.values_list("pk", flat=True)) == [fresh.pk]
+
+
+def test_the_public_privacy_page_names_the_rights_and_the_retention_periods(client):
+    page = text(client.get(reverse("core:privacy")))
+    title = re.search(r"<title>(.*?)</title>", page, re.S).group(1)
+    assert "Données personnelles" in title and "Vos droits" not in title
+    assert "Vos droits" in page and "Combien de temps" in page and "trois ans au plus" in page
