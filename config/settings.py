@@ -200,6 +200,9 @@ OTP_TOTP_THROTTLE_FACTOR = 1
 PROCONNECT_CLIENT_ID = env.str("PROCONNECT_CLIENT_ID", default="")
 PROCONNECT_CLIENT_SECRET = env.str("PROCONNECT_CLIENT_SECRET", default="")
 PROCONNECT_DOMAIN = env.str("PROCONNECT_DOMAIN", default="").rstrip("/")
+if PRODUCTION and PROCONNECT_DOMAIN and not PROCONNECT_DOMAIN.startswith("https://"):
+    # Codes, tokens and the client secret travel to that address.
+    raise ImproperlyConfigured("PROCONNECT_DOMAIN doit être une adresse https:// quand PRODUCTION=1.")
 # mozilla-django-oidc's fixed settings; its client id, secret and endpoints are derived from the three
 # above at each use (territoires/accounts/proconnect.py::proconnect_setting).
 OIDC_RP_SIGN_ALGO = "RS256"

@@ -258,3 +258,26 @@ def test_a_member_already_is_not_proposed(client, provider, niort):
     ).user
     proconnect(client, provider, person=claims())
     assert ProConnectIdentity.objects.get(user=member).status == ProConnectIdentity.Status.NONE
+
+
+def test_production_refuses_a_provider_address_without_https():
+    import subprocess
+    import sys
+
+    from django.conf import settings as django_settings
+
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "PRODUCTION": "1",
+        "SECRET_KEY": "une-cle-de-test-assez-longue-pour-la-production-0123456789",
+        "ALLOWED_HOSTS": "territoires.example.gouv.fr",
+        "PROCONNECT_DOMAIN": "http://fournisseur.example/api/v2",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", "import config.settings"],
+        cwd=django_settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode != 0 and "PROCONNECT_DOMAIN doit être une adresse https://" in result.stderr

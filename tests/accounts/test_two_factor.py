@@ -287,3 +287,27 @@ def test_the_admin_signs_in_through_the_platforms_page_and_its_code(client):
     # Posting the password to the admin's page signs no one in.
     client.post("/admin/login/", {"username": admin.email, "password": PASSWORD})
     assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.parametrize("production, required", [("1", "True"), ("0", "False")])
+def test_production_requires_the_second_factor_by_default(production, required):
+    import subprocess
+    import sys
+
+    from django.conf import settings as django_settings
+
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "PRODUCTION": production,
+        "SECRET_KEY": "une-cle-de-test-assez-longue-pour-la-production-0123456789",
+        "ALLOWED_HOSTS": "territoires.example.gouv.fr",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", "import config.settings as s; print(s.TWO_FACTOR_REQUIRED)"],
+        cwd=django_settings.BASE_DIR,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    assert result.stdout.strip() == required
