@@ -61,6 +61,9 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
 ]
 # The demo data set is a separate app so that product code never imports it.
 if env.bool("DEMO_APP", default=True):
@@ -75,6 +78,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After authentication: a facilitator or admin without a second factor is sent to set it up.
+    "territoires.accounts.two_factor.TwoFactorRequiredMiddleware",
     "territoires.core.middleware.NullCharacterMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -170,6 +175,8 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "rules.permissions.ObjectPermissionBackend",
     "territoires.accounts.backends.AccountBackend",
+    # Answers only ProConnect's callback, and only when PROCONNECT_CLIENT_ID is set.
+    "territoires.accounts.proconnect.ProConnectBackend",
 ]
 # Sign-in and password-reset throttling (territoires/accounts/throttling.py says why these choices).
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
@@ -182,6 +189,30 @@ AXES_RESET_ON_SUCCESS = True
 AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins are not logged: only what throttling needs is kept
 AXES_LOCKOUT_CALLABLE = "territoires.accounts.throttling.lockout_response"
 AXES_VERBOSE = False
+# Two-factor sign-in (territoires/accounts/two_factor.py): required for facilitators, platform admins
+# and admin access when set (by default in production), optional for everyone else.
+TWO_FACTOR_REQUIRED = env.bool("TWO_FACTOR_REQUIRED", default=PRODUCTION)
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Territoires en commun")
+# Wrong codes double the wait before the next try (seconds), on top of django-axes' lockout.
+OTP_TOTP_THROTTLE_FACTOR = 1
+# ProConnect, the State's OpenID Connect sign-in for public agents (territoires/accounts/proconnect.py):
+# off unless the client id, secret and the provider's address (PROCONNECT_DOMAIN, e.g. the "/api/v2"
+# base of the integration or production environment given with the credentials) are all set.
+PROCONNECT_CLIENT_ID = env.str("PROCONNECT_CLIENT_ID", default="")
+PROCONNECT_CLIENT_SECRET = env.str("PROCONNECT_CLIENT_SECRET", default="")
+PROCONNECT_DOMAIN = env.str("PROCONNECT_DOMAIN", default="").rstrip("/")
+if PRODUCTION and PROCONNECT_DOMAIN and not PROCONNECT_DOMAIN.startswith("https://"):
+    # Codes, tokens and the client secret travel to that address.
+    raise ImproperlyConfigured("PROCONNECT_DOMAIN doit être une adresse https:// quand PRODUCTION=1.")
+# mozilla-django-oidc's fixed settings; its client id, secret and endpoints are derived from the three
+# above at each use (territoires/accounts/proconnect.py::proconnect_setting).
+OIDC_RP_SIGN_ALGO = "RS256"
+OIDC_RP_SCOPES = "openid email given_name usual_name siret uid"
+# ProConnect asks for the eIDAS level in the authorisation request.
+OIDC_AUTH_REQUEST_EXTRA_PARAMS = {"acr_values": "eidas1"}
+OIDC_STORE_ID_TOKEN = True  # the id_token_hint of the provider's logout
+OIDC_TIMEOUT = 10
+OIDC_AUTHENTICATION_CALLBACK_URL = "accounts:proconnect_callback"
 PASSWORD_RESET_LIMIT_PER_HOUR = env.int("PASSWORD_RESET_LIMIT_PER_HOUR", default=3)
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "projects:dashboard"
@@ -260,6 +291,9 @@ MAP_TILE_URL = env.str("MAP_TILE_URL", default="")
 MAP_TILE_ATTRIBUTION = env.str("MAP_TILE_ATTRIBUTION", default="")
 # How long the link of an invitation to join an organisation stays valid (territoires/accounts/invitations.py).
 INVITATION_VALID_DAYS = env.int("INVITATION_VALID_DAYS", default=14)
+# How long a person's download of their personal data stays available (territoires/accounts/privacy.py);
+# `manage.py apply_retention` deletes older ones.
+PERSONAL_DATA_EXPORT_DAYS = env.int("PERSONAL_DATA_EXPORT_DAYS", default=7)
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str(

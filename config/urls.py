@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from territoires.accounts.views import admin_login_redirect
+
 admin.site.site_header = _("Territoires en commun — administration")
 admin.site.site_title = _("Territoires en commun")
 admin.site.index_title = _("Gestion de la plateforme")
@@ -9,6 +11,9 @@ admin.site.index_title = _("Gestion de la plateforme")
 urlpatterns = [
     # First: the survey answers, the hottest requests (see territoires/surveys/urls.py).
     path("", include("territoires.surveys.urls")),
+    # The admin signs in through the platform's own page, so that the second factor (and ProConnect)
+    # apply there too (territoires/accounts/two_factor.py).
+    path("admin/login/", admin_login_redirect),
     path("admin/", admin.site.urls),
     path("compte/", include("territoires.accounts.urls")),
     path("", include("territoires.projects.urls")),

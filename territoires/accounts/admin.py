@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from territoires.accounts.models import Invitation, Membership, Organisation, User
+from territoires.accounts.models import Invitation, Membership, Organisation, ProConnectIdentity, User
 from territoires.accounts.services import membership_audit_change
 
 
@@ -39,7 +39,7 @@ class UserAdmin(BaseUserAdmin):
 class OrganisationAdmin(admin.ModelAdmin):
     list_display = ["name", "kind", "insee_code", "population", "department_code"]
     list_filter = ["kind", "department_code"]
-    search_fields = ["name", "insee_code"]
+    search_fields = ["name", "insee_code", "siret"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [MembershipInline]
 
@@ -94,4 +94,28 @@ class InvitationAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ProConnectIdentity)
+class ProConnectIdentityAdmin(admin.ModelAdmin):
+    """Read-only: identities are created by ProConnect sign-ins; deleting one unlinks the account
+    (its next ProConnect sign-in links it again by its address)."""
+
+    list_display = ["user", "organisation", "status", "created_at", "last_sign_in_at"]
+    list_filter = ["status"]
+    search_fields = ["user__email", "siret"]
+    readonly_fields = [
+        "user",
+        "subject",
+        "siret",
+        "organisation",
+        "status",
+        "decided_by",
+        "decided_at",
+        "created_at",
+        "last_sign_in_at",
+    ]
+
+    def has_add_permission(self, request):
         return False

@@ -122,3 +122,35 @@ class InvitationAcceptForm(SubmissionKeyMixin, DsfrForm):
 
 class SubmissionOnlyForm(SubmissionKeyMixin, DsfrForm):
     """A confirmation button that must be stored once (accepting an invitation when signed in)."""
+
+
+class AccountCloseForm(DsfrForm):
+    """Closing an account: the person confirms with their password (or, for an account without one,
+    which signs in through ProConnect, with their address) and ticks that they understood."""
+
+    password = forms.CharField(
+        label=_("Votre mot de passe"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    email = forms.CharField(label=_("Votre adresse électronique"), max_length=254)
+    understood = forms.BooleanField(
+        label=_(
+            "J'ai compris que la fermeture est définitive et que mes contributions restent, signées « Ancien·ne membre »."
+        ),
+    )
+
+    def __init__(self, *args, has_password: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["email" if has_password else "password"]
+
+
+class OneTimeCodeForm(DsfrForm):
+    """A code from the authentication application (six digits) or a backup code."""
+
+    code = forms.CharField(
+        label=_("Code à usage unique"),
+        max_length=40,
+        help_text=_("Les six chiffres affichés par votre application, ou l'un de vos codes de secours."),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "text", "autocapitalize": "off"}),
+    )

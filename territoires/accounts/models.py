@@ -31,12 +31,19 @@ class UserManager(BaseUserManager):
         return self._create_user(email, password, **extra_fields)
 
 
+# How a closed account signs what it wrote (messages, resources, news…), everywhere it is shown.
+CLOSED_ACCOUNT_NAME = _("Ancien·ne membre")
+
+
 class User(AbstractUser):
     """A person with an account; logs in with their e-mail address."""
 
     username = None
     email = models.EmailField(_("adresse électronique"), unique=True)
     job_title = models.CharField(_("fonction"), max_length=200, blank=True)
+    # Set when the person closes their account: the row stays so that their contributions keep an
+    # author, but it no longer says who they were (territoires/accounts/services.py::account_close).
+    closed_at = models.DateTimeField(_("compte fermé le"), null=True, blank=True)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
@@ -50,6 +57,11 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.get_full_name() or self.email
+
+    def get_full_name(self):
+        if self.closed_at:
+            return str(CLOSED_ACCOUNT_NAME)
+        return super().get_full_name()
 
     def clean(self):
         super().clean()
@@ -87,6 +99,17 @@ class Organisation(TimeStampedModel):
         help_text=_("Code officiel géographique de la commune, par exemple 79191 pour Niort."),
     )
     population = models.PositiveIntegerField(_("population"), null=True, blank=True)
+    # How ProConnect names an agent's employer (the "siret" claim): an agent signing in for the first
+    # time is proposed to this organisation, for its referent to confirm (accounts/proconnect.py).
+    siret = models.CharField(
+        _("SIRET"),
+        max_length=14,
+        blank=True,
+        validators=[RegexValidator(r"^[0-9]{14}$", _("Un SIRET compte quatorze chiffres."))],
+        help_text=_(
+            "Quatorze chiffres ; sert à proposer aux agents qui se connectent par ProConnect de rejoindre l'organisation."
+        ),
+    )
     department_code = models.CharField(_("département"), max_length=3, blank=True)
     website = models.URLField(_("site internet"), blank=True)
 
@@ -231,3 +254,73 @@ class Invitation(TimeStampedModel):
     @property
     def state_label(self) -> str:
         return self.STATE_LABELS[self.state]
+
+
+def personal_data_storage():
+    from territoires.core.storage import PrivateStorage
+
+    return PrivateStorage()
+
+
+class PersonalDataExport(TimeStampedModel):
+    """A person's download of what the platform holds about them: a ZIP built by a background task
+    (territoires/accounts/personal_data_export.py), kept PERSONAL_DATA_EXPORT_DAYS days."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("En préparation")
+        RUNNING = "running", _("En cours")
+        DONE = "done", _("Prêt")
+        FAILED = "failed", _("Échec")
+
+    user = models.ForeignKey(User, verbose_name=_("personne"), on_delete=models.CASCADE, related_name="data_exports")
+    status = models.CharField(_("statut"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    # Private storage, outside MEDIA_ROOT: served only to its owner by accounts:data_export_download.
+    file = models.FileField(_("fichier"), upload_to="accounts/exports/", blank=True, storage=personal_data_storage)
+    error = models.TextField(_("erreur"), blank=True)
+    finished_at = models.DateTimeField(_("terminé le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("export de données personnelles")
+        verbose_name_plural = _("exports de données personnelles")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.user} — {self.created_at:%Y-%m-%d}"
+
+
+class ProConnectIdentity(models.Model):
+    """The ProConnect identity linked to an account: the provider's stable subject, the employer's
+    SIRET as last given, and the organisation that SIRET designates, which the person is proposed
+    to join until a referent (or the facilitation) confirms or declines."""
+
+    class Status(models.TextChoices):
+        NONE = "", _("Aucune demande")
+        PENDING = "pending", _("Rattachement à confirmer")
+        CONFIRMED = "confirmed", _("Rattachement confirmé")
+        DECLINED = "declined", _("Rattachement refusé")
+
+    user = models.OneToOneField(User, verbose_name=_("personne"), on_delete=models.CASCADE, related_name="proconnect")
+    subject = models.CharField(_("identifiant ProConnect (sub)"), max_length=255, unique=True)
+    siret = models.CharField(_("SIRET transmis"), max_length=14, blank=True)
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation proposée"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="proconnect_requests",
+    )
+    status = models.CharField(_("rattachement"), max_length=10, choices=Status.choices, default=Status.NONE, blank=True)
+    decided_by = models.ForeignKey(
+        User, verbose_name=_("décidé par"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("décidé le"), null=True, blank=True)
+    created_at = models.DateTimeField(_("lié le"), auto_now_add=True)
+    last_sign_in_at = models.DateTimeField(_("dernière connexion ProConnect"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("identité ProConnect")
+        verbose_name_plural = _("identités ProConnect")
+
+    def __str__(self):
+        return f"{self.user} — ProConnect"

@@ -1,3 +1,5 @@
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
@@ -13,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from territoires.accounts import rules as rules_of
-from territoires.accounts import services
+from territoires.accounts import services, two_factor
 from territoires.accounts.forms import (
     InvitationAcceptForm,
     InvitationForm,
@@ -38,6 +40,28 @@ class LoginView(auth_views.LoginView):
     form_class = LoginForm
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        user = form.get_user()
+        if two_factor.has_second_factor(user):
+            # The password was right; the person is signed in only once the code is typed too.
+            two_factor.sign_in_pending_start(self.request, user, self.get_success_url())
+            return redirect("accounts:login_code")
+        return super().form_valid(form)
+
+    def get_context_data(self, **kwargs):
+        from territoires.accounts.proconnect import proconnect_enabled
+
+        return {**super().get_context_data(**kwargs), "proconnect": proconnect_enabled()}
+
+
+def admin_login_redirect(request):
+    """The admin's own sign-in page would skip the second factor: it sends to the platform's."""
+    if request.user.is_authenticated and not request.user.is_staff:
+        # Signed in already, without admin access: the sign-in page would send back here, endlessly.
+        raise PermissionDenied(_("L'administration de la plateforme est réservée à son équipe."))
+    query = urlencode({"next": _safe_next(request) or reverse("admin:index")})
+    return redirect(f"{reverse('accounts:login')}?{query}")
 
 
 class PasswordResetView(auth_views.PasswordResetView):

@@ -87,6 +87,11 @@ class AuditEvent(models.Model):
         DIRECTORY_IMPORTED = "directory_imported", _("Fichier importé dans l'annuaire")
         DIRECTORY_DUPLICATE_DISMISSED = "directory_duplicate_dismissed", _("Doublon proposé écarté")
         POPULATION_IMPORTED = "population_imported", _("Population par âge et sexe importée")
+        PERSONAL_DATA_EXPORTED = "personal_data_exported", _("Données personnelles téléchargées")
+        ACCOUNT_CLOSED = "account_closed", _("Compte fermé")
+        TWO_FACTOR_ENABLED = "two_factor_enabled", _("Double authentification activée")
+        TWO_FACTOR_DISABLED = "two_factor_disabled", _("Double authentification désactivée")
+        PROCONNECT_LINKED = "proconnect_linked", _("Compte lié à ProConnect")
 
     occurred_at = models.DateTimeField(_("date"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(

@@ -1,4 +1,4 @@
-"""Private files (survey exports, directory import files): stored beside MEDIA_ROOT, never under it,
+"""Private files (survey exports, directory import files, personal data downloads): stored beside MEDIA_ROOT, never under it,
 so that no media URL (served by Django in DEBUG, by the reverse proxy in production) can reach them. They are
 only read by views that check a permission first."""
 
@@ -29,3 +29,16 @@ class PrivateStorage(FileSystemStorage):
 def private_storage() -> PrivateStorage:
     """For a FileField's `storage` (a callable, so that migrations do not freeze a path)."""
     return PrivateStorage()
+
+
+def delete_with_files(queryset, field: str = "file") -> int:
+    """Deletes the rows of `queryset` and the file each one holds in `field`; returns how many rows.
+    (Retention jobs: a row is never deleted while its file stays behind, nor the reverse.)"""
+    deleted = 0
+    for row in queryset.only("pk", field):
+        stored = getattr(row, field)
+        if stored:
+            stored.delete(save=False)
+        row.delete()
+        deleted += 1
+    return deleted

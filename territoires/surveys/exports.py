@@ -902,11 +902,7 @@ def export_build_file(*, export_id: int) -> Export | None:
 def exports_purge(*, older_than_days: int = 30) -> int:
     """Deletes exports (rows and files) older than the given age; returns how many. Export files are
     copies of the answers: they are not kept longer than needed (to call from the daily command)."""
+    from territoires.core.storage import delete_with_files
+
     limit = timezone.now() - datetime.timedelta(days=older_than_days)
-    deleted = 0
-    for export in Export.objects.filter(created_at__lt=limit).only("pk", "file"):
-        if export.file:
-            export.file.delete(save=False)
-        export.delete()
-        deleted += 1
-    return deleted
+    return delete_with_files(Export.objects.filter(created_at__lt=limit))

@@ -260,6 +260,8 @@ def test_the_admin_is_closed_to_a_facilitator(client):
     response = client.get(reverse("admin:accounts_user_changelist"))
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
+    # …where a signed-in person without admin access is told so (not sent round in circles).
+    assert client.get(response["Location"]).status_code == 403
 
 
 @pytest.mark.django_db

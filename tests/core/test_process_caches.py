@@ -29,6 +29,8 @@ NOT_CACHES = {
     "territoires.search.registry._labels": "registry filled by AppConfig.ready()",
     "territoires.search.registry._sources": "registry filled by AppConfig.ready()",
     "territoires.surveys.analytics.arrays._locks": "one lock per survey, no data",
+    "territoires.core.personal_data._sources": "registry filled on import of each app's personal_data.py",
+    "territoires.core.personal_data._rules": "registry filled on import of each app's personal_data.py",
 }
 MUTABLE_TYPES = (dict, OrderedDict, set, list, threading.local, weakref.WeakKeyDictionary, weakref.WeakValueDictionary)
 

@@ -58,6 +58,10 @@ UNREACHED = {
     "annuaire/import/<int:pk>/rapport.csv": "un import terminé (aucun dans la démo)",
     "annuaire/doublon/<int:pk>/": "un doublon proposé par un import (aucun dans la démo)",
     "annuaire/projet/<slug:slug>/<slug:territory_slug>/doublons/": "lien affiché quand un import a proposé des doublons",
+    "compte/donnees/<int:export_id>/": "un téléchargement de données en préparation ; tests/accounts/test_personal_data.py",
+    "compte/donnees/<int:export_id>/telecharger/": "un téléchargement de données prêt ; tests/accounts/test_personal_data.py",
+    "compte/proconnect/": "ProConnect n'est pas configuré dans la démo (404) ; tests/accounts/test_proconnect.py",
+    "compte/proconnect/retour/": "retour du fournisseur ProConnect ; tests/accounts/test_proconnect.py",
 }
 
 
