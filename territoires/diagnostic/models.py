@@ -199,3 +199,7 @@ class FieldSource(models.Model):
 
     def __str__(self):
         return f"{self.entry} · {self.field}: {self.source} ({self.year})"
+
+
+# The second slice of the diagnostic keeps its models in their own packages (see each __init__).
+from territoires.diagnostic.synthesis.models import Evidence, Finding, Synthesis  # noqa: E402,F401
