@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("territoires.projects.urls")),
     path("ressources/", include("territoires.library.urls")),
     path("annuaire/", include("territoires.diagnostic.urls")),
+    path("co-construction/", include("territoires.codesign.urls")),
     path("recherche/", include("territoires.search.urls")),
     path("", include("territoires.community.urls")),
     path("", include("territoires.sharing.urls")),

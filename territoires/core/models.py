@@ -75,6 +75,15 @@ class AuditEvent(models.Model):
         OBSERVATION_CREATED = "observation_created", _("Note d'observation rédigée")
         OBSERVATION_CHANGED = "observation_changed", _("Note d'observation modifiée")
         OBSERVATION_DELETED = "observation_deleted", _("Note d'observation supprimée")
+        CODESIGN_PLAN_CHANGED = "codesign_plan_changed", _("Plan de co-construction modifié")
+        WORKSHOP_SAVED = "workshop_saved", _("Atelier de co-construction enregistré")
+        WORKSHOP_ATTENDANCE = "workshop_attendance", _("Présences à un atelier relevées")
+        IDEA_MODERATED = "idea_moderated", _("Idée modérée")
+        IDEAS_MERGED = "ideas_merged", _("Idées fusionnées")
+        OBJECTIVE_SAVED = "objective_saved", _("Objectif de co-construction enregistré")
+        BALLOT_OPENED = "ballot_opened", _("Scrutin ouvert")
+        BALLOT_CLOSED = "ballot_closed", _("Scrutin clos")
+        VOTER_CODES_ISSUED = "voter_codes_issued", _("Codes de vote émis")
 
     occurred_at = models.DateTimeField(_("date"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
