@@ -36,7 +36,7 @@ def build_world(**project_kwargs):
             starts_at=timezone.now() + datetime.timedelta(days=10),
             place=world.place,
             capacity=2,
-            facilitator=world.agents[0],
+            facilitator=world.agents[2],  # an agent of another town runs it
         ),
         user=referent,
         publish=True,
