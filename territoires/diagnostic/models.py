@@ -202,4 +202,10 @@ class FieldSource(models.Model):
 
 
 # The second slice of the diagnostic keeps its models in their own packages (see each __init__).
-from territoires.diagnostic.synthesis.models import Evidence, Finding, Synthesis  # noqa: E402,F401
+from territoires.diagnostic.expression.models import Expression, ExpressionPrompt  # noqa: E402,F401
+from territoires.diagnostic.observation.models import (  # noqa: E402,F401
+    ObservationNote,
+    ObservationPhoto,
+    ObservationTag,
+)
+from territoires.diagnostic.synthesis.models import Evidence, Finding, Synthesis, SynthesisPdf  # noqa: E402,F401

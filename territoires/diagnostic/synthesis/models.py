@@ -47,8 +47,8 @@ class Synthesis(TimeStampedModel):
 
     def get_absolute_url(self):
         if self.territory_id:
-            return reverse("diagnostic:synthesis_territory", args=[self.project.slug, self.territory.organisation.slug])
-        return reverse("diagnostic:synthesis_project", args=[self.project.slug])
+            return reverse("synthesis:territory", args=[self.project.slug, self.territory.organisation.slug])
+        return reverse("synthesis:project", args=[self.project.slug])
 
 
 class FindingQuerySet(models.QuerySet):
@@ -158,7 +158,7 @@ class Finding(TimeStampedModel):
         return self.statement
 
     def get_absolute_url(self):
-        return reverse("diagnostic:finding_detail", args=[self.pk])
+        return reverse("synthesis:finding_detail", args=[self.pk])
 
 
 class Evidence(models.Model):
@@ -190,3 +190,30 @@ class Evidence(models.Model):
         from territoires.diagnostic.synthesis.evidence import evidence_kind
 
         return evidence_kind(self.kind)
+
+
+class SynthesisPdf(TimeStampedModel):
+    """A PDF of a synthesis, built by a background task for the person who asked for it: it holds
+    what that person may read (their evidence, "preuve réservée" elsewhere), so only they download it."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("En attente")
+        RUNNING = "running", _("En cours")
+        DONE = "done", _("Terminé")
+        FAILED = "failed", _("Échec")
+
+    synthesis = models.ForeignKey(Synthesis, on_delete=models.CASCADE, related_name="pdfs")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(_("statut"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    # MEDIA_ROOT is served by no URL: the file goes out through synthesis:pdf_download only.
+    file = models.FileField(_("fichier"), upload_to="diagnostic/syntheses/%Y/%m/", blank=True, max_length=255)
+    error = models.TextField(_("erreur"), blank=True)
+    finished_at = models.DateTimeField(_("terminé le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("PDF de synthèse")
+        verbose_name_plural = _("PDF de synthèse")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.synthesis} ({self.get_status_display()})"

@@ -199,3 +199,19 @@ def evidence_remove(*, evidence: Evidence, user) -> None:
                 actor=user, action=Action.FINDING_EVIDENCE_REMOVED, target=finding, project_id=finding.project_id,
                 evidence_kind=evidence.kind,
             )  # fmt: skip
+
+
+def synthesis_pdf_request(*, synthesis: Synthesis, user):
+    """Queue a PDF of the synthesis as this person reads it; built after commit by a task."""
+    from territoires.diagnostic.synthesis.models import SynthesisPdf
+    from territoires.diagnostic.synthesis.tasks import synthesis_pdf_build
+
+    with transaction.atomic():
+        pending = SynthesisPdf.objects.filter(
+            synthesis=synthesis, requested_by=user, status__in=[SynthesisPdf.Status.QUEUED, SynthesisPdf.Status.RUNNING]
+        ).first()
+        if pending is not None:
+            return pending  # A second click while the first one is being built.
+        pdf = SynthesisPdf.objects.create(synthesis=synthesis, requested_by=user)
+        transaction.on_commit(lambda: synthesis_pdf_build.enqueue(pdf.pk))
+    return pdf
