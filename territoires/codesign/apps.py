@@ -20,6 +20,7 @@ def register_project_module(app_config):
 
     from territoires.codesign import plug
     from territoires.codesign.models import Idea
+    from territoires.core.audit import AuditDetail, register_audit_details
     from territoires.core.cache import watch_models_for_public_cache
     from territoires.core.receipts import ReceiptSource, register_receipt_source
     from territoires.core.registry import (
@@ -34,6 +35,14 @@ def register_project_module(app_config):
     )
 
     watch_models_for_public_cache(app_config)
+    register_audit_details(
+        count=AuditDetail(_("codes émis")),
+        criterion=AuditDetail(_("critère de réussite ajouté")),
+        present=AuditDetail(_("personnes présentes")),
+        votes=AuditDetail(_("bulletins")),
+        milestone_added=AuditDetail(_("échéance ajoutée")),
+        milestone_removed=AuditDetail(_("échéance retirée")),
+    )
     register_project_tab(ProjectTab("codesign", _("Co-construction"), "codesign:project_plans", order=40))
 
     def published_ideas(project_ids):

@@ -87,7 +87,9 @@ def milestone_add(*, plan: CodesignPlan, user, date: datetime.date, label: str, 
     if step and method is not None and step not in method.step_codes():
         raise ValidationError({"step": _("Cette étape n'existe pas dans la méthode du projet.")})
     milestone = Milestone.objects.create(plan=plan, date=date, label=label, step=step)
-    audit_log(actor=user, action=Action.CODESIGN_PLAN_CHANGED, target=plan, project_id=plan.project_id, added=label)
+    audit_log(
+        actor=user, action=Action.CODESIGN_PLAN_CHANGED, target=plan, project_id=plan.project_id, milestone_added=label
+    )
     return milestone
 
 
@@ -99,7 +101,7 @@ def milestone_delete(*, milestone: Milestone, user) -> None:
         action=Action.CODESIGN_PLAN_CHANGED,
         target=plan,
         project_id=plan.project_id,
-        removed=milestone.label,
+        milestone_removed=milestone.label,
     )
     milestone.delete()
 
