@@ -47,6 +47,19 @@ LATEST_YEAR = 2100
 # Plan ---------------------------------------------------------------------------------------------
 
 
+def _step_reached(*, plan: CodesignPlan, step: str, user, note: str) -> None:
+    """Mark the territory's step done when co-design reached it (the steps the method says this
+    module fills: "objectives", "convergence"). Left to people when the method has no such step or
+    its earlier steps are still to do: the timeline's order is the referent's to keep."""
+    from territoires.projects.services import step_complete
+
+    try:
+        with transaction.atomic():
+            step_complete(participation=plan.territory, step=step, user=user, note=note)
+    except ValidationError:
+        pass
+
+
 def plan_for(*, territory) -> CodesignPlan:
     """The territory's plan, created empty on first use."""
     if not territory.is_participant:
@@ -489,6 +502,12 @@ def criterion_add(*, objective: Objective, user, indicator, unit, baseline, targ
         project_id=objective.plan.project_id,
         criterion=criterion.indicator,
     )
+    _step_reached(
+        plan=objective.plan,
+        step="objectives",
+        user=user,
+        note=_("Premier objectif avec un critère de réussite mesurable : « %(title)s ».") % {"title": objective.title},
+    )
     return criterion
 
 
@@ -561,6 +580,9 @@ def ballot_close(*, ballot: Ballot, user) -> Ballot:
         target=ballot,
         project_id=ballot.plan.project_id,
         votes=ballot.votes.count(),
+    )
+    _step_reached(
+        plan=ballot.plan, step="convergence", user=user, note=_("Vote clos : « %(title)s ».") % {"title": ballot.title}
     )
     return ballot
 

@@ -135,3 +135,35 @@ def test_results_are_public_when_closed_and_team_only_before(client, world):
     assert "Profil de mérite" in page and "mention majoritaire" in page
     result = services.ballot_result(ballot)
     assert [row.option.label for row in result.rows] == ["Soirées jeunes", "Pass culture local"]
+
+
+def test_closing_a_vote_marks_the_convergence_step_once_the_earlier_steps_are_done(world):
+    from territoires.projects.models import StepCompletion
+    from territoires.projects.services import step_complete
+
+    for step in ("method_choice", "divergence", "objectives"):
+        step_complete(participation=world.x, step=step, user=world.referents[0])
+    services.ballot_open(ballot=world.ballot, user=world.referents[0])
+    services.ballot_close(ballot=world.ballot, user=world.referents[0])
+    completion = StepCompletion.objects.get(participation=world.x, step="convergence")
+    assert "Vote clos" in completion.note
+
+
+def test_a_criterion_leaves_the_objectives_step_to_people_while_earlier_steps_are_open(world):
+    from decimal import Decimal
+
+    from territoires.codesign.models import Objective
+    from territoires.projects.models import StepCompletion
+
+    objective = services.objective_save(objective=Objective(plan=world.plan, title="O"), user=world.referents[0])
+    services.criterion_add(
+        objective=objective,
+        user=world.referents[0],
+        indicator="I",
+        unit="%",
+        baseline=Decimal(1),
+        target=Decimal(2),
+        source="S",
+    )
+    assert objective.criteria.count() == 1
+    assert not StepCompletion.objects.filter(participation=world.x, step="objectives").exists()
