@@ -22,23 +22,11 @@ import rules
 
 from territoires.accounts.access import has_role_in
 from territoires.accounts.models import Membership
-from territoires.projects.rules import (
-    AUTHORITY_ROLES,
-    is_project_consultant,
-    is_project_facilitator,
-    is_project_member,
-)
+from territoires.projects.rules import is_project_facilitator, is_project_member, is_territory_team
 
 
 def is_team_of(user, territory) -> bool:
-    if not user.is_authenticated:
-        return False
-    project = territory.project
-    return (
-        is_project_facilitator(user, project)
-        or is_project_consultant(user, project)
-        or (territory.is_participant and has_role_in(user, territory.organisation_id, *AUTHORITY_ROLES))
-    )
+    return is_territory_team(user, territory)
 
 
 def _sees_project(user, project) -> bool:

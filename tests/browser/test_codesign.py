@@ -6,7 +6,6 @@ from playwright.sync_api import expect
 
 from territoires.codesign import services
 from territoires.codesign.models import BallotVote, CodesignPlan, Objective, WorkshopRegistration
-from tests.browser.helpers import PHONE, new_context, watch_errors
 from tests.browser.test_accessibility import BLOCKING, assert_accessible, describe
 from tests.codesign.world import build_world
 
@@ -50,16 +49,6 @@ def axe():
     from axe_playwright_python.sync_playwright import Axe
 
     return Axe()
-
-
-@pytest.fixture
-def phone(browser, live_server):
-    context = new_context(browser, live_server, viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
-    page = context.new_page()
-    errors = watch_errors(page)
-    yield page
-    context.close()
-    assert not errors, f"Erreurs JavaScript dans la page : {errors}"
 
 
 def test_a_resident_registers_for_a_workshop_on_a_phone(phone, world):
