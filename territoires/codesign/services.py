@@ -611,7 +611,7 @@ def voter_key_for_user(*, ballot: Ballot, user) -> str:
 ALREADY_VOTED = _("Vous avez déjà voté à ce scrutin : un seul bulletin par personne.")
 
 
-def vote_cast(*, ballot: Ballot, data, user=None, code: str = "") -> BallotVote:
+def vote_cast(*, ballot: Ballot, data, user=None, code: str = "", options=None) -> BallotVote:
     """Store one vote, once: by an account (online) or with a one-time code (kiosk or online).
 
     The code is spent in the same transaction as the vote is stored; the (ballot, voter) pair is
@@ -620,7 +620,7 @@ def vote_cast(*, ballot: Ballot, data, user=None, code: str = "") -> BallotVote:
     """
     if ballot.status != Ballot.Status.OPEN:
         raise ValidationError(_("Ce scrutin est clos : le vote n'est plus possible."))
-    options = list(ballot.options.all())
+    options = list(ballot.options.all()) if options is None else options
     choices = ballot.voting.parse(data, options=options, ballot=ballot)
     with transaction.atomic():
         if code:

@@ -25,6 +25,7 @@ urlpatterns = [
     path("idee/<int:pk>/moderer/", ideas.idea_moderate, name="idea_moderate"),
     path("idee/<int:pk>/fusionner/", ideas.idea_merge, name="idea_merge"),
     path("idee/<int:pk>/commenter/", ideas.idea_comment, name="idea_comment"),
+    path("idee/<int:pk>/etiquettes/", ideas.idea_tags, name="idea_tags"),
     path("plan/<int:plan_id>/objectifs/nouveau/", objectives.objective_create, name="objective_create"),
     path("objectif/<int:pk>/", objectives.objective_detail, name="objective_detail"),
     path("objectif/<int:pk>/modifier/", objectives.objective_edit, name="objective_edit"),

@@ -204,3 +204,13 @@ def test_wall_filters(client, world):
         wall, {"origine": "n'importe", "etiquette": "99999999999999999999", "q": "équipe"}
     ).content.decode()
     assert "Idée équipe" in page and "Idée atelier" not in page
+
+
+def test_team_retags_an_idea_others_cannot(client, world):
+    idea = team_idea(world, "Idée à étiqueter", tags=["ancienne"])
+    url = reverse("codesign:idea_tags", args=[idea.pk])
+    client.force_login(world.observers[0])
+    assert client.post(url, {"tags": "pirate"}).status_code == 403
+    client.force_login(world.agents[0])
+    client.post(url, {"tags": "jeunesse,  soirées , "})
+    assert sorted(tag.name for tag in idea.tags.all()) == ["jeunesse", "soirées"]

@@ -92,7 +92,7 @@ def ballot_detail(request, pk):
             check(user, "codesign.vote_online", ballot)
         submitted = request.POST
         try:
-            vote = services.vote_cast(ballot=ballot, data=request.POST, user=user)
+            vote = services.vote_cast(ballot=ballot, data=request.POST, user=user, options=options)
         except ValidationError as refusal:
             error = " ".join(refusal.messages)
             status = 400
@@ -212,7 +212,7 @@ def kiosk(request, token):
             )
         return render(request, "codesign/kiosk.html", {**context, "stage": "code", "form": form}, status=400)
     try:
-        vote = services.vote_cast(ballot=ballot, data=request.POST, code=code)
+        vote = services.vote_cast(ballot=ballot, data=request.POST, code=code, options=options)
     except ValidationError as refusal:
         spent_or_unknown = not VoterCode.objects.filter(ballot=ballot, code=code, used_at__isnull=True).exists()
         if spent_or_unknown:

@@ -259,3 +259,15 @@ def idea_comment(request, pk):
     else:
         messages.error(request, " ".join(form.errors.get("body", [_("Le commentaire est vide.")])))
     return redirect(idea.get_absolute_url() + "#commentaires")
+
+
+@login_required
+@login_page
+@require_POST
+def idea_tags(request, pk):
+    """The team retags an idea (comma-separated names; new names become tags of the plan)."""
+    idea = _idea_or_404(request, pk, "codesign.moderate_idea")
+    names = [name.strip() for name in request.POST.get("tags", "")[:300].split(",") if name.strip()][:10]
+    services.idea_tags_set(idea=idea, names=names)
+    messages.success(request, _("Les étiquettes sont enregistrées."))
+    return redirect(idea.get_absolute_url())
