@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from territoires.codesign.models import (
     Ballot,
@@ -608,56 +609,55 @@ def voter_key_for_user(*, ballot: Ballot, user) -> str:
     return "u:" + digest.hexdigest()[:60]
 
 
-ALREADY_VOTED = _("Vous avez déjà voté à ce scrutin : un seul bulletin par personne.")
+ALREADY_VOTED = gettext_lazy("Vous avez déjà voté à ce scrutin : un seul bulletin par personne.")
 
 
 def vote_cast(*, ballot: Ballot, data, user=None, code: str = "", options=None) -> BallotVote:
     """Store one vote, once: by an account (online) or with a one-time code (kiosk or online).
 
-    The code is spent in the same transaction as the vote is stored; the (ballot, voter) pair is
-    unique in the database, so a replayed request, a second tab or a concurrent submit is refused
-    and stores nothing.
+    A code is spent by one conditional UPDATE (unused, of this ballot, ballot open) in the same
+    transaction as the vote is stored; the (ballot, voter) pair is unique in the database, so a
+    replayed request, a second tab or a concurrent submit is refused and stores nothing.
     """
     if ballot.status != Ballot.Status.OPEN:
-        raise ValidationError(_("Ce scrutin est clos : le vote n'est plus possible."))
+        raise ValidationError(CLOSED)
     options = list(ballot.options.all()) if options is None else options
     choices = ballot.voting.parse(data, options=options, ballot=ballot)
-    with transaction.atomic():
-        if code:
-            normalised = receipt_code_normalise(code) or ""
-            voter_code = (
-                VoterCode.objects.select_for_update().filter(ballot=ballot, code=normalised).first()
-                if normalised
-                else None
+    normalised = (receipt_code_normalise(code) or "") if code else ""
+    if not code and not (user is not None and user.is_authenticated):
+        raise ValidationError(_("Connectez-vous ou saisissez votre code de vote."))
+    try:
+        with transaction.atomic():
+            if code:
+                spent = VoterCode.objects.filter(
+                    ballot=ballot, ballot__status=Ballot.Status.OPEN, code=normalised, used_at__isnull=True
+                ).update(used_at=timezone.now())
+                if not spent:
+                    raise ValidationError(_code_refusal(ballot, normalised))
+                voter_key, channel = f"c:{normalised}", BallotVote.Channel.KIOSK
+            else:
+                # The status again, inside the transaction: a close that landed meanwhile wins.
+                if not Ballot.objects.filter(pk=ballot.pk, status=Ballot.Status.OPEN).exists():
+                    raise ValidationError(CLOSED)
+                voter_key, channel = voter_key_for_user(ballot=ballot, user=user), BallotVote.Channel.ONLINE
+            return BallotVote.objects.create(
+                ballot=ballot, voter_key=voter_key, channel=channel, choices=choices, receipt_code=new_receipt_code()
             )
-            if voter_code is None:
-                raise ValidationError(
-                    _("Ce code de vote n'est pas valable pour ce scrutin. Vérifiez-le sur votre feuille.")
-                )
-            if voter_code.used_at is not None:
-                raise ValidationError(_("Ce code a déjà servi : chaque code ne permet qu'un vote."))
-            voter_key, channel = f"c:{voter_code.pk}", BallotVote.Channel.KIOSK
-            spent = VoterCode.objects.filter(pk=voter_code.pk, used_at__isnull=True).update(used_at=timezone.now())
-            if not spent:
-                raise ValidationError(_("Ce code a déjà servi : chaque code ne permet qu'un vote."))
-        elif user is not None and user.is_authenticated:
-            voter_key, channel = voter_key_for_user(ballot=ballot, user=user), BallotVote.Channel.ONLINE
-        else:
-            raise ValidationError(_("Connectez-vous ou saisissez votre code de vote."))
-        # The status again, inside the transaction: a close that landed meanwhile wins.
-        if not Ballot.objects.filter(pk=ballot.pk, status=Ballot.Status.OPEN).exists():
-            raise ValidationError(_("Ce scrutin est clos : le vote n'est plus possible."))
-        try:
-            with transaction.atomic():
-                return BallotVote.objects.create(
-                    ballot=ballot,
-                    voter_key=voter_key,
-                    channel=channel,
-                    choices=choices,
-                    receipt_code=new_receipt_code(),
-                )
-        except IntegrityError as error:
-            raise ValidationError(ALREADY_VOTED) from error
+    except IntegrityError as error:  # the same account raced itself: the transaction rolled back whole
+        raise ValidationError(ALREADY_VOTED) from error
+
+
+CLOSED = gettext_lazy("Ce scrutin est clos : le vote n'est plus possible.")
+
+
+def _code_refusal(ballot: Ballot, code: str) -> str:
+    """Why a code was not spent (read only then: the accepted path costs one UPDATE)."""
+    row = VoterCode.objects.filter(ballot=ballot, code=code).values("used_at").first() if code else None
+    if row is None:
+        return _("Ce code de vote n'est pas valable pour ce scrutin. Vérifiez-le sur votre feuille.")
+    if not Ballot.objects.filter(pk=ballot.pk, status=Ballot.Status.OPEN).exists():
+        return str(CLOSED)
+    return _("Ce code a déjà servi : chaque code ne permet qu'un vote.")
 
 
 def ballot_result(ballot: Ballot):

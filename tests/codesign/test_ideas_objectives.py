@@ -214,3 +214,36 @@ def test_team_retags_an_idea_others_cannot(client, world):
     client.force_login(world.agents[0])
     client.post(url, {"tags": "jeunesse,  soirées , "})
     assert sorted(tag.name for tag in idea.tags.all()) == ["jeunesse", "soirées"]
+
+
+def test_an_idea_from_a_survey_topic_of_this_territory(client, world):
+    from territoires.surveys.models import Deployment, TextTopics
+    from tests.surveys.factories import make_survey
+
+    survey = make_survey(project_ns=world).survey
+    deployment = Deployment.objects.get(survey=survey, participation=world.x)
+    other = Deployment.objects.get(survey=survey, participation=world.y)
+    topics = [{"label": "horaires, soir, week-end", "count": 14, "keywords": ["horaires"], "examples": []}]
+    mine = TextTopics.objects.create(
+        survey=survey, question_code="idees", scope=str(deployment.pk), status="done", topics=topics
+    )
+    TextTopics.objects.create(
+        survey=survey,
+        question_code="idees",
+        scope=str(other.pk),
+        status="done",
+        topics=[{"label": "ailleurs", "count": 3}],
+    )
+    client.force_login(world.referents[0])
+    url = reverse("codesign:idea_create", args=[world.plan.pk])
+    form = client.get(url).context["form"]
+    labels = [label for _key, label in form.fields["survey_topic"].choices]
+    assert any("horaires, soir, week-end" in label for label in labels)
+    assert not any("ailleurs" in label for label in labels)
+    key = next(key for key, label in form.fields["survey_topic"].choices if "horaires" in label)
+    assert client.post(url, {"title": "Ouvrir en soirée", "source": "survey", "survey_topic": key}).status_code == 302
+    idea = Idea.objects.get(title="Ouvrir en soirée")
+    assert (idea.survey_topics, idea.survey_topic_label) == (mine, "horaires, soir, week-end")
+    # A survey idea without its topic: refused, nothing stored.
+    assert client.post(url, {"title": "Sans thème", "source": "survey"}).status_code == 400
+    assert not Idea.objects.filter(title="Sans thème").exists()
