@@ -9,12 +9,13 @@ admin.site.index_title = _("Gestion de la plateforme")
 urlpatterns = [
     # First: the survey answers, the hottest requests (see territoires/surveys/urls.py).
     path("", include("territoires.surveys.urls")),
+    # Second: co-design, whose kiosk takes a workshop's votes in bursts (make bench ONLY=codesign.vote).
+    path("co-construction/", include("territoires.codesign.urls")),
     path("admin/", admin.site.urls),
     path("compte/", include("territoires.accounts.urls")),
     path("", include("territoires.projects.urls")),
     path("ressources/", include("territoires.library.urls")),
     path("annuaire/", include("territoires.diagnostic.urls")),
-    path("co-construction/", include("territoires.codesign.urls")),
     path("diagnostic/", include("territoires.diagnostic.synthesis.urls")),
     path("diagnostic/observations/", include("territoires.diagnostic.observation.urls")),
     path("parole/", include("territoires.diagnostic.expression.urls")),

@@ -186,9 +186,7 @@ def ballot_codes(request, pk):
 def kiosk(request, token):
     """The shared tablet of a workshop: type a one-time code, vote, hand the tablet to the next
     person. No account; the code is spent with the vote, in one transaction."""
-    ballot = get_object_or_404(
-        Ballot.objects.select_related("plan__territory__organisation", "plan__project"), kiosk_token=token
-    )
+    ballot = get_object_or_404(Ballot.objects.select_related("plan__territory__organisation"), kiosk_token=token)
     if ballot.status == Ballot.Status.DRAFT:
         raise Http404
     options = list(ballot.options.all())
