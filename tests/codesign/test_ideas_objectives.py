@@ -14,6 +14,7 @@ from territoires.codesign import services
 from territoires.codesign.models import CodesignPlan, Idea, Objective
 from territoires.core.receipts import receipt_find
 from tests.codesign.world import build_world
+from tests.community.test_bad_input import close_keeping_connection
 
 pytestmark = pytest.mark.django_db
 
@@ -126,7 +127,7 @@ def test_team_form_with_photo_and_bad_photo(client, world):
     photo = client.get(reverse("codesign:idea_photo", args=[idea.pk]))
     assert photo.status_code == 200
     assert b"".join(photo.streaming_content) == png()
-    photo.close()
+    close_keeping_connection(photo)
     client.logout()
     assert client.get(reverse("codesign:idea_photo", args=[idea.pk])).status_code == 302
 
