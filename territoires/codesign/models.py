@@ -87,9 +87,6 @@ class WorkshopQuerySet(models.QuerySet):
     def published(self):
         return self.filter(status=Workshop.Status.PUBLISHED)
 
-    def upcoming(self):
-        return self.filter(starts_at__gte=timezone.now())
-
 
 class Workshop(TimeStampedModel):
     """An atelier of the plan: a method, a date, a place of the directory, a facilitator, seats."""

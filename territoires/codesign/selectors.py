@@ -7,8 +7,6 @@ from territoires.codesign.models import Ballot, Idea, Objective, Workshop
 from territoires.codesign.rules import is_team_of
 from territoires.core.seats import CONFIRMED, WAITING
 
-IDEA_FILTERS = ("origine", "etiquette", "statut", "q")
-
 
 def workshops_of(plan, user):
     workshops = Workshop.objects.filter(plan=plan).select_related("place", "facilitator")
