@@ -264,5 +264,10 @@ def _town(territory, data, referent, consultant) -> bool:
         opened_at=timezone.make_aware(datetime.datetime(2022, 4, 5, 18, 0)),
         closed_at=timezone.make_aware(datetime.datetime(2022, 4, 5, 19, 30)),
     )
+    # What happened in 2022 carries its 2022 dates: the ideas of the held workshop's day, the votes
+    # of the convergence evening.
+    Idea.objects.filter(plan=plan).update(created_at=held.starts_at, updated_at=held.starts_at)
+    Objective.objects.filter(plan=plan).update(created_at=timezone.make_aware(datetime.datetime(2022, 3, 15, 10, 0)))
+    ballot.votes.update(created_at=timezone.make_aware(datetime.datetime(2022, 4, 5, 19, 0)))
     CodesignPlan.objects.filter(pk=plan.pk).update(updated_at=timezone.now())
     return True
