@@ -194,6 +194,32 @@ def workshop_save(*, workshop: Workshop, user, publish: bool) -> Workshop:
     return workshop
 
 
+@transaction.atomic
+def workshop_cancel(*, workshop: Workshop, user, reason: str) -> Workshop:
+    """Cancel a workshop that has not taken place; everyone registered or waiting is told by e-mail."""
+    workshop = _lock_workshop(workshop)
+    if workshop.status == Workshop.Status.CANCELLED:
+        raise ValidationError(_("Cet atelier est déjà annulé."))
+    if workshop.starts_at < timezone.now():
+        raise ValidationError(_("Cet atelier a déjà eu lieu : il ne peut plus être annulé."))
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": _("Dites en une phrase pourquoi : les personnes inscrites le liront.")})
+    workshop.status = Workshop.Status.CANCELLED
+    workshop.notes = reason[:2000]
+    workshop.save(update_fields=["status", "notes", "updated_at"])
+    for registration in workshop.registrations.all():
+        _send(registration, "cancelled")
+    audit_log(
+        actor=user,
+        action=Action.WORKSHOP_SAVED,
+        target=workshop,
+        project_id=workshop.plan.project_id,
+        status="cancelled",
+    )
+    return workshop
+
+
 def _lock_workshop(workshop: Workshop) -> Workshop:
     return Workshop.objects.select_related("plan").select_for_update().get(pk=workshop.pk)
 

@@ -26,12 +26,16 @@ def send_registration_email(registration_id: int, kind: str) -> bool:
             "confirmed": _("Inscription confirmée : %(title)s"),
             "waiting": _("Liste d'attente : %(title)s"),
             "promoted": _("Une place s'est libérée : %(title)s"),
+            "cancelled": _("Atelier annulé : %(title)s"),
         }.get(kind, _("Votre inscription : %(title)s")) % {"title": workshop.title}
-        status_line = (
-            _("Vous êtes sur la liste d'attente ; si une place se libère, elle vous revient et vous en êtes prévenu·e.")
-            if registration.status == WorkshopRegistration.Status.WAITING
-            else _("Votre place est réservée.")
-        )
+        if kind == "cancelled":
+            status_line = _("L'atelier est annulé. %(reason)s") % {"reason": workshop.notes}
+        elif registration.status == WorkshopRegistration.Status.WAITING:
+            status_line = _(
+                "Vous êtes sur la liste d'attente ; si une place se libère, elle vous revient et vous en êtes prévenu·e."
+            )
+        else:
+            status_line = _("Votre place est réservée.")
         body = "\n\n".join(
             [
                 _("Bonjour %(name)s,") % {"name": registration.name},

@@ -12,6 +12,7 @@ urlpatterns = [
     path("plan/<int:plan_id>/ateliers/nouveau/", workshops.workshop_create, name="workshop_create"),
     path("atelier/<str:token>/", workshops.workshop_detail, name="workshop_detail"),
     path("atelier/<str:token>/modifier/", workshops.workshop_edit, name="workshop_edit"),
+    path("atelier/<str:token>/annuler/", workshops.workshop_cancel, name="workshop_cancel"),
     path("atelier/<str:token>/inscriptions/", workshops.workshop_registrations, name="workshop_registrations"),
     path("atelier/<str:token>/emargement.pdf", workshops.workshop_sign_in_sheet, name="workshop_sign_in_sheet"),
     path("atelier/<str:token>/agenda.ics", workshops.workshop_ics, name="workshop_ics"),

@@ -133,6 +133,7 @@ def test_new_pages_pass_axe(page, axe, login, world):
         f"/co-construction/plan/{plan.pk}/objectifs/nouveau/",
         f"/co-construction/plan/{plan.pk}/scrutins/nouveau/",
         f"/co-construction/atelier/{workshop.public_token}/inscriptions/",
+        f"/co-construction/atelier/{workshop.public_token}/annuler/",
         world.idea.get_absolute_url(),
         ballot.get_absolute_url(),
         f"/co-construction/scrutin/{ballot.pk}/codes/",

@@ -155,3 +155,33 @@ def test_attendance_sign_in_sheet_and_ical(client, world):
     ics = client.get(reverse("codesign:workshop_ics", args=[world.workshop.public_token]))
     assert b"BEGIN:VEVENT" in ics.content and b"Assises de la culture" in ics.content
     assert "Médiathèque des Pierres" in ics.content.decode()
+
+
+def test_cancelling_a_workshop_tells_everyone_registered(client, world, django_capture_on_commit_callbacks):
+    register(world.workshop, "Awa Diallo", "awa@example.org")
+    register(world.workshop, "Bruno Petit", "bruno@example.org")
+    register(world.workshop, "Chloé Martin", "chloe@example.org")  # waiting
+    url = reverse("codesign:workshop_cancel", args=[world.workshop.public_token])
+    client.force_login(world.observers[0])
+    assert client.post(url, {"reason": "Pirate"}).status_code == 403
+    client.force_login(world.referents[0])
+    assert "3 personnes inscrites ou en attente" in client.get(url).content.decode()
+    assert client.post(url, {"reason": "  "}).status_code == 400
+    assert Workshop.objects.get(pk=world.workshop.pk).status == "published"
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(url, {"reason": "La salle est inondée ; une nouvelle date suivra."}).status_code == 302
+    workshop = Workshop.objects.get(pk=world.workshop.pk)
+    assert workshop.status == "cancelled"
+    assert sorted(message.to[0] for message in mail.outbox) == [
+        "awa@example.org",
+        "bruno@example.org",
+        "chloe@example.org",
+    ]
+    assert all("La salle est inondée" in message.body for message in mail.outbox)
+    page = client.get(workshop.get_absolute_url()).content.decode()
+    assert "Atelier annulé" in page and "Cet atelier est annulé" in page
+    with pytest.raises(ValidationError, match="closes"):
+        register(workshop, "Tard", "tard@example.org")
+    assert b"STATUS:CANCELLED" in client.get(reverse("codesign:workshop_ics", args=[workshop.public_token])).content
+    assert client.post(url, {"reason": "Encore"}).status_code == 400

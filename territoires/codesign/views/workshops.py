@@ -237,3 +237,26 @@ def workshop_ics(request, token):
     response = HttpResponse(content, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="atelier-{workshop.pk}.ics"'
     return response
+
+
+@login_required
+@login_page
+def workshop_cancel(request, token):
+    """Cancelling asks first (a page saying who will be told), then a POST with the reason."""
+    workshop = _workshop_or_404(token)
+    check(request.user, "codesign.change_workshop", workshop)
+    error = ""
+    if request.method == "POST":
+        try:
+            services.workshop_cancel(workshop=workshop, user=request.user, reason=request.POST.get("reason", "")[:2000])
+        except ValidationError as refusal:
+            error = " ".join(refusal.messages)
+        else:
+            messages.success(request, _("L'atelier est annulé ; les personnes inscrites sont prévenues par courriel."))
+            return redirect(workshop.get_absolute_url())
+    return render(
+        request,
+        "codesign/workshop_cancel.html",
+        {"project": workshop.plan.project, "plan": workshop.plan, "workshop": workshop, "error": error},
+        status=400 if error else 200,
+    )
