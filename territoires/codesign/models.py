@@ -211,6 +211,7 @@ class WorkshopRegistration(models.Model):
     manage_token = models.CharField(max_length=24, unique=True, default=new_public_token, editable=False)
     created_at = models.DateTimeField(_("inscrit·e le"), auto_now_add=True)
     promoted_at = models.DateTimeField(_("passé·e de la liste d'attente le"), null=True, blank=True)
+    reminded_at = models.DateTimeField(_("rappel envoyé le"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("inscription à un atelier")

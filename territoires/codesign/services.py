@@ -287,6 +287,30 @@ def registration_cancel(*, registration: WorkshopRegistration) -> list[WorkshopR
     return _promote(workshop)
 
 
+REMINDER_AHEAD = datetime.timedelta(hours=48)
+
+
+def workshop_reminders_send(*, now: datetime.datetime | None = None) -> int:
+    """Remind the people with a seat of a published workshop starting within 48 hours, once each
+    (run daily or more often: `manage.py send_workshop_reminders`); returns how many were sent."""
+    now = now or timezone.now()
+    due = WorkshopRegistration.objects.filter(
+        status=seats.CONFIRMED,
+        reminded_at__isnull=True,
+        workshop__status=Workshop.Status.PUBLISHED,
+        workshop__starts_at__gt=now,
+        workshop__starts_at__lte=now + REMINDER_AHEAD,
+    )
+    sent = 0
+    with transaction.atomic():
+        for registration in due.select_for_update():
+            # Marked in the same transaction as the e-mail is queued: a second run sends nothing again.
+            WorkshopRegistration.objects.filter(pk=registration.pk).update(reminded_at=now)
+            _send(registration, "reminder")
+            sent += 1
+    return sent
+
+
 def waiting_position(registration: WorkshopRegistration) -> int:
     return seats.waiting_position(registration.workshop.registrations.all(), registration)
 

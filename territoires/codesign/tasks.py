@@ -27,7 +27,8 @@ def send_registration_email(registration_id: int, kind: str) -> bool:
             "waiting": _("Liste d'attente : %(title)s"),
             "promoted": _("Une place s'est libérée : %(title)s"),
             "cancelled": _("Atelier annulé : %(title)s"),
-        }.get(kind, _("Votre inscription : %(title)s")) % {"title": workshop.title}
+            "reminder": _("Rappel : %(title)s, %(when)s"),
+        }.get(kind, _("Votre inscription : %(title)s")) % {"title": workshop.title, "when": when}
         if kind == "cancelled":
             status_line = _("L'atelier est annulé. %(reason)s") % {"reason": workshop.notes}
         elif registration.status == WorkshopRegistration.Status.WAITING:

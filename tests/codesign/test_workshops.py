@@ -2,6 +2,7 @@
 in core/seats.py), closing, cancellation, attendance, the sign-in sheet and iCalendar."""
 
 import datetime
+import io
 
 import pytest
 from django.core import mail
@@ -185,3 +186,20 @@ def test_cancelling_a_workshop_tells_everyone_registered(client, world, django_c
         register(workshop, "Tard", "tard@example.org")
     assert b"STATUS:CANCELLED" in client.get(reverse("codesign:workshop_ics", args=[workshop.public_token])).content
     assert client.post(url, {"reason": "Encore"}).status_code == 400
+
+
+def test_reminders_go_once_to_seated_people_48_hours_ahead(world, django_capture_on_commit_callbacks):
+    from django.core.management import call_command
+
+    seated = register(world.workshop, "Awa Diallo", "awa@example.org")
+    register(world.workshop, "Bruno Petit", "bruno@example.org")
+    register(world.workshop, "Chloé Martin", "chloe@example.org")  # waiting: no reminder
+    assert services.workshop_reminders_send() == 0  # ten days ahead: too early
+    Workshop.objects.filter(pk=world.workshop.pk).update(starts_at=timezone.now() + datetime.timedelta(hours=30))
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("send_workshop_reminders", stdout=io.StringIO())
+    assert sorted(message.to[0] for message in mail.outbox) == ["awa@example.org", "bruno@example.org"]
+    assert all(message.subject.startswith("Rappel : Assises de la culture") for message in mail.outbox)
+    assert WorkshopRegistration.objects.get(pk=seated.pk).reminded_at is not None
+    assert services.workshop_reminders_send() == 0
