@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 from bench import (
+    codesign,
     community,
     diagnostic_import,
     diagnostic_map,
@@ -42,6 +43,7 @@ GROUPS = [
     (diagnostic_map.NAMES, diagnostic_map.run),
     (plans.NAMES, plans.run),
     (diagnostic_import.NAMES, diagnostic_import.run),
+    (codesign.NAMES, codesign.run),
 ]
 
 

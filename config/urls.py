@@ -11,6 +11,8 @@ admin.site.index_title = _("Gestion de la plateforme")
 urlpatterns = [
     # First: the survey answers, the hottest requests (see territoires/surveys/urls.py).
     path("", include("territoires.surveys.urls")),
+    # Second: co-design, whose kiosk takes a workshop's votes in bursts (make bench ONLY=codesign.vote).
+    path("co-construction/", include("territoires.codesign.urls")),
     # The admin signs in through the platform's own page, so that the second factor (and ProConnect)
     # apply there too (territoires/accounts/two_factor.py).
     path("admin/login/", admin_login_redirect),

@@ -71,9 +71,12 @@ def _bump_after_commit(**kwargs):
     transaction.on_commit(bump_content_version)
 
 
-def watch_models_for_public_cache(app_config) -> None:
-    """Any write to a model of this app invalidates every cached public page."""
+def watch_models_for_public_cache(app_config, *, unseen: tuple[str, ...] = ()) -> None:
+    """Any write to a model of this app invalidates every cached public page, except to the models
+    named in `unseen` (no cached public page shows them: their writes need not empty the cache)."""
     for model in app_config.get_models():
+        if model.__name__ in unseen:
+            continue
         uid = f"public-cache-{model._meta.label}"
         post_save.connect(_bump_after_commit, sender=model, dispatch_uid=uid + "-save", weak=False)
         post_delete.connect(_bump_after_commit, sender=model, dispatch_uid=uid + "-delete", weak=False)

@@ -92,6 +92,15 @@ class AuditEvent(models.Model):
         TWO_FACTOR_ENABLED = "two_factor_enabled", _("Double authentification activée")
         TWO_FACTOR_DISABLED = "two_factor_disabled", _("Double authentification désactivée")
         PROCONNECT_LINKED = "proconnect_linked", _("Compte lié à ProConnect")
+        CODESIGN_PLAN_CHANGED = "codesign_plan_changed", _("Plan de co-construction modifié")
+        WORKSHOP_SAVED = "workshop_saved", _("Atelier de co-construction enregistré")
+        WORKSHOP_ATTENDANCE = "workshop_attendance", _("Présences à un atelier relevées")
+        IDEA_MODERATED = "idea_moderated", _("Idée modérée")
+        IDEAS_MERGED = "ideas_merged", _("Idées fusionnées")
+        OBJECTIVE_SAVED = "objective_saved", _("Objectif de co-construction enregistré")
+        BALLOT_OPENED = "ballot_opened", _("Scrutin ouvert")
+        BALLOT_CLOSED = "ballot_closed", _("Scrutin clos")
+        VOTER_CODES_ISSUED = "voter_codes_issued", _("Codes de vote émis")
 
     occurred_at = models.DateTimeField(_("date"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(

@@ -87,3 +87,63 @@ def dashboard_cards(user) -> list[tuple[str, dict]]:
         if context is not None:
             cards.append((card.template, context))
     return cards
+
+
+@dataclass(frozen=True)
+class TerritorySection:
+    """A block a module adds to a territory's page (a participating authority in a project).
+
+    `context_for(participation, user)` returns the template's context, or None when the module has
+    nothing to show this person there.
+    """
+
+    key: str
+    template: str
+    context_for: Callable[[object, object], dict | None]
+    order: int = 100
+
+
+_territory_sections: dict[str, TerritorySection] = {}
+
+
+def register_territory_section(section: TerritorySection) -> None:
+    _territory_sections[section.key] = section
+
+
+def territory_sections(participation, user) -> list[tuple[str, dict]]:
+    sections = []
+    for section in sorted(_territory_sections.values(), key=lambda s: s.order):
+        context = section.context_for(participation, user)
+        if context is not None:
+            sections.append((section.template, context))
+    return sections
+
+
+@dataclass(frozen=True)
+class StepLink:
+    label: str
+    url: str
+
+
+@dataclass(frozen=True)
+class StepContent:
+    """What a module has done behind the steps of a territory's timeline: `links_for(participation,
+    user)` returns {step code: [StepLink]} (only what this person may open)."""
+
+    key: str
+    links_for: Callable[[object, object], dict[str, list[StepLink]]]
+
+
+_step_contents: dict[str, StepContent] = {}
+
+
+def register_step_content(content: StepContent) -> None:
+    _step_contents[content.key] = content
+
+
+def step_links(participation, user) -> dict[str, list[StepLink]]:
+    links: dict[str, list[StepLink]] = {}
+    for content in _step_contents.values():
+        for code, items in content.links_for(participation, user).items():
+            links.setdefault(code, []).extend(items)
+    return links

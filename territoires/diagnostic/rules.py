@@ -15,24 +15,16 @@ Tested as a grid in tests/diagnostic/test_permission_grid.py.
 
 import rules
 
-from territoires.accounts.access import has_role_in
 from territoires.projects.rules import (
-    AUTHORITY_ROLES,
     is_project_consultant,
     is_project_facilitator,
     is_project_member,
+    is_territory_team,
 )
 
 
 def _territory_team(user, territory) -> bool:
-    if not user.is_authenticated:
-        return False
-    project = territory.project
-    return (
-        is_project_facilitator(user, project)
-        or is_project_consultant(user, project)
-        or (territory.is_participant and has_role_in(user, territory.organisation_id, *AUTHORITY_ROLES))
-    )
+    return is_territory_team(user, territory)
 
 
 @rules.predicate

@@ -69,6 +69,19 @@ def is_territory_referent(user, participation):
     return participation.is_participant and has_role_in(user, participation.organisation_id, Role.REFERENT)
 
 
+def is_territory_team(user, participation) -> bool:
+    """The people who work on a participating territory's material (directory, co-design): its
+    authority's referent, agents and elected officials, the project's consultancy and facilitators."""
+    if not user.is_authenticated:
+        return False
+    project = participation.project
+    return (
+        is_project_facilitator(user, project)
+        or is_project_consultant(user, project)
+        or (participation.is_participant and has_role_in(user, participation.organisation_id, *AUTHORITY_ROLES))
+    )
+
+
 @rules.predicate
 def is_territory_facilitator(user, participation):
     return is_project_facilitator(user, participation.project)

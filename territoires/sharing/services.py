@@ -11,8 +11,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from territoires.core import seats
 from territoires.core.audit import audit_log
 from territoires.core.models import AuditEvent
+from territoires.core.seats import seat_status, seats_fill
 from territoires.search.services import source_forget as search_forget
 from territoires.search.services import source_reindex as search_reindex
 from territoires.sharing.models import Lesson, NewsPost, PeerEvent, Registration, Status
@@ -134,18 +136,9 @@ def _lock_event(event: PeerEvent) -> PeerEvent:
 
 
 def _fill_free_seats(event: PeerEvent) -> list[Registration]:
-    """Move the first people of the waiting list to free seats, in arrival order. Call with the
-    event row locked."""
-    confirmed = event.registrations.filter(status=Registration.Status.CONFIRMED).count()
-    free = event.capacity - confirmed
-    if free <= 0:
-        return []
-    promoted = list(event.registrations.filter(status=Registration.Status.WAITING).order_by("created_at", "id")[:free])
-    now = timezone.now()
-    for registration in promoted:
-        registration.status = Registration.Status.CONFIRMED
-        registration.promoted_at = now
-        registration.save(update_fields=["status", "promoted_at"])
+    """Move the first people of the waiting list to free seats, in arrival order (core/seats.py), and
+    tell them. Call with the event row locked."""
+    promoted = seats_fill(event.registrations.all(), capacity=event.capacity)
     if promoted:
         from territoires.notifications.services import notify
 
@@ -200,8 +193,7 @@ def event_register(*, event: PeerEvent, user) -> Registration:
         raise ValidationError(_("Les inscriptions à cette rencontre sont closes."))
     if Registration.objects.filter(event=event, user=user).exists():
         raise ValidationError(_("Vous êtes déjà inscrit·e à cette rencontre."))
-    confirmed = event.registrations.filter(status=Registration.Status.CONFIRMED).count()
-    status = Registration.Status.CONFIRMED if confirmed < event.capacity else Registration.Status.WAITING
+    status = seat_status(event.registrations.all(), capacity=event.capacity)
     try:
         with transaction.atomic():
             return Registration.objects.create(event=event, user=user, status=status)
@@ -223,12 +215,7 @@ def event_unregister(*, event: PeerEvent, user) -> list[Registration]:
 
 def waiting_position(*, event: PeerEvent, registration: Registration) -> int:
     """1 for the first person waiting."""
-    earlier = event.registrations.filter(status=Registration.Status.WAITING).filter(
-        created_at__lt=registration.created_at
-    ) | event.registrations.filter(
-        status=Registration.Status.WAITING, created_at=registration.created_at, id__lt=registration.id
-    )
-    return earlier.count() + 1
+    return seats.waiting_position(event.registrations.all(), registration)
 
 
 # Lessons learned ----------------------------------------------------------------------------------

@@ -49,6 +49,18 @@ def context(browser, live_server):
 
 
 @pytest.fixture
+def phone(browser, live_server):
+    """A page on a phone (375 × 812, touch), failing the test on a JavaScript error."""
+
+    context = new_context(browser, live_server, viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    errors = watch_errors(page)
+    yield page
+    context.close()
+    assert not errors, f"Erreurs JavaScript dans la page : {errors}"
+
+
+@pytest.fixture
 def page(context):
     page = context.new_page()
     errors = watch_errors(page)
@@ -79,14 +91,3 @@ def axe():
     from axe_playwright_python.sync_playwright import Axe
 
     return Axe()
-
-
-@pytest.fixture
-def phone(browser, live_server):
-    """A page on a phone's screen, touch and all (a module may still define its own)."""
-    context = new_context(browser, live_server, viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
-    page = context.new_page()
-    errors = watch_errors(page)
-    yield page
-    context.close()
-    assert not errors, f"Erreurs JavaScript dans la page : {errors}"

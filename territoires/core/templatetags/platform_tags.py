@@ -223,3 +223,12 @@ def project_nav(context, project, section=""):
         )
 
     return memoized(("project-nav", project.slug, section, visible), render)
+
+
+@register.filter
+def item(mapping, key):
+    """mapping[key] in a template (None when absent): `{{ step_links|item:step.code }}`."""
+    try:
+        return mapping.get(key)
+    except AttributeError:
+        return None

@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from territoires.core import registry
 from territoires.core.cache import public_page_cache
 from territoires.core.idempotency import already_submitted, parse_submission_key, record_submission
 from territoires.projects.forms import TerritoryForm, WithdrawalCloseForm, WithdrawalForm
@@ -29,10 +30,14 @@ def territory_detail(request, slug, organisation_slug):
     project = get_project_or_404(slug, request.user)
     participation = get_participation_or_404(project, organisation_slug)
     user = request.user
+    step_links = registry.step_links(participation, user)
     return render(
         request,
         "projects/territory_detail.html",
         {
+            # Modules' blocks on this page and what they did behind each step (core/registry.py).
+            "module_sections": registry.territory_sections(participation, user),
+            "step_links": step_links,
             "project": project,
             "participation": participation,
             "organisation": participation.organisation,
