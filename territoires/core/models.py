@@ -62,6 +62,9 @@ class AuditEvent(models.Model):
         DIRECTORY_ENTRY_CHANGED = "directory_entry_changed", _("Fiche de l'annuaire modifiée")
         DIRECTORY_ENTRIES_MERGED = "directory_entries_merged", _("Fiches de l'annuaire fusionnées")
         DIRECTORY_FAMILIES_CHANGED = "directory_families_changed", _("Familles d'acteurs modifiées")
+        DIRECTORY_LINK_CREATED = "directory_link_created", _("Lien de coopération ajouté")
+        DIRECTORY_LINK_CHANGED = "directory_link_changed", _("Lien de coopération modifié")
+        DIRECTORY_LINK_DELETED = "directory_link_deleted", _("Lien de coopération supprimé")
 
     occurred_at = models.DateTimeField(_("date"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(

@@ -199,3 +199,6 @@ class FieldSource(models.Model):
 
     def __str__(self):
         return f"{self.entry} · {self.field}: {self.source} ({self.year})"
+
+
+from territoires.diagnostic.network_models import Link, NetworkAnalysis  # noqa: E402,F401  (the network, see that module)

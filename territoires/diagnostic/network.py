@@ -1,0 +1,167 @@
+"""Reading the cooperation network: which actors and links a person may see, through the
+directory's own filters (filters.py), as the graph's JSON and as tables.
+
+The nodes are the actors the person may read (selectors.visible_entries) that the filters keep;
+the links are those between two such actors, without the links noted in interviews for anyone
+outside the project's members (network_rules.py). Scoping happens here, in the queries: the JSON,
+the tables and the exports read the same functions, so they show the same network.
+
+The JSON of a large network (5,000 actors, 20,000 links) costs tens of milliseconds to build; it is
+kept in the cache under the project's content version (core/cache.py: any write to the directory
+bumps it), the person's audience (what they may read) and the filters, so that it is rebuilt only
+after a change (`make bench ONLY=diagnostic.network` measures it).
+"""
+
+import hashlib
+import json
+
+from django.core.cache import cache
+from django.db.models import Q
+from django.urls import reverse
+
+from territoires.core.cache import content_version
+from territoires.diagnostic import selectors
+from territoires.diagnostic.filters import EntryFilterForm, filter_entries, filter_facets
+from territoires.diagnostic.models import Entry, Link
+from territoires.projects.rules import is_project_facilitator, is_project_member
+
+# The directory's filters that select actors (kind, venue type and domain select other entries).
+NOT_FOR_ACTORS = ("type", "categorie", "domaine")
+CACHE_SECONDS = 600
+KIND_CODES = [code for code, _label in Link.Kind.choices]
+
+
+def filter_form(data, *, project, user, families, territories):
+    """The directory's filter form without the fields that only select places and objects."""
+    actors = visible_actors(user, project)
+    key = _cache_key("facets", project, user, "")
+    facets = cache.get(key)
+    if facets is None:
+        facets = filter_facets(actors)
+        cache.set(key, facets, CACHE_SECONDS)
+    form = EntryFilterForm(data or None, families=families, territories=territories, facets=facets)
+    for name in NOT_FOR_ACTORS:
+        form.fields.pop(name, None)
+    return form
+
+
+def selected_filters(form) -> dict:
+    return {name: value for name, value in form.filters().items() if name not in NOT_FOR_ACTORS}
+
+
+def visible_actors(user, project):
+    return selectors.visible_entries(user, project).filter(kind=Entry.Kind.ACTOR)
+
+
+def selected_actors(user, project, filters: dict):
+    return filter_entries(visible_actors(user, project), filters)
+
+
+def visible_links(user, project, actors):
+    """Links between two of the `actors` (a QuerySet already scoped to what the person reads)."""
+    links = Link.objects.filter(project=project, source__in=actors, target__in=actors)
+    if not is_project_member(user, project):
+        links = links.exclude(provenance=Link.Provenance.INTERVIEW)
+    return links
+
+
+def _audience(user, project) -> str:
+    """What decides which actors and links a person reads: facilitator (everything), the
+    territories they keep, and whether they are a member (interview links)."""
+    if is_project_facilitator(user, project):
+        return "all"
+    editable = sorted(selectors.editable_territory_ids(user, project))
+    member = "m" if is_project_member(user, project) else "p"
+    return member + ",".join(map(str, editable))
+
+
+def _cache_key(what: str, project, user, filters_key: str) -> str:
+    raw = f"{project.pk}|{_audience(user, project)}|{filters_key}|{content_version()}"
+    return f"diagnostic:network:{what}:{hashlib.sha256(raw.encode()).hexdigest()[:32]}"
+
+
+def graph_json(user, project, filters: dict) -> bytes:
+    """The network as compact JSON for the graph view, cached until the next change.
+
+    nodes: [id, name, family id, territory index, number of links]; links: [source, target,
+    kind index in `kinds`, 1 if directed, intensity]; `entry_url` with 0 for the id.
+    """
+    key = _cache_key("json", project, user, json.dumps(filters, sort_keys=True, default=str))
+    payload = cache.get(key)
+    if payload is not None:
+        return payload
+    actors = selected_actors(user, project, filters)
+    rows = list(actors.order_by("name", "pk").values_list("pk", "name", "family_id", "territory_id"))
+    links = list(
+        visible_links(user, project, actors)
+        .order_by("pk")
+        .values_list("source_id", "target_id", "kind", "direction", "intensity")
+    )
+    territories = {t.pk: t for t in project.participations.all() if t.is_participant}
+    territory_index = {pk: i for i, pk in enumerate(territories)}
+    degree: dict[int, int] = {}
+    for source, target, *_rest in links:
+        degree[source] = degree.get(source, 0) + 1
+        degree[target] = degree.get(target, 0) + 1
+    kind_index = {code: i for i, code in enumerate(KIND_CODES)}
+    data = {
+        "nodes": [
+            [pk, name, family, territory_index.get(territory), degree.get(pk, 0)]
+            for pk, name, family, territory in rows
+        ],
+        "links": [
+            [source, target, kind_index[kind], 1 if direction == Link.Direction.DIRECTED else 0, intensity]
+            for source, target, kind, direction, intensity in links
+        ],
+        "families": {family.pk: family.name for family in project.actor_families.all()},
+        "territories": [territories[pk].organisation.name for pk in territories],
+        "kinds": [str(label) for _code, label in Link.Kind.choices],
+        "entry_url": reverse("diagnostic:entry_detail", args=[0]),
+    }
+    payload = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+    cache.set(key, payload, CACHE_SECONDS)
+    return payload
+
+
+def counts(user, project, filters: dict) -> dict:
+    """Actors, links and actors without a link among the selection, cached like the JSON."""
+    key = _cache_key("counts", project, user, json.dumps(filters, sort_keys=True, default=str))
+    found = cache.get(key)
+    if found is None:
+        actors = selected_actors(user, project, filters)
+        links = visible_links(user, project, actors)
+        linked = set(links.values_list("source_id", flat=True)) | set(links.values_list("target_id", flat=True))
+        total = actors.count()
+        found = {"actors": total, "links": links.count(), "unlinked": total - len(linked)}
+        cache.set(key, found, CACHE_SECONDS)
+    return found
+
+
+def links_for_table(user, project, filters: dict):
+    actors = selected_actors(user, project, filters)
+    return (
+        visible_links(user, project, actors)
+        .select_related("source", "target", "engagement", "territory__organisation")
+        .order_by("source__name", "target__name", "pk")
+    )
+
+
+def links_of_actor(user, entry):
+    """The links of one actor that the person may read (both ends readable), for its card."""
+    actors = visible_actors(user, entry.project)
+    return (
+        visible_links(user, entry.project, actors)
+        .filter(Q(source=entry) | Q(target=entry))
+        .select_related("source", "target", "engagement")
+        .order_by("source__name", "target__name", "pk")
+    )
+
+
+def latest_analyses(project, territory=None):
+    """The last finished analysis of the scope and the one pending, if any."""
+    from territoires.diagnostic.models import NetworkAnalysis
+
+    analyses = NetworkAnalysis.objects.filter(project=project, territory=territory)
+    done = analyses.filter(status=NetworkAnalysis.Status.DONE).order_by("-finished_at", "-pk").first()
+    latest = analyses.order_by("-created_at", "-pk").first()
+    return done, latest
