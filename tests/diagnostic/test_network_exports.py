@@ -53,7 +53,14 @@ def test_gexf_and_graphml_read_back_with_networkx_as_stored(client, network_worl
     assert graph.nodes[str(world.a.pk)]["family"] == "Institutions culturelles"
     assert graph.number_of_edges() == 3
     edges = {
-        (data["kind"], data["direction"], int(data["from"]), int(data["weight"]), data.get("start_year"), data.get("end_year"))
+        (
+            data["kind"],
+            data["direction"],
+            int(data["from"]),
+            int(data["weight"]),
+            data.get("start_year"),
+            data.get("end_year"),
+        )
         for _u, _v, data in graph.edges(data=True)
     }
     assert edges == {
@@ -82,8 +89,8 @@ def test_the_kumu_spreadsheet_has_elements_and_connections(client, network_world
 
 def test_exports_follow_the_filters_and_carry_metrics_for_members_only(client, network_world):
     world = network_world
-    from territoires.diagnostic.network_metrics import analysis_run
     from territoires.diagnostic.models import NetworkAnalysis
+    from territoires.diagnostic.network_metrics import analysis_run
 
     analysis_run(analysis_id=NetworkAnalysis.objects.create(project=world.project).pk)
     graph = networkx.read_graphml(io.BytesIO(export(client, world, "graphml", famille=world.a.family_id)))

@@ -110,7 +110,9 @@ def check_for(action, world) -> Check:
             changed=lambda: Link.objects.filter(kind="programming").exists(),
         )  # fmt: skip
     if action == "change_link":
-        return Check("diagnostic.change_link", world.declared, "get", reverse("diagnostic:link_edit", args=[world.declared.pk]))
+        return Check(
+            "diagnostic.change_link", world.declared, "get", reverse("diagnostic:link_edit", args=[world.declared.pk])
+        )
     if action == "delete_link":
         return Check(
             "diagnostic.delete_link", world.declared, "post", reverse("diagnostic:link_delete", args=[world.declared.pk]),
@@ -121,9 +123,13 @@ def check_for(action, world) -> Check:
     if action == "json":
         return Check("diagnostic.view_network", world.project, "get", reverse("diagnostic:network_json", args=[slug]))
     if action == "export":
-        return Check("diagnostic.export_network", world.project, "get", reverse("diagnostic:network_export", args=[slug, "gexf"]))
+        return Check(
+            "diagnostic.export_network", world.project, "get", reverse("diagnostic:network_export", args=[slug, "gexf"])
+        )
     if action == "metrics":
-        return Check("diagnostic.view_network_metrics", world.project, "get", reverse("diagnostic:network_metrics", args=[slug]))
+        return Check(
+            "diagnostic.view_network_metrics", world.project, "get", reverse("diagnostic:network_metrics", args=[slug])
+        )
     if action == "analyse":
         return Check(
             "diagnostic.analyse_network", world.project, "post", reverse("diagnostic:network_analyse", args=[slug]),
