@@ -261,3 +261,16 @@ def test_editing_and_deleting_a_link(client, world):
     assert not Link.objects.exists()
     # Deleting it again (a resent form) is not an error.
     assert client.post(reverse("diagnostic:link_delete", args=[link.pk])).status_code == 302
+
+
+def test_an_actors_card_lists_the_links_its_reader_may_see(client, world):
+    a, b = make_actor(world, "Théâtre"), make_actor(world, "Centre social")
+    make_link(world, a, b, kind=Link.Kind.VENUE_LOAN, direction=Link.Direction.DIRECTED)
+    make_link(world, b, a, kind=Link.Kind.TRAINING, provenance=Link.Provenance.INTERVIEW)
+    body = client.get(a.get_absolute_url()).content.decode()
+    assert "Prêt ou mise à disposition d&#x27;un lieu" in body and "Formation" not in body
+    client.force_login(world.referents[0])
+    body = client.get(a.get_absolute_url()).content.decode()
+    assert "Formation" in body and f"?acteur={a.pk}" in body
+    place = make_entry(world, "place")
+    assert "Liens de coopération" not in client.get(place.get_absolute_url()).content.decode()
