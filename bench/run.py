@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench import community, library, pages, surveys_dashboard, surveys_exports, surveys_submission
+from bench import community, diagnostic_network, library, pages, surveys_dashboard, surveys_exports, surveys_submission
 from bench.results import format_table, write_results
 from bench.server import apply_environment, bench_environment, database_label, prepare_database
 
@@ -29,6 +29,7 @@ GROUPS = [
     (surveys_submission.NAMES, surveys_submission.run),
     (surveys_dashboard.NAMES, surveys_dashboard.run),
     (surveys_exports.NAMES, surveys_exports.run),
+    (diagnostic_network.NAMES, diagnostic_network.run),
 ]
 
 
