@@ -19,7 +19,7 @@ from territoires.diagnostic.models import Entry, Link, NetworkAnalysis
 from territoires.diagnostic.network_forms import LinkForm
 from territoires.projects.views.common import form_errors_from, get_project_or_404, require
 
-LINKS_PER_PAGE = 50
+LINKS_PER_PAGE = 25
 
 
 def _scope(request, slug):
@@ -35,9 +35,10 @@ def _scope(request, slug):
 
 def network_page(request, slug):
     project, families, territories, form, filters = _scope(request, slug)
-    page = Paginator(network.links_for_table(request.user, project, filters), LINKS_PER_PAGE).get_page(
+    page = Paginator(network.link_ids_for_table(request.user, project, filters), LINKS_PER_PAGE).get_page(
         request.GET.get("page")
     )
+    page.object_list = network.link_rows(list(page.object_list))
     query = form.query_string()
     editable = selectors.editable_territory_ids(request.user, project)
     may_analyse = request.user.has_perm("diagnostic.analyse_network", project)
