@@ -31,3 +31,6 @@ class EntryAdmin(admin.ModelAdmin):
         # The project is a copy of the territory's, kept by the services; the admin keeps it too.
         obj.project_id = obj.territory.project_id
         super().save_model(request, obj, form, change)
+
+
+from territoires.diagnostic import network_admin  # noqa: E402,F401  (links and analyses)

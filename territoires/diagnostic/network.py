@@ -21,6 +21,7 @@ from django.db.models import Q
 from django.urls import reverse
 
 from territoires.core.cache import content_version
+from territoires.core.process_caches import register_process_cache
 from territoires.diagnostic import selectors
 from territoires.diagnostic.filters import EntryFilterForm, filter_entries, filter_facets
 from territoires.diagnostic.models import Entry, Link
@@ -32,18 +33,31 @@ CACHE_SECONDS = 600
 KIND_CODES = [code for code, _label in Link.Kind.choices]
 
 
-def filter_form(data, *, project, user, families, territories):
-    """The directory's filter form without the fields that only select places and objects."""
-    actors = visible_actors(user, project)
-    key = _cache_key("facets", project, user, "")
-    facets = cache.get(key)
-    if facets is None:
-        facets = filter_facets(actors)
-        cache.set(key, facets, CACHE_SECONDS)
+def filter_form(data, *, project, user, families, territories, with_counts: bool = True):
+    """The directory's filter form without the fields that only select places and objects; with
+    the count beside each choice when it is shown (not for the JSON, which only reads it)."""
+    facets = None
+    if with_counts:
+        key = _cache_key("facets", project, user, "")
+        facets = cache.get(key)
+        if facets is None:
+            facets = filter_facets(visible_actors(user, project))
+            cache.set(key, facets, CACHE_SECONDS)
     form = EntryFilterForm(data or None, families=families, territories=territories, facets=facets)
     for name in NOT_FOR_ACTORS:
         form.fields.pop(name, None)
     return form
+
+
+def rendered_form(form, *, project, user) -> str:
+    """The filter form's HTML (its DSFR widgets cost more than the rest of the page), cached under
+    the same audience and content version as the counts beside its choices, and the query."""
+    key = _cache_key("form", project, user, form.query_string() + "|" + str(form.errors.as_data()))
+    html = cache.get(key)
+    if html is None:
+        html = str(form)
+        cache.set(key, html, CACHE_SECONDS)
+    return html
 
 
 def selected_filters(form) -> dict:
@@ -76,14 +90,30 @@ def _audience(user, project) -> str:
     return member + ",".join(map(str, editable))
 
 
-def _cache_key(what: str, project, user, filters_key: str) -> str:
-    raw = f"{project.pk}|{_audience(user, project)}|{filters_key}|{content_version()}"
+def _cache_key(what: str, project, user, filters_key: str, *, audience: str = "", version: str = "") -> str:
+    raw = f"{project.pk}|{audience or _audience(user, project)}|{filters_key}|{version or content_version()}"
     return f"diagnostic:network:{what}:{hashlib.sha256(raw.encode()).hexdigest()[:32]}"
+
+
+# The JSON of the last networks served, by cache key (which holds the content version, so an entry
+# is never stale): spares reading and unpickling half a megabyte from the shared cache on each
+# request (`make bench ONLY=diagnostic.network.json`). Bounded: emptied past MEMO_ENTRIES.
+MEMO_ENTRIES = 8
+_payload_memo: dict[str, bytes] = register_process_cache(
+    {},
+    name="diagnostic.network_json",
+    bench="diagnostic.network.json",
+    reason="the network's JSON by cache key (content version included), ~7 ms a request for 5,000 actors",
+)
 
 
 def _keys(project, user, filters: dict) -> dict[str, str]:
     filters_key = json.dumps(filters, sort_keys=True, default=str)
-    return {what: _cache_key(what, project, user, filters_key) for what in ("json", "counts", "table")}
+    audience, version = _audience(user, project), content_version()
+    return {
+        what: _cache_key(what, project, user, filters_key, audience=audience, version=version)
+        for what in ("json", "counts", "table")
+    }
 
 
 def _build(user, project, filters: dict, keys: dict[str, str]) -> dict:
@@ -144,7 +174,16 @@ def graph_json(user, project, filters: dict) -> bytes:
     nodes: [id, name, family id, territory index, number of links]; links: [source, target,
     kind index in `kinds`, 1 if directed, intensity]; `entry_url` with 0 for the id.
     """
-    return _cached("json", user, project, filters)
+    keys = _keys(project, user, filters)
+    payload = _payload_memo.get(keys["json"])
+    if payload is None:
+        payload = cache.get(keys["json"])
+        if payload is None:
+            payload = _build(user, project, filters, keys)["json"]
+        if len(_payload_memo) >= MEMO_ENTRIES:
+            _payload_memo.clear()
+        _payload_memo[keys["json"]] = payload
+    return payload
 
 
 def counts(user, project, filters: dict) -> dict:
@@ -233,11 +272,14 @@ def links_of_actor(user, entry):
     )
 
 
-def latest_analyses(project, territory=None):
+def latest_analyses(project, territory=None, *, with_results: bool = False):
     """The last finished analysis of the scope and the one pending, if any."""
     from territoires.diagnostic.models import NetworkAnalysis
 
-    analyses = NetworkAnalysis.objects.filter(project=project, territory=territory)
+    # The results of 5,000 actors weigh a megabyte: read only where they are shown.
+    analyses = NetworkAnalysis.objects.filter(project=project, territory=territory).defer("results")
     done = analyses.filter(status=NetworkAnalysis.Status.DONE).order_by("-finished_at", "-pk").first()
     latest = analyses.order_by("-created_at", "-pk").first()
+    if done is not None and with_results:
+        done.results = NetworkAnalysis.objects.values_list("results", flat=True).get(pk=done.pk)
     return done, latest

@@ -22,14 +22,15 @@ from territoires.projects.views.common import form_errors_from, get_project_or_4
 LINKS_PER_PAGE = 25
 
 
-def _scope(request, slug):
+def _scope(request, slug, *, with_counts=True):
     project = get_project_or_404(slug, request.user, with_progress=False)
     require(request.user, "diagnostic.view_network", project)
     families = services.families_for(project=project)
     territories = [p for p in project.participations.all() if p.is_participant]
     form = network.filter_form(
-        request.GET, project=project, user=request.user, families=families, territories=territories
-    )
+        request.GET, project=project, user=request.user, families=families, territories=territories,
+        with_counts=with_counts,
+    )  # fmt: skip
     return project, families, territories, form, network.selected_filters(form)
 
 
@@ -49,6 +50,7 @@ def network_page(request, slug):
         {
             "project": project,
             "form": form,
+            "form_html": network.rendered_form(form, project=project, user=request.user),
             "filters": filters,
             "query": query,
             "counts": network.counts(request.user, project, filters),
@@ -69,7 +71,7 @@ def network_page(request, slug):
 
 
 def network_json(request, slug):
-    project, _families, _territories, _form, filters = _scope(request, slug)
+    project, _families, _territories, _form, filters = _scope(request, slug, with_counts=False)
     response = HttpResponse(network.graph_json(request.user, project, filters), content_type="application/json")
     response["Cache-Control"] = "private, no-cache"
     return response
@@ -78,11 +80,11 @@ def network_json(request, slug):
 def network_export(request, slug, fmt):
     if fmt not in network_exports.FORMATS:
         raise Http404
-    project, _families, _territories, _form, filters = _scope(request, slug)
+    project, _families, _territories, _form, filters = _scope(request, slug, with_counts=False)
     require(request.user, "diagnostic.export_network", project)
     metrics = None
     if request.user.has_perm("diagnostic.view_network_metrics", project):
-        done, _latest = network.latest_analyses(project)
+        done, _latest = network.latest_analyses(project, with_results=True)
         metrics = done.results if done else None
     graph = network_exports.build_graph(request.user, project, filters, metrics=metrics)
     content_type, extension = network_exports.FORMATS[fmt]
@@ -192,7 +194,7 @@ def link_delete(request, pk):
 def network_metrics(request, slug):
     project = get_project_or_404(slug, request.user, with_progress=False)
     require(request.user, "diagnostic.view_network_metrics", project)
-    analysis, latest = network.latest_analyses(project)
+    analysis, latest = network.latest_analyses(project, with_results=True)
     context = {"project": project, "analysis": analysis, "latest": latest}
     if analysis is not None:
         context.update(_metric_tables(project, analysis))
