@@ -274,3 +274,14 @@ def test_an_actors_card_lists_the_links_its_reader_may_see(client, world):
     assert "Formation" in body and f"?acteur={a.pk}" in body
     place = make_entry(world, "place")
     assert "Liens de coopération" not in client.get(place.get_absolute_url()).content.decode()
+
+
+def test_a_duplicate_link_sent_through_the_form_is_refused_in_french(client, world):
+    a, b = make_actor(world, "A"), make_actor(world, "B")
+    client.force_login(world.referents[0])
+    url = reverse("diagnostic:link_create", args=[world.project.slug])
+    assert client.post(url, link_form_data(a, b)).status_code == 302
+    again = client.post(url, link_form_data(a, b))  # a new form, not a resent one
+    assert again.status_code == 400
+    assert "déjà enregistré" in again.content.decode()
+    assert Link.objects.count() == 1

@@ -11,16 +11,14 @@ refused POST changes nothing; a refused reader never sees the secret.
 
 import json
 import uuid
-from dataclasses import dataclass
 
 import pytest
-from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
 
-from territoires.accounts.models import User
 from territoires.diagnostic.models import Link, NetworkAnalysis
 from territoires.projects.models import SharedProject
 from tests.diagnostic.network_helpers import make_actor, make_link
+from tests.diagnostic.test_permission_grid import Check, fresh  # the directory grid's harness
 from tests.factories import UserFactory, make_project
 from tests.support import data_kept_for_the_module
 
@@ -84,16 +82,6 @@ def shared_world(django_db_setup, django_db_blocker):
         yield world
 
 
-@dataclass
-class Check:
-    permission: str
-    obj: object
-    method: str
-    url: str
-    data: dict | None = None
-    changed: object = None
-
-
 def check_for(action, world) -> Check:
     slug = world.project.slug
     if action == "view_link":
@@ -136,10 +124,6 @@ def check_for(action, world) -> Check:
             changed=lambda: NetworkAnalysis.objects.exists(),
         )  # fmt: skip
     raise AssertionError(action)
-
-
-def fresh(user):
-    return AnonymousUser() if user is None else User.objects.get(pk=user.pk)
 
 
 @pytest.mark.parametrize(("role", "action", "allowed"), CASES)
