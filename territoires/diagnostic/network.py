@@ -220,7 +220,17 @@ class LinkRow:
 
 
 def link_rows(ids: list[int]) -> list[LinkRow]:
-    """The rows of one page of the table, in the order of `ids`."""
+    """The rows of one page of the table, in the order of `ids`; cached under the content version
+    (a page of the table is read again and again between two changes)."""
+    key = "diagnostic:network:rows:" + hashlib.sha256(f"{ids}|{content_version()}".encode()).hexdigest()[:32]
+    rows = cache.get(key)
+    if rows is None:
+        rows = _link_rows(ids)
+        cache.set(key, rows, CACHE_SECONDS)
+    return rows
+
+
+def _link_rows(ids: list[int]) -> list[LinkRow]:
     found = {
         link.pk: link
         for link in Link.objects.filter(pk__in=ids)
