@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from territoires.core.audit import audit_log
+from territoires.core.cache import bump_content_version
 from territoires.core.models import AuditEvent
 from territoires.diagnostic.models import Entry, Link
 
@@ -185,6 +186,9 @@ def links_derive_from_engagements(*, project, is_synthetic: bool | None = None) 
                 )
             )
         Link.objects.bulk_create(new, batch_size=500)
+        if new:
+            # bulk_create sends no post_save: the cached network (network.py) hears of it here.
+            transaction.on_commit(bump_content_version)
     return len(new), len(stale)
 
 

@@ -285,3 +285,13 @@ def test_a_duplicate_link_sent_through_the_form_is_refused_in_french(client, wor
     assert again.status_code == 400
     assert "déjà enregistré" in again.content.decode()
     assert Link.objects.count() == 1
+
+
+def test_links_derived_in_bulk_show_in_the_cached_network(client, world, django_capture_on_commit_callbacks):
+    a, b = make_actor(world, "A"), make_actor(world, "B")
+    make_entry(world, "engagement", name="Fête", involved=[a, b])
+    url = reverse("diagnostic:network_json", args=[world.project.slug])
+    assert json.loads(client.get(url).content)["links"] == []
+    with django_capture_on_commit_callbacks(execute=True):
+        network_services.links_derive_from_engagements(project=world.project)
+    assert len(json.loads(client.get(url).content)["links"]) == 1
