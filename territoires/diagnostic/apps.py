@@ -35,6 +35,7 @@ def register_project_module(app_config):
         kept=AuditDetail(_("fiche conservée")),
         merged=AuditDetail(_("fiche fusionnée")),
         name=AuditDetail(_("nom")),
+        provenance=AuditDetail(_("origine du lien")),
         renamed_from=AuditDetail(_("ancien nom")),
     )
     register_project_tab(ProjectTab("directory", _("Annuaire du territoire"), "diagnostic:project_directory", order=25))
