@@ -98,7 +98,9 @@ def test_the_caches_the_speed_rests_on_are_registered_with_a_reason():
     assert set(entries) >= KNOWN
     for entry in entries.values():
         assert entry.reason, entry.name
-        assert entry.bench == "" or entry.bench.split(".")[0] in {"pages", "library", "surveys", "diagnostic"}, entry.name
+        assert entry.bench == "" or entry.bench.split(".")[0] in {"pages", "library", "surveys", "diagnostic"}, (
+            entry.name
+        )
 
 
 def test_the_reset_empties_every_cache_the_platform_filled(client, demo_project):
