@@ -101,6 +101,9 @@ class AuditEvent(models.Model):
         BALLOT_OPENED = "ballot_opened", _("Scrutin ouvert")
         BALLOT_CLOSED = "ballot_closed", _("Scrutin clos")
         VOTER_CODES_ISSUED = "voter_codes_issued", _("Codes de vote émis")
+        DIRECTORY_LINK_CREATED = "directory_link_created", _("Lien de coopération ajouté")
+        DIRECTORY_LINK_CHANGED = "directory_link_changed", _("Lien de coopération modifié")
+        DIRECTORY_LINK_DELETED = "directory_link_deleted", _("Lien de coopération supprimé")
 
     occurred_at = models.DateTimeField(_("date"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(

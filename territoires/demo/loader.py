@@ -229,6 +229,7 @@ MODULE_DEMOS = [
     "notifications",
     "surveys",
     "diagnostic",
+    "network",
     "qualitative",
     "codesign",
     "plans",

@@ -13,6 +13,15 @@ Provenance: each entry has `source` + `source_year` (where its facts come from: 
 entry); a fact that came from elsewhere later (an edit, a merge) gets its own `FieldSource` line
 (entry, field, source, year). The card shows each fact with its source and year.
 
+The cooperation network (links between the actors of a project) lives in the `network_*` modules:
+`network_models.py` (Link, NetworkAnalysis), `network_services.py` (writes, links derived from
+objects of engagement, the analysis request), `network.py` (what each person reads, the graph's
+JSON and the table, cached under the content version), `network_metrics.py` (rustworkx and Leiden,
+tested against networkx; run by `network_tasks.py`), `network_exports.py` (GEXF, GraphML, Kumu),
+`network_rules.py`, `network_forms.py`, `network_views.py` and `network_urls.py`; the graph is
+drawn by static/diagnostic/network.js with the vendored Cytoscape.js. Benchmarks:
+`make bench ONLY=diagnostic.network`.
+
 Plugged into a project by `apps.register_project_module` (tab, count, "Mon espace" block, public
 cache). Permissions in `rules.py` (views check, services do not); writes in `services.py`.
 """

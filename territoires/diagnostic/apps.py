@@ -38,6 +38,7 @@ def register_project_module(app_config):
         kept=AuditDetail(_("fiche conservée")),
         merged=AuditDetail(_("fiche fusionnée")),
         name=AuditDetail(_("nom")),
+        provenance=AuditDetail(_("origine du lien")),
         renamed_from=AuditDetail(_("ancien nom")),
         file=AuditDetail(_("fichier")),
         created=AuditDetail(_("créées")),

@@ -64,3 +64,4 @@ rules.add_perm(
     "diagnostic.view_entry_contact", is_member_of_entry_project & (is_published_in_visible_project | is_entry_editor)
 )
 rules.add_perm("diagnostic.manage_families", may_manage_families)
+from territoires.diagnostic import network_rules  # noqa: E402,F401  (the network's rules, registered with these)

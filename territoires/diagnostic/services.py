@@ -264,6 +264,9 @@ def entries_merge(*, kept: Entry, duplicate: Entry, user) -> Entry:
         duplicate.status = Entry.Status.DRAFT
         duplicate.save(update_fields=["merged_into", "status", "updated_at"])
         Entry.objects.filter(merged_into=duplicate).update(merged_into=kept)
+        from territoires.diagnostic.network_services import links_follow_merge  # the network builds on entries
+
+        links_follow_merge(kept=kept, duplicate=duplicate)
         for target in (kept, duplicate):
             audit_log(
                 actor=user, action=Action.DIRECTORY_ENTRIES_MERGED, target=target, project_id=kept.project_id,

@@ -5,6 +5,7 @@ from territoires.diagnostic import map_views, views
 app_name = "diagnostic"
 
 urlpatterns = [
+    path("", include("territoires.diagnostic.network_urls")),
     path("projet/<slug:slug>/", views.project_directory, name="project_directory"),
     path("projet/<slug:slug>/familles/", views.family_list, name="family_list"),
     path("projet/<slug:slug>/familles/<int:family_id>/", views.family_edit, name="family_edit"),
