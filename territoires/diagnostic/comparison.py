@@ -7,14 +7,12 @@ objects of engagement; and, once the directory has links between actors, the sha
 link and the network's density. Everything is computed over the entries the person may read
 (`selectors.visible_entries`): the public compares published entries only.
 
-The link model belongs to the network slice. Until a model with two foreign keys to `Entry` exists
-in this app, `link_pairs` returns None and the page shows no link figure: a figure is never made up.
+Links are the cooperation network's (network_models.Link), between the actors the person may read.
 """
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from django.apps import apps
 from django.db.models import Count
 
 from territoires.diagnostic import domains
@@ -157,20 +155,10 @@ def compare(*, entries, territories, families) -> Comparison:
 
 
 def link_model():
-    """The model of links between actors, if this app has one: a model that names its two ends in
-    `LINK_ENDS` (the names of two foreign keys to Entry), or else the one model with exactly two
-    foreign keys to Entry. None today: the link model comes with the network slice."""
-    for model in apps.get_app_config("diagnostic").get_models():
-        if model is Entry:
-            continue
-        ends = [f for f in model._meta.concrete_fields if f.many_to_one and f.related_model is Entry]
-        declared = getattr(model, "LINK_ENDS", None)
-        if declared:
-            by_name = {f.name: f for f in ends}
-            return model, by_name[declared[0]].attname, by_name[declared[1]].attname
-        if len(ends) == 2:
-            return model, ends[0].attname, ends[1].attname
-    return None
+    """The model of links between actors (the cooperation network's `Link`) and its two ends."""
+    from territoires.diagnostic.network_models import Link
+
+    return Link, "source_id", "target_id"
 
 
 def link_pairs(actors) -> list[tuple[int, int]] | None:

@@ -31,8 +31,7 @@ class Population:
 @process_cached(
     name="diagnostic.population_shipped",
     bench="diagnostic.map",
-    reason="the shipped population file (a few hundred communes), read once; never changes while running",
-    reset=False,
+    reason="the shipped population file (a few hundred communes), read once",
 )
 def _shipped() -> dict[str, int]:
     with SHIPPED_FILE.open(encoding="utf-8", newline="") as handle:

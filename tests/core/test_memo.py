@@ -48,6 +48,8 @@ def test_every_memo_wraps_one_whole_included_template():
         "core/_chrome_scripts.html",
         "core/_pagination_links.html",
         "projects/_project_breadcrumb.html",
+        "plans/_plan_progress.html",
+        "plans/_plan_structure.html",
     }
 
 
@@ -82,6 +84,36 @@ def _contexts(rf, project):
         "core/_chrome_scripts.html": {},
         "core/_pagination_links.html": {"request": request, "page_obj": page_obj},
         "projects/_project_breadcrumb.html": {"project": project, "current": "Charte"},
+        "plans/_plan_progress.html": {"structure": _plan_structure(), "plan": None},
+        "plans/_plan_structure.html": {
+            "structure": _plan_structure(),
+            "project": project,
+            "territory": project.participations.first(),
+            "can_edit": True,
+            "public": False,
+        },
+    }
+
+
+def _plan_structure():
+    """A plan's structure as plans/selectors.py gives it: an axis, an objective, an action and its
+    sub-action, an indicator."""
+    import datetime
+    from types import SimpleNamespace
+
+    from territoires.plans.selectors import ActionRow, AxisRow, IndicatorRow, ObjectiveRow
+
+    action = SimpleNamespace(
+        pk=1, lead="Médiathèque", ends_on=datetime.date(2024, 6, 30), get_status_display="En cours"
+    )
+    indicator = IndicatorRow(SimpleNamespace(pk=1, name="Habitants touchés"), [], 40)
+    rows = [ActionRow(action, "Action", "", 50, depth=0), ActionRow(action, "Sous-action", "", 20, depth=1)]
+    objective = ObjectiveRow(1, "Objectif", "Texte", 35, rows, [indicator])
+    return {
+        "axes": [AxisRow(1, "Axe", "Texte", [objective])],
+        "percent": 35,
+        "action_count": 2,
+        "status_counts": [("En cours", 2)],
     }
 
 

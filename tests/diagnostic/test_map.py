@@ -191,7 +191,8 @@ def test_comparison_per_family_domain_and_10000_inhabitants(client, world):
     assert {"Livre et lecture", "Cinéma et audiovisuel", "Spectacle vivant"} <= domain_labels
     body = response.content.decode()
     assert "0,4 pour 10 000 hab." in body
-    assert not report.has_links and "Densité du réseau" not in body
+    # No link yet: the figures say so (every actor isolated), they are not left out.
+    assert report.has_links and "Densité du réseau" in body
 
 
 def test_link_figures_from_pairs():
@@ -203,8 +204,13 @@ def test_link_figures_from_pairs():
     assert comparison.LinkFigures(linked_actors=0, isolated_actors=0, pairs=0).isolated_share is None
 
 
-def test_no_link_model_means_no_link_figure():
+def test_link_figures_read_the_cooperation_network(world):
+    from territoires.diagnostic import network_services
     from territoires.diagnostic.models import Entry
 
-    assert comparison.link_model() is None
-    assert comparison.link_pairs(Entry.objects.none()) is None
+    first = make_entry(world, name="Compagnie A", family=family(world, "Associations"))
+    second = make_entry(world, name="Compagnie B", family=family(world, "Associations"))
+    make_entry(world, name="Compagnie seule", family=family(world, "Associations"))
+    network_services.link_create(source=first, target=second, user=world.referents[0], data={"kind": "coproduction", "direction": "mutual", "intensity": 2, "provenance": "declared"})
+    actors = Entry.objects.filter(kind="actor", territory=first.territory)
+    assert comparison.link_pairs(actors) == [(first.pk, second.pk)]
