@@ -122,7 +122,38 @@ def _expression_news(expression) -> list[OutcomeRow]:
     return _rows(plan, outcomes, {"diagnostic.expression": [expression]} if outcomes else {})
 
 
-RECEIPT_NEWS = {"survey": _survey_news, "expression": _expression_news}
+def _idea_news(idea) -> list[OutcomeRow]:
+    """What became of an idea (its author holds the code); an idea merged into another reads the
+    fate of the one it joined."""
+    while idea.merged_into_id is not None:
+        idea = idea.merged_into
+    plan = ActionPlan.objects.filter(territory_id=idea.plan.territory_id, adopted_version__isnull=False).first()
+    if plan is None:
+        return []
+    outcomes = {key: o for key, o in _outcomes(plan).items() if key == ("codesign.idea", idea.pk)}
+    return _rows(plan, outcomes, {"codesign.idea": [idea]} if outcomes else {})
+
+
+def _vote_news(vote) -> list[OutcomeRow]:
+    """A workshop vote: the fate of the ballot's options that were ideas of the plan's territory."""
+    from territoires.codesign.models import Idea
+
+    ballot = vote.ballot
+    plan = ActionPlan.objects.filter(territory_id=ballot.plan.territory_id, adopted_version__isnull=False).first()
+    if plan is None:
+        return []
+    idea_ids = set(Idea.objects.filter(ballot_options__ballot=ballot).values_list("pk", flat=True))
+    outcomes = {key: o for key, o in _outcomes(plan).items() if key[0] == "codesign.idea" and key[1] in idea_ids}
+    targets = ORIGIN_KINDS["codesign.idea"].resolve([target_id for _kind, target_id in outcomes])
+    return _rows(plan, outcomes, {"codesign.idea": list(targets.values())})
+
+
+RECEIPT_NEWS = {
+    "survey": _survey_news,
+    "expression": _expression_news,
+    "codesign_idea": _idea_news,
+    "codesign_vote": _vote_news,
+}
 
 
 def receipt_news(found) -> list[OutcomeRow]:

@@ -101,6 +101,15 @@ class Objective(models.Model):
     position = models.PositiveSmallIntegerField(_("ordre"), default=0)
     title = models.CharField(_("intitulé"), max_length=300)
     description = models.TextField(_("description"), blank=True, max_length=3000)
+    # The co-design's objective this one takes over (with its success criteria as indicators).
+    codesign_objective = models.ForeignKey(
+        "codesign.Objective",
+        verbose_name=_("objectif de la co-construction repris"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="plan_objectives",
+    )
 
     class Meta:
         verbose_name = _("objectif")

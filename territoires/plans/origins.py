@@ -41,6 +41,8 @@ class OriginKind:
             objects = objects.select_related("survey__project")
         elif self.model in ("diagnostic.Finding", "diagnostic.Expression"):
             objects = objects.select_related("project", "territory__organisation")
+        elif self.model in ("codesign.Idea", "codesign.Objective"):
+            objects = objects.select_related("plan__territory__organisation", "plan__project")
         return {obj.pk: obj for obj in objects}
 
 
@@ -124,6 +126,30 @@ def _expression_url(user, expression) -> str:
     return reverse("expression:detail", args=[expression.pk])
 
 
+def _ideas(plan):
+    from territoires.codesign.models import Idea
+
+    return Idea.objects.filter(plan__territory_id=plan.territory_id, merged_into__isnull=True)
+
+
+def _project_ideas(project):
+    from territoires.codesign.models import Idea
+
+    return Idea.objects.filter(plan__project=project, merged_into__isnull=True)
+
+
+def _codesign_objectives(plan):
+    from territoires.codesign.models import Objective
+
+    return Objective.objects.filter(plan__territory_id=plan.territory_id)
+
+
+def _project_codesign_objectives(project):
+    from territoires.codesign.models import Objective
+
+    return Objective.objects.filter(plan__project=project)
+
+
 ORIGIN_KINDS: dict[str, OriginKind] = {
     kind.key: kind
     for kind in (
@@ -168,6 +194,27 @@ ORIGIN_KINDS: dict[str, OriginKind] = {
             url_for=_expression_url,
             may_view=lambda user, e: user.has_perm("diagnostic.view_expression", e),
             is_contribution=True,
+        ),
+        OriginKind(
+            key="codesign.idea",
+            label=_("Idée de la co-construction"),
+            model="codesign.Idea",
+            candidates=_ideas,
+            project_candidates=_project_ideas,
+            name_of=lambda idea: idea.title,
+            url_for=lambda user, idea: idea.get_absolute_url(),
+            may_view=lambda user, idea: user.has_perm("codesign.view_idea", idea),
+            is_contribution=True,
+        ),
+        OriginKind(
+            key="codesign.objective",
+            label=_("Objectif de la co-construction"),
+            model="codesign.Objective",
+            candidates=_codesign_objectives,
+            project_candidates=_project_codesign_objectives,
+            name_of=lambda objective: objective.title,
+            url_for=lambda user, objective: objective.get_absolute_url(),
+            may_view=lambda user, objective: user.has_perm("codesign.view_objective", objective),
         ),
     )
 }

@@ -4,6 +4,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch
+from django.urls import reverse
 
 from territoires.plans import progress
 from territoires.plans.models import Action, ActionPlan, Indicator, Measurement, Milestone
@@ -28,6 +29,8 @@ class ObjectiveRow:
     percent: int | None
     actions: list
     indicators: list
+    # The co-design objective it takes over (its page: published to whoever may see the project).
+    codesign_url: str = ""
 
 
 @dataclass
@@ -122,6 +125,7 @@ def plan_structure(plan: ActionPlan, *, public: bool, as_of=None) -> dict:
                 objective_percent.get(o.pk),
                 _flatten(top_by_objective[o.pk]),
                 by_objective[o.pk],
+                reverse("codesign:objective_detail", args=[o.codesign_objective_id]) if o.codesign_objective_id else "",
             )
         )
     return {

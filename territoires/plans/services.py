@@ -772,3 +772,64 @@ def plan_comment_add(*, plan: ActionPlan, user, text: str):
         raise ValidationError({"text": _("Le commentaire est vide.")})
     last = plan.versions.order_by("-number").values_list("number", flat=True).first()
     return PlanComment.objects.create(plan=plan, author=user, text=text[:3000], version_number=last)
+
+
+def objectives_take_over(
+    *, plan: ActionPlan, user, axis: Axis, codesign_objectives
+) -> tuple[list[Objective], list[str]]:
+    """Take the co-design's objectives of this territory into the plan, under `axis`: each becomes an
+    objective of the plan, linked back, and each of its success criteria with a due date becomes an
+    indicator (baseline dated the day the criterion was set). Returns (objectives created, the
+    criteria not taken, named, for the team to add by hand). An objective already taken is skipped."""
+    from territoires.codesign.models import Objective as CodesignObjective
+
+    if axis.plan_id != plan.pk:
+        raise ValidationError({"axis": _("Cet axe n'appartient pas à ce plan.")})
+    codesign_objectives = list(codesign_objectives)
+    if not codesign_objectives:
+        raise ValidationError(_("Choisissez au moins un objectif de la co-construction."))
+    allowed = set(CodesignObjective.objects.filter(plan__territory_id=plan.territory_id).values_list("pk", flat=True))
+    if any(objective.pk not in allowed for objective in codesign_objectives):
+        raise ValidationError(_("Ces objectifs ne sont pas ceux de la co-construction de ce territoire."))
+    created, skipped = [], []
+    with transaction.atomic():
+        _require_editable(_lock(plan))
+        taken = set(plan.objectives.exclude(codesign_objective=None).values_list("codesign_objective_id", flat=True))
+        position = plan.objectives.filter(axis=axis).aggregate(m=Max("position"))["m"] or 0
+        names = set(plan.indicators.values_list("name", flat=True))
+        for source in codesign_objectives:
+            if source.pk in taken:
+                continue
+            position += 1
+            objective = Objective.objects.create(
+                plan=plan,
+                axis=axis,
+                position=position,
+                title=source.title[:300],
+                description=source.description[:3000],
+                codesign_objective=source,
+            )
+            created.append(objective)
+            baseline_on = timezone.localtime(source.created_at).date()
+            for criterion in source.criteria.all():
+                if (
+                    criterion.target_date is None
+                    or criterion.target_date <= baseline_on
+                    or criterion.indicator in names
+                ):
+                    skipped.append(criterion.indicator)
+                    continue
+                Indicator.objects.create(
+                    plan=plan,
+                    objective=objective,
+                    name=criterion.indicator[:200],
+                    unit=criterion.unit,
+                    baseline_value=criterion.baseline,
+                    baseline_on=baseline_on,
+                    baseline_source=_("Co-construction : %(objective)s") % {"objective": source.title[:200]},
+                    target_value=criterion.target,
+                    target_on=criterion.target_date,
+                    measurement_source=criterion.source[:300],
+                )
+                names.add(criterion.indicator)
+    return created, skipped

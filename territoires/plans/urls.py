@@ -22,6 +22,7 @@ urlpatterns = [
     path(territory + "axes/nouveau/", views.axis_form, name="axis_create"),
     path(territory + "axes/<int:axis_id>/", views.axis_form, name="axis_edit"),
     path(territory + "objectifs/nouveau/", views.objective_form, name="objective_create"),
+    path(territory + "objectifs/co-construction/", views.objectives_take_over, name="objectives_take_over"),
     path(territory + "objectifs/<int:objective_id>/", views.objective_form, name="objective_edit"),
     path(territory + "actions/nouvelle/", views.action_form, name="action_create"),
     path(territory + "actions/<int:action_id>/modifier/", views.action_form, name="action_edit"),

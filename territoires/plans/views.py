@@ -250,6 +250,46 @@ def objective_form(request, slug, territory_slug, objective_id=None):
 
 
 @login_required
+def objectives_take_over(request, slug, territory_slug):
+    """The co-design's objectives of this territory, taken into the plan with their criteria."""
+    from territoires.codesign.models import Objective as CodesignObjective
+
+    project, territory = _territory(request, slug, territory_slug)
+    require(request.user, "plans.edit_plan", territory)
+    plan = _plan_or_404(territory)
+    taken = set(plan.objectives.exclude(codesign_objective=None).values_list("codesign_objective_id", flat=True))
+    available = list(
+        CodesignObjective.objects.filter(plan__territory=territory).exclude(pk__in=taken).prefetch_related("criteria")
+    )
+    axes = list(plan.axes.all())
+    if request.method == "POST":
+        chosen_ids = {value for value in request.POST.getlist("objectifs") if value.isdigit() and len(value) < 19}
+        axis = next((a for a in axes if str(a.pk) == request.POST.get("axe")), None)
+        try:
+            if axis is None:
+                raise ValidationError(_("Choisissez l'axe qui recevra ces objectifs."))
+            created, skipped = services.objectives_take_over(
+                plan=plan,
+                user=request.user,
+                axis=axis,
+                codesign_objectives=[o for o in available if str(o.pk) in chosen_ids],
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("%(n)d objectif(s) repris de la co-construction.") % {"n": len(created)})
+            if skipped:
+                messages.warning(
+                    request,
+                    _("Critères sans échéance ou déjà présents, à ajouter à la main : %(names)s.")
+                    % {"names": ", ".join(skipped)},
+                )
+            return redirect(plan)
+    context = {"project": project, "territory": territory, "plan": plan, "available": available, "axes": axes}
+    return render(request, "plans/objectives_take_over.html", context)
+
+
+@login_required
 def action_form(request, slug, territory_slug, action_id=None):
     project, territory = _territory(request, slug, territory_slug)
     require(request.user, "plans.edit_plan", territory)

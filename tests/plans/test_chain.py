@@ -65,3 +65,69 @@ def test_a_texts_fate_is_read_by_its_author_and_never_shows_its_words_to_others(
     assert "Action 1" in feedback
     news = client.get(reverse("plans:receipt"), {"code": world.text.receipt_code}).content.decode()
     assert "Action 1" in news and "atelier de slam" in news
+
+
+def test_the_codesign_objectives_are_taken_over_with_their_criteria_as_indicators(client, world):
+    import datetime
+    from decimal import Decimal
+
+    from territoires.codesign import services as codesign
+    from territoires.codesign.models import CodesignPlan, Objective
+
+    codesign_plan = codesign.plan_for(territory=world.territory)
+    source = codesign.objective_save(
+        objective=Objective(plan=codesign_plan, title="Ouvrir les équipements aux jeunes le soir"),
+        user=world.referents[0],
+        findings=[world.finding],
+    )
+    codesign.criterion_add(
+        objective=source, user=world.referents[0], indicator="Jeunes accueillis le soir", unit="personnes",
+        baseline=Decimal(20), target=Decimal(120), source="Billetterie", target_date=datetime.date(2027, 6, 30),
+    )  # fmt: skip
+    codesign.criterion_add(
+        objective=source, user=world.referents[0], indicator="Satisfaction des jeunes", unit="%",
+        baseline=Decimal(40), target=Decimal(70), source="Enquête",
+    )  # fmt: skip
+    axis = world.plan.axes.first()
+    elsewhere = codesign.objective_save(
+        objective=Objective(plan=codesign.plan_for(territory=world.project.participations.get(organisation=world.towns[1])), title="Ailleurs"),
+        user=world.referents[1],
+    )  # fmt: skip
+    with pytest.raises(Exception, match="pas ceux de la co-construction de ce territoire"):
+        services.objectives_take_over(
+            plan=world.plan, user=world.referents[0], axis=axis, codesign_objectives=[elsewhere]
+        )
+    created, skipped = services.objectives_take_over(
+        plan=world.plan, user=world.referents[0], axis=axis, codesign_objectives=[source]
+    )
+    assert [o.codesign_objective_id for o in created] == [source.pk]
+    assert skipped == ["Satisfaction des jeunes"]  # no due date: the team adds it by hand
+    indicator = created[0].indicators.get()
+    assert (indicator.name, indicator.baseline_value, indicator.target_value) == ("Jeunes accueillis le soir", 20, 120)
+    again, _skipped = services.objectives_take_over(
+        plan=world.plan, user=world.referents[0], axis=axis, codesign_objectives=[source]
+    )
+    assert again == []  # taken once
+    client.force_login(world.referents[0])
+    page = client.get(world.plan.get_absolute_url()).content.decode()
+    assert "Issu de la co-construction" in page and f"/co-construction/objectif/{source.pk}/" in page
+    assert CodesignPlan.objects.count() == 2
+
+
+def test_a_residents_idea_reads_its_fate_with_its_receipt_code(client, world, django_capture_on_commit_callbacks):
+    from territoires.codesign import services as codesign
+    from territoires.codesign.models import CodesignPlan
+
+    codesign_plan = codesign.plan_for(territory=world.territory)
+    CodesignPlan.objects.filter(pk=codesign_plan.pk).update(ideas_open=True)
+    idea = codesign.idea_submit(plan=codesign_plan, title="Un festival de quartier au Pontreau")
+    url = reverse("plans:receipt")
+    assert "Pas encore de nouvelles" in client.get(url, {"code": idea.receipt_code}).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.outcome_set(
+            plan=world.plan, user=world.referents[0], kind="codesign.idea", target_id=idea.pk,
+            status="not_kept", explanation="Un festival existe déjà à deux rues : nous le rapprochons du quartier.",
+        )  # fmt: skip
+        adopt(world.plan, world.referents[0])
+    news = client.get(url, {"code": idea.receipt_code}).content.decode()
+    assert "Non retenue" in news and "deux rues" in news
