@@ -134,6 +134,12 @@ def question_views(questions, answers, errors, *, language, deployment, visible_
     """What the templates need to draw each question (values kept, errors, visibility); each
     question's kind fills in its own part and names its widget template (kinds/)."""
     views = []
+    # Paper: a cascading choice prints each option's condition with the earlier question's words.
+    filter_labels = (
+        {q.code: (q.label, {o["code"]: o["label"] for o in q.options}) for q in questions}
+        if paper and any(q.choice_filter for q in questions)
+        else None
+    )
     for question in questions:
         code = question.code
         value = answers.get(code)
@@ -155,6 +161,7 @@ def question_views(questions, answers, errors, *, language, deployment, visible_
             "other": None,
             "max_choices": question.max_choices,
             "template": question.handler.widget_template,
+            "choice_filter_labels": filter_labels,
         }
         question.handler.widget(
             question, view, value, answers=answers, language=language, deployment=deployment, paper=paper
