@@ -187,6 +187,11 @@ def _sections_with_questions(schema, views, language, visible_section_indexes):
     ]
 
 
+def _has_map(questions) -> bool:
+    """Whether the page loads Leaflet (a position question on it: kinds/geopoint.py)."""
+    return any(question.kind == Question.Kind.GEOPOINT for question in questions)
+
+
 def _context_base(request, deployment, language):
     survey = deployment.survey
     return {
@@ -260,6 +265,7 @@ def _render_page(request, deployment, schema, *, index, answers, key, errors=Non
     context = _context_base(request, deployment, language)
     context.update(
         {
+            "has_map": _has_map(questions),
             "section": {
                 "index": index,
                 "title": _pick(section.title, section.title_en, language),
@@ -492,6 +498,7 @@ def collect_field(request, token):
     context = _context_base(request, deployment, "fr")
     context.update(
         {
+            "has_map": _has_map(questions),
             "refusal": refusal,
             "sections": _sections_with_questions(schema, views, "fr", visible_sections),
             "schema": schema.as_json(participation_id=deployment.participation_id),
