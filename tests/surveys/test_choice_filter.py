@@ -293,3 +293,9 @@ def test_the_builder_keeps_the_filter_cells_of_the_options_it_keeps(imported):
 
     with pytest.raises(ValidationError, match="commune"):
         question_delete(question=survey.questions.get(code="departement"), user=imported.project_ns.consultant)
+
+
+def test_the_builder_preview_shows_each_option_with_its_condition(client, imported):
+    client.force_login(imported.project_ns.facilitator)
+    page = client.get(reverse("surveys:preview", args=[imported.survey.pk])).content.decode()
+    assert "Niort (si Votre département = Deux-Sèvres)" in page

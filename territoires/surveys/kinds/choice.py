@@ -77,8 +77,9 @@ class PickOne(QuestionKind):
         if criteria:
             # Every option is drawn (static/surveys/collect.js shows those the answers allow as they
             # change); once an earlier answer is known, the options it excludes start hidden (so
-            # without JavaScript too); on paper each carries its condition in words.
-            if paper:
+            # without JavaScript too); on paper and in the builder's preview each carries its
+            # condition in words.
+            if paper or view.get("choice_filter_labels"):
                 labels = view.get("choice_filter_labels") or {}
                 for item, option in zip(view["choices"], options, strict=True):
                     condition = choice_filter.describe(criteria, option, labels)

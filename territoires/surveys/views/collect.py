@@ -130,14 +130,17 @@ def _codes_from_numbers(question, typed: str) -> list:
     return codes[:50]
 
 
-def question_views(questions, answers, errors, *, language, deployment, visible_codes, paper=False):
+def question_views(
+    questions, answers, errors, *, language, deployment, visible_codes, paper=False, describe_filters=False
+):
     """What the templates need to draw each question (values kept, errors, visibility); each
     question's kind fills in its own part and names its widget template (kinds/)."""
     views = []
-    # Paper: a cascading choice prints each option's condition with the earlier question's words.
+    # Paper (and the builder's preview, `describe_filters`): a cascading choice shows each option's
+    # condition in the earlier question's words.
     filter_labels = (
         {q.code: (q.label, {o["code"]: o["label"] for o in q.options}) for q in questions}
-        if paper and any(q.choice_filter for q in questions)
+        if (paper or describe_filters) and any(q.choice_filter for q in questions)
         else None
     )
     for question in questions:
