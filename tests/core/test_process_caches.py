@@ -24,6 +24,7 @@ NOT_CACHES = {
     "territoires.core.registry._project_counts": "registry filled by AppConfig.ready()",
     "territoires.core.registry._project_tabs": "registry filled by AppConfig.ready()",
     "territoires.core.registry._dashboard_cards": "registry filled by AppConfig.ready()",
+    "territoires.core.receipts._receipt_sources": "registry filled by AppConfig.ready()",
     "territoires.notifications.followables._by_key": "registry filled by AppConfig.ready()",
     "territoires.search.registry._labels": "registry filled by AppConfig.ready()",
     "territoires.search.registry._sources": "registry filled by AppConfig.ready()",

@@ -21,26 +21,9 @@ from territoires.surveys.schema import AnswersInvalid, answers_validate, schema_
 from territoires.surveys.xlsform import pyxform_problems, xlsform_check, xlsform_export, xlsform_import
 from tests.factories import PASSWORD
 from tests.surveys.factories import make_survey
+from tests.surveys.test_xlsform_pipeline import upload, workbook_bytes
 
 pytestmark = pytest.mark.django_db
-
-
-def workbook_bytes(sheets):
-    book = openpyxl.Workbook()
-    book.remove(book.active)
-    for name, rows in sheets.items():
-        sheet = book.create_sheet(name)
-        for row in rows:
-            sheet.append(row)
-    output = io.BytesIO()
-    book.save(output)
-    return output.getvalue()
-
-
-def upload(content, name="cascade.xlsx"):
-    file = io.BytesIO(content)
-    file.name = name
-    return file
 
 
 SURVEY = [
