@@ -6,6 +6,7 @@ online page (without JavaScript too), on the paper form (every option printed wi
 and in the XLSForm export; other expressions are refused with their row, in French."""
 
 import dataclasses
+import html
 import io
 import re
 
@@ -282,3 +283,19 @@ def test_the_builder_preview_shows_each_option_with_its_condition(client, import
     client.force_login(imported.project_ns.facilitator)
     page = client.get(reverse("surveys:preview", args=[imported.survey.pk])).content.decode()
     assert "Niort (si Votre département = Deux-Sèvres)" in page
+
+
+def test_the_builder_form_says_what_an_option_added_by_hand_would_miss(client, imported):
+    client.force_login(imported.project_ns.facilitator)
+
+    def form_of(code):
+        question = imported.survey.questions.get(code=code)
+        url = reverse("surveys:question_edit", args=[imported.survey.pk, question.pk])
+        return html.unescape(client.get(url).content.decode())
+
+    commune = form_of("commune")
+    assert "Choix en cascade (importé d'un XLSForm) : les options proposées dépendent de « departement »." in commune
+    assert "ne sera proposée à personne" in commune
+    # Filtered on the options' own codes: an option added by hand is filtered like the others.
+    second = form_of("second")
+    assert "dépendent de « prefere », « lieux »" in second and "ne sera proposée à personne" not in second
