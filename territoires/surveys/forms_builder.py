@@ -240,7 +240,7 @@ def cascade_help(question) -> str:
     from territoires.surveys.kinds import choice_filter
 
     criteria = choice_filter.normalise(question.choice_filter)
-    text = _("Choix en cascade (importé d'un XLSForm) : les options proposées dépendent de %(q)s.") % {
+    text = _("Choix en cascade (« choice_filter » d'un XLSForm) : les options proposées dépendent de %(q)s.") % {
         "q": ", ".join(f"« {question_code} »" for question_code, _column, _op in criteria)
     }
     if choice_filter.columns(question.choice_filter):

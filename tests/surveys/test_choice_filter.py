@@ -294,7 +294,10 @@ def test_the_builder_form_says_what_an_option_added_by_hand_would_miss(client, i
         return html.unescape(client.get(url).content.decode())
 
     commune = form_of("commune")
-    assert "Choix en cascade (importé d'un XLSForm) : les options proposées dépendent de « departement »." in commune
+    assert (
+        "Choix en cascade (« choice_filter » d'un XLSForm) : les options proposées dépendent de « departement »."
+        in commune
+    )
     assert "ne sera proposée à personne" in commune
     # Filtered on the options' own codes: an option added by hand is filtered like the others.
     second = form_of("second")
