@@ -62,8 +62,9 @@ def _reference_pages() -> list[Page]:
     ]
 
 
-def _session_cookie() -> str:
-    """A logged-in session for the referent, created as django.contrib.auth.login would."""
+def _session_cookie(email: str = REFERENT_EMAIL) -> str:
+    """A logged-in session for a user (the reference project's Niort referent by default), created as
+    django.contrib.auth.login would."""
     from importlib import import_module
 
     from django.conf import settings
@@ -72,7 +73,7 @@ def _session_cookie() -> str:
 
     from territoires.accounts.models import User
 
-    user = User.objects.get(email=REFERENT_EMAIL)
+    user = User.objects.get(email=email)
     session = import_module(settings.SESSION_ENGINE).SessionStore()
     session[SESSION_KEY] = user._meta.pk.value_to_string(user)
     session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[-1]
@@ -88,7 +89,7 @@ def _check(port: int, page: Page, headers: dict[str, str], log) -> None:
     if status != 200:
         raise RuntimeError(f"{page.path} answered {status}; benchmark aborted")
     if page.logged_in and b"/mon-espace/" not in body:
-        raise RuntimeError(f"{page.path}: the session cookie did not log the referent in")
+        raise RuntimeError(f"{page.path}: the session cookie did not log the user in")
     _status, second_headers, _body = http_get(port, page.path, headers)
     cache = second_headers.get("X-Page-Cache", "not cached")
     log(f"  {page.key:<17} {page.path}  {len(body) / 1024:.0f} KiB, page cache on 2nd request: {cache}")
@@ -124,12 +125,12 @@ def _best(results: list[LoadResult]) -> LoadResult:
     )
 
 
-def measure(env, pages: list[Page], options, log) -> dict[str, list[LoadResult]]:
+def measure(env, pages: list[Page], options, log, *, cookie_email: str = REFERENT_EMAIL) -> dict[str, list[LoadResult]]:
     """Each page and the bare view (/sante/, the limit) under load, served by one gunicorn: checked,
     warmed up, then measured in `options.rounds` interleaved rounds in a rotating order, so that a
     drift of the machine's speed hits every URL alike. Returns every round's result by page key,
     "bare" included; a page answering an error status aborts the benchmark."""
-    cookie = _session_cookie() if any(page.logged_in for page in pages) else ""
+    cookie = _session_cookie(cookie_email) if any(page.logged_in for page in pages) else ""
     targets = [Page("bare", "/sante/"), *pages]
 
     def headers_for(page: Page) -> dict[str, str]:

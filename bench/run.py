@@ -15,7 +15,16 @@ import sys
 import time
 from pathlib import Path
 
-from bench import community, library, pages, surveys_dashboard, surveys_exports, surveys_submission
+from bench import (
+    community,
+    diagnostic_map,
+    library,
+    pages,
+    plans,
+    surveys_dashboard,
+    surveys_exports,
+    surveys_submission,
+)
 from bench.results import format_table, write_results
 from bench.server import apply_environment, bench_environment, database_label, prepare_database
 
@@ -29,6 +38,8 @@ GROUPS = [
     (surveys_submission.NAMES, surveys_submission.run),
     (surveys_dashboard.NAMES, surveys_dashboard.run),
     (surveys_exports.NAMES, surveys_exports.run),
+    (diagnostic_map.NAMES, diagnostic_map.run),
+    (plans.NAMES, plans.run),
 ]
 
 

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "territoires.sharing",
     "territoires.surveys",
     "territoires.diagnostic",
+    "territoires.plans",
     "django_tasks",
     "django_tasks_db",
     "axes",

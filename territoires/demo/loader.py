@@ -222,7 +222,7 @@ def set_fields(obj, **values) -> bool:
 
 # Each module's part of the demo: a module `territoires.demo.<name>` with `load(project) -> bool`,
 # idempotent on its own (a database loaded before the module existed gets the module's data).
-MODULE_DEMOS = ["library", "community", "sharing", "notifications", "surveys", "diagnostic"]
+MODULE_DEMOS = ["library", "community", "sharing", "notifications", "surveys", "diagnostic", "qualitative", "plans"]
 
 
 def load_demo() -> bool:

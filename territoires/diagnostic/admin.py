@@ -31,3 +31,7 @@ class EntryAdmin(admin.ModelAdmin):
         # The project is a copy of the territory's, kept by the services; the admin keeps it too.
         obj.project_id = obj.territory.project_id
         super().save_model(request, obj, form, change)
+
+
+# The synthesis, residents' texts and observation notes register their own admin.
+from territoires.diagnostic.synthesis import admin as _synthesis_admin  # noqa: E402,F401

@@ -10,6 +10,9 @@ class DiagnosticConfig(AppConfig):
         from territoires.diagnostic import rules  # noqa: F401  (registers the permissions)
 
         register_project_module(self)
+        from territoires.diagnostic.synthesis.plug import register_synthesis
+
+        register_synthesis()
 
 
 def register_project_module(app_config):

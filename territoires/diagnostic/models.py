@@ -199,3 +199,13 @@ class FieldSource(models.Model):
 
     def __str__(self):
         return f"{self.entry} · {self.field}: {self.source} ({self.year})"
+
+
+# The second slice of the diagnostic keeps its models in their own packages (see each __init__).
+from territoires.diagnostic.expression.models import Expression, ExpressionPrompt  # noqa: E402,F401
+from territoires.diagnostic.observation.models import (  # noqa: E402,F401
+    ObservationNote,
+    ObservationPhoto,
+    ObservationTag,
+)
+from territoires.diagnostic.synthesis.models import Evidence, Finding, Synthesis, SynthesisPdf  # noqa: E402,F401

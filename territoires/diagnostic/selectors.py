@@ -1,13 +1,10 @@
-"""Reading the directory: which entries a person may see, the filters and their counts."""
+"""Reading the directory: which entries a person may see (the filters are in filters.py)."""
 
-from django.db.models import Count, Q
+from django.db.models import Q
 
 from territoires.diagnostic import rules as diagnostic_rules
-from territoires.diagnostic.kinds import KINDS
 from territoires.diagnostic.models import ActorFamily, Entry
 from territoires.projects.rules import is_project_facilitator
-
-FILTER_NAMES = ("type", "famille", "quartier", "source", "territoire")
 
 
 def editable_territory_ids(user, project) -> set[int]:
@@ -28,59 +25,8 @@ def visible_entries(user, project):
     return entries.filter(Q(status=Entry.Status.PUBLISHED) | Q(territory_id__in=editable))
 
 
-def clean_filters(query, *, families, territories) -> dict:
-    """The filters of a query string that name something that exists; the rest is ignored."""
-    filters = {}
-    kind = query.get("type", "")
-    if kind in KINDS:
-        filters["type"] = kind
-    family = query.get("famille", "")
-    if family.isdigit() and int(family) in {f.pk for f in families}:
-        filters["famille"] = int(family)
-    territory = query.get("territoire", "")
-    if territory in {t.organisation.slug for t in territories}:
-        filters["territoire"] = territory
-    for name in ("quartier", "source"):
-        value = query.get(name, "").strip()[:200]
-        if value and "\x00" not in value:
-            filters[name] = value
-    return filters
-
-
-def apply_filters(entries, filters):
-    if "type" in filters:
-        entries = entries.filter(kind=filters["type"])
-    if "famille" in filters:
-        entries = entries.filter(family_id=filters["famille"])
-    if "territoire" in filters:
-        entries = entries.filter(territory__organisation__slug=filters["territoire"])
-    if "quartier" in filters:
-        entries = entries.filter(neighbourhood=filters["quartier"])
-    if "source" in filters:
-        entries = entries.filter(source=filters["source"])
-    return entries
-
-
 def for_listing(entries):
     return entries.select_related("family", "territory__organisation").order_by("name", "id")
-
-
-def facet_counts(entries) -> dict:
-    """Counts by kind, family, neighbourhood and source of the entries given (one query each)."""
-
-    def grouped(field):
-        return {
-            row[field]: row["n"]
-            for row in entries.order_by().values(field).annotate(n=Count("pk")).order_by(field)
-            if row[field] not in (None, "")
-        }
-
-    return {
-        "kinds": grouped("kind"),
-        "families": grouped("family_id"),
-        "neighbourhoods": grouped("neighbourhood"),
-        "sources": grouped("source"),
-    }
 
 
 def project_families(project) -> list[ActorFamily]:

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from territoires.core.idempotency import already_submitted, parse_submission_key, record_submission
 from territoires.diagnostic import selectors, services
 from territoires.diagnostic.codes import label_of
+from territoires.diagnostic.filters import EntryFilterForm, filter_facets
 from territoires.diagnostic.forms import FamilyForm, MergeForm, entry_form_class
 from territoires.diagnostic.kinds import KINDS
 from territoires.diagnostic.models import ActorFamily, Entry
@@ -30,29 +31,24 @@ def _directory(request, project, territory=None):
     visible = selectors.visible_entries(request.user, project)
     if territory is not None:
         visible = visible.filter(territory=territory)
-    filters = selectors.clean_filters(request.GET, families=families, territories=territories)
-    if territory is not None:
-        filters.pop("territoire", None)
-    selected = selectors.apply_filters(visible, filters)
-    page = Paginator(selectors.for_listing(selected), PER_PAGE).get_page(request.GET.get("page"))
-    facets = selectors.facet_counts(visible)
-    family_names = {family.pk: family.name for family in families}
+    # The same filters as the map and its list (filters.py); one territory's page has no territory filter.
+    form = EntryFilterForm(
+        request.GET,
+        families=families,
+        territories=None if territory is not None else territories,
+        facets=filter_facets(visible),
+    )
+    page = Paginator(selectors.for_listing(form.filter(visible)), PER_PAGE).get_page(request.GET.get("page"))
     editable = selectors.editable_territory_ids(request.user, project)
-    query = request.GET.copy()
-    query.pop("page", None)
     return {
         "project": project,
         "territory": territory,
         "territories": territories,
         "page_obj": page,
         "total": page.paginator.count,
-        "filters": filters,
-        "query_without_page": query.urlencode(),
-        "kind_facets": [(code, KINDS[code].plural, facets["kinds"].get(code, 0)) for code in KINDS],
-        "family_facets": [(f.pk, f.name, facets["families"].get(f.pk, 0)) for f in families],
-        "neighbourhood_facets": sorted(facets["neighbourhoods"].items()),
-        "source_facets": sorted(facets["sources"].items()),
-        "family_names": family_names,
+        "form": form,
+        "filtered": bool(form.filters()),
+        "map_query": form.query_string(),
         "kinds": [(code, kind) for code, kind in KINDS.items()],
         "can_add": territory is not None and territory.pk in editable,
         "editable_territories": [t for t in territories if t.pk in editable],

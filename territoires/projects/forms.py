@@ -13,6 +13,7 @@ from territoires.projects.deliberations import (
     MAX_COUNT,
     PRESENCE_FIELDS,
     REFERENCE_FIELDS,
+    DeliberativeBody,
 )
 from territoires.projects.models import (
     MAX_PARTICIPANTS,
@@ -218,6 +219,38 @@ class AddParticipantForm(DsfrForm):
             )
 
 
+DELIBERATION_HELP_TEXTS = {
+    "deliberation_number": _("Par exemple D-2021-317."),
+    "members_present": _("Présents et absents font le nombre de membres en exercice."),
+    "members_represented": _("Absents ayant donné pouvoir à un membre présent ; 0 s'il n'y en a pas."),
+    "members_absent": _("Tous les absents, qu'ils aient donné pouvoir ou non."),
+    "votes_for": _(
+        "Pour, contre, abstentions et ne prenant pas part au vote font le nombre de votants (présents et représentés)."
+    ),
+    "deliberation_document": _("Fichier PDF, 10 Mo au plus."),
+}
+
+
+def deliberation_fields_configure(form) -> None:
+    """The deliberation's fields of a form on a DeliberationRecord (a charter signature, a plan's
+    adoption): required where the law asks, counts bounded, the PDF upload. One place for both."""
+    document = form.fields["deliberation_document"]
+    document.required = True
+    # The design system's upload component; the browser offers PDF files first.
+    document.widget = forms.FileInput(attrs={"class": "fr-upload", "accept": "application/pdf,.pdf"})
+    document.widget.group_class = "fr-upload-group"
+    for name in (*REFERENCE_FIELDS, "members_in_office", *PRESENCE_FIELDS, "votes_for"):
+        form.fields[name].required = True
+    for name in ("members_represented", "votes_against", "abstentions", "not_taking_part"):
+        form.fields[name].initial = 0
+    # The model's own validation is skipped by these forms (the service builds the record): bound
+    # the counts here, or a PostgreSQL smallint overflows into a server error.
+    for name in COUNT_FIELDS:
+        form.fields[name].validators.append(MaxValueValidator(MAX_COUNT))
+        form.fields[name].widget.attrs["max"] = MAX_COUNT
+    form.fields["deliberative_body"].choices = [("", _("Choisir l'instance")), *DeliberativeBody.choices]
+
+
 class SignatureForm(SubmissionKeyMixin, DsfrModelForm):
     class Meta:
         model = Signature
@@ -229,17 +262,7 @@ class SignatureForm(SubmissionKeyMixin, DsfrModelForm):
             "deliberation_document",
         ]
         widgets = {"signed_on": DateInput, "deliberation_date": DateInput}
-        help_texts = {
-            "deliberation_number": _("Par exemple D-2021-317."),
-            "members_present": _("Présents et absents font le nombre de membres en exercice."),
-            "members_represented": _("Absents ayant donné pouvoir à un membre présent ; 0 s'il n'y en a pas."),
-            "members_absent": _("Tous les absents, qu'ils aient donné pouvoir ou non."),
-            "votes_for": _(
-                "Pour, contre, abstentions et ne prenant pas part au vote font le nombre de votants "
-                "(présents et représentés)."
-            ),
-            "deliberation_document": _("Fichier PDF, 10 Mo au plus."),
-        }
+        help_texts = DELIBERATION_HELP_TEXTS
 
     def __init__(self, *args, with_deliberation: bool, **kwargs):
         super().__init__(*args, **kwargs)
@@ -248,26 +271,8 @@ class SignatureForm(SubmissionKeyMixin, DsfrModelForm):
             for name in (*DELIBERATION_FIELDS, "deliberation_document"):
                 del self.fields[name]
         else:
-            document = self.fields["deliberation_document"]
-            document.required = True
-            # The design system's upload component; the browser offers PDF files first.
-            document.widget = forms.FileInput(attrs={"class": "fr-upload", "accept": "application/pdf,.pdf"})
-            document.widget.group_class = "fr-upload-group"
-            for name in (*REFERENCE_FIELDS, "members_in_office", *PRESENCE_FIELDS, "votes_for"):
-                self.fields[name].required = True
-            for name in ("members_represented", "votes_against", "abstentions", "not_taking_part"):
-                self.fields[name].initial = 0
-            # The model's own validation is skipped (see _post_clean): bound the counts here, or a
-            # PostgreSQL smallint overflows into a server error.
-            for name in COUNT_FIELDS:
-                self.fields[name].validators.append(MaxValueValidator(MAX_COUNT))
-                self.fields[name].widget.attrs["max"] = MAX_COUNT
+            deliberation_fields_configure(self)
         self.fields["signed_on"].initial = timezone.localdate()
-        if "deliberative_body" in self.fields:
-            self.fields["deliberative_body"].choices = [
-                ("", _("Choisir l'instance")),
-                *Signature.DeliberativeBody.choices,
-            ]
 
     def clean(self):
         data = super().clean()

@@ -400,6 +400,28 @@ def step_complete(*, participation: Participation, step: str, user, note: str = 
     return completion
 
 
+def steps_fill_by_module(
+    *, participation: Participation, module: str, codes: list[str], user, note: str = ""
+) -> list[str]:
+    """A module marks the steps it fills (MethodStep.filled_by) as done, in the method's order:
+    e.g. the adoption of an action plan marks "plan drafted" and "plan adopted". Steps of this
+    territory's method that the module does not fill, or that are already done, are left alone.
+    Returns the codes marked now (a step whose earlier steps are not done stays to do)."""
+    method = participation.method
+    if method is None:
+        return []
+    marked = []
+    for step in method.steps.filter(filled_by=module, code__in=codes).order_by("phase__position", "position"):
+        try:
+            before = StepCompletion.objects.filter(participation=participation, step=step.code).exists()
+            step_complete(participation=participation, step=step.code, user=user, note=note)
+        except ValidationError:
+            continue
+        if not before:
+            marked.append(step.code)
+    return marked
+
+
 def step_reopen(*, participation: Participation, step: str, user) -> bool:
     """Mark a done step as to do again, once the later steps of its phase are open again.
     False when it was not done (a resent form)."""

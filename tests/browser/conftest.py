@@ -9,7 +9,7 @@ import os
 
 import pytest
 
-from tests.browser.helpers import CHROMIUM, CHROMIUM_ARGS, new_context, watch_errors
+from tests.browser.helpers import CHROMIUM, CHROMIUM_ARGS, PHONE, new_context, watch_errors
 
 
 @pytest.fixture(scope="package")
@@ -71,3 +71,22 @@ def login(page):
         return page
 
     return _login
+
+
+@pytest.fixture(scope="package")
+def axe():
+    """axe-core, for the accessibility checks (a module may still define its own)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    return Axe()
+
+
+@pytest.fixture
+def phone(browser, live_server):
+    """A page on a phone's screen, touch and all (a module may still define its own)."""
+    context = new_context(browser, live_server, viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    errors = watch_errors(page)
+    yield page
+    context.close()
+    assert not errors, f"Erreurs JavaScript dans la page : {errors}"

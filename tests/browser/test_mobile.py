@@ -3,20 +3,10 @@
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.helpers import PHONE, new_context, watch_errors
+from tests.browser.helpers import PHONE
 from tests.factories import PASSWORD, make_project
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def phone(browser, live_server):
-    context = new_context(browser, live_server, viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
-    page = context.new_page()
-    errors = watch_errors(page)
-    yield page
-    context.close()
-    assert not errors, f"Erreurs JavaScript dans la page : {errors}"
 
 
 def test_project_page_fits_a_phone_and_the_menu_opens(phone, transactional_db):

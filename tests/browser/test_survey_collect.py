@@ -19,16 +19,6 @@ def built(transactional_db):
     return make_survey()
 
 
-@pytest.fixture
-def phone(browser, live_server):
-    context = new_context(browser, live_server, viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
-    page = context.new_page()
-    errors = watch_errors(page)
-    yield page
-    context.close()
-    assert not errors, f"Erreurs JavaScript dans la page : {errors}"
-
-
 @pytest.fixture(scope="module")
 def axe():
     from axe_playwright_python.sync_playwright import Axe

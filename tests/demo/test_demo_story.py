@@ -407,3 +407,23 @@ def test_the_current_project_dates_fall_on_working_days_in_order(offset):
             services.signature_check_deliberation(
                 {**deliberation, "signed_on": current._day(anchor, entry["signed_days"])}
             )
+
+
+def test_the_four_plans_are_adopted_on_the_storys_dates_and_niorts_is_followed(client, demo):
+    from territoires.plans.models import ActionPlan
+
+    plans = {
+        p.territory.organisation.name: p
+        for p in ActionPlan.objects.filter(project=demo).select_related("territory__organisation")
+    }
+    assert set(plans) == {"Niort", "Guichen", "Bourges", "Mantes-la-Jolie"}
+    adoption = plans["Niort"].adoptions.get()
+    assert adoption.deliberation_date == datetime.date(2022, 5, 23) and adoption.votes_for == 41
+    assert all(p.adopted_version_id for p in plans.values())
+    assert plans["Guichen"].status == "submitted" and plans["Bourges"].status == "amending"
+    measured = [i.measurements.count() for i in plans["Niort"].indicators.all()]
+    assert measured == [4, 4, 4]
+    page = client.get(plans["Niort"].get_absolute_url())
+    assert page.status_code == 200 and "programmateurs à Port Boinot" in page.content.decode()
+    # The public reads Bourges' adopted plan, not the amendment being drafted.
+    assert "samedi soir" not in client.get(plans["Bourges"].get_absolute_url()).content.decode()

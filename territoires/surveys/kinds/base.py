@@ -64,7 +64,7 @@ class QuestionKind:
         schema's checks are built, never per answer."""
         return None
 
-    # --- the questionnaire's pages (views/collect.py) --------------------------------------------
+    # --- the questionnaire's pages (run.py) --------------------------------------------------
 
     def widget(self, question, view: dict, value, *, answers, language, deployment, paper) -> None:
         """Fill the template context of one question (choices, rows, bounds) in `view`."""
@@ -75,6 +75,11 @@ class QuestionKind:
         if value is not None and value.strip() != "":
             return value
         return None
+
+    def paper_codes_error(self, question, post) -> str:
+        """What is wrong with the option numbers typed for this question on the paper form, or ""
+        (only the kinds whose paper widget takes typed numbers have anything to say)."""
+        return ""
 
     # --- exports (exports.build_layout) ---------------------------------------------------------
 

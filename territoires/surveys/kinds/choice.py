@@ -198,6 +198,29 @@ def _select_rows(question, base, form, *, multiple: bool):
     return rows
 
 
+# How "other" is typed among the option numbers on the paper form.
+OTHER_TYPED = ("a", "autre", OTHER, "0")
+
+
+def _typed_tokens(typed: str) -> list[str]:
+    return typed.replace(",", " ").replace(";", " ").split()
+
+
+def _codes_from_numbers(question, typed: str) -> list:
+    """ "1 3 a" → the 1st and 3rd options and "other" (typed as a, autre or 0)."""
+    codes = []
+    by_number = {str(index): option["code"] for index, option in enumerate(question.options, start=1)}
+    for token in _typed_tokens(typed):
+        token = token.strip().lower()
+        if token in by_number:
+            codes.append(by_number[token])
+        elif question.allow_other and token in OTHER_TYPED:
+            codes.append(OTHER)
+        else:
+            codes.append(token)  # left as typed: refused as an unknown choice, with its message
+    return codes[:50]
+
+
 @register
 class Multiple(PickOne):
     code = Kind.MULTIPLE
@@ -242,8 +265,6 @@ class Multiple(PickOne):
         return check_multiple
 
     def from_post(self, question, post):
-        from territoires.surveys.views.collect import _codes_from_numbers
-
         code = question.code
         typed = post.get(f"{code}__codes")
         if typed is not None:  # the paper form: option numbers typed in one field ("1 3")
@@ -251,6 +272,32 @@ class Multiple(PickOne):
         else:
             values = post.getlist(code)
         return values or None
+
+    def paper_codes_error(self, question, post):
+        """Which option number typed on the paper form ("1 12 x") is wrong, at which position, and
+        what the question accepts."""
+        typed = post.get(f"{question.code}__codes")
+        if not typed:
+            return ""
+        count = len(question.options)
+        wrong = []
+        for position, token in enumerate(_typed_tokens(typed), start=1):
+            lowered = token.strip().lower()
+            if lowered.isdigit() and 1 <= int(lowered) <= count:
+                continue
+            if question.allow_other and lowered in OTHER_TYPED:
+                continue
+            wrong.append(_("« %(code)s » en position %(position)s") % {"code": token, "position": position})
+        if not wrong:
+            return ""
+        accepted = _("un numéro de 1 à %(count)s") % {"count": count}
+        if question.allow_other:
+            accepted = _("%(numbers)s, ou a pour « Autre »") % {"numbers": accepted}
+        return (
+            _("Code inconnu pour « %(question)s » : %(wrong)s. Tapez %(accepted)s, séparés par des espaces.")
+            if len(wrong) == 1
+            else _("Codes inconnus pour « %(question)s » : %(wrong)s. Tapez %(accepted)s, séparés par des espaces.")
+        ) % {"question": question.label, "wrong": ", ".join(wrong), "accepted": accepted}
 
     def choose_widget(self, question, view, value, *, paper):
         view["multiple"] = True

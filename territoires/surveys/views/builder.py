@@ -554,14 +554,14 @@ def question_action(request, survey_id, question_id):
 
 
 def _resident_questions(survey, deployment, language) -> dict[int, list] | None:
-    """Each section's questions drawn by the resident form's own template (views/collect.py), all
+    """Each section's questions drawn by the resident form's own template (run.question_views), all
     shown whatever their condition; None when that part of the module is not there (yet)."""
     if deployment is None:
         return None
     try:
         get_template(QUESTION_TEMPLATE)
+        from territoires.surveys.run import question_views
         from territoires.surveys.schema import schema_for
-        from territoires.surveys.views.collect import question_views
 
         schema = schema_for(survey)
         questions = schema.questions_for(deployment.participation_id)
