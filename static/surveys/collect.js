@@ -137,18 +137,54 @@
     return (condition.all || []).every(function (c) { return clauseMatches(c, answers); });
   }
 
+  /* Cascading choices (XLSForm choice_filter), as territoires/surveys/kinds/choice_filter.py:
+   * each criterion compares one column of the option (its code for "name") with an earlier answer. */
+  function answerSet(value) {
+    if (Array.isArray(value)) return value.map(function (item) { return String(item).trim(); });
+    if (value === undefined || value === null || typeof value === "object" || String(value).trim() === "") return [];
+    return [String(value).trim()];
+  }
+
+  function optionValue(option, column) {
+    if (column === "name") return String(option.code);
+    var filters = option.filters || {};
+    return filters[column] === undefined ? "" : String(filters[column]).trim();
+  }
+
+  function offered(question, option, answers) {
+    return (question.choice_filter || []).every(function (criterion) {
+      var inside = answerSet(answers[criterion.question]).indexOf(optionValue(option, criterion.column)) !== -1;
+      return inside === (criterion.op === "eq" || criterion.op === "selected");
+    });
+  }
+
+  function offeredCodes(question, answers) {
+    var codes = {};
+    (question.options || []).forEach(function (option) {
+      if (offered(question, option, answers)) codes[option.code] = true;
+    });
+    return codes;
+  }
+
   /* Answers of the visible questions, and which questions and sections are visible. */
   function evaluate(form, schema, known) {
     var effective = {};
     var visibleQuestions = {};
     var visibleSections = {};
     var sectionShown = {};
+    var offeredByQuestion = {};
     questionsOf(schema).forEach(function (item) {
       var question = item.question;
       var section = item.section;
       if (!(section.index in sectionShown)) sectionShown[section.index] = conditionMatches(section.condition, effective);
       if (!sectionShown[section.index]) return;
       if (!conditionMatches(question.condition, effective)) return;
+      if (question.choice_filter) {
+        // No option left: not asked (the server's rule too).
+        var codes = offeredCodes(question, effective);
+        if (!Object.keys(codes).length) return;
+        offeredByQuestion[question.code] = codes;
+      }
       visibleQuestions[question.code] = true;
       visibleSections[section.index] = true;
       var value = readAnswer(form, question);
@@ -162,7 +198,7 @@
         }
       }
     });
-    return { answers: effective, questions: visibleQuestions, sections: visibleSections };
+    return { answers: effective, questions: visibleQuestions, sections: visibleSections, offered: offeredByQuestion };
   }
 
   function setShown(block, shown) {
@@ -171,8 +207,41 @@
     if (guard) guard.disabled = !shown;
   }
 
+  /* Only the offered options of a cascading choice are shown; a hidden one is unticked so that
+   * it is not sent. */
+  function showOffered(form, code, codes) {
+    var unticked = false;
+    elements(form, code).forEach(function (element) {
+      if (element.tagName === "SELECT") {
+        Array.prototype.forEach.call(element.options, function (option) {
+          if (!option.value) return;
+          var shown = !!codes[option.value];
+          option.hidden = !shown;
+          option.disabled = !shown;
+          if (!shown && option.selected) { element.value = ""; unticked = true; }
+        });
+        return;
+      }
+      if (element.value === "other") return;
+      var shown = !!codes[element.value];
+      var holder = element.closest("[data-choice]");
+      if (holder) holder.hidden = !shown;
+      if (!shown && element.checked) { element.checked = false; unticked = true; }
+    });
+    return unticked;
+  }
+
   function apply(form, schema, known) {
     var result = evaluate(form, schema, known);
+    // Paper entry keeps every option (each printed with its condition): the server says which
+    // one does not fit, rather than the typist finding it missing.
+    if (!form.hasAttribute("data-paper-form")) {
+      var unticked = false;
+      Object.keys(result.offered).forEach(function (code) {
+        unticked = showOffered(form, code, result.offered[code]) || unticked;
+      });
+      if (unticked) result = evaluate(form, schema, known); // an answer withdrawn can hide more
+    }
     form.querySelectorAll("[data-question]").forEach(function (block) {
       setShown(block, !!result.questions[block.getAttribute("data-question")]);
     });

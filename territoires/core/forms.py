@@ -38,6 +38,10 @@ class DsfrFormMixin:
                 field.validators.append(validate_plausible_year)
             elif isinstance(field, forms.ModelChoiceField):
                 _refuse_overflowing_ids(field)
+        # visible_fields() made (and cached) the bound fields, which copy a field's label and help
+        # text when made: a form that sets them after this __init__ (the builder's option help, a
+        # lead role named by the method) would otherwise never show them.
+        self._bound_fields_cache.clear()
 
 
 def _refuse_overflowing_ids(field: forms.ModelChoiceField) -> None:

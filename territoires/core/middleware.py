@@ -1,8 +1,21 @@
 from django.http import QueryDict
 
 
+def tile_source(url: str) -> str:
+    """The CSP source of a map tile server (settings.MAP_TILE_URL): its origin, "{s}" subdomains as
+    a wildcard; "" when none is set or it cannot be read."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url.replace("{s}", "a"))
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        return ""
+    host = urlsplit(url).netloc.split("@")[-1]
+    return f"{parts.scheme}://{host.replace('{s}', '*')}"
+
+
 class ContentSecurityPolicyMiddleware:
-    """A policy that needs no inline script: every script is a static file of ours."""
+    """A policy that needs no inline script: every script is a static file of ours. Images may also
+    come from the map tile server when one is set (MAP_TILE_URL: Leaflet maps)."""
 
     POLICY = (
         "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
@@ -10,7 +23,12 @@ class ContentSecurityPolicyMiddleware:
     )
 
     def __init__(self, get_response):
+        from django.conf import settings
+
         self.get_response = get_response
+        tiles = tile_source(settings.MAP_TILE_URL)
+        if tiles:
+            self.POLICY = self.POLICY.replace("img-src 'self' data:;", f"img-src 'self' data: {tiles};")
 
     def __call__(self, request):
         response = self.get_response(request)

@@ -13,7 +13,7 @@ from territoires.accounts.models import User
 from territoires.community.models import ProjectSpace
 from territoires.demo import community as community_demo
 from territoires.demo import current_data as cd
-from territoires.demo import data
+from territoires.demo import current_survey, data
 from territoires.demo import sharing as sharing_demo
 from territoires.demo.loader import aware, demo_world, meetings_converge, set_fields, signatures_converge
 from territoires.projects import services
@@ -185,6 +185,9 @@ def load() -> bool:
     ]
     changed |= meetings_converge(committee, meetings, attendees=members, user=facilitator)
 
+    changed |= current_survey.load(
+        project, anchor_at=lambda days, hour: _at(anchor, days, hour), participations=participations, users=users
+    )
     changed |= _resource(project, anchor, users, participations)
     changed |= _sharing(project, anchor, users, organisations)
     changed |= _discussions(project, anchor, users)

@@ -49,6 +49,7 @@ from django.utils import timezone
 
 from territoires.accounts.models import User
 from territoires.demo import data
+from territoires.demo.loader import set_fields
 from territoires.projects.models import Participation, SharedProject
 from territoires.surveys.models import (
     AGE_BANDS,
@@ -65,6 +66,12 @@ from territoires.surveys.models import (
 )
 
 SURVEY_TITLE = "Vos pratiques culturelles et votre regard sur l'offre culturelle de la ville"
+# The collection ran from 4 October 2021 to the end of January 2022, the diagnostic's calendar (first
+# steering committee's decision, data.MEETINGS); the last answers are collected by 28 January and
+# the field ones sent within two days (generate_answers).
+COLLECTION_OPENED_AT = datetime.datetime(2021, 10, 4, 9, 0)
+COLLECTION_CLOSED_AT = timezone.make_aware(datetime.datetime(2022, 1, 31, 18, 0))
+LAST_COLLECTION_DAY = 116
 ANSWERS_PER_TOWN = 2000
 K = Question.Kind
 
@@ -609,7 +616,7 @@ def generate_answers(rng: np.random.Generator, n: int, profile: dict, cells: dic
     venue_count = attended_matrix.sum(axis=1)
 
     satisfaction_latent = 0.35 * engagement + profile["satisfaction"] + rng.normal(0, 1, n)
-    days = np.minimum(rng.exponential(38, n), 118).astype(int)
+    days = np.minimum(rng.exponential(38, n), LAST_COLLECTION_DAY).astype(int)
     minutes = rng.integers(8 * 60, 21 * 60, n)
     hood_codes = [code for code, _label, _share in profile["neighbourhoods"]]
     hood_p = np.array([share for _code, _label, share in profile["neighbourhoods"]])
@@ -850,8 +857,10 @@ def _receipt_code(rng) -> str:
 def load(project: SharedProject) -> bool:
     """The reference survey, its four deployments, margins, collectors and synthetic answers."""
     created = _reference_figures()
-    if Survey.objects.filter(project=project, title=SURVEY_TITLE).exists():
-        return created
+    survey = Survey.objects.filter(project=project, title=SURVEY_TITLE).first()
+    if survey is not None:
+        # A demo loaded before the survey was closed: it closes on its date.
+        return set_fields(survey, status=Survey.Status.CLOSED, closed_at=COLLECTION_CLOSED_AT) or created
     consultant = User.objects.filter(email="consultante@prestataire.demo").first()
     opened = timezone.make_aware(datetime.datetime(2021, 10, 4, 9, 0))
     survey = Survey.objects.create(
@@ -863,7 +872,8 @@ def load(project: SharedProject) -> bool:
             "*Démonstration : les réponses affichées sur cette plateforme sont synthétiques.*"
         ),
         thanks_message="Merci ! Vos réponses nourrissent le diagnostic partagé de votre ville.",
-        status=Survey.Status.PUBLISHED,
+        status=Survey.Status.CLOSED,
+        closed_at=COLLECTION_CLOSED_AT,
         non_audience_question_code="lieux_12m",
         non_audience_option_codes=VENUE_CODES,
         created_by=consultant,
@@ -914,7 +924,8 @@ def load(project: SharedProject) -> bool:
         paper_typist = participation.referent or (town_collectors[0] if town_collectors else None)
         responses = []
         for row in rows:
-            moment = opened + datetime.timedelta(days=row["day"], minutes=row["minute"] - 9 * 60)
+            # Never before the opening (the first morning starts at 9:00).
+            moment = max(opened, opened + datetime.timedelta(days=row["day"], minutes=row["minute"] - 9 * 60))
             collector = None
             if row["channel"] == "field" and town_collectors:
                 collector = town_collectors[int(rng.integers(len(town_collectors)))]

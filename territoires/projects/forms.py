@@ -1,10 +1,10 @@
 from django import forms
 from django.core.validators import MaxValueValidator
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from territoires.accounts.models import Organisation, User
+from territoires.accounts.models import Membership, Organisation, User
 from territoires.core.forms import DateInput, DateTimeInput, DsfrForm, DsfrModelForm, SubmissionKeyMixin
 from territoires.core.validators import validate_pdf_upload
 from territoires.projects.deliberations import (
@@ -370,8 +370,20 @@ class TerritoryForm(DsfrModelForm):
         self.fields["referent"].empty_label = _("À désigner")
 
 
+class PersonWithOrganisationsField(forms.ModelChoiceField):
+    """A person shown with their organisations and roles in the project ("Anne Martin — Niort
+    (élu·e)"): two namesakes, or an agent and an elected official, are told apart before being seated."""
+
+    def label_from_instance(self, user):
+        places = ", ".join(
+            f"{membership.organisation.name} ({membership.get_role_display()})"
+            for membership in getattr(user, "project_memberships", [])
+        )
+        return f"{user} — {places}" if places else str(user)
+
+
 class CommitteeMemberForm(DsfrForm):
-    user = forms.ModelChoiceField(
+    user = PersonWithOrganisationsField(
         label=_("Personne"), queryset=User.objects.none(), empty_label=_("Choisir une personne")
     )
     organisation = forms.ModelChoiceField(
@@ -397,10 +409,16 @@ class CommitteeMemberForm(DsfrForm):
         ]
         involved = [i for i in involved if i]
         self.fields["organisation"].queryset = Organisation.objects.filter(pk__in=involved).order_by("name")
+        memberships = Membership.objects.filter(organisation_id__in=involved).select_related("organisation")
         self.fields["user"].queryset = (
             User.objects.filter(memberships__organisation_id__in=involved, is_active=True)
             .distinct()
             .order_by("last_name", "first_name")
+            .prefetch_related(
+                Prefetch(
+                    "memberships", queryset=memberships.order_by("organisation__name"), to_attr="project_memberships"
+                )
+            )
         )
 
     def clean(self):
@@ -577,6 +595,20 @@ class ThemeConvertForm(SubmissionKeyMixin, DsfrForm):
     def clean(self):
         data = super().clean()
         participants = self.chosen(Participation.Role.PARTICIPANT)
+        if not self.interested:
+            raise forms.ValidationError(
+                _(
+                    "Aucune collectivité n'a encore manifesté son intérêt pour ce thème : un projet partagé "
+                    "réunit des collectivités. Invitez-en une à le soutenir avant d'en faire un projet."
+                )
+            )
+        if not participants and not self.errors:
+            raise forms.ValidationError(
+                _(
+                    "Choisissez au moins une collectivité participante : un projet partagé sans collectivité "
+                    "n'aurait personne pour le conduire."
+                )
+            )
         if len(participants) > MAX_PARTICIPANTS:
             raise forms.ValidationError(
                 _(

@@ -44,14 +44,16 @@ def events_for_project(project, user, *, past: bool):
 
 
 def calendar_events(user, project=None):
-    """What a calendar subscription shows: published events the user may see, from a year back."""
+    """What a calendar subscription shows: published events the user may see. The platform's
+    calendar keeps a year back; a project's feed is that project's history and keeps all its events
+    (a project over for years still shows what it held), the latest 500 at most."""
     import datetime
 
     from django.utils import timezone
 
     events = PeerEvent.objects.visible_to(user).published().select_related("project")
     if project is not None:
-        events = events.filter(project=project)
+        return events.filter(project=project).order_by("-starts_at")[:500]
     since = timezone.now() - datetime.timedelta(days=365)
     return events.filter(starts_at__gte=since).order_by("starts_at")[:500]
 

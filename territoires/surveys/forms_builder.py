@@ -235,6 +235,22 @@ KIND_GROUPS = {
 KIND_GROUPS["constraint"] = KIND_GROUPS["pattern"] + KIND_GROUPS["also"]
 
 
+def cascade_help(question) -> str:
+    """What the builder says of a cascading choice (XLSForm choice_filter, kinds/choice_filter.py)."""
+    from territoires.surveys.kinds import choice_filter
+
+    criteria = choice_filter.normalise(question.choice_filter)
+    text = _("Choix en cascade (« choice_filter » d'un XLSForm) : les options proposées dépendent de %(q)s.") % {
+        "q": ", ".join(f"« {question_code} »" for question_code, _column, _op in criteria)
+    }
+    if choice_filter.columns(question.choice_filter):
+        text += " " + _(
+            "Une option gardée garde son filtre ; une option ajoutée ici n'en a pas et ne sera proposée à "
+            "personne : ajoutez-la plutôt dans le fichier XLSForm, puis importez-le de nouveau."
+        )
+    return text
+
+
 class QuestionForm(ConditionFieldsMixin, DsfrForm):
     section = forms.TypedChoiceField(label=_("Section"), coerce=int)
     kind = forms.ChoiceField(label=_("Type de question"), choices=Kind.choices)
@@ -316,6 +332,8 @@ class QuestionForm(ConditionFieldsMixin, DsfrForm):
         lines_help = CODED_LINES_HELP_EN if bilingual else CODED_LINES_HELP
         self.fields["options"].help_text = lines_help
         self.fields["rows"].help_text = lines_help
+        if question is not None and question.choice_filter:
+            self.fields["options"].help_text = f"{lines_help} {cascade_help(question)}"
         if question is not None and not self.is_bound:
             for name in (
                 "kind",

@@ -167,6 +167,10 @@ class Question(models.Model):
     options = models.JSONField(_("options"), default=list, blank=True)
     allow_other = models.BooleanField(_("option « Autre, précisez »"), default=False)
     max_choices = models.PositiveSmallIntegerField(_("nombre maximal de choix"), null=True, blank=True)
+    # Cascading choices (XLSForm choice_filter, kinds/choice_filter.py): the options offered depend
+    # on earlier answers. [{"question": "dep", "column": "dep", "op": "eq"}], each option carrying
+    # {"filters": {"dep": "79"}}.
+    choice_filter = models.JSONField(_("filtre des choix"), default=list, blank=True)
     # Rating scales and matrices.
     scale_min = models.SmallIntegerField(_("minimum de l'échelle"), null=True, blank=True)
     scale_max = models.SmallIntegerField(_("maximum de l'échelle"), null=True, blank=True)

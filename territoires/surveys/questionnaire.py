@@ -25,7 +25,7 @@ from django.utils.translation import ngettext
 from territoires.core.audit import audit_log
 from territoires.core.models import AuditEvent
 from territoires.projects.models import Participation
-from territoires.surveys.kinds import kind_of
+from territoires.surveys.kinds import choice_filter, kind_of
 from territoires.surveys.kinds.base import ALLOW_OTHER, BOUNDS, MAX_CHOICES, NO_FUTURE, OPTIONS, ROWS, SCALE
 from territoires.surveys.models import (
     DONT_KNOW,
@@ -192,6 +192,23 @@ def _check_coded_items(items, *, field_name: str, noun: str, maximum: int, reser
     return errors
 
 
+def _choice_filter_errors(question: Question, settings) -> list[str]:
+    """A cascading choice (kinds/choice_filter.py): well-formed criteria on a single or multiple
+    choice without "other" (the questions it cites are checked with the structure)."""
+    criteria = question.choice_filter
+    if question.kind not in (Kind.SINGLE, Kind.MULTIPLE):
+        return [_("Un filtre de choix ne s'applique qu'aux choix uniques et multiples.")]
+    if not isinstance(criteria, list) or len(criteria) != len(choice_filter.normalise(criteria)):
+        return [_("Filtre de choix mal formé.")]
+    if any(not re.fullmatch(choice_filter.COLUMN, str(c["column"])) for c in criteria):
+        return [_("Filtre de choix mal formé.")]
+    if question.allow_other:
+        return [
+            _("« Autre, précisez » ne peut pas accompagner un filtre de choix : la liste filtrée garde ses options.")
+        ]
+    return []
+
+
 def check_question(question: Question, *, other_codes: Iterable[str]) -> dict[str, list[str]]:
     """The question's own settings, kind by kind; {field: [messages]} (empty: valid).
 
@@ -239,6 +256,9 @@ def check_question(question: Question, *, other_codes: Iterable[str]) -> dict[st
         question.options = []
     if question.allow_other and ALLOW_OTHER not in settings:
         add("allow_other", _("« Autre, précisez » ne s'applique qu'aux choix uniques et multiples."))
+    if question.choice_filter:
+        for message in _choice_filter_errors(question, settings):
+            add("options", message)
     if question.max_choices is not None:
         if MAX_CHOICES not in settings:
             add("max_choices", _("Le nombre maximal de choix ne s'applique qu'aux choix multiples et classements."))
@@ -506,6 +526,20 @@ def structure_errors(sections: list[Section], questions: list[Question]) -> list
             participation_id=None,
         )
     for index, question in enumerate(questions):
+        # A cascading choice reads earlier answers as a condition does (kinds/choice_filter.py).
+        filter_criteria = [
+            {"question": q, "op": "answered", "values": []}
+            for q, _c, _o in choice_filter.normalise(question.choice_filter)
+        ]
+        if filter_criteria:
+            check(
+                {"all": filter_criteria},
+                subject=_("Le filtre des choix de « %(code)s »") % {"code": question.code},
+                before_index=index,
+                before_section=None,
+                participation_id=question.participation_id,
+                own_code=question.code,
+            )
         check(
             question.condition,
             subject=_("La question « %(code)s »") % {"code": question.code},
@@ -952,7 +986,9 @@ def _dependents(survey: Survey, codes: set[str], *, exclude_section=None, exclud
     for question in survey.questions.exclude(pk=exclude_question).exclude(section_id=exclude_section):
         if question.code in codes:
             continue
-        if any(clause.get("question") in codes for clause in clauses_of(question.condition)):
+        if any(clause.get("question") in codes for clause in clauses_of(question.condition)) or any(
+            criterion[0] in codes for criterion in choice_filter.normalise(question.choice_filter)
+        ):
             names.append(_("la question « %(code)s »") % {"code": question.code})
     return names
 
@@ -980,6 +1016,15 @@ def _rename_references(survey: Survey, old: str, new: str) -> None:
                         clause["question"] = new
                 changed.append(item)
         model.objects.bulk_update(changed, ["condition"])
+    filtered = []
+    for question in Question.objects.filter(survey=survey).exclude(choice_filter=[]):
+        if any(criterion.get("question") == old for criterion in question.choice_filter):
+            question.choice_filter = [
+                {**c, "question": new if c.get("question") == old else c.get("question")}
+                for c in question.choice_filter
+            ]
+            filtered.append(question)
+    Question.objects.bulk_update(filtered, ["choice_filter"])
     if survey.non_audience_question_code == old:
         Survey.objects.filter(pk=survey.pk).update(non_audience_question_code=new)
         survey.non_audience_question_code = new
@@ -1035,6 +1080,13 @@ def question_save(
     kind = kind_of(question.kind)
     if kind is not None and OPTIONS not in kind.settings:
         question.options = []
+        question.choice_filter = []
+    if question.choice_filter and old is not None and "options" in values:
+        # The builder edits codes and labels: an option kept keeps its filter cells.
+        cells = {o.get("code"): o.get("filters") for o in old.options or [] if isinstance(o, dict)}
+        for option in question.options:
+            if isinstance(cells.get(option["code"]), dict):
+                option["filters"] = cells[option["code"]]
     other_codes = survey.questions.exclude(pk=question.pk).values_list("code", flat=True)
     errors = check_question(question, other_codes=list(other_codes))
     if errors:

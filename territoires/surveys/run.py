@@ -422,10 +422,19 @@ def paper_code_errors(questions, post) -> dict:
     return errors
 
 
-def question_views(questions, answers, errors, *, language, deployment, visible_codes, paper=False):
+def question_views(
+    questions, answers, errors, *, language, deployment, visible_codes, paper=False, describe_filters=False
+):
     """What the templates need to draw each question (values kept, errors, visibility); each
     question's kind fills in its own part and names its widget template (kinds/)."""
     views = []
+    # Paper (and the builder's preview, `describe_filters`): a cascading choice shows each option's
+    # condition in the earlier question's words (kinds/choice_filter.py).
+    filter_labels = (
+        {q.code: (q.label, {o["code"]: o["label"] for o in q.options}) for q in questions}
+        if (paper or describe_filters) and any(q.choice_filter for q in questions)
+        else None
+    )
     for question in questions:
         code = question.code
         value = answers.get(code)
@@ -447,6 +456,7 @@ def question_views(questions, answers, errors, *, language, deployment, visible_
             "other": None,
             "max_choices": question.max_choices,
             "template": question.handler.widget_template,
+            "choice_filter_labels": filter_labels,
         }
         question.handler.widget(
             question, view, value, answers=answers, language=language, deployment=deployment, paper=paper

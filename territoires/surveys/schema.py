@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 
 from territoires.core.process_caches import register_process_cache
-from territoires.surveys.kinds import QuestionKind, kind_of
+from territoires.surveys.kinds import QuestionKind, choice_filter, kind_of
 from territoires.surveys.kinds.validation import (
     CONTROL_RE,  # noqa: F401 — kept importable from here
     LONG_TEXT_MAX,  # noqa: F401
@@ -104,6 +104,14 @@ class CompiledQuestion:
     # Copied from the kind for the per-answer loops (an attribute read, no lookup).
     free_text: bool = False
     needs_neighbourhoods: bool = False
+    # Cascading choices: ((question, column, op), …) from kinds/choice_filter.py; () for none.
+    choice_filter: tuple = ()
+
+    def offered_options(self, answers: dict) -> tuple:
+        """The options offered given the answers so far (all of them without a choice filter)."""
+        if not self.choice_filter:
+            return self.options
+        return tuple(o for o in self.options if choice_filter.offered(self.choice_filter, o, answers))
 
     @property
     def scale(self) -> range:
@@ -136,6 +144,8 @@ class CompiledQuestion:
             data["no_future"] = True
         if self.rows:
             data["rows"] = list(self.rows)
+        if self.choice_filter:
+            data["choice_filter"] = [{"question": q, "column": c, "op": op} for q, c, op in self.choice_filter]
         return data
 
 
@@ -187,6 +197,8 @@ class SurveySchema:
                 continue
             if question.condition is not None and not question.condition.matches(effective):
                 continue
+            if question.choice_filter and not question.offered_options(effective):
+                continue  # no option left to choose: not asked (kinds/choice_filter.py)
             visible.append(question)
             if question.code in answers:
                 effective[question.code] = answers[question.code]
@@ -287,6 +299,18 @@ def _numbers(values) -> list[float]:
     return [number for number in numbers if number is not None]
 
 
+def _compiled_option(option: dict) -> dict:
+    compiled = {
+        "code": str(option["code"]),
+        "label": _text(option.get("label")),
+        "label_en": _text(option.get("label_en")),
+    }
+    filters = option.get("filters")
+    if isinstance(filters, dict) and filters:
+        compiled["filters"] = {str(k): _text(v) for k, v in filters.items()}
+    return compiled
+
+
 def compile_schema(survey) -> SurveySchema:
     """Two queries: the sections, then the questions."""
     sections_rows = list(survey.sections.order_by("position", "pk"))
@@ -299,7 +323,7 @@ def compile_schema(survey) -> SurveySchema:
             options = FIXED_OPTIONS[question.kind]
         else:
             options = tuple(
-                {"code": str(o["code"]), "label": _text(o.get("label")), "label_en": _text(o.get("label_en"))}
+                _compiled_option(o)
                 for o in (question.options or [])
                 if isinstance(o, dict) and o.get("code") not in (None, "")
             )
@@ -337,6 +361,9 @@ def compile_schema(survey) -> SurveySchema:
             constraint_message=str((question.constraint or {}).get("message") or ""),
             free_text=handler is not None and handler.free_text,
             needs_neighbourhoods=handler is not None and handler.needs_neighbourhoods,
+            choice_filter=choice_filter.normalise(question.choice_filter)
+            if handler is not None and "options" in handler.settings
+            else (),
         )
         compiled_questions.append(compiled)
         questions_by_section[compiled.section_index].append(compiled)

@@ -41,7 +41,7 @@ from django.utils.translation import gettext as _
 
 from territoires.core.archives import open_zip
 from territoires.surveys import questionnaire
-from territoires.surveys.kinds import kind_of
+from territoires.surveys.kinds import choice_filter, kind_of
 from territoires.surveys.models import DONT_KNOW, OTHER, Question, Section, Survey
 
 Kind = Question.Kind
@@ -127,7 +127,9 @@ def xlsform_rows(survey: Survey, *, participation_id: int | None = None) -> dict
 
     def add_choices(list_name, items):
         for item in items:
-            choices.append({"list_name": list_name, "name": item["code"], **_labels(item, bilingual)})
+            # A cascading choice's options carry their filter cells as extra columns.
+            cells = item.get("filters") if isinstance(item.get("filters"), dict) else {}
+            choices.append({"list_name": list_name, "name": item["code"], **_labels(item, bilingual), **cells})
 
     neighbourhoods = {}
     deployments = survey.deployments.order_by("pk")
@@ -349,6 +351,7 @@ class _Draft:
     list_name: str = ""
     relevant: str = ""
     matrix_rows: list = field(default_factory=list)
+    choice_filter: list = field(default_factory=list)  # kinds/choice_filter.py criteria
 
 
 YES = {"yes", "true", "true()", "1", "oui", "vrai"}
@@ -493,6 +496,7 @@ def _choices_by_list(choice_rows, label_fr, label_en, problems) -> dict[str, lis
         if label_en and row.get(label_en):
             item["label_en"] = row[label_en]
         item["_line"] = number
+        item["_row"] = row  # its other columns, read by a choice_filter (_complete_drafts)
         lists.setdefault(list_name, []).append(item)
     return lists
 
@@ -589,6 +593,7 @@ class ParsedForm:
     drafts: list = field(default_factory=list)  # [_Draft], questions not saved yet
     lists: dict = field(default_factory=dict)
     problems: Problems = field(default_factory=Problems)
+    choice_columns: list = field(default_factory=list)  # the choices sheet's column names
 
 
 def read_workbook(content: bytes, *, name: str = "") -> Workbook:
@@ -669,6 +674,7 @@ def parse_form(workbook: Workbook) -> ParsedForm:
     parsed = ParsedForm(
         title=title.rsplit(".xlsx", 1)[0] or title, bilingual=bool(label_en), lists=lists, problems=problems
     )
+    parsed.choice_columns = headers.get("choices", [])
     names = {row.get("name") for _line, row in sheets["survey"] if row.get("name")}
     stack: list[dict] = []  # open groups: {"kind": "section" | "matrix" | "plain" | "repeat", ...}
     current_section = None
@@ -752,16 +758,12 @@ def parse_form(workbook: Workbook) -> ParsedForm:
             continue
         if lowered in METADATA_TYPES or kind_hint == OTHER_TEXT:
             continue
-        if row.get("choice_filter"):
-            problems.add(
-                "survey",
-                line,
-                _(
-                    "le filtre de choix (choice_filter « %(f)s ») n'est pas pris en charge : mettez une question par liste, chacune avec sa condition."
-                )
-                % {"f": row["choice_filter"][:80]},
-            )
         if stack and stack[-1]["kind"] == "matrix":
+            if row.get("choice_filter"):
+                problems.add(
+                    "survey", line, _("un filtre de choix (choice_filter) ne s'applique pas à une ligne de tableau.")
+                )
+                continue
             _parse_matrix_row(stack[-1]["draft"], line, row, raw_type, name, label_of(row), label_en, problems)
             continue
         question = Question(code=name, required=row.get("required", "").lower() in YES, **texts(row))
@@ -772,6 +774,8 @@ def parse_form(workbook: Workbook) -> ParsedForm:
         message = _constraint_message(row, header)
         try:
             _parse_question(question, draft, lowered, raw_type, row, kind_hint, constraint, lists)
+            if row.get("choice_filter"):
+                _parse_choice_filter(question, draft, row["choice_filter"].translate(CURLY_QUOTES))
         except ValueError as error:
             problems.add("survey", line, str(error))
             continue
@@ -787,6 +791,32 @@ def parse_form(workbook: Workbook) -> ParsedForm:
         problems.add("survey", None, _("aucune question reconnue."))
     _complete_drafts(parsed)
     return parsed
+
+
+# Columns of the choices sheet that a choice_filter may not compare (they hold the labels, media).
+NOT_FILTER_COLUMNS = {"list_name", "label", "image", "audio", "video", "media", "big-image"}
+
+
+def _parse_choice_filter(question, draft, expression: str) -> None:
+    """A cascading choice: the criteria of its choice_filter (kinds/choice_filter.py); ValueError
+    with the French reason for a form this platform does not evaluate."""
+    draft.choice_filter = choice_filter.parse(expression)
+    if not draft.choice_filter:
+        return
+    if question.kind == Kind.RATING:
+        question.kind = Kind.SINGLE  # a filtered scale is a plain list of choices
+    if question.kind not in (Kind.SINGLE, Kind.MULTIPLE):
+        raise ValueError(
+            _("un filtre de choix (choice_filter) ne s'applique qu'à un select_one ou un select_multiple.")
+        )
+    for criterion in draft.choice_filter:
+        if criterion["column"].split("::")[0].lower() in NOT_FILTER_COLUMNS:
+            raise ValueError(
+                _("le filtre de choix compare la colonne « %(c)s », qui n'est pas une colonne de filtre.")
+                % {"c": criterion["column"]}
+            )
+        if criterion["question"] == question.code:
+            raise ValueError(_("le filtre de choix ne peut pas dépendre de la question elle-même."))
 
 
 def _parse_matrix_row(matrix, line, row, raw_type, name, label, label_en, problems):
@@ -901,6 +931,31 @@ def _parse_question(question, draft, lowered, raw_type, row, kind_hint, constrai
         raise ValueError(_("type « %(type)s » non pris en charge.") % {"type": raw_type[:60]})
 
 
+def _attach_filters(draft, parsed: ParsedForm, items: list[dict], *, earlier: set[str]) -> None:
+    """Each option of a cascading choice gets its cells of the columns its filter compares."""
+    question = draft.question
+    question.choice_filter = draft.choice_filter
+    header = set(parsed.choice_columns)
+    for criterion in draft.choice_filter:
+        column = criterion["column"]
+        if column != choice_filter.NAME_COLUMN and column not in header:
+            parsed.problems.add(
+                "survey",
+                draft.line,
+                _("le filtre de choix compare la colonne « %(c)s », absente de la feuille choices.") % {"c": column},
+            )
+        if criterion["question"] not in earlier:
+            parsed.problems.add(
+                "survey",
+                draft.line,
+                _("le filtre de choix cite ${%(q)s}, qui n'est pas une question posée avant celle-ci.")
+                % {"q": criterion["question"]},
+            )
+    columns = choice_filter.columns(draft.choice_filter)
+    for item, raw in zip(items, parsed.lists.get(draft.list_name, []), strict=True):
+        item["filters"] = {column: raw["_row"].get(column, "") for column in columns}
+
+
 def _complete_drafts(parsed: ParsedForm) -> None:
     """Options, scales and rows now that every row is known; then each question checked by the
     builder's own rules and its condition read, each problem with its line."""
@@ -909,6 +964,10 @@ def _complete_drafts(parsed: ParsedForm) -> None:
         question = draft.question
         items = _clean_items(parsed.lists.get(draft.list_name, []))
         settings = question.handler.settings if question.handler is not None else frozenset()
+        if draft.choice_filter:
+            _attach_filters(
+                draft, parsed, items, earlier={d.question.code for d in parsed.drafts[: parsed.drafts.index(draft)]}
+            )
         if "options" in settings:
             if any(item["code"] == OTHER for item in items) and "allow_other" in settings:
                 items = [item for item in items if item["code"] != OTHER]

@@ -329,9 +329,55 @@ def test_the_current_project_moves_forward_when_its_dates_have_drifted(demo):
     assert upcoming.starts_at > timezone.now()
     project.refresh_from_db()
     assert current.anchor_day(project) == timezone.localdate()
+    # The open survey and its answers moved forward too.
+    from territoires.demo import current_survey
+    from territoires.surveys.models import Response, Survey
+
+    survey = Survey.objects.get(project=project, title=current_survey.TITLE)
+    assert survey.published_at > timezone.now() - datetime.timedelta(days=-current_survey.OPENED_DAYS + 5)
+    assert not Response.objects.filter(survey=survey, submitted_at__lt=survey.published_at).exists()
+
+
+def test_the_survey_group_logins_collect_for_the_current_project_s_open_survey(client, demo):
+    """The reference survey closed with its project; the survey-group logins of the demo have the
+    current project's survey, open, to collect in the field and type in from paper."""
+    from territoires.demo import current_survey
+    from territoires.surveys.models import Response, Survey
+    from territoires.surveys.schema import answers_validate, schema_for
+
+    project = current.project()
+    survey = Survey.objects.get(project=project, title=current_survey.TITLE)
+    assert survey.status == Survey.Status.PUBLISHED and survey.closed_at is None
+    assert not Survey.objects.filter(project=demo, status=Survey.Status.PUBLISHED).exists()
+    deployments = {
+        d.participation.organisation.name: d for d in survey.deployments.select_related("participation__organisation")
+    }
+    assert set(deployments) == {town["name"] for town in current_data.TOWNS}
+    for email, town in [("enqueteur.niort@ville.demo", "Niort"), ("enquetrice.guichen@ville.demo", "Guichen")]:
+        deployment = deployments[town]
+        assert deployment.collectors.filter(user__email=email).exists()
+        client.force_login(deployment.collectors.get(user__email=email).user)
+        for name in ("collect_field", "paper_entry"):
+            page = client.get(reverse(f"surveys:{name}", args=[deployment.public_token]))
+            assert page.status_code == 200 and "Vous répondez en tant que" in page.content.decode(), name
+    # A few synthetic answers, valid, between the opening and now.
+    schema = schema_for(survey)
+    responses = Response.objects.filter(survey=survey).select_related("deployment")
+    assert responses.count() == len(deployments) * current_survey.ANSWERS_PER_TOWN
+    for response in responses:
+        assert response.is_synthetic and survey.published_at <= response.submitted_at < timezone.now()
+        assert answers_validate(schema, response.answers, deployment=response.deployment) == response.answers
 
 
 # The public calendar ------------------------------------------------------------------------------
+
+
+def test_the_reference_project_feed_holds_its_2021_2022_events(client, demo):
+    events = PeerEvent.objects.filter(project=demo).published()
+    assert events.count() >= 2
+    feed = client.get(reverse("sharing:project_calendar", args=[demo.slug])).content.decode()
+    assert feed.count("BEGIN:VEVENT") == events.filter(audience=PeerEvent.Audience.PUBLIC).count()
+    assert "Rencontre entre pairs à Guichen" in feed.replace("\r\n ", "")
 
 
 def test_the_public_events_calendar_and_its_ical_feed_are_not_empty(client, demo):

@@ -211,6 +211,11 @@ def test_link_figures_read_the_cooperation_network(world):
     first = make_entry(world, name="Compagnie A", family=family(world, "Associations"))
     second = make_entry(world, name="Compagnie B", family=family(world, "Associations"))
     make_entry(world, name="Compagnie seule", family=family(world, "Associations"))
-    network_services.link_create(source=first, target=second, user=world.referents[0], data={"kind": "coproduction", "direction": "mutual", "intensity": 2, "provenance": "declared"})
+    network_services.link_create(
+        source=first,
+        target=second,
+        user=world.referents[0],
+        data={"kind": "coproduction", "direction": "mutual", "intensity": 2, "provenance": "declared"},
+    )
     actors = Entry.objects.filter(kind="actor", territory=first.territory)
     assert comparison.link_pairs(actors) == [(first.pk, second.pk)]

@@ -2,6 +2,7 @@
 invitation, an iCalendar file and a minutes file, everything in the journal."""
 
 import datetime
+import html
 
 import icalendar
 import pytest
@@ -272,6 +273,21 @@ def test_the_decision_list_shows_open_ones_first_and_flags_overdue_ones(client, 
     assert edit_url in client.get(url).content.decode()
 
 
+def test_decisions_without_a_due_date_come_after_those_with_one(client, decided):
+    world = decided
+    services.decision_record(meeting=world.meeting, text="Sans échéance fixée", user=world.facilitator)
+    services.decision_record(
+        meeting=world.meeting,
+        text="Échéance lointaine",
+        due_on=timezone.localdate() + datetime.timedelta(days=300),
+        user=world.facilitator,
+    )
+    client.force_login(world.facilitator)
+    page = client.get(reverse("projects:decision_list", args=[world.project.slug])).content.decode()
+    positions = [page.index(text) for text in ("Organiser une rencontre", "Échéance lointaine", "Sans échéance fixée")]
+    assert positions == sorted(positions)
+
+
 # Meetings: invitation, iCalendar, minutes ---------------------------------------------------------
 
 
@@ -469,3 +485,12 @@ def test_decision_pages_keep_a_fixed_number_of_queries(client, decided):
             user=world.facilitator,
         )
     assert counts() == before
+
+
+def test_the_add_a_member_list_names_each_person_s_organisation_and_role(client, world):
+    client.force_login(world.facilitator)
+    page = html.unescape(client.get(reverse("projects:committee_detail", args=[world.project.slug])).content.decode())
+    town = world.towns[0]
+    elected = world.electeds[0]
+    assert f"{elected} — {town.name} (Élu·e)" in page
+    assert f"{world.agents[0]} — {town.name} (" in page

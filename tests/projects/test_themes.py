@@ -193,6 +193,28 @@ def test_more_participants_than_allowed_is_refused_and_creates_nothing(client, f
     assert Theme.objects.get(pk=theme.pk).status == Theme.Status.PROPOSED
 
 
+@pytest.mark.parametrize("interested", [2, 0])
+def test_a_project_without_any_participating_authority_is_refused_in_french(client, facilitator, interested):
+    theme, towns = interested_theme(interested)
+    agency = facilitator.memberships.get().organisation
+    client.force_login(facilitator)
+    response = client.post(
+        reverse("projects:theme_convert", args=[theme.slug]),
+        {
+            "title": "Personne à bord",
+            "facilitator_organisation": agency.pk,
+            **{f"place_{town.pk}": "later" for town in towns[:1]},
+            **{f"place_{town.pk}": "observer" for town in towns[1:]},
+            "submission_key": str(uuid.uuid4()),
+        },
+    )
+    assert response.status_code == 400
+    expected = "Choisissez au moins une collectivité participante" if interested else "Aucune collectivité n'a encore"
+    assert expected in text(response)
+    assert not SharedProject.objects.exists()
+    assert Theme.objects.get(pk=theme.pk).status == Theme.Status.PROPOSED
+
+
 def test_a_forged_place_value_is_refused(client, facilitator):
     theme, towns = interested_theme(1)
     client.force_login(facilitator)

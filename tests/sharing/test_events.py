@@ -180,6 +180,24 @@ def test_project_calendar_lists_only_what_the_visitor_may_see(world, client):
     assert sorted(summaries) == ["Rencontre des membres", "Rencontre publique"]
 
 
+def test_a_project_feed_keeps_its_past_events_the_platform_calendar_keeps_a_year(world, client):
+    """A project's feed is its history (a project over for years still lists what it held); the
+    platform's calendar keeps its one-year window."""
+    old = event(world, audience=PeerEvent.Audience.PUBLIC, title="Rencontre de 2021")
+    four_years = datetime.timedelta(days=4 * 365)  # an event is created ahead, then it is history
+    PeerEvent.objects.filter(pk=old.pk).update(starts_at=old.starts_at - four_years, ends_at=old.ends_at - four_years)
+    event(world, audience=PeerEvent.Audience.PUBLIC, title="Rencontre à venir")
+
+    def summaries(url):
+        return sorted(str(e["summary"]) for e in icalendar.Calendar.from_ical(client.get(url).content).walk("VEVENT"))
+
+    project_feed = reverse("sharing:project_calendar", args=[world.project.slug])
+    assert summaries(project_feed) == ["Rencontre de 2021", "Rencontre à venir"]
+    from territoires.sharing.selectors import calendar_events
+
+    assert [e.title for e in calendar_events(world.referents[0])] == ["Rencontre à venir"]
+
+
 def form_data(**overrides):
     starts = timezone.localtime() + datetime.timedelta(days=5)
     data = {

@@ -2,9 +2,11 @@
 questionnaire, plausible distributions, illustrative margins and indicative reference figures."""
 
 import collections
+import datetime
 
 import pytest
-from django.db.models import Count
+from django.db.models import Count, Max, Min
+from django.utils import timezone
 
 from territoires.demo import data
 from territoires.demo import surveys as demo_surveys
@@ -36,9 +38,16 @@ def demo(demo_once, db):
     return demo_once
 
 
-def test_demo_survey_is_published_in_the_four_towns_with_about_2000_synthetic_answers(demo):
+def test_demo_survey_ran_in_the_four_towns_with_about_2000_synthetic_answers_and_is_closed(demo):
     survey = Survey.objects.get(project=demo, title=demo_surveys.SURVEY_TITLE)
-    assert survey.status == Survey.Status.PUBLISHED
+    # The project is over: its survey closed at the end of the diagnostic, after its last answer.
+    assert survey.status == Survey.Status.CLOSED
+    assert timezone.localdate(survey.closed_at) == datetime.date(2022, 1, 31)
+    first, last = (
+        Response.objects.filter(survey=survey).aggregate(first=Min("submitted_at"), last=Max("submitted_at")).values()
+    )
+    assert survey.published_at <= first and last < survey.closed_at
+    assert timezone.localdate(last) >= datetime.date(2022, 1, 10)
     assert 28 <= survey.questions.count() <= 32
     assert {question.kind for question in survey.questions.all()} >= {
         "single", "multiple", "rating", "number", "short_text", "long_text", "ranking", "matrix", "date",

@@ -4,6 +4,7 @@ option numbers that say which code is wrong, where, and for which question."""
 import csv
 import io
 import re
+import types
 import uuid
 
 import pytest
@@ -168,3 +169,20 @@ def test_the_field_page_json_may_carry_a_paper_sheet_number(client, built):
     payload["idempotency_key"] = str(uuid.uuid4())
     again = client.post(url, json.dumps(payload), content_type="application/json", HTTP_X_COLLECTOR_TOKEN=token)
     assert again.status_code == 400 and "déjà saisie" in again.json()["errors"]["sheet_number"]
+
+
+def test_don_t_know_has_its_keyboard_number_in_a_paper_rating(client, built, entry):
+    """In a drop-down list the typed key picks the entry that starts with it: "Ne sait pas" starts
+    with 0 (or, on a scale holding 0, the number after its maximum)."""
+    from territoires.surveys.kinds.scale import dont_know_number
+
+    page = client.get(entry.url).content.decode()
+    rating = page[page.index('id="q-satisfaction"') :]
+    rating = rating[: rating.index("</select>")]
+    assert '<option value="nsp">0 · Ne sait pas</option>' in rating
+    assert '<option value="1">1</option>' in rating  # the scale's own values are their key
+    assert entry(satisfaction="nsp").status_code == 302
+    assert Response.objects.get().answers["satisfaction"] == "nsp"
+    zero_to_ten = types.SimpleNamespace(scale_min=0, scale_max=10)
+    assert dont_know_number(zero_to_ten) == 11
+    assert dont_know_number(types.SimpleNamespace(scale_min=1, scale_max=5)) == 0

@@ -210,7 +210,7 @@ def test_every_problem_of_a_workbook_is_reported_at_once_in_french():
                 ["begin_repeat", "membres", "Membres du foyer", "", "", ""],
                 ["text", "prenom_membre", "Prénom", "", "", ""],
                 ["end_repeat", "", "", "", "", ""],
-                ["select_one communes", "commune", "Commune", "", "dept = ${q1}", ""],
+                ["select_one communes", "commune", "Commune", "", "dept = ${q1} or dept = '0'", ""],
                 ["integer", "n", "N", ". mod 2 = 0", "", ""],
                 ["decimal", "d", "D", ". > 2.5", "", ""],
                 ["geotrace", "trace", "Tracé", "", "", ""],
@@ -232,7 +232,7 @@ def test_every_problem_of_a_workbook_is_reported_at_once_in_french():
     expected_lines = {
         2: "${inconnue}",
         3: "répétés",
-        6: "choice_filter",
+        6: "filtre de choix",
         7: "contrainte non reconnue",
         8: "borne stricte",
         9: "geotrace",

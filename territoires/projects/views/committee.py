@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import F
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -263,7 +264,8 @@ def decision_list(request, slug):
     decisions = filters.filter(
         Decision.objects.filter(meeting__committee=committee)
         .select_related("meeting", "owner")
-        .order_by("due_on", "-meeting__starts_at", "number")
+        # The nearest due date first, decisions without one after them (SQLite would put them first).
+        .order_by(F("due_on").asc(nulls_last=True), "-meeting__starts_at", "number")
     )
     page = Paginator(decisions, 30).get_page(request.GET.get("page"))
     today = timezone.localdate()

@@ -4,7 +4,7 @@ fixed lists (age band, gender, the territory's neighbourhoods)."""
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from territoires.surveys.kinds import register
+from territoires.surveys.kinds import choice_filter, register
 from territoires.surveys.kinds.base import ALLOW_OTHER, MAX_CHOICES, OPTIONS, QuestionKind
 from territoires.surveys.kinds.validation import SLOW_PATH, clean_other, message
 from territoires.surveys.kinds.widgets import SELECT_THRESHOLD, choice, neighbourhood_options, pick
@@ -15,6 +15,16 @@ Kind = Question.Kind
 
 def _code_of(value):
     return str(value).strip() if isinstance(value, (str, int)) and not isinstance(value, bool) else None
+
+
+def _check_offered(question, codes, cleaned) -> None:
+    """Cascading choices: each code must be offered given the earlier answers (the cleaned ones:
+    answers of visible questions only, as schema.visible_questions sees them)."""
+    if not getattr(question, "choice_filter", ()):
+        return
+    offered = {option["code"] for option in question.offered_options(cleaned)}
+    if any(code != OTHER and code not in offered for code in codes):
+        raise ValueError(message("not_offered"))
 
 
 class PickOne(QuestionKind):
@@ -33,11 +43,14 @@ class PickOne(QuestionKind):
     def clean(self, question, value, raw, cleaned, neighbourhood_codes):
         code = _code_of(value)
         if code in question.option_codes or (question.allow_other and code == OTHER):
+            _check_offered(question, [code], cleaned)
             clean_other(question, code == OTHER, raw, cleaned)
             return code
         raise ValueError(message("unknown_choice"))
 
     def fast_check(self, question):
+        if getattr(question, "choice_filter", ()):
+            return None  # the options offered depend on earlier answers: the general path
         codes = question.option_codes - {OTHER}  # "other" needs its text: general path
 
         def check_choice(value):
@@ -60,6 +73,20 @@ class PickOne(QuestionKind):
             )
             for index, option in enumerate(options, start=1)
         ]
+        criteria = getattr(question, "choice_filter", ())
+        if criteria:
+            # Every option is drawn (static/surveys/collect.js shows those the answers allow as they
+            # change); once an earlier answer is known, the options it excludes start hidden (so
+            # without JavaScript too); on paper and in the builder's preview each carries its
+            # condition in words.
+            if paper or view.get("choice_filter_labels"):
+                labels = view.get("choice_filter_labels") or {}
+                for item, option in zip(view["choices"], options, strict=True):
+                    condition = choice_filter.describe(criteria, option, labels)
+                    item["label"] = f"{item['label']} ({condition})" if condition else item["label"]
+            elif any(parent in answers for parent, _column, _op in criteria):
+                for item, option in zip(view["choices"], options, strict=True):
+                    item["hidden"] = not choice_filter.offered(criteria, option, answers)
         if question.allow_other:
             view["other"] = {
                 "name": question.other_field,
@@ -152,6 +179,8 @@ def _select_rows(question, base, form, *, multiple: bool):
         items.append({"code": OTHER, "label": _("Autre"), "label_en": "Other"})
     form.add_choices(code, items)
     row = {**base, "type": f"{'select_multiple' if multiple else 'select_one'} {code}"}
+    if question.choice_filter:
+        row["choice_filter"] = choice_filter.expression(choice_filter.normalise_dicts(question.choice_filter))
     if multiple and question.max_choices:
         row["constraint"] = f"count-selected(.) <= {question.max_choices}"
     rows = [row]
@@ -215,10 +244,13 @@ class Multiple(PickOne):
             raise ValueError(message("unknown_choice"))
         if question.max_choices and len(codes) > question.max_choices:
             raise ValueError(message("too_many", max=question.max_choices))
+        _check_offered(question, codes, cleaned)
         clean_other(question, OTHER in codes, raw, cleaned)
         return codes
 
     def fast_check(self, question):
+        if getattr(question, "choice_filter", ()):
+            return None  # the options offered depend on earlier answers: the general path
         codes = question.option_codes - {OTHER}
         most = question.max_choices or len(codes)
 

@@ -3,10 +3,13 @@ territory lists its neighbourhoods, one of them instead (the list fallback for a
 would rather not, or cannot, give a position).
 
 Stored as {"lat": 46.3235, "lon": -0.4648} or {"neighbourhood": "centre"}. The questionnaire asks
-for the two numbers (a map needs Leaflet, which static/vendor does not hold yet: the inputs are
-the widget that works everywhere, offline included). XLSForm: `geopoint` ("lat lon alt acc").
+for the two numbers, the widget that works everywhere (without JavaScript, by keyboard, on paper);
+online and in the field a Leaflet map above them (static/surveys/geopoint-map.js, vendored Leaflet,
+tiles only when MAP_TILE_URL is set) places the point and fills them. XLSForm: `geopoint`
+("lat lon alt acc").
 """
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 from territoires.surveys.kinds import register
@@ -65,6 +68,8 @@ class Geopoint(QuestionKind):
         current = value if isinstance(value, dict) else {}
         view["lat"] = "" if current.get("lat") is None else str(current["lat"])
         view["lon"] = "" if current.get("lon") is None else str(current["lon"])
+        if not paper:  # typed from a sheet: the fields only
+            view["map"] = {"tiles": settings.MAP_TILE_URL, "attribution": settings.MAP_TILE_ATTRIBUTION}
         chosen = str(current.get("neighbourhood", ""))
         view["neighbourhoods"] = [
             {"value": option["code"], "label": pick(option["label"], "", language), "checked": option["code"] == chosen}

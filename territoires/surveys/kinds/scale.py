@@ -48,6 +48,13 @@ def _scale_categories(question):
     return codes, labels
 
 
+def dont_know_number(question) -> int:
+    """The number typed for "Ne sait pas" in paper entry: 0, or, on a scale that holds 0, the
+    number after its maximum (a 0–10 scale: 11), so that no key picks two entries."""
+    low, high = _bounds(question)
+    return high + 1 if low <= 0 <= high else 0
+
+
 class ScaleKind(QuestionKind):
     settings = frozenset({SCALE})
 
@@ -87,6 +94,9 @@ class Rating(ScaleKind):
         view["use_select"] = paper  # typing the digit picks the value
         if paper:
             view["template"] = "surveys/collect/kinds/select.html"
+            # Each entry starts with the key that picks it: its value, and a number for "don't know".
+            for item in view["choices"]:
+                item["number"] = dont_know_number(question) if item["value"] == DONT_KNOW else None
         view["scale_labels"] = (question.scale.start, question.scale.stop - 1)
         view["inline"] = True
         view["scale_hint"] = True
@@ -175,7 +185,16 @@ class Matrix(ScaleKind):
                 for number in question.scale
             ]
             if question.allow_dont_know:
-                choices.append(choice(row_id, DONT_KNOW, DONT_KNOW, _("Ne sait pas"), row_value == DONT_KNOW, 0))
+                choices.append(
+                    choice(
+                        row_id,
+                        DONT_KNOW,
+                        DONT_KNOW,
+                        _("Ne sait pas"),
+                        row_value == DONT_KNOW,
+                        dont_know_number(question),
+                    )
+                )
             view["rows"].append(
                 {
                     "code": row["code"],

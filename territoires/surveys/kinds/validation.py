@@ -26,6 +26,7 @@ SLOW_PATH = object()
 MESSAGES = {
     "required": gettext_lazy("Cette question est obligatoire."),
     "unknown_choice": gettext_lazy("Ce choix ne fait pas partie des réponses proposées."),
+    "not_offered": gettext_lazy("Ce choix n'est pas proposé compte tenu de vos réponses précédentes."),
     "not_a_list": gettext_lazy("Réponse invalide : une liste de choix est attendue."),
     "duplicate": gettext_lazy("Un même choix est donné plusieurs fois."),
     "other_missing": gettext_lazy("Précisez votre réponse « Autre »."),

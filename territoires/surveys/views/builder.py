@@ -566,7 +566,13 @@ def _resident_questions(survey, deployment, language) -> dict[int, list] | None:
         schema = schema_for(survey)
         questions = schema.questions_for(deployment.participation_id)
         views = question_views(
-            questions, {}, {}, language=language, deployment=deployment, visible_codes={q.code for q in questions}
+            questions,
+            {},
+            {},
+            language=language,
+            deployment=deployment,
+            visible_codes={q.code for q in questions},
+            describe_filters=True,
         )
     except (TemplateDoesNotExist, ImportError, AttributeError, TypeError, KeyError):
         return None

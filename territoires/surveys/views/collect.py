@@ -69,6 +69,11 @@ def _language(request, survey) -> str:
     return wanted if survey.second_language and wanted == survey.second_language else "fr"
 
 
+def _has_map(questions) -> bool:
+    """Whether the page loads Leaflet (a position question on it: kinds/geopoint.py)."""
+    return any(question.kind == "geopoint" for question in questions)
+
+
 def _context_base(request, deployment, language):
     survey = deployment.survey
     return {
@@ -103,6 +108,7 @@ def _render_page(request, run: QuestionnaireRun, page: RunPage):
     context = _context_base(request, run.deployment, language)
     context.update(
         {
+            "has_map": _has_map(page.questions),
             "section": {
                 "index": page.index,
                 "title": pick(page.section.title, page.section.title_en, language),
@@ -271,6 +277,7 @@ def collect_field(request, token):
     context = _context_base(request, deployment, "fr")
     context.update(
         {
+            "has_map": _has_map(run.questions),
             "refusal": collection_refusal(deployment),
             "sections": run.sections(),
             "schema": run.schema_json(),

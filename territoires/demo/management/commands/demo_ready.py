@@ -36,9 +36,11 @@ def write_demo_accounts(write) -> None:
     for email, _first, _last, _title, organisation, role, can_try in DEMO_USERS:
         label = str(Membership.Role(role).label) if role in Membership.Role.values else str(role)
         write(f"  {email:<32} {label}, {organisation} — {can_try}")
-    write(f"  {'enqueteur.niort@ville.demo':<32} Groupe d'enquête, Niort — collecte sur le terrain et saisie papier")
     write(
-        f"  {'enquetrice.guichen@ville.demo':<32} Groupe d'enquête, Guichen — collecte sur le terrain et saisie papier"
+        f"  {'enqueteur.niort@ville.demo':<32} Groupe d'enquête, Niort — collecte sur le terrain et saisie papier (enquête cantines, ouverte)"
+    )
+    write(
+        f"  {'enquetrice.guichen@ville.demo':<32} Groupe d'enquête, Guichen — collecte sur le terrain et saisie papier (enquête cantines, ouverte)"
     )
     write("  Visiteur ou habitant : sans compte (questionnaire en ligne par le lien public de chaque ville)")
 
