@@ -367,6 +367,7 @@ def load(project) -> bool:
         objectives, actions = _build(plan, territory, user, axes, questions)
         if town == "Niort":
             _indicators(plan, user, objectives)
+            _contribution_outcomes(plan, user, territory, actions)
             for code, (status, action_title, explanation) in OUTCOMES.items():
                 if code in questions:
                     services.outcome_set(
@@ -427,3 +428,27 @@ def _aware(date):
     from django.utils import timezone
 
     return timezone.make_aware(datetime.datetime(date.year, date.month, date.day, 18, 0))
+
+
+def _contribution_outcomes(plan, user, territory, actions):
+    """What became of Niort's residents' ideas and texts (the co-design's and the diagnostic's demo
+    data, when they are loaded): two ideas and one text, read with their receipt codes."""
+    from territoires.codesign.models import Idea
+    from territoires.diagnostic.expression.models import Expression
+
+    ideas = list(Idea.objects.filter(plan__territory=territory, merged_into__isnull=True).order_by("pk")[:2])
+    fates = [
+        ("kept", actions.get("Comité d'habitants programmateurs à Port Boinot"), ""),
+        ("not_kept", None, "L'idée demande des moyens que le plan 2022-2024 n'a pas ; elle est notée pour le bilan."),
+    ]
+    for idea, (status, action, explanation) in zip(ideas, fates, strict=False):
+        services.outcome_set(
+            plan=plan, user=user, kind="codesign.idea", target_id=idea.pk, status=status,
+            action=action, explanation=explanation,
+        )  # fmt: skip
+    text = Expression.objects.filter(territory=territory).order_by("pk").first()
+    if text is not None:
+        services.outcome_set(
+            plan=plan, user=user, kind="diagnostic.expression", target_id=text.pk, status="kept",
+            action=actions.get("Médiathèque hors les murs dans les marchés de quartier"),
+        )  # fmt: skip

@@ -27,7 +27,7 @@ def register_project_module(app_config):
         value=AuditDetail(_("valeur")),
         count=AuditDetail(_("nombre")),
     )
-    register_project_tab(ProjectTab("plans", _("Plans d'action"), "plans:project_plans", order=60))
+    register_project_tab(ProjectTab("plans", _("Plans d'action"), "plans:project_plans", order=55))
 
     def adopted_plans(project_ids):
         from django.db.models import Count
