@@ -101,10 +101,13 @@ class Organisation(TimeStampedModel):
     population = models.PositiveIntegerField(_("population"), null=True, blank=True)
     # How ProConnect names an agent's employer (the "siret" claim): an agent signing in for the first
     # time is proposed to this organisation, for its referent to confirm (accounts/proconnect.py).
+    # db_default: rows written by code that predates the column (older migrations' states, raw
+    # inserts) get an empty SIRET rather than failing.
     siret = models.CharField(
         _("SIRET"),
         max_length=14,
         blank=True,
+        db_default="",
         validators=[RegexValidator(r"^[0-9]{14}$", _("Un SIRET compte quatorze chiffres."))],
         help_text=_(
             "Quatorze chiffres ; sert à proposer aux agents qui se connectent par ProConnect de rejoindre l'organisation."

@@ -355,7 +355,8 @@ def _check_idea_links(*, plan, source, workshop, finding, survey_topics) -> None
 def _tags_for(plan, names) -> list[IdeaTag]:
     tags = []
     for name in names:
-        name = " ".join(str(name).split())[:60]
+        # Control characters (a NUL reaches PostgreSQL as an error) are not part of a tag's name.
+        name = " ".join("".join(ch for ch in str(name) if ch.isprintable() or ch.isspace()).split())[:60]
         if name:
             tag, _created = IdeaTag.objects.get_or_create(plan=plan, name=name)
             tags.append(tag)

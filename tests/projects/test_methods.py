@@ -295,7 +295,12 @@ def test_steps_a_module_will_fill_in_say_so(client):
     text = page.content.decode().replace("&#x27;", "'")
     assert "Sera renseignée automatiquement par le module « Enquête habitants » ; d'ici là" in text
     assert "Sera renseignée automatiquement par le module « Diagnostic territorial » ; d'ici là" in text
-    assert "Sera renseignée automatiquement par le module « Plans d'action », à venir" in text
+    assert "Sera renseignée automatiquement par le module « Plans d'action » ; d'ici là" in text
+    # A module not installed says it is to come (the step's module named on a step of the method).
+    from territoires.projects.models import MethodStep
+
+    step = MethodStep(filled_by="unknown")
+    assert step.filled_by_hint == ""
 
 
 def test_reopening_asks_first_then_reopens_and_is_audited(client):
