@@ -781,16 +781,22 @@ def plan_amend(request, slug, territory_slug):
     return redirect(plan)
 
 
-@login_required
 def adoption_document(request, slug, territory_slug, adoption_id):
+    """The council's deliberation (a public act): for whoever may read the adopted plan."""
     project, territory = _territory(request, slug, territory_slug)
     plan = _plan_or_404(territory)
     if not request.user.has_perm("plans.view_adopted", territory):
         raise Http404
     adoption = get_object_or_404(plan.adoptions, pk=adoption_id)
-    response = HttpResponse(adoption.deliberation_document.open("rb").read(), content_type="application/pdf")
+    from django.http import FileResponse
+
+    try:
+        stream = adoption.deliberation_document.open("rb")
+    except FileNotFoundError as error:
+        raise Http404 from error
     name = safe_download_name(f"deliberation-{adoption.deliberation_number}", "pdf")
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    # The file is closed by the response once sent (FileResponse), not left to the garbage collector.
+    response = FileResponse(stream, as_attachment=True, filename=name, content_type="application/pdf")
     response["Content-Security-Policy"] = "sandbox"
     return response
 

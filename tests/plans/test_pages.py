@@ -132,3 +132,14 @@ def test_the_plans_side_by_side_show_each_adoption_and_an_action_reads_its_rolle
     assert "Pas encore de plan" in page  # the three other towns
     action_page = client.get(reverse("plans:action_detail", args=[actions[0].pk])).content.decode()
     assert "75 %" in action_page  # (3 × 100 + 1 × 0) / 4
+
+
+def test_the_adopting_deliberation_is_downloaded_by_whoever_reads_the_adopted_plan(client):
+    ns = make_project()
+    plan, *_ = make_plan(ns)
+    adoption = adopt(plan, ns.referents[0])
+    url = reverse("plans:adoption_document", args=[ns.project.slug, ns.towns[0].slug, adoption.pk])
+    response = client.get(url)
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert b"".join(response.streaming_content).startswith(b"%PDF")
+    assert "attachment" in response["Content-Disposition"]
