@@ -76,7 +76,8 @@ def _session_cookie(email: str = REFERENT_EMAIL) -> str:
     user = User.objects.get(email=email)
     session = import_module(settings.SESSION_ENGINE).SessionStore()
     session[SESSION_KEY] = user._meta.pk.value_to_string(user)
-    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[-1]
+    # The backend a password sign-in records (the last one of the list answers ProConnect only).
+    session[BACKEND_SESSION_KEY] = "territoires.accounts.backends.AccountBackend"
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session.save()
     connections.close_all()
