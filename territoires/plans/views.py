@@ -72,6 +72,27 @@ def _form_page(request, template, context, form):
     return render(request, template, context, status=400 if form.errors else 200)
 
 
+def _team_plan(request, slug, territory_slug, permission="plans.edit_plan"):
+    """(project, territory, plan) for a page of the territory's team."""
+    project, territory = _territory(request, slug, territory_slug)
+    require(request.user, permission, territory)
+    return project, territory, _plan_or_404(territory)
+
+
+def _saved_or_form(request, form, *, save, success, redirect_to, context, template="plans/simple_form.html"):
+    """A structure form's POST: the service saves (its refusals go back to the form, nothing saved),
+    then the page moves on; otherwise the form, with a 400 when it has errors."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = save(form.cleaned_data)
+        except ValidationError as error:
+            form_errors_from(error, form)
+        else:
+            messages.success(request, success)
+            return redirect(redirect_to(saved) if callable(redirect_to) else redirect_to)
+    return _form_page(request, template, {**context, "form": form}, form)
+
+
 # Project and plan pages ---------------------------------------------------------------------------
 
 
@@ -167,31 +188,21 @@ def plan_create(request, slug, territory_slug):
 
 @login_required
 def plan_edit(request, slug, territory_slug):
-    project, territory = _territory(request, slug, territory_slug)
-    require(request.user, "plans.edit_plan", territory)
-    plan = _plan_or_404(territory)
-    form = PlanForm(request.POST or None, instance=plan)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.plan_update(
-                plan=plan, user=request.user, title=form.cleaned_data["title"], summary=form.cleaned_data["summary"]
-            )
-        except ValidationError as error:
-            form_errors_from(error, form)
-        else:
-            messages.success(request, _("Le plan est enregistré."))
-            return redirect(plan)
-    return _form_page(
+    project, territory, plan = _team_plan(request, slug, territory_slug)
+    return _saved_or_form(
         request,
-        "plans/simple_form.html",
-        {
+        PlanForm(request.POST or None, instance=plan),
+        save=lambda data: services.plan_update(
+            plan=plan, user=request.user, title=data["title"], summary=data["summary"]
+        ),
+        success=_("Le plan est enregistré."),
+        redirect_to=plan,
+        context={
             "project": project,
             "territory": territory,
             "plan": plan,
-            "form": form,
             "heading": _("Titre et présentation du plan"),
         },
-        form,
     )
 
 
@@ -200,52 +211,43 @@ def plan_edit(request, slug, territory_slug):
 
 @login_required
 def axis_form(request, slug, territory_slug, axis_id=None):
-    project, territory = _territory(request, slug, territory_slug)
-    require(request.user, "plans.edit_plan", territory)
-    plan = _plan_or_404(territory)
+    project, territory, plan = _team_plan(request, slug, territory_slug)
     axis = get_object_or_404(Axis, pk=axis_id, plan=plan) if axis_id else None
-    form = AxisForm(request.POST or None, instance=axis)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.axis_save(plan=plan, user=request.user, axis=axis, **form.cleaned_data)
-        except ValidationError as error:
-            form_errors_from(error, form)
-        else:
-            messages.success(request, _("L'axe est enregistré."))
-            return redirect(plan)
-    heading = _("Modifier l'axe") if axis else _("Ajouter un axe")
-    return _form_page(
+    return _saved_or_form(
         request,
-        "plans/simple_form.html",
-        {"project": project, "territory": territory, "plan": plan, "form": form, "heading": heading},
-        form,
+        AxisForm(request.POST or None, instance=axis),
+        save=lambda data: services.axis_save(plan=plan, user=request.user, axis=axis, **data),
+        success=_("L'axe est enregistré."),
+        redirect_to=plan,
+        context={
+            "project": project,
+            "territory": territory,
+            "plan": plan,
+            "heading": _("Modifier l'axe") if axis else _("Ajouter un axe"),
+        },
     )
 
 
 @login_required
 def objective_form(request, slug, territory_slug, objective_id=None):
-    project, territory = _territory(request, slug, territory_slug)
-    require(request.user, "plans.edit_plan", territory)
-    plan = _plan_or_404(territory)
+    project, territory, plan = _team_plan(request, slug, territory_slug)
     objective = get_object_or_404(Objective, pk=objective_id, plan=plan) if objective_id else None
     if objective is None and not plan.axes.exists():
         messages.info(request, _("Ajoutez d'abord un axe : chaque objectif relève d'un axe."))
         return redirect("plans:axis_create", slug, territory_slug)
     form = ObjectiveForm(request.POST or None, instance=objective, plan=plan, initial={"axis": request.GET.get("axe")})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.objective_save(plan=plan, user=request.user, objective=objective, **form.cleaned_data)
-        except ValidationError as error:
-            form_errors_from(error, form)
-        else:
-            messages.success(request, _("L'objectif est enregistré."))
-            return redirect(plan)
-    heading = _("Modifier l'objectif") if objective else _("Ajouter un objectif")
-    return _form_page(
+    return _saved_or_form(
         request,
-        "plans/simple_form.html",
-        {"project": project, "territory": territory, "plan": plan, "form": form, "heading": heading},
         form,
+        save=lambda data: services.objective_save(plan=plan, user=request.user, objective=objective, **data),
+        success=_("L'objectif est enregistré."),
+        redirect_to=plan,
+        context={
+            "project": project,
+            "territory": territory,
+            "plan": plan,
+            "heading": _("Modifier l'objectif") if objective else _("Ajouter un objectif"),
+        },
     )
 
 
@@ -520,27 +522,15 @@ def origin_add(request, pk):
 
 @login_required
 def indicator_form(request, slug, territory_slug):
-    project, territory = _territory(request, slug, territory_slug)
-    require(request.user, "plans.edit_plan", territory)
-    plan = _plan_or_404(territory)
-    form = IndicatorForm(
-        request.POST or None,
-        plan=plan,
-        initial={"objective": request.GET.get("objectif"), "action": request.GET.get("action")},
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            indicator = services.indicator_save(plan=plan, user=request.user, data=form.cleaned_data)
-        except ValidationError as error:
-            form_errors_from(error, form)
-        else:
-            messages.success(request, _("L'indicateur est enregistré."))
-            return redirect(indicator)
-    return _form_page(
+    project, territory, plan = _team_plan(request, slug, territory_slug)
+    initial = {"objective": request.GET.get("objectif"), "action": request.GET.get("action")}
+    return _saved_or_form(
         request,
-        "plans/simple_form.html",
-        {"project": project, "territory": territory, "plan": plan, "form": form, "heading": _("Ajouter un indicateur")},
-        form,
+        IndicatorForm(request.POST or None, plan=plan, initial=initial),
+        save=lambda data: services.indicator_save(plan=plan, user=request.user, data=data),
+        success=_("L'indicateur est enregistré."),
+        redirect_to=lambda indicator: indicator,
+        context={"project": project, "territory": territory, "plan": plan, "heading": _("Ajouter un indicateur")},
     )
 
 
