@@ -9,15 +9,13 @@ refused reader never sees the secret (registrants' names, a pending idea, a draf
 """
 
 import pytest
-from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
 
-from territoires.accounts.models import User
 from territoires.codesign import services
 from territoires.codesign.models import Idea, Objective, Workshop
 from tests.codesign.world import build_world
-from tests.factories import UserFactory, make_project
-from tests.support import data_kept_for_the_module
+from tests.factories import make_project
+from tests.support import data_kept_for_the_module, fresh, grid_users
 
 pytestmark = pytest.mark.django_db
 
@@ -89,19 +87,7 @@ def build():
         ),
         user=referent,
     )
-    world.users = {
-        "visitor": None,
-        "resident": UserFactory(),
-        "observer": world.observers[0],
-        "agent_x": world.agents[0],
-        "elected_x": world.electeds[0],
-        "referent_x": world.referents[0],
-        "referent_y": world.referents[1],
-        "consultant": world.consultant,
-        "facilitator": world.facilitator,
-        "workshop_facilitator": world.agents[2],
-        "other_project": other.referents[0],
-    }
+    world.users = grid_users(world, other, workshop_facilitator=world.agents[2])
     return world
 
 
@@ -109,10 +95,6 @@ def build():
 def shared_world(django_db_setup, django_db_blocker):
     with data_kept_for_the_module(django_db_blocker, build) as world:
         yield world
-
-
-def fresh(user):
-    return AnonymousUser() if user is None else User.objects.get(pk=user.pk)
 
 
 def check_for(action, world):

@@ -18,9 +18,8 @@ from django.urls import reverse
 from territoires.diagnostic.models import Link, NetworkAnalysis
 from territoires.projects.models import SharedProject
 from tests.diagnostic.network_helpers import make_actor, make_link
-from tests.diagnostic.test_permission_grid import Check, fresh  # the directory grid's harness
-from tests.factories import UserFactory, make_project
-from tests.support import data_kept_for_the_module
+from tests.factories import make_project
+from tests.support import GridCheck, data_kept_for_the_module, fresh, grid_users
 
 pytestmark = pytest.mark.django_db
 
@@ -61,18 +60,7 @@ def build_world():
     world.interview = make_link(
         world, world.p2, world.p1, kind=Link.Kind.TRAINING, provenance=Link.Provenance.INTERVIEW, note=SECRET_NOTE
     )
-    world.users = {
-        "visitor": None,
-        "resident": UserFactory(),
-        "observer": world.observers[0],
-        "agent_x": world.agents[0],
-        "elected_x": world.electeds[0],
-        "referent_x": world.referents[0],
-        "referent_y": world.referents[1],
-        "consultant": world.consultant,
-        "facilitator": world.facilitator,
-        "other_project": other.referents[0],
-    }
+    world.users = grid_users(world, other)
     return world
 
 
@@ -82,44 +70,46 @@ def shared_world(django_db_setup, django_db_blocker):
         yield world
 
 
-def check_for(action, world) -> Check:
+def check_for(action, world) -> GridCheck:
     slug = world.project.slug
     if action == "view_link":
-        return Check("diagnostic.view_link", world.declared, "get", reverse("diagnostic:network_json", args=[slug]))
+        return GridCheck("diagnostic.view_link", world.declared, "get", reverse("diagnostic:network_json", args=[slug]))
     if action == "view_interview_link":
-        return Check("diagnostic.view_link", world.interview, "get", reverse("diagnostic:network", args=[slug]))
+        return GridCheck("diagnostic.view_link", world.interview, "get", reverse("diagnostic:network", args=[slug]))
     if action == "add_link":
         data = {
             "submission_key": str(uuid.uuid4()), "source": world.p1.pk, "target": world.p2.pk, "kind": "programming",
             "direction": "mutual", "intensity": "1", "provenance": "declared",
         }  # fmt: skip
-        return Check(
+        return GridCheck(
             "diagnostic.add_link", world.p1.territory, "post", reverse("diagnostic:link_create", args=[slug]), data,
             changed=lambda: Link.objects.filter(kind="programming").exists(),
         )  # fmt: skip
     if action == "change_link":
-        return Check(
+        return GridCheck(
             "diagnostic.change_link", world.declared, "get", reverse("diagnostic:link_edit", args=[world.declared.pk])
         )
     if action == "delete_link":
-        return Check(
+        return GridCheck(
             "diagnostic.delete_link", world.declared, "post", reverse("diagnostic:link_delete", args=[world.declared.pk]),
             changed=lambda: not Link.objects.filter(pk=world.declared.pk).exists(),
         )  # fmt: skip
     if action == "page":
-        return Check("diagnostic.view_network", world.project, "get", reverse("diagnostic:network", args=[slug]))
+        return GridCheck("diagnostic.view_network", world.project, "get", reverse("diagnostic:network", args=[slug]))
     if action == "json":
-        return Check("diagnostic.view_network", world.project, "get", reverse("diagnostic:network_json", args=[slug]))
+        return GridCheck(
+            "diagnostic.view_network", world.project, "get", reverse("diagnostic:network_json", args=[slug])
+        )
     if action == "export":
-        return Check(
+        return GridCheck(
             "diagnostic.export_network", world.project, "get", reverse("diagnostic:network_export", args=[slug, "gexf"])
         )
     if action == "metrics":
-        return Check(
+        return GridCheck(
             "diagnostic.view_network_metrics", world.project, "get", reverse("diagnostic:network_metrics", args=[slug])
         )
     if action == "analyse":
-        return Check(
+        return GridCheck(
             "diagnostic.analyse_network", world.project, "post", reverse("diagnostic:network_analyse", args=[slug]),
             changed=lambda: NetworkAnalysis.objects.exists(),
         )  # fmt: skip

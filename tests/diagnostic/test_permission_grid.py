@@ -7,18 +7,14 @@ page; refused → 403 (a visitor: the login page); a refused POST changes nothin
 never sees the secret (the draft's name, the contact person).
 """
 
-from dataclasses import dataclass
-
 import pytest
-from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
 
-from territoires.accounts.models import User
 from territoires.diagnostic import services
 from territoires.diagnostic.models import ActorFamily, Entry
 from territoires.projects.models import SharedProject
-from tests.factories import UserFactory, make_project
-from tests.support import data_kept_for_the_module
+from tests.factories import make_project
+from tests.support import GridCheck, data_kept_for_the_module, fresh, grid_users
 
 pytestmark = pytest.mark.django_db
 
@@ -71,18 +67,7 @@ def build_world():
             "published": make(f"Fiche publiée {kind}", True),
             "draft": make(f"Brouillon secret {kind}", False),
         }
-    world.users = {
-        "visitor": None,
-        "resident": UserFactory(),
-        "observer": world.observers[0],
-        "agent_x": world.agents[0],
-        "elected_x": world.electeds[0],
-        "referent_x": world.referents[0],
-        "referent_y": world.referents[1],
-        "consultant": world.consultant,
-        "facilitator": world.facilitator,
-        "other_project": other.referents[0],
-    }
+    world.users = grid_users(world, other)
     return world
 
 
@@ -92,23 +77,12 @@ def shared_world(django_db_setup, django_db_blocker):
         yield world
 
 
-@dataclass
-class Check:
-    permission: str
-    obj: object
-    method: str
-    url: str
-    data: dict | None = None
-    changed: object = None
-    secret: str = ""
-
-
-def check_for(action, kind, world) -> Check:
+def check_for(action, kind, world) -> GridCheck:
     published, draft = world.entries[kind]["published"], world.entries[kind]["draft"]
     if action == "view_draft":
-        return Check("diagnostic.view_entry", draft, "get", draft.get_absolute_url(), secret=draft.name)
+        return GridCheck("diagnostic.view_entry", draft, "get", draft.get_absolute_url(), secret=draft.name)
     if action == "view_published":
-        return Check("diagnostic.view_entry", published, "get", published.get_absolute_url())
+        return GridCheck("diagnostic.view_entry", published, "get", published.get_absolute_url())
     if action == "create":
         name = f"Nouvelle fiche {kind}"
         data = {
@@ -117,29 +91,27 @@ def check_for(action, kind, world) -> Check:
             "engagement": {"engagement_type": "event"},
         }[kind]
         url = reverse("diagnostic:entry_create", args=[world.project.slug, world.towns[0].slug, kind])
-        return Check(
+        return GridCheck(
             "diagnostic.add_entry", world.x, "post", url, {"name": name, **data},
             changed=lambda: Entry.objects.filter(name=name).exists(),
         )  # fmt: skip
     if action == "edit":
-        return Check("diagnostic.change_entry", published, "get", reverse("diagnostic:entry_edit", args=[published.pk]))
+        return GridCheck(
+            "diagnostic.change_entry", published, "get", reverse("diagnostic:entry_edit", args=[published.pk])
+        )
     if action == "publish":
-        return Check(
+        return GridCheck(
             "diagnostic.publish_entry", draft, "post", reverse("diagnostic:entry_publish", args=[draft.pk]),
             {"action": "publish"}, changed=lambda: Entry.objects.get(pk=draft.pk).status == "published",
         )  # fmt: skip
     if action == "merge":
-        return Check(
+        return GridCheck(
             "diagnostic.merge_entry", published, "post", reverse("diagnostic:entry_merge", args=[published.pk]),
             {"duplicate": draft.pk}, changed=lambda: Entry.objects.get(pk=draft.pk).merged_into_id == published.pk,
         )  # fmt: skip
     if action == "see_contact":
-        return Check("diagnostic.view_entry_contact", published, "get", published.get_absolute_url())
+        return GridCheck("diagnostic.view_entry_contact", published, "get", published.get_absolute_url())
     raise AssertionError(action)
-
-
-def fresh(user):
-    return AnonymousUser() if user is None else User.objects.get(pk=user.pk)
 
 
 @pytest.mark.parametrize(("role", "kind", "action", "allowed"), CASES)

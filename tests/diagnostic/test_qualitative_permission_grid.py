@@ -9,13 +9,10 @@ sees the secret (a draft's statement, an unpublished text, a note's content).
 """
 
 import datetime
-from dataclasses import dataclass
 
 import pytest
-from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
 
-from territoires.accounts.models import User
 from territoires.diagnostic.expression import services as expression_services
 from territoires.diagnostic.expression.models import Expression
 from territoires.diagnostic.observation import services as observation_services
@@ -24,7 +21,7 @@ from territoires.diagnostic.synthesis import services as synthesis_services
 from territoires.diagnostic.synthesis.models import Finding
 from territoires.surveys.models import Collector, Deployment, Survey
 from tests.factories import UserFactory, make_project
-from tests.support import data_kept_for_the_module
+from tests.support import GridCheck, data_kept_for_the_module, fresh, grid_users
 
 pytestmark = pytest.mark.django_db
 
@@ -95,19 +92,7 @@ def build_world():
         data={"public_space": "Parvis", "observed_on": datetime.date(2021, 10, 1), "time_slot": "morning",
               "people": SECRET_NOTE},
     )  # fmt: skip
-    world.users = {
-        "visitor": None,
-        "resident": UserFactory(),
-        "observer": world.observers[0],
-        "agent_x": world.agents[0],
-        "elected_x": world.electeds[0],
-        "referent_x": world.referents[0],
-        "referent_y": world.referents[1],
-        "collector_x": collector,
-        "consultant": world.consultant,
-        "facilitator": world.facilitator,
-        "other_project": other.referents[0],
-    }
+    world.users = grid_users(world, other, collector_x=collector)
     return world
 
 
@@ -117,48 +102,37 @@ def shared_world(django_db_setup, django_db_blocker):
         yield world
 
 
-@dataclass
-class Check:
-    permission: str | None
-    obj: object
-    method: str
-    url: str
-    data: dict | None = None
-    changed: object = None
-    secret: str = ""
-
-
-def check_for(obj, action, world) -> Check:  # noqa: PLR0911 — one branch per cell of the grid
+def check_for(obj, action, world) -> GridCheck:  # noqa: PLR0911 — one branch per cell of the grid
     slug, town = world.project.slug, world.towns[0].slug
     if obj == "finding":
         draft, validated = world.draft, world.validated
         if action == "view_draft":
-            return Check("diagnostic.view_finding", draft, "get", draft.get_absolute_url(), secret=SECRET_STATEMENT)
+            return GridCheck("diagnostic.view_finding", draft, "get", draft.get_absolute_url(), secret=SECRET_STATEMENT)
         if action == "view_published":
-            return Check("diagnostic.view_finding", world.published, "get", world.published.get_absolute_url())
+            return GridCheck("diagnostic.view_finding", world.published, "get", world.published.get_absolute_url())
         if action == "create":
-            return Check(
+            return GridCheck(
                 "diagnostic.write_synthesis", draft.synthesis, "post",
                 reverse("synthesis:finding_create", args=[slug, town]),
                 {"statement": "Nouveau constat de la grille", "strength": "weak"},
                 changed=lambda: Finding.objects.filter(statement="Nouveau constat de la grille").exists(),
             )  # fmt: skip
         if action == "edit":
-            return Check(
+            return GridCheck(
                 "diagnostic.change_finding", draft, "post", reverse("synthesis:finding_edit", args=[draft.pk]),
                 {"statement": "Constat réécrit", "strength": "weak"},
                 changed=lambda: Finding.objects.get(pk=draft.pk).statement == "Constat réécrit",
             )  # fmt: skip
         if action == "add_evidence":
             url = reverse("synthesis:evidence_add", args=[draft.pk, "directory"])
-            return Check("diagnostic.change_finding", draft, "get", url)
+            return GridCheck("diagnostic.change_finding", draft, "get", url)
         if action == "validate":
-            return Check(
+            return GridCheck(
                 "diagnostic.validate_finding", draft, "post", reverse("synthesis:finding_status", args=[draft.pk]),
                 {"action": "validate"}, changed=lambda: Finding.objects.get(pk=draft.pk).status == "validated",
             )  # fmt: skip
         if action == "publish":
-            return Check(
+            return GridCheck(
                 "diagnostic.publish_finding", validated, "post",
                 reverse("synthesis:finding_status", args=[validated.pk]), {"action": "publish"},
                 changed=lambda: Finding.objects.get(pk=validated.pk).status == "published",
@@ -167,52 +141,50 @@ def check_for(obj, action, world) -> Check:  # noqa: PLR0911 — one branch per 
         pending = world.pending
         if action == "write":
             text = "Un texte écrit pendant le test de la grille"
-            return Check(
+            return GridCheck(
                 None, None, "post", reverse("expression:write", args=[slug, town]), {"text": text},
                 changed=lambda: Expression.objects.filter(text=text).exists(),
             )  # fmt: skip
         if action == "view_pending":
-            return Check("diagnostic.view_expression", pending, "get", pending.get_absolute_url(), secret=SECRET_TEXT)
+            return GridCheck(
+                "diagnostic.view_expression", pending, "get", pending.get_absolute_url(), secret=SECRET_TEXT
+            )
         if action == "view_published":
-            return Check("diagnostic.view_expression", world.public, "get", world.public.get_absolute_url())
+            return GridCheck("diagnostic.view_expression", world.public, "get", world.public.get_absolute_url())
         if action == "queue":
-            return Check(
+            return GridCheck(
                 "diagnostic.moderate_expressions", world.x, "get", reverse("expression:queue", args=[slug, town]),
                 secret=SECRET_TEXT,
             )  # fmt: skip
         if action == "moderate":
-            return Check(
+            return GridCheck(
                 "diagnostic.moderate_expressions", world.x, "post", reverse("expression:moderate", args=[pending.pk]),
                 {"status": "kept", "reason": "no_consent"},
                 changed=lambda: Expression.objects.get(pk=pending.pk).status == "kept",
             )  # fmt: skip
         if action == "set_prompt":
-            return Check(
+            return GridCheck(
                 "diagnostic.set_expression_prompt", world.x, "get", reverse("expression:prompt", args=[slug, town])
             )
     if obj == "observation":
         note = world.note
         if action == "view":
-            return Check("diagnostic.view_observation", note, "get", note.get_absolute_url(), secret=SECRET_NOTE)
+            return GridCheck("diagnostic.view_observation", note, "get", note.get_absolute_url(), secret=SECRET_NOTE)
         if action == "create":
-            return Check(
+            return GridCheck(
                 "diagnostic.add_observation", world.x, "post", reverse("observation:create", args=[slug, town]),
                 {"public_space": "Square de la grille", "observed_on": "2021-10-02", "time_slot": "evening",
                  "uses": "Jeux de ballon"},
                 changed=lambda: ObservationNote.objects.filter(public_space="Square de la grille").exists(),
             )  # fmt: skip
         if action == "edit":
-            return Check(
+            return GridCheck(
                 "diagnostic.change_observation", note, "post", reverse("observation:edit", args=[note.pk]),
                 {"public_space": "Parvis renommé", "observed_on": "2021-10-01", "time_slot": "morning",
                  "people": SECRET_NOTE},
                 changed=lambda: ObservationNote.objects.get(pk=note.pk).public_space == "Parvis renommé",
             )  # fmt: skip
     raise AssertionError((obj, action))
-
-
-def fresh(user):
-    return AnonymousUser() if user is None else User.objects.get(pk=user.pk)
 
 
 @pytest.mark.parametrize(("role", "obj", "action", "allowed"), CASES)

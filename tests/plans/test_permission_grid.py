@@ -10,15 +10,13 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
 
-from territoires.accounts.models import User
 from territoires.plans import services
 from territoires.plans.models import Action, ActionPlan, Measurement
-from tests.factories import UserFactory, make_project
+from tests.factories import make_project
 from tests.plans.helpers import DELIBERATION, adopt, make_plan
-from tests.support import data_kept_for_the_module
+from tests.support import data_kept_for_the_module, fresh, grid_users
 
 pytestmark = pytest.mark.django_db
 
@@ -61,18 +59,7 @@ def build_world():
     services.action_save(plan=world.plan, user=world.referents[0], objective=world.objective, data={"title": SECRET})
     world.z_plan, world.z, *_ = make_plan(world, 2)
     services.plan_submit(plan=world.z_plan, user=world.referents[2])
-    world.users = {
-        "visitor": None,
-        "resident": UserFactory(),
-        "observer": world.observers[0],
-        "agent_x": world.agents[0],
-        "elected_x": world.electeds[0],
-        "referent_x": world.referents[0],
-        "referent_y": world.referents[1],
-        "consultant": world.consultant,
-        "facilitator": world.facilitator,
-        "other_project": other.referents[0],
-    }
+    world.users = grid_users(world, other)
     return world
 
 
@@ -80,10 +67,6 @@ def build_world():
 def shared_world(django_db_setup, django_db_blocker):
     with data_kept_for_the_module(django_db_blocker, build_world) as world:
         yield world
-
-
-def fresh(user):
-    return AnonymousUser() if user is None else User.objects.get(pk=user.pk)
 
 
 def request_for(action, world):
