@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from territoires.core.models import TimeStampedModel
+from territoires.core.storage import private_storage
 from territoires.projects.deliberations import DeliberationRecord
 
 MAX_AMOUNT = Decimal("999999999999.99")
@@ -404,12 +405,6 @@ class FeedbackDelivery(models.Model):
         return f"{self.plan} — {self.sent_at:%Y-%m-%d}"
 
 
-def report_storage():
-    from territoires.surveys.storage import PrivateStorage
-
-    return PrivateStorage()
-
-
 class EvaluationReport(TimeStampedModel):
     """A territory's evaluation report at a chosen date, as a PDF built by a background task; the
     page polls its progress, then offers the file (private storage, served by a checked view)."""
@@ -425,7 +420,7 @@ class EvaluationReport(TimeStampedModel):
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     status = models.CharField(_("statut"), max_length=10, choices=Status.choices, default=Status.QUEUED)
     progress = models.PositiveSmallIntegerField(_("avancement (%)"), default=0)
-    file = models.FileField(_("fichier"), upload_to="plans/reports/%Y/%m/", blank=True, storage=report_storage)
+    file = models.FileField(_("fichier"), upload_to="plans/reports/%Y/%m/", blank=True, storage=private_storage)
     error = models.TextField(_("erreur"), blank=True)
     finished_at = models.DateTimeField(_("terminé le"), null=True, blank=True)
 
