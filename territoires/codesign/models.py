@@ -16,8 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from territoires.core.models import TimeStampedModel
-from territoires.core.storage import private_storage
 from territoires.core.seats import CONFIRMED, WAITING
+from territoires.core.storage import private_storage
 
 
 class Method(models.TextChoices):

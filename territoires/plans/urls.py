@@ -50,4 +50,5 @@ urlpatterns = [
     path("action/<int:pk>/origines/", views.origin_add, name="origin_add"),
     path("jalon/<int:pk>/atteint/", views.milestone_reach, name="milestone_reach"),
     path("indicateur/<int:pk>/", views.indicator_detail, name="indicator_detail"),
+    path("indicateur/<int:pk>/lire-enquete/", views.indicator_read_survey, name="indicator_read_survey"),
 ]

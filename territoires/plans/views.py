@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from territoires.core.cache import content_version, public_page_cache
 from territoires.core.idempotency import already_submitted, parse_submission_key, record_submission
-from territoires.core.receipts import receipt_find
+from territoires.core.receipts import receipt_code_normalise, receipt_find
 from territoires.core.validators import safe_download_name
 from territoires.plans import charts, exports, feedback, progress, selectors, services
 from territoires.plans.diff import versions_diff
@@ -39,6 +39,7 @@ from territoires.plans.forms import (
     OutcomeForm,
     PlanForm,
     ReceiptForm,
+    SurveyReadForm,
     VersionNoteForm,
 )
 from territoires.plans.models import Action, ActionPlan, Axis, Indicator, Milestone, Objective
@@ -585,8 +586,41 @@ def indicator_detail(request, pk):
         "percent": progress.indicator_progress(indicator, measurements),
         "chart": charts.indicator_chart(indicator, measurements),
         "form": form,
+        "reads_survey": indicator.source_kind == Indicator.Source.SURVEY,
+        "read_form": SurveyReadForm() if can_measure and indicator.source_kind == Indicator.Source.SURVEY else None,
     }
     return render(request, "plans/indicator_detail.html", context, status=status)
+
+
+@login_required
+@require_POST
+def indicator_read_survey(request, pk):
+    """« Lire maintenant » : the indicator's survey, read from its dashboard, recorded as a measurement
+    (dated the survey's closing day, or today while it is open); a resent form is recorded once."""
+    indicator = get_object_or_404(Indicator.objects.select_related("plan__territory__project", "survey"), pk=pk)
+    require(request.user, "plans.follow_up", indicator.plan.territory)
+    form = SurveyReadForm(request.POST)
+    key = parse_submission_key(request) if form.is_valid() else None
+    if key is not None and already_submitted(key):
+        return redirect(indicator)
+    try:
+        with transaction.atomic():
+            measurement = services.indicator_read_survey(indicator=indicator, user=request.user)
+            if key is not None:
+                record_submission(key, indicator.get_absolute_url())
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            _("L'enquête est lue : %(value)s %(unit)s au %(date)s.")
+            % {
+                "value": f"{measurement.value.normalize():f}".replace(".", ","),
+                "unit": indicator.unit,
+                "date": measurement.measured_on.strftime("%d/%m/%Y"),
+            },
+        )
+    return redirect(indicator)
 
 
 @login_required
@@ -857,8 +891,40 @@ def receipt(request):
         if rate_limit_exceeded(request, scope="plans-receipt"):
             return HttpResponse(rate_limit_message(), status=429, content_type="text/plain; charset=utf-8")
         found = receipt_find(form.cleaned_data["code"])
+        code = receipt_code_normalise(form.cleaned_data["code"])
+        if code is not None and feedback.receipt_page_cacheable(request):
+            return _receipt_page_cached(request, found, code)
         news = feedback.receipt_news(found) if found else []
     return render(request, "plans/receipt.html", {"form": form, "news": news, "looked_up": news is not None})
+
+
+def _receipt_page_cached(request, found, code: str) -> HttpResponse:
+    """A visitor's page for a code: the same for every code whose news are the same (every answer to
+    one survey in one territory; every unknown code and every code without news), so it is rendered
+    once per content version with a slot where the code goes, then served with the code put in
+    (`make bench ONLY=plans.receipt`; fenced by tests/plans/test_receipt_page_cache.py). The code
+    is put in normalised (capitals and digits only), so it needs no escaping in the input's value
+    nor in the language link's query string."""
+    from django.core.cache import cache
+
+    key = feedback.receipt_page_key(found, request.LANGUAGE_CODE)
+    content = cache.get(key)
+    if content is None:
+        news = feedback.receipt_news(found) if found else []
+        slot = feedback.RECEIPT_CODE_SLOT
+        # The page as if the slot had been typed: the form's value and the language link carry it.
+        query_string = request.META.get("QUERY_STRING", "")
+        request.META["QUERY_STRING"] = f"code={slot}"
+        try:
+            form = ReceiptForm(initial={"code": slot})
+            response = render(request, "plans/receipt.html", {"form": form, "news": news, "looked_up": True})
+        finally:
+            request.META["QUERY_STRING"] = query_string
+        content = response.content.decode()
+        if request.META.get("CSRF_COOKIE_NEEDS_UPDATE") or response.cookies:
+            return HttpResponse(content.replace(slot, code))
+        cache.set(key, content, timeout=3600)
+    return HttpResponse(content.replace(feedback.RECEIPT_CODE_SLOT, code))
 
 
 @login_required
