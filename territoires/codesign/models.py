@@ -28,6 +28,9 @@ class Method(models.TextChoices):
     PROTOTYPING = "prototyping", _("Prototypage")
     CONSENSUS = "consensus", _("Conférence de consensus")
     CONVENTION = "convention", _("Convention citoyenne")
+    # Not a co-design method: the meeting where the adopted plan is shown to residents (plans'
+    # feedback page schedules it as a workshop, so that residents register the same way).
+    RESTITUTION = "restitution", _("Réunion de restitution du plan d'action")
 
 
 def new_public_token() -> str:

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from territoires.core.forms import DateInput, DsfrForm, DsfrModelForm, SubmissionKeyMixin
+from territoires.core.forms import DateInput, DateTimeInput, DsfrForm, DsfrModelForm, SubmissionKeyMixin
 from territoires.plans.models import (
     Action,
     ActionPlan,
@@ -282,3 +282,32 @@ class ProposalForm(DsfrModelForm):
 
 class ReceiptForm(DsfrForm):
     code = forms.CharField(label=_("Votre code de suivi"), max_length=40, help_text=_("Par exemple : 7KQ2-MX9P-4R"))
+
+
+class RestitutionForm(SubmissionKeyMixin, DsfrForm):
+    """A restitution meeting of the adopted plan, open to residents' registration."""
+
+    title = forms.CharField(
+        label=_("Titre"), max_length=200, initial=_("Réunion de restitution : ce que le plan a fait de votre parole")
+    )
+    description = forms.CharField(
+        label=_("Présentation"), required=False, max_length=3000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    starts_at = forms.DateTimeField(label=_("Début"), widget=DateTimeInput)
+    ends_at = forms.DateTimeField(label=_("Fin"), required=False, widget=DateTimeInput)
+    place = forms.ModelChoiceField(label=_("Lieu (annuaire)"), queryset=None, required=False, empty_label=_("Aucun"))
+    place_details = forms.CharField(
+        label=_("Lieu ou précisions"),
+        max_length=300,
+        required=False,
+        help_text=_("Par exemple : salle des fêtes, 1er étage."),
+    )
+    capacity = forms.IntegerField(label=_("Nombre de places"), min_value=1, max_value=10000, initial=60)
+
+    def __init__(self, *args, territory, **kwargs):
+        from territoires.diagnostic.models import Entry
+
+        super().__init__(*args, **kwargs)
+        self.fields["place"].queryset = Entry.objects.filter(
+            territory=territory, kind="place", merged_into__isnull=True
+        ).order_by("name")

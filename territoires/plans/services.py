@@ -771,6 +771,35 @@ def feedback_publish(*, plan: ActionPlan, user) -> ActionPlan:
 # The consultancy's synthesis of proposals ---------------------------------------------------------
 
 
+def restitution_schedule(*, plan: ActionPlan, user, data: dict):
+    """Schedule a restitution meeting of the adopted plan: a published workshop of the territory's
+    co-design plan (codesign/services.py), so that residents see it and register without an account
+    as they do for workshops — seats, waiting list, confirmation and reminder e-mails included."""
+    from territoires.codesign import services as codesign_services
+    from territoires.codesign.models import Method, Workshop
+
+    if not plan.adopted_version_id:
+        raise ValidationError(_("La réunion de restitution présente le plan adopté : faites d'abord adopter le plan."))
+    with transaction.atomic():
+        workshop = Workshop(
+            plan=codesign_services.plan_for(territory=plan.territory),
+            method=Method.RESTITUTION,
+            title=(data.get("title") or "").strip(),
+            description=(data.get("description") or "").strip(),
+            starts_at=data.get("starts_at"),
+            ends_at=data.get("ends_at"),
+            place=data.get("place"),
+            place_details=(data.get("place_details") or "").strip(),
+            capacity=data.get("capacity"),
+            facilitator=user,
+        )
+        if workshop.starts_at and workshop.starts_at < timezone.now():
+            raise ValidationError({"starts_at": _("La réunion doit avoir lieu dans le futur.")})
+        if not workshop.title:
+            raise ValidationError({"title": _("Donnez un titre à la réunion.")})
+        return codesign_services.workshop_save(workshop=workshop, user=user, publish=True)
+
+
 def proposal_save(
     *, project, user, title: str, description: str = "", objectives=(), is_published: bool = False, proposal=None
 ):

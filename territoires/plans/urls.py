@@ -41,6 +41,7 @@ urlpatterns = [
     path(territory + "devenir-des-contributions/", views.outcomes, name="outcomes"),
     path(territory + "votre-parole/", views.feedback_page, name="feedback"),
     path(territory + "votre-parole/publier/", views.feedback_publish, name="feedback_publish"),
+    path(territory + "votre-parole/reunion/", views.restitution_schedule, name="restitution_schedule"),
     path(territory + "votre-parole/affiche.pdf", views.feedback_poster, name="feedback_poster"),
     path("desinscription/<str:token>/", views.contact_unsubscribe, name="contact_unsubscribe"),
     path("action/<int:pk>/", views.action_detail, name="action_detail"),

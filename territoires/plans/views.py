@@ -39,6 +39,7 @@ from territoires.plans.forms import (
     OutcomeForm,
     PlanForm,
     ReceiptForm,
+    RestitutionForm,
     SurveyReadForm,
     VersionNoteForm,
 )
@@ -872,8 +873,46 @@ def feedback_page(request, slug, territory_slug):
         "plan": plan,
         "contributions": feedback.public_outcomes(plan),
         "receipt_form": ReceiptForm(),
+        "restitution": selectors.next_restitution(territory),
     }
+    if request.user.has_perm("plans.edit_plan", territory):
+        context["restitution_form"] = RestitutionForm(territory=territory)
     return render(request, "plans/feedback.html", context)
+
+
+@login_required
+def restitution_schedule(request, slug, territory_slug):
+    """The team schedules a restitution meeting from the feedback page: a workshop residents register to."""
+    project, territory = _territory(request, slug, territory_slug)
+    require(request.user, "plans.edit_plan", territory)
+    plan = _plan_or_404(territory)
+    form = RestitutionForm(request.POST or None, territory=territory)
+    if request.method == "POST" and form.is_valid():
+        key = parse_submission_key(request)
+        if replay := already_submitted(key):
+            return redirect(replay)
+        try:
+            with transaction.atomic():
+                workshop = services.restitution_schedule(plan=plan, user=request.user, data=form.cleaned_data)
+                record_submission(key, workshop.get_absolute_url())
+        except ValidationError as error:
+            form_errors_from(error, form)
+        else:
+            messages.success(
+                request,
+                _(
+                    "La réunion de restitution est publiée : les habitants la voient sur la page « Votre parole » et s'y inscrivent."
+                ),
+            )
+            return redirect("plans:feedback", slug, territory_slug)
+    context = {
+        "project": project,
+        "territory": territory,
+        "plan": plan,
+        "form": form,
+        "heading": _("Programmer une réunion de restitution"),
+    }
+    return _form_page(request, "plans/simple_form.html", context, form)
 
 
 @never_cache
@@ -967,6 +1006,7 @@ def feedback_poster(request, slug, territory_slug):
             "town": territory.organisation.name,
             "link": link,
             "receipt_link": request.build_absolute_uri(reverse("plans:receipt")),
+            "restitution": selectors.next_restitution(territory),
             "qr_svg": segno.make(link, error="m").svg_inline(
                 scale=10, dark="#000091", omitsize=True, title=_("Code QR de la page : %(link)s") % {"link": link}
             ),
