@@ -119,6 +119,9 @@ def plan_detail(request, slug, territory_slug):
         ActionPlan.objects.select_related("adopted_version")
         .defer("adopted_version__snapshot")
         .filter(territory=territory)
+        # One plan per territory: ordered by its key, not by the model's ordering (project, then
+        # organisation name), which joins two tables and costs more to compile than to run.
+        .order_by("pk")
         .first()
     )
     can_edit = request.user.has_perm("plans.edit_plan", territory)
@@ -151,7 +154,8 @@ def plan_detail(request, slug, territory_slug):
         "can_follow": request.user.has_perm("plans.follow_up", territory) and not public,
         "can_adopt": request.user.has_perm("plans.adopt_plan", territory),
         "can_team": can_edit,
-        "adoptions": list(plan.adoptions.select_related("version")),
+        # Ordered here: the model's ordering starts with "plan", which expands to the plan's own.
+        "adoptions": list(plan.adoptions.select_related("version").order_by("deliberation_date", "pk")),
     }
     return render(request, "plans/plan_detail.html", context)
 
