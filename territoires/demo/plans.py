@@ -387,6 +387,7 @@ def load(project) -> bool:
         )
         type(adoption).objects.filter(pk=adoption.pk).update(created_at=_aware(date + datetime.timedelta(days=1)))
         if town == "Niort":
+            plan.refresh_from_db()
             _restitution(plan, user)
         if town in ("Bourges", "Guichen"):
             plan.refresh_from_db()
