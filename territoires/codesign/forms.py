@@ -34,7 +34,11 @@ class PlanForm(DsfrForm):
         help_text=_("Les familles de l'annuaire du projet."),
     )
     methods = forms.MultipleChoiceField(
-        label=_("Méthodes choisies"), choices=Method.choices, required=False, widget=forms.CheckboxSelectMultiple
+        label=_("Méthodes choisies"),
+        # The restitution meeting is no co-design method: the plan's feedback page schedules it.
+        choices=[choice for choice in Method.choices if choice[0] != Method.RESTITUTION],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
     )
     ideas_open = forms.BooleanField(
         label=_("Boîte à idées ouverte aux habitants (sans compte, avec modération)"), required=False

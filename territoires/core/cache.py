@@ -83,7 +83,8 @@ def watch_models_for_public_cache(app_config, *, unseen: tuple[str, ...] = ()) -
     m2m_changed.connect(_bump_after_commit, dispatch_uid="public-cache-m2m", weak=False)
 
 
-def _cacheable_request(request) -> bool:
+def cacheable_request(request) -> bool:
+    """A visitor's GET whose page is the same for every visitor (no session, no flash message)."""
     return (
         request.method == "GET"
         and not request.user.is_authenticated
@@ -105,7 +106,7 @@ def public_page_cache(view=None, *, query_params: tuple[str, ...] = ()):
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
         # A request with other parameters is served, not cached: its links would carry them.
-        if not _cacheable_request(request) or set(request.GET) - set(query_params):
+        if not cacheable_request(request) or set(request.GET) - set(query_params):
             return view(request, *args, **kwargs)
         query = "&".join(f"{name}={request.GET.get(name, '')[:200]}" for name in query_params)
         raw_key = f"{code_release()}|{content_version()}|{request.LANGUAGE_CODE}|{request.path}?{query}"

@@ -367,6 +367,7 @@ def load(project) -> bool:
         objectives, actions = _build(plan, territory, user, axes, questions)
         if town == "Niort":
             _indicators(plan, user, objectives)
+            _survey_indicator(plan, user, objectives)
             _contribution_outcomes(plan, user, territory, actions)
             for code, (status, action_title, explanation) in OUTCOMES.items():
                 if code in questions:
@@ -385,6 +386,9 @@ def load(project) -> bool:
             created_at=_aware(date - datetime.timedelta(days=14)), note="Version soumise au vote du conseil municipal"
         )
         type(adoption).objects.filter(pk=adoption.pk).update(created_at=_aware(date + datetime.timedelta(days=1)))
+        if town == "Niort":
+            plan.refresh_from_db()
+            _restitution(plan, user)
         if town in ("Bourges", "Guichen"):
             plan.refresh_from_db()
             services.plan_amend(plan=plan, user=user)
@@ -422,6 +426,63 @@ def _indicators(plan, user, objectives):
                 services.measurement_add(indicator=indicator, user=user, measured_on=day, value=Decimal(value),
                                          source="Valeur de démonstration")  # fmt: skip
     return Indicator.objects.filter(plan=plan)
+
+
+def _survey_indicator(plan, user, objectives):
+    """An indicator measured from the resident survey: the share of Niort's respondents who went to
+    no cultural venue in twelve months, read from the survey dashboard at the survey's closing (the
+    reference survey is the only wave of the story; a follow-up wave would be read the same way)."""
+    from territoires.demo.surveys import NONE_OPTION, SURVEY_TITLE
+    from territoires.surveys.models import Survey
+
+    survey = Survey.objects.filter(project_id=plan.project_id, title=SURVEY_TITLE).first()
+    if survey is None:
+        return
+    indicator = services.indicator_save(
+        plan=plan,
+        user=user,
+        data={
+            "objective": objectives[0],
+            "name": "Part des habitants interrogés qui ne fréquentent aucun lieu culturel",
+            "unit": "%",
+            "baseline_value": Decimal("40"),
+            "baseline_on": datetime.date(2021, 9, 30),
+            "baseline_source": "Estimation de la direction de la culture avant l'enquête (valeur de démonstration)",
+            "target_value": Decimal("30"),
+            "target_on": datetime.date(2024, 6, 30),
+            "measurement_source": "Enquête habitants, lue sur son tableau de bord à chaque vague",
+            "source_kind": Indicator.Source.SURVEY,
+            "survey": survey,
+            "survey_question_code": survey.non_audience_question_code or "lieux_12m",
+            "survey_reading": Indicator.SurveyReading.SHARE,
+            "survey_option_code": NONE_OPTION["code"],
+        },
+    )
+    services.indicator_read_survey(indicator=indicator, user=user)
+
+
+def _restitution(plan, user):
+    """Niort's restitution meeting, four weeks ahead of the demo's day: residents see it on the
+    feedback page and the poster, and register as for a workshop."""
+    from django.utils import timezone
+
+    starts_at = (timezone.localtime() + datetime.timedelta(days=28)).replace(
+        hour=18, minute=30, second=0, microsecond=0
+    )
+    services.restitution_schedule(
+        plan=plan,
+        user=user,
+        data={
+            "title": "Réunion de restitution : ce que le plan d'action a fait de votre parole",
+            "description": "L'équipe de la direction de la culture et les membres du groupe d'enquête présentent le plan "
+            "adopté, ce qu'il a retenu de l'enquête et des idées des habitants, et les premières actions. Ouverte à "
+            "toutes et tous, sur inscription.",
+            "starts_at": starts_at,
+            "ends_at": starts_at + datetime.timedelta(hours=2),
+            "place_details": "Salle des fêtes du Clou-Bouchet (lieu de démonstration)",
+            "capacity": 80,
+        },
+    )
 
 
 def _aware(date):

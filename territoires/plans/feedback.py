@@ -148,6 +148,35 @@ def _vote_news(vote) -> list[OutcomeRow]:
     return _rows(plan, outcomes, {"codesign.idea": list(targets.values())})
 
 
+def _news_key(source, contribution) -> str:
+    """What a receipt's news depend on: for a survey answer, its survey and territory (every answer
+    there reads the same news); for any other contribution, the contribution itself."""
+    if source.key == "survey":
+        return f"survey:{contribution.deployment.participation_id}:{contribution.survey_id}"
+    return f"{source.key}:{contribution.pk}"
+
+
+# Where the code goes in a receipt page rendered once for every code with the same news: capitals
+# and digits, as a normalised code, so the same text stands in the input and in the language link.
+RECEIPT_CODE_SLOT = "Q0RECEIPT0SLOT0Q"
+
+
+def receipt_page_key(found, language: str) -> str:
+    """The cache key of the visitor's receipt page for a lookup's result: the same for every unknown
+    code and for every code of the same news, so that the page says nothing a code alone does not."""
+    from territoires.core.cache import code_release, content_version
+
+    news_key = _news_key(*found) if found else "none"
+    return f"plans:receipt-page:{code_release()}:{content_version()}:{language}:{news_key}"
+
+
+def receipt_page_cacheable(request) -> bool:
+    """A visitor without a session asking for the code alone (the page then names no one)."""
+    from territoires.core.cache import cacheable_request
+
+    return cacheable_request(request) and set(request.GET) == {"code"}
+
+
 RECEIPT_NEWS = {
     "survey": _survey_news,
     "expression": _expression_news,

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from territoires.core.forms import DateInput, DsfrForm, DsfrModelForm, SubmissionKeyMixin
+from territoires.core.forms import DateInput, DateTimeInput, DsfrForm, DsfrModelForm, SubmissionKeyMixin
 from territoires.plans.models import (
     Action,
     ActionPlan,
@@ -126,6 +126,25 @@ class OriginForm(DsfrForm):
 
 
 class IndicatorForm(DsfrModelForm):
+    """The indicator, and where its measurements come from: typed in (or a CSV), or a question of a
+    survey of the project deployed in the plan's territory, read from its dashboard."""
+
+    source_kind = forms.ChoiceField(
+        label=_("Source des mesures"), choices=Indicator.Source.choices, initial=Indicator.Source.TYPED
+    )
+    survey_question = forms.ChoiceField(
+        label=_("Question de l'enquête"),
+        required=False,
+        help_text=_("Une enquête de ce projet menée sur ce territoire : une question à choix, une note ou un nombre."),
+    )
+    survey_reading = forms.ChoiceField(
+        label=_("Ce qui est lu"), required=False, choices=[("", _("Choisir"))] + list(Indicator.SurveyReading.choices)
+    )
+    survey_option = forms.ChoiceField(label=_("Réponse (pour une part ou un nombre)"), required=False)
+    survey_age = forms.ChoiceField(label=_("Filtre : tranche d'âge"), required=False)
+    survey_gender = forms.ChoiceField(label=_("Filtre : genre"), required=False)
+    survey_channel = forms.ChoiceField(label=_("Filtre : mode de collecte"), required=False)
+
     class Meta:
         model = Indicator
         fields = [
@@ -144,14 +163,46 @@ class IndicatorForm(DsfrModelForm):
         help_texts = {"objective": _("Un objectif ou une action, l'un des deux.")}
 
     def __init__(self, *args, plan, **kwargs):
+        from territoires.plans.survey_source import option_choices, question_choices
+        from territoires.surveys.models import AGE_BANDS, GENDERS, Response
+
         super().__init__(*args, **kwargs)
+        self.plan = plan
         self.fields["objective"].queryset = plan.objectives.all()
         self.fields["action"].queryset = plan.actions.all()
         self.fields["objective"].empty_label = _("Aucun")
         self.fields["action"].empty_label = _("Aucune")
+        self.fields["survey_question"].choices = [("", _("Aucune"))] + question_choices(plan)
+        self.fields["survey_option"].choices = [("", _("Aucune"))] + option_choices(plan)
+        everyone = [("", _("Tous"))]
+        self.fields["survey_age"].choices = everyone + list(AGE_BANDS)
+        self.fields["survey_gender"].choices = everyone + list(GENDERS)
+        self.fields["survey_channel"].choices = everyone + list(Response.Channel.choices)
+
+    def clean(self):
+        from territoires.surveys.models import Survey
+
+        cleaned = super().clean()
+        survey, code = None, ""
+        if cleaned.get("source_kind") == Indicator.Source.SURVEY:
+            survey_id, _sep, code = (cleaned.get("survey_question") or "").partition(":")
+            survey = Survey.objects.filter(pk=survey_id).first() if survey_id.isdigit() else None
+        cleaned["survey"] = survey
+        cleaned["survey_question_code"] = code
+        cleaned["survey_option_code"] = cleaned.get("survey_option") or ""
+        cleaned["survey_filters"] = {
+            "age": cleaned.get("survey_age") or "",
+            "gender": cleaned.get("survey_gender") or "",
+            "channel": cleaned.get("survey_channel") or "",
+        }
+        return cleaned
 
     def _post_clean(self):
         pass
+
+
+class SurveyReadForm(SubmissionKeyMixin, DsfrForm):
+    """ "Lire maintenant": the indicator's survey read as its dashboard shows it now."""
 
 
 class MeasurementForm(SubmissionKeyMixin, DsfrForm):
@@ -231,3 +282,32 @@ class ProposalForm(DsfrModelForm):
 
 class ReceiptForm(DsfrForm):
     code = forms.CharField(label=_("Votre code de suivi"), max_length=40, help_text=_("Par exemple : 7KQ2-MX9P-4R"))
+
+
+class RestitutionForm(SubmissionKeyMixin, DsfrForm):
+    """A restitution meeting of the adopted plan, open to residents' registration."""
+
+    title = forms.CharField(
+        label=_("Titre"), max_length=200, initial=_("Réunion de restitution : ce que le plan a fait de votre parole")
+    )
+    description = forms.CharField(
+        label=_("Présentation"), required=False, max_length=3000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    starts_at = forms.DateTimeField(label=_("Début"), widget=DateTimeInput)
+    ends_at = forms.DateTimeField(label=_("Fin"), required=False, widget=DateTimeInput)
+    place = forms.ModelChoiceField(label=_("Lieu (annuaire)"), queryset=None, required=False, empty_label=_("Aucun"))
+    place_details = forms.CharField(
+        label=_("Lieu ou précisions"),
+        max_length=300,
+        required=False,
+        help_text=_("Par exemple : salle des fêtes, 1er étage."),
+    )
+    capacity = forms.IntegerField(label=_("Nombre de places"), min_value=1, max_value=10000, initial=60)
+
+    def __init__(self, *args, territory, **kwargs):
+        from territoires.diagnostic.models import Entry
+
+        super().__init__(*args, **kwargs)
+        self.fields["place"].queryset = Entry.objects.filter(
+            territory=territory, kind="place", merged_into__isnull=True
+        ).order_by("name")

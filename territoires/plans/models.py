@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from territoires.core.models import TimeStampedModel
+from territoires.core.storage import private_storage
 from territoires.projects.deliberations import DeliberationRecord
 
 MAX_AMOUNT = Decimal("999999999999.99")
@@ -223,8 +224,13 @@ class Milestone(models.Model):
 
 class Indicator(models.Model):
     class Source(models.TextChoices):
-        TYPED = "typed", _("Saisie")
-        CSV = "csv", _("Import CSV")
+        TYPED = "typed", _("Saisie ou import CSV")
+        SURVEY = "survey", _("Question d'une enquête de suivi, lue sur son tableau de bord")
+
+    class SurveyReading(models.TextChoices):
+        SHARE = "share", _("Part des répondants ayant choisi une réponse (%)")
+        COUNT = "count", _("Nombre de répondants ayant choisi une réponse")
+        MEAN = "mean", _("Moyenne des réponses (note ou nombre)")
 
     plan = models.ForeignKey(ActionPlan, on_delete=models.CASCADE, related_name="indicators")
     objective = models.ForeignKey(Objective, null=True, blank=True, on_delete=models.CASCADE, related_name="indicators")
@@ -239,6 +245,25 @@ class Indicator(models.Model):
     measurement_source = models.CharField(
         _("source des mesures"), max_length=300, blank=True, help_text=_("Qui mesure, et comment.")
     )
+    # Measured from a survey of the plan's project deployed in its territory (plans/survey_source.py):
+    # which question, what is read from its dashboard figures, with the dashboard's simple filters.
+    source_kind = models.CharField(
+        _("mesures"), max_length=10, choices=Source.choices, default=Source.TYPED, db_default=Source.TYPED
+    )
+    survey = models.ForeignKey(
+        "surveys.Survey",
+        verbose_name=_("enquête de suivi"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="plan_indicators",
+    )
+    survey_question_code = models.SlugField(_("question"), max_length=60, blank=True, default="")
+    survey_reading = models.CharField(
+        _("ce qui est lu"), max_length=10, choices=SurveyReading.choices, blank=True, default=""
+    )
+    survey_option_code = models.CharField(_("réponse"), max_length=60, blank=True, default="")
+    survey_filters = models.JSONField(_("filtres du tableau de bord"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("indicateur")
@@ -404,12 +429,6 @@ class FeedbackDelivery(models.Model):
         return f"{self.plan} — {self.sent_at:%Y-%m-%d}"
 
 
-def report_storage():
-    from territoires.surveys.storage import PrivateStorage
-
-    return PrivateStorage()
-
-
 class EvaluationReport(TimeStampedModel):
     """A territory's evaluation report at a chosen date, as a PDF built by a background task; the
     page polls its progress, then offers the file (private storage, served by a checked view)."""
@@ -425,7 +444,7 @@ class EvaluationReport(TimeStampedModel):
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     status = models.CharField(_("statut"), max_length=10, choices=Status.choices, default=Status.QUEUED)
     progress = models.PositiveSmallIntegerField(_("avancement (%)"), default=0)
-    file = models.FileField(_("fichier"), upload_to="plans/reports/%Y/%m/", blank=True, storage=report_storage)
+    file = models.FileField(_("fichier"), upload_to="plans/reports/%Y/%m/", blank=True, storage=private_storage)
     error = models.TextField(_("erreur"), blank=True)
     finished_at = models.DateTimeField(_("terminé le"), null=True, blank=True)
 

@@ -178,3 +178,18 @@ def plans_of_project(project):
             {"territory": territory, "plan": plan, "percent": percent, "adoption": adoptions[-1] if adoptions else None}
         )
     return rows
+
+
+def next_restitution(territory):
+    """The territory's next published restitution meeting (a co-design workshop of that kind)."""
+    from django.utils import timezone
+
+    from territoires.codesign.models import Method, Workshop
+
+    return (
+        Workshop.objects.published()
+        .filter(plan__territory_id=territory.pk, method=Method.RESTITUTION, starts_at__gte=timezone.now())
+        .select_related("place")
+        .order_by("starts_at", "pk")
+        .first()
+    )

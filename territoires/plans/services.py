@@ -290,6 +290,7 @@ def indicator_save(*, plan: ActionPlan, user, data: dict, indicator: Indicator |
         errors["target_on"] = _("La date de la cible doit suivre celle de la valeur de départ.")
     if data.get("baseline_value") is not None and data.get("baseline_value") == data.get("target_value"):
         errors["target_value"] = _("La cible doit différer de la valeur de départ : sinon rien ne se mesure.")
+    survey_fields = _survey_source_fields(plan, data, errors)
     if errors:
         raise ValidationError(errors)
     fields = (
@@ -309,12 +310,76 @@ def indicator_save(*, plan: ActionPlan, user, data: dict, indicator: Indicator |
         for name in fields:
             setattr(indicator, name, data.get(name) if data.get(name) is not None else getattr(indicator, name))
         indicator.objective, indicator.action = objective, action
+        for name, value in survey_fields.items():
+            setattr(indicator, name, value)
         try:
             with transaction.atomic():
                 indicator.save()
         except IntegrityError as error:
             raise ValidationError({"name": _("Un indicateur de ce plan porte déjà ce nom.")}) from error
     return indicator
+
+
+def _survey_source_fields(plan: ActionPlan, data: dict, errors: dict) -> dict:
+    """The survey source's fields as they will be stored (cleared for a typed indicator); its
+    problems go into `errors` (plans/survey_source.py says what may be read)."""
+    from territoires.plans.survey_source import survey_source_errors
+
+    source_kind = data.get("source_kind") or Indicator.Source.TYPED
+    if source_kind not in Indicator.Source.values:
+        errors["source_kind"] = _("Source des mesures inconnue.")
+        return {}
+    if source_kind == Indicator.Source.TYPED:
+        return {
+            "source_kind": source_kind,
+            "survey": None,
+            "survey_question_code": "",
+            "survey_reading": "",
+            "survey_option_code": "",
+            "survey_filters": {},
+        }
+    reading = data.get("survey_reading") or ""
+    fields = {
+        "source_kind": source_kind,
+        "survey": data.get("survey"),
+        "survey_question_code": data.get("survey_question_code") or "",
+        "survey_reading": reading,
+        # A mean reads no answer in particular.
+        "survey_option_code": "" if reading == Indicator.SurveyReading.MEAN else (data.get("survey_option_code") or ""),
+        "survey_filters": {name: value for name, value in (data.get("survey_filters") or {}).items() if value},
+    }
+    errors.update(
+        survey_source_errors(
+            plan,
+            survey=fields["survey"],
+            question_code=fields["survey_question_code"],
+            reading=reading,
+            option_code=fields["survey_option_code"],
+            filters=fields["survey_filters"],
+        )
+    )
+    return fields
+
+
+def indicator_read_survey(*, indicator: Indicator, user, today: datetime.date | None = None) -> Measurement:
+    """Record the value the indicator's survey dashboard gives now, as a measurement dated the
+    survey's closing day (a closed wave) or today; refused if a measurement has that date."""
+    from territoires.plans.survey_source import survey_value
+
+    if indicator.source_kind != Indicator.Source.SURVEY:
+        raise ValidationError(_("Cet indicateur ne se mesure pas par une enquête : saisissez ses mesures."))
+    try:
+        read = survey_value(indicator, today=today)
+    except ValueError as error:
+        raise ValidationError(str(error)) from error
+    if Measurement.objects.filter(indicator=indicator, measured_on=read.measured_on).exists():
+        raise ValidationError(
+            _("Une mesure existe déjà au %(date)s pour cet indicateur : l'enquête y a déjà été lue.")
+            % {"date": read.measured_on.strftime("%d/%m/%Y")}
+        )
+    return measurement_add(
+        indicator=indicator, user=user, measured_on=read.measured_on, value=read.value, source=read.source
+    )
 
 
 def _check_measurement(indicator: Indicator, measured_on: datetime.date, value: Decimal) -> dict:
@@ -704,6 +769,35 @@ def feedback_publish(*, plan: ActionPlan, user) -> ActionPlan:
 
 
 # The consultancy's synthesis of proposals ---------------------------------------------------------
+
+
+def restitution_schedule(*, plan: ActionPlan, user, data: dict):
+    """Schedule a restitution meeting of the adopted plan: a published workshop of the territory's
+    co-design plan (codesign/services.py), so that residents see it and register without an account
+    as they do for workshops — seats, waiting list, confirmation and reminder e-mails included."""
+    from territoires.codesign import services as codesign_services
+    from territoires.codesign.models import Method, Workshop
+
+    if not plan.adopted_version_id:
+        raise ValidationError(_("La réunion de restitution présente le plan adopté : faites d'abord adopter le plan."))
+    with transaction.atomic():
+        workshop = Workshop(
+            plan=codesign_services.plan_for(territory=plan.territory),
+            method=Method.RESTITUTION,
+            title=(data.get("title") or "").strip(),
+            description=(data.get("description") or "").strip(),
+            starts_at=data.get("starts_at"),
+            ends_at=data.get("ends_at"),
+            place=data.get("place"),
+            place_details=(data.get("place_details") or "").strip(),
+            capacity=data.get("capacity"),
+            facilitator=user,
+        )
+        if workshop.starts_at and workshop.starts_at < timezone.now():
+            raise ValidationError({"starts_at": _("La réunion doit avoir lieu dans le futur.")})
+        if not workshop.title:
+            raise ValidationError({"title": _("Donnez un titre à la réunion.")})
+        return codesign_services.workshop_save(workshop=workshop, user=user, publish=True)
 
 
 def proposal_save(

@@ -41,6 +41,7 @@ urlpatterns = [
     path(territory + "devenir-des-contributions/", views.outcomes, name="outcomes"),
     path(territory + "votre-parole/", views.feedback_page, name="feedback"),
     path(territory + "votre-parole/publier/", views.feedback_publish, name="feedback_publish"),
+    path(territory + "votre-parole/reunion/", views.restitution_schedule, name="restitution_schedule"),
     path(territory + "votre-parole/affiche.pdf", views.feedback_poster, name="feedback_poster"),
     path("desinscription/<str:token>/", views.contact_unsubscribe, name="contact_unsubscribe"),
     path("action/<int:pk>/", views.action_detail, name="action_detail"),
@@ -50,4 +51,5 @@ urlpatterns = [
     path("action/<int:pk>/origines/", views.origin_add, name="origin_add"),
     path("jalon/<int:pk>/atteint/", views.milestone_reach, name="milestone_reach"),
     path("indicateur/<int:pk>/", views.indicator_detail, name="indicator_detail"),
+    path("indicateur/<int:pk>/lire-enquete/", views.indicator_read_survey, name="indicator_read_survey"),
 ]

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from territoires.core.cache import content_version, public_page_cache
 from territoires.core.idempotency import already_submitted, parse_submission_key, record_submission
-from territoires.core.receipts import receipt_find
+from territoires.core.receipts import receipt_code_normalise, receipt_find
 from territoires.core.validators import safe_download_name
 from territoires.plans import charts, exports, feedback, progress, selectors, services
 from territoires.plans.diff import versions_diff
@@ -39,6 +39,8 @@ from territoires.plans.forms import (
     OutcomeForm,
     PlanForm,
     ReceiptForm,
+    RestitutionForm,
+    SurveyReadForm,
     VersionNoteForm,
 )
 from territoires.plans.models import Action, ActionPlan, Axis, Indicator, Milestone, Objective
@@ -117,6 +119,9 @@ def plan_detail(request, slug, territory_slug):
         ActionPlan.objects.select_related("adopted_version")
         .defer("adopted_version__snapshot")
         .filter(territory=territory)
+        # One plan per territory: ordered by its key, not by the model's ordering (project, then
+        # organisation name), which joins two tables and costs more to compile than to run.
+        .order_by("pk")
         .first()
     )
     can_edit = request.user.has_perm("plans.edit_plan", territory)
@@ -149,7 +154,8 @@ def plan_detail(request, slug, territory_slug):
         "can_follow": request.user.has_perm("plans.follow_up", territory) and not public,
         "can_adopt": request.user.has_perm("plans.adopt_plan", territory),
         "can_team": can_edit,
-        "adoptions": list(plan.adoptions.select_related("version")),
+        # Ordered here: the model's ordering starts with "plan", which expands to the plan's own.
+        "adoptions": list(plan.adoptions.select_related("version").order_by("deliberation_date", "pk")),
     }
     return render(request, "plans/plan_detail.html", context)
 
@@ -585,8 +591,41 @@ def indicator_detail(request, pk):
         "percent": progress.indicator_progress(indicator, measurements),
         "chart": charts.indicator_chart(indicator, measurements),
         "form": form,
+        "reads_survey": indicator.source_kind == Indicator.Source.SURVEY,
+        "read_form": SurveyReadForm() if can_measure and indicator.source_kind == Indicator.Source.SURVEY else None,
     }
     return render(request, "plans/indicator_detail.html", context, status=status)
+
+
+@login_required
+@require_POST
+def indicator_read_survey(request, pk):
+    """« Lire maintenant » : the indicator's survey, read from its dashboard, recorded as a measurement
+    (dated the survey's closing day, or today while it is open); a resent form is recorded once."""
+    indicator = get_object_or_404(Indicator.objects.select_related("plan__territory__project", "survey"), pk=pk)
+    require(request.user, "plans.follow_up", indicator.plan.territory)
+    form = SurveyReadForm(request.POST)
+    key = parse_submission_key(request) if form.is_valid() else None
+    if key is not None and already_submitted(key):
+        return redirect(indicator)
+    try:
+        with transaction.atomic():
+            measurement = services.indicator_read_survey(indicator=indicator, user=request.user)
+            if key is not None:
+                record_submission(key, indicator.get_absolute_url())
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            _("L'enquête est lue : %(value)s %(unit)s au %(date)s.")
+            % {
+                "value": f"{measurement.value.normalize():f}".replace(".", ","),
+                "unit": indicator.unit,
+                "date": measurement.measured_on.strftime("%d/%m/%Y"),
+            },
+        )
+    return redirect(indicator)
 
 
 @login_required
@@ -838,8 +877,46 @@ def feedback_page(request, slug, territory_slug):
         "plan": plan,
         "contributions": feedback.public_outcomes(plan),
         "receipt_form": ReceiptForm(),
+        "restitution": selectors.next_restitution(territory),
     }
+    if request.user.has_perm("plans.edit_plan", territory):
+        context["restitution_form"] = RestitutionForm(territory=territory)
     return render(request, "plans/feedback.html", context)
+
+
+@login_required
+def restitution_schedule(request, slug, territory_slug):
+    """The team schedules a restitution meeting from the feedback page: a workshop residents register to."""
+    project, territory = _territory(request, slug, territory_slug)
+    require(request.user, "plans.edit_plan", territory)
+    plan = _plan_or_404(territory)
+    form = RestitutionForm(request.POST or None, territory=territory)
+    if request.method == "POST" and form.is_valid():
+        key = parse_submission_key(request)
+        if replay := already_submitted(key):
+            return redirect(replay)
+        try:
+            with transaction.atomic():
+                workshop = services.restitution_schedule(plan=plan, user=request.user, data=form.cleaned_data)
+                record_submission(key, workshop.get_absolute_url())
+        except ValidationError as error:
+            form_errors_from(error, form)
+        else:
+            messages.success(
+                request,
+                _(
+                    "La réunion de restitution est publiée : les habitants la voient sur la page « Votre parole » et s'y inscrivent."
+                ),
+            )
+            return redirect("plans:feedback", slug, territory_slug)
+    context = {
+        "project": project,
+        "territory": territory,
+        "plan": plan,
+        "form": form,
+        "heading": _("Programmer une réunion de restitution"),
+    }
+    return _form_page(request, "plans/simple_form.html", context, form)
 
 
 @never_cache
@@ -857,8 +934,40 @@ def receipt(request):
         if rate_limit_exceeded(request, scope="plans-receipt"):
             return HttpResponse(rate_limit_message(), status=429, content_type="text/plain; charset=utf-8")
         found = receipt_find(form.cleaned_data["code"])
+        code = receipt_code_normalise(form.cleaned_data["code"])
+        if code is not None and feedback.receipt_page_cacheable(request):
+            return _receipt_page_cached(request, found, code)
         news = feedback.receipt_news(found) if found else []
     return render(request, "plans/receipt.html", {"form": form, "news": news, "looked_up": news is not None})
+
+
+def _receipt_page_cached(request, found, code: str) -> HttpResponse:
+    """A visitor's page for a code: the same for every code whose news are the same (every answer to
+    one survey in one territory; every unknown code and every code without news), so it is rendered
+    once per content version with a slot where the code goes, then served with the code put in
+    (`make bench ONLY=plans.receipt`; fenced by tests/plans/test_receipt_page_cache.py). The code
+    is put in normalised (capitals and digits only), so it needs no escaping in the input's value
+    nor in the language link's query string."""
+    from django.core.cache import cache
+
+    key = feedback.receipt_page_key(found, request.LANGUAGE_CODE)
+    content = cache.get(key)
+    if content is None:
+        news = feedback.receipt_news(found) if found else []
+        slot = feedback.RECEIPT_CODE_SLOT
+        # The page as if the slot had been typed: the form's value and the language link carry it.
+        query_string = request.META.get("QUERY_STRING", "")
+        request.META["QUERY_STRING"] = f"code={slot}"
+        try:
+            form = ReceiptForm(initial={"code": slot})
+            response = render(request, "plans/receipt.html", {"form": form, "news": news, "looked_up": True})
+        finally:
+            request.META["QUERY_STRING"] = query_string
+        content = response.content.decode()
+        if request.META.get("CSRF_COOKIE_NEEDS_UPDATE") or response.cookies:
+            return HttpResponse(content.replace(slot, code))
+        cache.set(key, content, timeout=3600)
+    return HttpResponse(content.replace(feedback.RECEIPT_CODE_SLOT, code))
 
 
 @login_required
@@ -901,6 +1010,7 @@ def feedback_poster(request, slug, territory_slug):
             "town": territory.organisation.name,
             "link": link,
             "receipt_link": request.build_absolute_uri(reverse("plans:receipt")),
+            "restitution": selectors.next_restitution(territory),
             "qr_svg": segno.make(link, error="m").svg_inline(
                 scale=10, dark="#000091", omitsize=True, title=_("Code QR de la page : %(link)s") % {"link": link}
             ),

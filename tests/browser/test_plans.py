@@ -98,3 +98,40 @@ def test_a_resident_reads_what_became_of_their_answer_on_a_phone(browser, live_s
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     finally:
         context.close()
+
+
+def test_the_team_schedules_a_restitution_and_a_resident_registers_on_a_phone(
+    page, browser, live_server, axe, login, built
+):
+    import datetime
+
+    from django.utils import timezone
+
+    adopt(built.plan, built.referents[0])
+    feedback = f"/plans/projet/{built.project.slug}/{built.towns[0].slug}/votre-parole/"
+    login(built.referents[0])
+    assert_accessible(page, axe, feedback)
+    starts = (timezone.localtime() + datetime.timedelta(days=21)).replace(hour=18, minute=30)
+    page.locator("#id_starts_at").fill(starts.strftime("%Y-%m-%dT%H:%M"))
+    page.locator("#id_place_details").fill("Salle des fêtes du centre")
+    page.locator("#id_capacity").fill("40")
+    page.get_by_role("button", name="Publier la réunion").click()
+    page.wait_for_load_state("load")
+    assert page.get_by_text("La réunion de restitution est publiée").is_visible()
+    context = new_context(browser, live_server, viewport=PHONE)
+    phone = context.new_page()
+    try:
+        assert_accessible(phone, axe, feedback)
+        assert phone.get_by_text("Prochaine réunion de restitution").is_visible()
+        assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        phone.get_by_role("link", name="Voir la réunion et s'inscrire").click()
+        phone.wait_for_load_state("load")
+        assert_accessible(phone, axe, phone.url)
+        phone.get_by_label("Nom et prénom").fill("Awa Diallo")
+        phone.get_by_label("Adresse électronique").fill("awa@example.org")
+        phone.locator("label[for=id_consent]").click()
+        phone.locator("form button[type=submit]").last.click()
+        phone.wait_for_load_state("load")
+        assert "Votre place est réservée" in phone.content()
+    finally:
+        context.close()

@@ -98,8 +98,10 @@ class Site:
     targets: set[str] = field(default_factory=set)  # routes that receive a POST form
 
 
-def crawl(client, *, login=None, max_pages: int = 800, per_route: int = 3) -> Site:
-    seeds = []
+def crawl(client, *, login=None, max_pages: int = 800, per_route: int = 3, first: tuple[str, ...] = ()) -> Site:
+    """`first`: pages visited before the URL configuration's own, so that a route with many
+    samples (a plan page per town and project) is sampled where a role has its work."""
+    seeds = list(first)
     for _route, name in url_patterns():
         if not name or name.startswith("admin"):
             continue

@@ -21,21 +21,24 @@ from tests.support import data_kept_for_the_module, fresh, grid_users
 pytestmark = pytest.mark.django_db
 
 Y, N = True, False
-ACTIONS = ("view_draft", "view_versions", "view_adopted", "edit", "measure", "adopt", "outcomes", "feedback")
+ACTIONS = (
+    "view_draft", "view_versions", "view_adopted", "edit", "measure", "adopt", "outcomes", "feedback",
+    "restitution", "read_survey",
+)  # fmt: skip
 
 # fmt: off
 GRID = {
-    # role             view_draft versions adopted edit measure adopt outcomes feedback
-    "visitor":         (N,         N,       Y,      N,   N,      N,    N,       Y),
-    "resident":        (N,         N,       Y,      N,   N,      N,    N,       Y),
-    "observer":        (N,         N,       Y,      N,   N,      N,    N,       Y),
-    "agent_x":         (Y,         Y,       Y,      Y,   Y,      N,    Y,       Y),
-    "elected_x":       (Y,         Y,       Y,      Y,   Y,      N,    Y,       Y),
-    "referent_x":      (Y,         Y,       Y,      Y,   Y,      Y,    Y,       Y),
-    "referent_y":      (Y,         Y,       Y,      N,   N,      N,    N,       Y),  # another town learns from X
-    "consultant":      (Y,         Y,       Y,      Y,   Y,      N,    Y,       Y),
-    "facilitator":     (Y,         Y,       Y,      Y,   Y,      Y,    Y,       Y),
-    "other_project":   (N,         N,       Y,      N,   N,      N,    N,       Y),
+    # role             view_draft versions adopted edit measure adopt outcomes feedback restitution read_survey
+    "visitor":         (N,         N,       Y,      N,   N,      N,    N,       Y,       N,          N),
+    "resident":        (N,         N,       Y,      N,   N,      N,    N,       Y,       N,          N),
+    "observer":        (N,         N,       Y,      N,   N,      N,    N,       Y,       N,          N),
+    "agent_x":         (Y,         Y,       Y,      Y,   Y,      N,    Y,       Y,       Y,          Y),
+    "elected_x":       (Y,         Y,       Y,      Y,   Y,      N,    Y,       Y,       Y,          Y),
+    "referent_x":      (Y,         Y,       Y,      Y,   Y,      Y,    Y,       Y,       Y,          Y),
+    "referent_y":      (Y,         Y,       Y,      N,   N,      N,    N,       Y,       N,          N),  # another town learns from X
+    "consultant":      (Y,         Y,       Y,      Y,   Y,      N,    Y,       Y,       Y,          Y),
+    "facilitator":     (Y,         Y,       Y,      Y,   Y,      Y,    Y,       Y,       Y,          Y),
+    "other_project":   (N,         N,       Y,      N,   N,      N,    N,       Y,       N,          N),
 }
 # fmt: on
 
@@ -110,6 +113,26 @@ def request_for(action, world):
         return "plans.edit_plan", world.x, "get", reverse("plans:outcomes", args=[slug, town]), None, None
     if action == "feedback":
         return "plans.view_adopted", world.x, "get", reverse("plans:feedback", args=[slug, town]), None, None
+    if action == "restitution":
+        from django.utils import timezone
+
+        from territoires.codesign.models import Workshop
+
+        starts = timezone.localtime() + datetime.timedelta(days=30)
+        data = {
+            "title": "Restitution par la grille", "starts_at": starts.strftime("%Y-%m-%dT%H:%M"),
+            "place_details": "Mairie", "capacity": "30",
+        }
+        return (
+            "plans.edit_plan", world.x, "post", reverse("plans:restitution_schedule", args=[slug, town]), data,
+            lambda: Workshop.objects.filter(title=data["title"]).exists(),
+        )  # fmt: skip
+    if action == "read_survey":
+        # A typed indicator: the team is told it is not read from a survey; nobody else gets that far.
+        return (
+            "plans.follow_up", world.x, "post", reverse("plans:indicator_read_survey", args=[world.indicator.pk]),
+            None, None,
+        )  # fmt: skip
     raise AssertionError(action)
 
 

@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import territoires.codesign.models
-import territoires.surveys.storage
+import territoires.core.storage
 from django.conf import settings
 from django.db import migrations, models
 
@@ -71,7 +71,7 @@ class Migration(migrations.Migration):
                 ('body', models.TextField(blank=True, verbose_name='précisions')),
                 ('source', models.CharField(choices=[('workshop', 'Atelier'), ('online', 'Habitant·e, en ligne'), ('survey', "Réponses libres de l'enquête"), ('finding', 'Constat du diagnostic'), ('team', 'Équipe du projet')], max_length=20, verbose_name='origine')),
                 ('survey_topic_label', models.CharField(blank=True, max_length=200, verbose_name="thème de l'enquête")),
-                ('photo', models.FileField(blank=True, storage=territoires.surveys.storage.PrivateStorage(), upload_to=territoires.codesign.models.idea_photo_path, verbose_name='photo (post-it, paperboard)')),
+                ('photo', models.FileField(blank=True, storage=territoires.core.storage.private_storage, upload_to=territoires.codesign.models.idea_photo_path, verbose_name='photo (post-it, paperboard)')),
                 ('status', models.CharField(choices=[('pending', 'À modérer'), ('published', 'Publiée'), ('rejected', 'Refusée')], default='published', max_length=20, verbose_name='modération')),
                 ('moderation_note', models.CharField(blank=True, max_length=300, verbose_name='motif')),
                 ('receipt_code', models.CharField(blank=True, editable=False, max_length=12, null=True, unique=True)),

@@ -3,6 +3,7 @@
 import django.core.validators
 import django.db.models.deletion
 import django.utils.timezone
+import territoires.core.storage
 import territoires.plans.models
 from decimal import Decimal
 from django.conf import settings
@@ -91,7 +92,7 @@ class Migration(migrations.Migration):
                 ('as_of', models.DateField(verbose_name='situation au')),
                 ('status', models.CharField(choices=[('queued', 'En attente'), ('running', 'En cours'), ('done', 'Terminé'), ('failed', 'Échec')], default='queued', max_length=10, verbose_name='statut')),
                 ('progress', models.PositiveSmallIntegerField(default=0, verbose_name='avancement (%)')),
-                ('file', models.FileField(blank=True, storage=territoires.plans.models.report_storage, upload_to='plans/reports/%Y/%m/', verbose_name='fichier')),
+                ('file', models.FileField(blank=True, storage=territoires.core.storage.private_storage, upload_to='plans/reports/%Y/%m/', verbose_name='fichier')),
                 ('error', models.TextField(blank=True, verbose_name='erreur')),
                 ('finished_at', models.DateTimeField(blank=True, null=True, verbose_name='terminé le')),
                 ('plan', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reports', to='plans.actionplan')),

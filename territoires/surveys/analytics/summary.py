@@ -190,6 +190,9 @@ def _category_rows(labels, counts, weighted, answered, weighted_answered, with_w
             {
                 "label": str(label),
                 "count": int(count),
+                # The figures as numbers too, for what reads the dashboard (a plan's indicators).
+                "share": share,
+                "weighted_share": weighted_share,
                 "count_text": number(count),
                 "weighted_text": number(weight, 1) if with_weights else "",
                 "share_text": number(share, 1),
@@ -224,11 +227,11 @@ def _summarise_cat(variable, column, weights, with_weights, numeric_scale=None) 
         scale = ~np.isnan(values)
         if counts[scale].sum() > 0:
             mean = float(np.dot(counts[scale], values[scale]) / counts[scale].sum())
+            result["mean"] = mean
             result["mean_text"] = number(mean, 2)
             if with_weights and weighted[scale].sum() > 0:
-                result["weighted_mean_text"] = number(
-                    float(np.dot(weighted[scale], values[scale]) / weighted[scale].sum()), 2
-                )
+                result["weighted_mean"] = float(np.dot(weighted[scale], values[scale]) / weighted[scale].sum())
+                result["weighted_mean_text"] = number(result["weighted_mean"], 2)
     return result
 
 
@@ -291,6 +294,8 @@ def _summarise_number(column, weights, with_weights) -> dict:
         quartiles = weighted_quantiles(values, row_weights, [0.25, 0.5, 0.75])
     result.update(
         {
+            "mean": float(values.mean()),
+            "weighted_mean": weighted_mean(values, row_weights) if with_weights else None,
             "mean_text": number(float(values.mean()), 2),
             "weighted_mean_text": number(weighted_mean(values, row_weights), 2) if with_weights else "",
             "median_text": number(quartiles[1], 2),
