@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from territoires.core.models import TimeStampedModel
 from territoires.core.seats import CONFIRMED, WAITING
-from territoires.surveys.storage import PrivateStorage
+from territoires.core.storage import private_storage
 
 
 class Method(models.TextChoices):
@@ -300,7 +300,7 @@ class Idea(TimeStampedModel):
     )
     survey_topic_label = models.CharField(_("thème de l'enquête"), max_length=200, blank=True)
     photo = models.FileField(
-        _("photo (post-it, paperboard)"), upload_to=idea_photo_path, blank=True, storage=PrivateStorage()
+        _("photo (post-it, paperboard)"), upload_to=idea_photo_path, blank=True, storage=private_storage
     )
     tags = models.ManyToManyField(IdeaTag, verbose_name=_("étiquettes"), blank=True, related_name="ideas")
     status = models.CharField(_("modération"), max_length=20, choices=Status.choices, default=Status.PUBLISHED)

@@ -405,9 +405,9 @@ class FeedbackDelivery(models.Model):
 
 
 def report_storage():
-    from territoires.surveys.storage import PrivateStorage
+    from territoires.core.storage import private_storage
 
-    return PrivateStorage()
+    return private_storage()
 
 
 class EvaluationReport(TimeStampedModel):
