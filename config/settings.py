@@ -324,6 +324,12 @@ TASKS = {
     }
 }
 
+# Workers beat every few seconds; a task left running by a worker silent for longer than the limit is
+# run again by another one, at most TASK_MAX_ATTEMPTS times (territoires/core/task_workers.py).
+TASK_WORKER_HEARTBEAT_SECONDS = env.float("TASK_WORKER_HEARTBEAT_SECONDS", default=5.0)
+TASK_WORKER_LOST_AFTER_SECONDS = env.float("TASK_WORKER_LOST_AFTER_SECONDS", default=60.0)
+TASK_MAX_ATTEMPTS = env.int("TASK_MAX_ATTEMPTS", default=5)
+
 # Behind a reverse proxy every request comes from the proxy: name the header it sets with the
 # client's address (e.g. HTTP_X_REAL_IP); never trusted unless set. Counts survey answers and
 # sign-in attempts per client (territoires/core/clients.py). SURVEY_CLIENT_ADDRESS_HEADER is its
