@@ -20,12 +20,12 @@ from territoires.core.task_workers import TaskWorker
 from territoires.surveys import exports
 from territoires.surveys.models import Export, Response
 from territoires.surveys.tasks import export_build
-
-real_write_csv = exports.write_csv
 from tests.factories import make_project
 from tests.surveys.factories import make_survey, valid_answers
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+real_write_csv = exports.write_csv
 
 
 @pytest.fixture
