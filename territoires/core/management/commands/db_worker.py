@@ -49,7 +49,10 @@ class Worker(library.Worker):
                     logger.warning("Worker %s lost the database; waiting for it", self.worker_id)
                     self._wait_for_database()
                     if self._claimed is not None:
+                        # Still running in the database (the failure could not be recorded), or recorded
+                        # as failed by the broken connection: either way, back to the queue.
                         task_workers.task_requeue_own(self._claimed, self.worker_id)
+                        task_workers.task_requeue_after_connection_error(self._claimed)
                         self._claimed = None
         finally:
             self._stopped.set()
@@ -69,11 +72,11 @@ class Worker(library.Worker):
 
     def run_task(self, db_task_result) -> None:
         self._claimed = db_task_result.pk
-        try:
-            super().run_task(db_task_result)
-        finally:
-            self._claimed = None
+        # Raises when the database is gone even for recording the result: run() then waits for it and
+        # gives the task back (self._claimed is kept for that).
+        super().run_task(db_task_result)
         task_workers.task_requeue_after_connection_error(db_task_result.pk)
+        self._claimed = None
 
 
 class Command(library.Command):
