@@ -61,6 +61,7 @@ demo: install migrate
 
 test: install-test
 	./scripts/browser-deps.sh
+	./scripts/scaleout-deps.sh
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 quality: install-test

@@ -231,8 +231,12 @@ STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
+# Uploaded and generated files (territoires/core/storage.py): on local disk by default, MEDIA_ROOT for
+# uploads and PRIVATE_MEDIA_ROOT (default: "private" beside MEDIA_ROOT, never under it) for private files.
+PRIVATE_MEDIA_ROOT = env.str("PRIVATE_MEDIA_ROOT", default="") or None
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": {"BACKEND": "territoires.core.storage.PrivateStorage"},
     "staticfiles": {
         "BACKEND": env.str(
             "STATICFILES_STORAGE",
@@ -240,6 +244,60 @@ STORAGES = {
         )
     },
 }
+# With several servers, files go to an S3-compatible bucket (any provider, or a self-hosted one) shared by
+# every app server and worker: uploads under MEDIA_S3_PREFIX, private files under MEDIA_S3_PRIVATE_PREFIX
+# (or in MEDIA_S3_PRIVATE_BUCKET). Objects are written without any public ACL and get no URL, signed or
+# not: views stream them after checking rights, as on disk (territoires/core/storage.py says why).
+
+
+def s3_storages(
+    *,
+    bucket: str,
+    endpoint_url: str | None = None,
+    region: str | None = None,
+    access_key: str | None = None,
+    secret_key: str | None = None,
+    addressing_style: str = "path",
+    media_prefix: str = "media",
+    private_bucket: str | None = None,
+    private_prefix: str = "private",
+) -> dict:
+    """The "default" and "private" entries of STORAGES for a bucket (tests/s3_support.py uses it too)."""
+    options = {
+        "bucket_name": bucket,
+        "endpoint_url": endpoint_url or None,
+        "region_name": region or None,
+        "access_key": access_key or None,
+        "secret_key": secret_key or None,
+        "addressing_style": addressing_style,
+        "default_acl": None,
+        # Two uploads with the same name never replace each other (as on disk).
+        "file_overwrite": False,
+    }
+    return {
+        "default": {"BACKEND": "territoires.core.s3.MediaS3Storage", "OPTIONS": {**options, "location": media_prefix}},
+        "private": {
+            "BACKEND": "territoires.core.s3.PrivateS3Storage",
+            "OPTIONS": {**options, "bucket_name": private_bucket or bucket, "location": private_prefix},
+        },
+    }
+
+
+MEDIA_S3_BUCKET = env.str("MEDIA_S3_BUCKET", default="")
+if MEDIA_S3_BUCKET:
+    STORAGES.update(
+        s3_storages(
+            bucket=MEDIA_S3_BUCKET,
+            endpoint_url=env.str("MEDIA_S3_ENDPOINT_URL", default=""),
+            region=env.str("MEDIA_S3_REGION", default=""),
+            access_key=env.str("MEDIA_S3_ACCESS_KEY_ID", default=""),
+            secret_key=env.str("MEDIA_S3_SECRET_ACCESS_KEY", default=""),
+            addressing_style=env.str("MEDIA_S3_ADDRESSING_STYLE", default="path"),
+            media_prefix=env.str("MEDIA_S3_PREFIX", default="media"),
+            private_bucket=env.str("MEDIA_S3_PRIVATE_BUCKET", default=""),
+            private_prefix=env.str("MEDIA_S3_PRIVATE_PREFIX", default="private"),
+        )
+    )
 WHITENOISE_USE_FINDERS = DEBUG
 
 # Uploads: deliberation documents and other PDFs.
@@ -266,13 +324,17 @@ TASKS = {
     }
 }
 
+# Workers beat every few seconds; a task left running by a worker silent for longer than the limit is
+# run again by another one, at most TASK_MAX_ATTEMPTS times (territoires/core/task_workers.py).
+TASK_WORKER_HEARTBEAT_SECONDS = env.float("TASK_WORKER_HEARTBEAT_SECONDS", default=5.0)
+TASK_WORKER_LOST_AFTER_SECONDS = env.float("TASK_WORKER_LOST_AFTER_SECONDS", default=60.0)
+TASK_MAX_ATTEMPTS = env.int("TASK_MAX_ATTEMPTS", default=5)
+
 # Behind a reverse proxy every request comes from the proxy: name the header it sets with the
 # client's address (e.g. HTTP_X_REAL_IP); never trusted unless set. Counts survey answers and
 # sign-in attempts per client (territoires/core/clients.py). SURVEY_CLIENT_ADDRESS_HEADER is its
 # former name, still read.
 CLIENT_ADDRESS_HEADER = env.str("CLIENT_ADDRESS_HEADER", default=env.str("SURVEY_CLIENT_ADDRESS_HEADER", default=""))
-# Private files (survey exports): outside MEDIA_ROOT, never served as media (territoires/surveys/storage.py).
-PRIVATE_MEDIA_ROOT = env.str("PRIVATE_MEDIA_ROOT", default="") or None  # default: "private" beside MEDIA_ROOT
 
 # Resident survey: answers accepted per minute from one client (identified by a salted hash of its
 # address, kept in the cache only), and where dashboard arrays are persisted between restarts.

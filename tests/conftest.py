@@ -3,6 +3,9 @@ from django.core.cache import cache
 
 from territoires.core.process_caches import reset_process_caches
 
+# The S3-compatible server and bucket fixtures (s3_endpoint, s3_bucket).
+pytest_plugins = ["tests.s3_support"]
+
 
 @pytest.fixture(autouse=True)
 def _isolated_environment(settings, tmp_path):

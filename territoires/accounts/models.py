@@ -260,9 +260,9 @@ class Invitation(TimeStampedModel):
 
 
 def personal_data_storage():
-    from territoires.core.storage import PrivateStorage
+    from territoires.core.storage import private_storage
 
-    return PrivateStorage()
+    return private_storage()
 
 
 class PersonalDataExport(TimeStampedModel):

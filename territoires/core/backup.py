@@ -5,7 +5,8 @@
   table of the platform (what `restore` checks after it has finished);
 - `database.sqlite3` (SQLite's online backup API: a consistent copy while the site runs) or
   `database.pgdump` (`pg_dump --format=custom`, consistent too);
-- `media/` and `private/`: MEDIA_ROOT and the private files (exports, downloads of personal data).
+- `media/` and `private/`: the uploaded files and the private files (exports, downloads of personal
+  data), read through their storages: local folders or an S3-compatible bucket alike.
 
 `manage.py restore <fichier.tar.gz>` puts them back into an empty installation (no account yet: a
 fresh `migrate` or a new database), or over an existing one with `--replace`. The archive's engine
@@ -17,17 +18,16 @@ import datetime
 import io
 import json
 import os
-import shutil
 import sqlite3
 import subprocess
 import tarfile
 import tempfile
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from django.apps import apps
-from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.db import connection, connections
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
@@ -36,10 +36,13 @@ FORMAT = 1
 OUR_APPS_PREFIX = "territoires."
 
 
-def _private_root() -> Path:
-    from territoires.core.storage import PrivateStorage
+def _storages() -> dict:
+    """The archive's folder name → the storage its files come from and go back to."""
+    from django.core.files.storage import default_storage
 
-    return Path(PrivateStorage().base_location)
+    from territoires.core.storage import private_files
+
+    return {"media": default_storage, "private": private_files}
 
 
 def _engine() -> str:
@@ -74,13 +77,28 @@ def _pg_environment() -> dict[str, str]:
     return environment
 
 
-def _add_folder(archive: tarfile.TarFile, folder: Path, name: str) -> int:
+def _stored_names(storage, folder: str = ""):
+    """Every file name of a storage, depth first and sorted (a missing local root has none)."""
+    try:
+        folders, files = storage.listdir(folder)
+    except FileNotFoundError:
+        return
+    prefix = f"{folder}/" if folder else ""
+    for name in sorted(files):
+        yield prefix + name
+    for name in sorted(folders):
+        yield from _stored_names(storage, prefix + name)
+
+
+def _add_storage(archive: tarfile.TarFile, storage, name: str) -> int:
     count = 0
-    if folder.is_dir():
-        for path in sorted(folder.rglob("*")):
-            if path.is_file():
-                archive.add(path, arcname=f"{name}/{path.relative_to(folder).as_posix()}", recursive=False)
-                count += 1
+    mtime = int(datetime.datetime.now().timestamp())
+    for stored in _stored_names(storage):
+        with storage.open(stored, "rb") as source:
+            info = tarfile.TarInfo(f"{name}/{stored}")
+            info.size, info.mtime = storage.size(stored), mtime
+            archive.addfile(info, source)
+        count += 1
     return count
 
 
@@ -128,8 +146,7 @@ def backup_create(*, path: Path) -> BackupReport:
             info.size, info.mtime = len(payload), int(datetime.datetime.now().timestamp())
             archive.addfile(info, io.BytesIO(payload))
             archive.add(database, arcname=database.name)
-            files = _add_folder(archive, Path(settings.MEDIA_ROOT), "media")
-            files += _add_folder(archive, _private_root(), "private")
+            files = sum(_add_storage(archive, storage, name) for name, storage in _storages().items())
         # Renamed only once complete: a crash never leaves a truncated archive under the final name.
         partial.replace(path)
     return BackupReport(path=path, engine=engine, rows=sum(manifest["counts"].values()), files=files)
@@ -154,17 +171,20 @@ def _is_empty() -> bool:
         return True
 
 
-def _extract_files(archive: tarfile.TarFile, prefix: str, destination: Path) -> int:
+def _extract_files(archive: tarfile.TarFile, prefix: str, storage) -> int:
     members = [m for m in archive.getmembers() if m.name.startswith(f"{prefix}/") and m.isfile()]
-    destination.mkdir(parents=True, exist_ok=True)
     for member in members:
-        relative = Path(member.name).relative_to(prefix)
+        relative = PurePosixPath(member.name).relative_to(prefix)
         if relative.is_absolute() or ".." in relative.parts:
             raise ValidationError(f"Chemin refusé dans l'archive : {member.name}")
-        target = destination / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with archive.extractfile(member) as source, open(target, "wb") as out:
-            shutil.copyfileobj(source, out)
+        name = relative.as_posix()
+        # Same name as when saved (the database points at it): what is there is replaced.
+        if storage.exists(name):
+            storage.delete(name)
+        with archive.extractfile(member) as source:
+            stored = storage.save(name, File(source, name=name))
+        if stored != name:
+            raise ValidationError(f"Le fichier {member.name} n'a pas pu reprendre son nom ({stored}).")
     return len(members)
 
 
@@ -222,8 +242,7 @@ def backup_restore(*, path: Path, replace: bool = False) -> RestoreReport:
                     check=True,
                     capture_output=True,
                 )
-        files = _extract_files(archive, "media", Path(settings.MEDIA_ROOT))
-        files += _extract_files(archive, "private", _private_root())
+        files = sum(_extract_files(archive, name, storage) for name, storage in _storages().items())
     counts = table_counts()
     different = {label: (n, counts.get(label)) for label, n in manifest["counts"].items() if counts.get(label) != n}
     if different:

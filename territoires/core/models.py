@@ -143,3 +143,4 @@ class AuditEvent(models.Model):
 
 from territoires.core.idempotency import SubmissionKey  # noqa: E402,F401  (model lives beside its helpers)
 from territoires.core.population import PopulationFigure  # noqa: E402,F401  (model lives beside its helpers)
+from territoires.core.task_workers import TaskWorker  # noqa: E402,F401  (model lives beside its helpers)

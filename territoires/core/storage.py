@@ -1,12 +1,37 @@
-"""Private files (survey exports, directory import files, personal data downloads): stored beside MEDIA_ROOT, never under it,
-so that no media URL (served by Django in DEBUG, by the reverse proxy in production) can reach them. They are
-only read by views that check a permission first."""
+"""Where uploaded and generated files live, on a local disk (the default) or in an S3-compatible bucket.
 
+Two kinds of files, two storages (config/settings.py, STORAGES):
+- "default": uploads (resource attachments, deliberations, photos…). MEDIA_ROOT is served by no URL
+  (config/urls.py): every file goes out through a view that checks who reads it.
+- "private": generated files holding personal or restricted data (survey exports, directory import
+  files, personal data downloads, evaluation reports). On disk they sit beside MEDIA_ROOT, never under
+  it, so that even a mistakenly exposed media folder cannot reach them; in a bucket they sit under
+  their own prefix (or in their own bucket). They have no URL at all, only permission-checked views.
+
+On S3 neither kind gets a public or a signed URL: views stream the object through the application
+(`FieldFile.open()` reads it in chunks), after the same permission check as on disk. A signed URL would
+be a bearer link, valid for anyone who gets it (browser history, a forwarded e-mail, a proxy's log)
+until it expires, and the check would no longer happen at each download; the files are small (exports,
+PDFs, photos), so streaming costs little.
+
+Code that needs a real file on disk (a parser taking a path) uses `local_copy()`, which works with
+both storages.
+"""
+
+import contextlib
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from django.conf import settings
-from django.core.files.storage import FileSystemStorage
-from django.utils.functional import cached_property
+from django.core.files.storage import FileSystemStorage, storages
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.utils.functional import LazyObject, cached_property, empty
+
+PRIVATE_STORAGE_ALIAS = "private"
 
 
 class PrivateStorage(FileSystemStorage):
@@ -26,9 +51,52 @@ class PrivateStorage(FileSystemStorage):
         return ""
 
 
-def private_storage() -> PrivateStorage:
-    """For a FileField's `storage` (a callable, so that migrations do not freeze a path)."""
-    return PrivateStorage()
+class PrivateStorageProxy(LazyObject):
+    """The configured private storage, looked up at first use (like Django's `default_storage`), so
+    that a FileField built at import follows a settings change (tests switch to a bucket)."""
+
+    def _setup(self):
+        self._wrapped = storages[PRIVATE_STORAGE_ALIAS]
+
+
+private_files = PrivateStorageProxy()
+
+
+@receiver(setting_changed)
+def _reset_private_storage(*, setting, **kwargs):
+    if setting in ("STORAGES", "MEDIA_ROOT", "PRIVATE_MEDIA_ROOT"):
+        private_files._wrapped = empty
+        storages._storages.pop(PRIVATE_STORAGE_ALIAS, None)
+
+
+def private_storage():
+    """For a FileField's `storage` (a callable, so that migrations do not freeze a path or a bucket)."""
+    return private_files
+
+
+def uses_local_files(storage) -> bool:
+    """True when the storage keeps its files on this machine's disk (`path()` works)."""
+    try:
+        storage.path("probe")
+    except NotImplementedError:
+        return False
+    return True
+
+
+@contextlib.contextmanager
+def local_copy(field_file, *, suffix: str = "") -> Iterator[Path]:
+    """A path to the file's content on local disk: the stored file itself on a local storage, else a
+    temporary copy (removed afterwards) for code that needs a path (parsers, archive readers)."""
+    if uses_local_files(field_file.storage):
+        yield Path(field_file.storage.path(field_file.name))
+        return
+    descriptor, name = tempfile.mkstemp(prefix="copy-", suffix=suffix or Path(field_file.name).suffix)
+    try:
+        with os.fdopen(descriptor, "wb") as out, field_file.storage.open(field_file.name, "rb") as source:
+            shutil.copyfileobj(source, out, 1024 * 1024)
+        yield Path(name)
+    finally:
+        os.unlink(name)
 
 
 def delete_with_files(queryset, field: str = "file") -> int:

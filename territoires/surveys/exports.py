@@ -50,6 +50,7 @@ from django.utils.translation import gettext as _
 from territoires.accounts.access import memberships_of
 from territoires.core.audit import audit_log
 from territoires.core.models import AuditEvent
+from territoires.core.task_workers import CONNECTION_ERRORS
 from territoires.projects.rules import AUTHORITY_ROLES
 from territoires.surveys.kinds import kind_of
 from territoires.surveys.models import (
@@ -878,6 +879,10 @@ def export_build_file(*, export_id: int) -> Export | None:
                 )
     except ExportError as error:
         _mark(export.pk, status=Export.Status.FAILED, error=str(error), finished_at=timezone.now())
+    except CONNECTION_ERRORS:
+        # The database went away (a restart): the export stays running and the worker runs the task
+        # again once the database is back (territoires/core/task_workers.py); the build starts over.
+        raise
     except Exception:
         logger.exception("Survey export %s failed", export.pk)
         _mark(

@@ -367,9 +367,9 @@ class ReferenceFigure(models.Model):
 
 
 def private_storage():
-    from territoires.surveys.storage import PrivateStorage
+    from territoires.core.storage import private_storage
 
-    return PrivateStorage()
+    return private_storage()
 
 
 class Export(TimeStampedModel):

@@ -13,7 +13,7 @@ from django.core.management import CommandError, call_command
 
 from territoires.community import services as community
 from territoires.core.process_caches import reset_process_caches
-from territoires.core.storage import PrivateStorage
+from territoires.core.storage import PrivateStorage, private_files
 from tests.factories import make_project
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -96,3 +96,42 @@ def test_restore_refuses_what_is_not_a_backup(db, tmp_path):
         call_command("restore", str(stray), stdout=io.StringIO())
     with pytest.raises(CommandError, match="introuvable"):
         call_command("restore", str(tmp_path / "absent.tar.gz"), stdout=io.StringIO())
+
+
+def test_a_round_trip_with_files_in_a_bucket(client, s3_bucket, s3_endpoint, tmp_path):
+    """With MEDIA_S3_BUCKET the archive takes the uploads and private files from the bucket, and the
+    restore puts them back under the same names, into an emptied bucket."""
+    from tests.s3_support import bucket_names, s3_client
+
+    world = make_project(participants=2, title="Concevoir l'action culturelle")
+    media_name = default_storage.save("library/test/fiche.txt", ContentFile(b"ressource"))
+    private_name = private_files.save("surveys/exports/test/export.csv", ContentFile(b"id;reponse\n1;oui\n"))
+    nested = default_storage.save("observation/2026/12/photo.jpg", ContentFile(b"\xff\xd8jpeg"))
+    before = render(client, ["/", world.project.get_absolute_url()])
+    stored_before = bucket_names(s3_endpoint, s3_bucket)
+    assert stored_before == sorted([f"media/{media_name}", f"media/{nested}", f"private/{private_name}"])
+
+    archive = tmp_path / "sauvegarde.tar.gz"
+    call_command("backup", str(archive), stdout=io.StringIO())
+    with tarfile.open(archive) as tar:
+        assert {f"media/{media_name}", f"media/{nested}", f"private/{private_name}"} <= set(tar.getnames())
+
+    call_command("flush", interactive=False, verbosity=0)
+    for key in stored_before:
+        s3_client(s3_endpoint).delete_object(Bucket=s3_bucket, Key=key)
+    assert bucket_names(s3_endpoint, s3_bucket) == []
+    cache.clear()
+
+    out = io.StringIO()
+    call_command("restore", str(archive), stdout=out)
+    assert "Restauration terminée" in out.getvalue()
+    assert bucket_names(s3_endpoint, s3_bucket) == stored_before
+    assert render(client, ["/", world.project.get_absolute_url()]) == before
+    with default_storage.open(media_name) as restored:
+        assert restored.read() == b"ressource"
+    with private_files.open(private_name) as restored:
+        assert restored.read() == b"id;reponse\n1;oui\n"
+
+    # Restored over itself (--replace): the same names, not copies beside them.
+    call_command("restore", str(archive), "--replace", stdout=io.StringIO())
+    assert bucket_names(s3_endpoint, s3_bucket) == stored_before

@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from territoires.core.audit import audit_log
 from territoires.core.models import AuditEvent
 from territoires.core.population import PopulationFigure
+from territoires.core.storage import local_copy
 from territoires.diagnostic.imports import mapping as mapping_module
 from territoires.diagnostic.imports.dedup import Created, propose_duplicates
 from territoires.diagnostic.imports.models import DuplicateProposal, ImportJob, ImportLineError
@@ -85,7 +86,8 @@ def import_upload(*, territory, user, uploaded_file, target: str = ImportJob.Tar
                                    File(uploaded_file))  # fmt: skip
     job.file.name = stored
     try:
-        table = open_table(Path(job.file.path), file_format, max_rows=settings.DIRECTORY_IMPORT_MAX_ROWS)
+        with local_copy(job.file, suffix=extension) as path:
+            table = open_table(path, file_format, max_rows=settings.DIRECTORY_IMPORT_MAX_ROWS)
     except TableError as error:
         job.file.storage.delete(stored)
         raise ValidationError({"file": error.messages}) from error
@@ -163,10 +165,9 @@ def import_configure(
     return job
 
 
-def _table(job: ImportJob) -> Table:
-    return open_table(
-        Path(job.file.path), job.file_format, max_rows=settings.DIRECTORY_IMPORT_MAX_ROWS, known_rows=job.row_count
-    )
+def _table(job: ImportJob, path: Path) -> Table:
+    """The job's table read from `path`, a local copy of its file (`local_copy`: the file may be in a bucket)."""
+    return open_table(path, job.file_format, max_rows=settings.DIRECTORY_IMPORT_MAX_ROWS, known_rows=job.row_count)
 
 
 def import_preview(*, job: ImportJob, limit: int = PREVIEW_ROWS) -> list[tuple[int, object, list[str]]]:
@@ -174,8 +175,13 @@ def import_preview(*, job: ImportJob, limit: int = PREVIEW_ROWS) -> list[tuple[i
     commune is shown with the note that it will be left aside."""
     preset = PRESETS.get(job.preset)
     territory_code = _territory_code(job)
+    with local_copy(job.file) as path:
+        return _preview_rows(job, path, preset, territory_code, limit)
+
+
+def _preview_rows(job: ImportJob, path: Path, preset, territory_code: str, limit: int) -> list:
     rows = []
-    for line, row in _table(job).rows():
+    for line, row in _table(job, path).rows():
         if job.target == ImportJob.Target.POPULATION:
             values, problems = mapping_module.convert_population_row(line, row, job.mapping)
         else:
@@ -229,10 +235,11 @@ def import_run(*, job_id: int) -> ImportJob | None:
         return ImportJob.objects.filter(pk=job_id).first()
     job = ImportJob.objects.select_related("territory__organisation", "project").get(pk=job_id)
     try:
-        if job.target == ImportJob.Target.POPULATION:
-            counts = _run_population(job)
-        else:
-            counts = _run_directory(job)
+        with local_copy(job.file) as path:
+            if job.target == ImportJob.Target.POPULATION:
+                counts = _run_population(job, path)
+            else:
+                counts = _run_directory(job, path)
     except (TableError, _Refused) as error:
         _mark(job.pk, status=ImportJob.Status.FAILED, error=" ".join(error.messages if isinstance(error, ValidationError) else error.args),
               finished_at=timezone.now())  # fmt: skip
@@ -256,8 +263,8 @@ def _progress(job, done: int, total: int) -> None:
     _mark(job.pk, progress=min(90, done * 90 // max(total, 1)))
 
 
-def _run_directory(job: ImportJob) -> dict:
-    table = _table(job)
+def _run_directory(job: ImportJob, path: Path) -> dict:
+    table = _table(job, path)
     preset = PRESETS.get(job.preset)
     territory, kind, source = job.territory, job.kind, job.source
     territory_code = _territory_code(job)
@@ -421,8 +428,8 @@ def _update_entries(job: ImportJob, updates: list[tuple[int, dict]]) -> None:
         Entry.objects.bulk_update(entries, [*fields, "source_year", "updated_at"], batch_size=BATCH)
 
 
-def _run_population(job: ImportJob) -> dict:
-    table = _table(job)
+def _run_population(job: ImportJob, path: Path) -> dict:
+    table = _table(job, path)
     code = job.territory.organisation.insee_code
     year = job.source_year
     rows, errors, seen = [], [], {}
