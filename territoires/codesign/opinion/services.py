@@ -355,6 +355,7 @@ def result_data(computed: dict, participant_ids, statement_ids) -> dict:
         "silhouettes": computed["silhouettes"],
         "groups": groups,
         "consensus": {direction: with_ids(entries) for direction, entries in computed["consensus"].items()},
+        "participant_ids": [int(pk) for pk in participant_ids],
         "participants": [
             [round(float(x), 3), round(float(y), 3), int(label)]
             for (x, y), label in zip(points, computed["labels"], strict=True)
