@@ -471,7 +471,7 @@ def opinion_vote(request, token):
                 if flood.flood_exceeded(request, "statement"):
                     raise ValidationError(_("Trop de propositions depuis cette connexion : réessayez dans quelques minutes."))
                 if not statement_form.is_valid():
-                    raise ValidationError(_("Écrivez une affirmation de %(n)d caractères au plus.") % {"n": 280})
+                    raise ValidationError([str(message) for message in statement_form.errors.get("text", [])])
                 if participant is None:
                     new_secret = secrets.token_urlsafe(16)
                     participant = services.participant_for(conversation=conversation, secret=new_secret)
@@ -501,7 +501,7 @@ def opinion_vote(request, token):
         except ValidationError as refusal:
             error = " ".join(refusal.messages)
             status = 400
-            if action == "propose":
+            if action == "propose" and not statement_form.errors:
                 form_errors_from(refusal, statement_form)
         else:
             response = redirect(here)
