@@ -48,6 +48,7 @@ makes one is skipped), significance at 80 % (z > 0.8416): with 10 people in a gr
 out of 10 is then enough to represent it.
 """
 
+import warnings
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -108,7 +109,11 @@ def project(matrix: np.ndarray, random_state: int = 0) -> tuple[np.ndarray, np.n
     filled = np.where(voted, matrix, means)
     n_components = min(2, filled.shape[0], filled.shape[1])
     pca = PCA(n_components=n_components, random_state=random_state)
-    coords = pca.fit_transform(filled)
+    with warnings.catch_warnings():
+        # Votes all alike have no variance to explain: the points then coincide, and
+        # choose_groups finds no groups (NotEnoughVotes), which is the answer to give.
+        warnings.simplefilter("ignore", RuntimeWarning)
+        coords = pca.fit_transform(filled)
     if n_components < 2:
         coords = np.hstack([coords, np.zeros((coords.shape[0], 2 - n_components))])
     scale = np.sqrt(matrix.shape[1] / np.maximum(1, voted.sum(axis=1)))
@@ -122,7 +127,7 @@ def choose_groups(points: np.ndarray, config: Config) -> tuple[np.ndarray, int, 
     best = None
     sample = min(config.silhouette_sample, len(points))
     for k in range(config.k_min, config.k_max + 1):
-        if k >= distinct or k * config.min_group_size > len(points):
+        if k > distinct or k * config.min_group_size > len(points):
             break
         model = KMeans(n_clusters=k, n_init="auto", random_state=config.random_state).fit(points)
         labels = model.labels_
