@@ -104,6 +104,7 @@ def opinion_map_create(request, slug):
     )  # fmt: skip
 
 
+@login_page
 def opinion_map_detail(request, pk):
     opinion_map = _map_or_404(request, pk)
     user = request.user
@@ -259,6 +260,7 @@ def result_view_data(result: OpinionResult) -> dict:
     }
 
 
+@login_page
 def conversation_detail(request, pk):
     conversation = _conversation_or_404(request, pk)
     user = request.user
@@ -380,6 +382,7 @@ def conversation_codes(request, pk):
     )
 
 
+@login_page
 def opinion_compare(request, pk):
     """The towns side by side: for each statement, each town's agreement and its place in the
     town's map (representative of a group, consensus); only the maps the reader may read."""
