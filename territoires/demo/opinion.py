@@ -1,14 +1,21 @@
 """The opinion map of the reference project: one map, the same twelve statements in the four
 towns, each town with synthetic votes (generated with a fixed seed and labelled as synthetic on
 every page), three opinion groups of different sizes from town to town, computed and published, so
-that a town's map and the comparison of the towns can be read from the demo."""
+that a town's map and the comparison of the towns can be read from the demo. Guichen's vote stays
+open, with a resident's statement waiting for moderation."""
 
 import numpy as np
 from django.utils import timezone
 
 from territoires.accounts.models import User
 from territoires.codesign.opinion import services
-from territoires.codesign.opinion.models import OpinionConversation, OpinionMap, OpinionParticipant, OpinionResult, OpinionVote
+from territoires.codesign.opinion.models import (
+    OpinionConversation,
+    OpinionMap,
+    OpinionParticipant,
+    OpinionResult,
+    OpinionVote,
+)
 
 CONSULTANT = "consultante@prestataire.demo"
 TITLE = "Quelle place pour la culture dans notre commune ?"
@@ -73,6 +80,17 @@ def load(project) -> bool:
         result = OpinionResult.objects.create(conversation=conversation, requested_by=consultant)
         services.result_run(result_id=result.pk)
         OpinionConversation.objects.filter(pk=conversation.pk).update(results_public=True)
+    # Guichen's vote stays open (its map computed from the votes so far), with a resident's
+    # statement waiting for moderation.
+    guichen = opinion_map.conversations.filter(territory__organisation__name="Guichen").first()
+    if guichen is not None:
+        OpinionConversation.objects.filter(pk=guichen.pk).update(status=OpinionConversation.Status.OPEN)
+        guichen.status = OpinionConversation.Status.OPEN
+        services.statement_propose(
+            conversation=guichen,
+            participant=guichen.participants.order_by("id").first(),
+            text="Un ciné-club itinérant dans les hameaux de la commune.",
+        )
     OpinionVote.objects.filter(conversation__opinion_map=opinion_map).update(created_at=now)
     return True
 

@@ -84,7 +84,7 @@ CONFIGS = {
 
 
 def config_for(name: str, participant_count: int) -> Config:
-    """"auto" is "small" up to SMALL_PANEL_LIMIT participants, "standard" beyond."""
+    """ "auto" is "small" up to SMALL_PANEL_LIMIT participants, "standard" beyond."""
     if name == "auto":
         name = "small" if participant_count <= SMALL_PANEL_LIMIT else "standard"
     return CONFIGS[name]
@@ -182,7 +182,10 @@ def two_prop_z(succ_in, n_in, succ_out, n_out):
 def group_statistics(matrix: np.ndarray, labels: np.ndarray, k: int) -> dict[str, np.ndarray]:
     """Step 4: arrays of shape (k, m) for each statistic."""
     total_a, total_d, total_n = _counts(matrix)
-    stats = {key: np.zeros((k, matrix.shape[1])) for key in ("na", "nd", "ns", "pa", "pd", "pat", "pdt", "ra", "rd", "rat", "rdt")}
+    stats = {
+        key: np.zeros((k, matrix.shape[1]))
+        for key in ("na", "nd", "ns", "pa", "pd", "pat", "pdt", "ra", "rd", "rat", "rdt")
+    }
     for g in range(k):
         a, d, n = _counts(matrix[labels == g])
         oa, od, on = total_a - a, total_d - d, total_n - n

@@ -34,9 +34,7 @@ class OpinionMap(models.Model):
         default=True,
         help_text=_("Elles sont publiées après modération."),
     )
-    synthetic = models.BooleanField(
-        _("votes synthétiques (démonstration)"), default=False, editable=False
-    )
+    synthetic = models.BooleanField(_("votes synthétiques (démonstration)"), default=False, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

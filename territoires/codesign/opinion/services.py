@@ -81,7 +81,13 @@ def _statement_create(*, opinion_map, text, **fields) -> Statement:
 
 @transaction.atomic
 def opinion_map_create(
-    *, project, user, title: str, description: str = "", residents_propose: bool = True, statements=(),
+    *,
+    project,
+    user,
+    title: str,
+    description: str = "",
+    residents_propose: bool = True,
+    statements=(),
     synthetic: bool = False,
 ) -> OpinionMap:
     """A map for the project, with one conversation (in preparation) per participating territory."""
@@ -199,7 +205,9 @@ def participant_by_code(*, conversation: OpinionConversation, code: str) -> Opin
     normalised = receipt_code_normalise(code or "")
     found = OpinionCode.objects.filter(conversation=conversation, code=normalised).first() if normalised else None
     if found is None:
-        raise ValidationError({"code": _("Ce code n'est pas valable pour cette conversation. Vérifiez-le sur votre papier.")})
+        raise ValidationError(
+            {"code": _("Ce code n'est pas valable pour cette conversation. Vérifiez-le sur votre papier.")}
+        )
     with transaction.atomic():
         found = OpinionCode.objects.select_for_update().get(pk=found.pk)
         if found.participant_id is None:
@@ -221,7 +229,9 @@ def codes_issue(*, conversation: OpinionConversation, user, count: int) -> list[
     return codes
 
 
-def vote_cast(*, conversation: OpinionConversation, participant: OpinionParticipant, statement_id, value) -> OpinionVote:
+def vote_cast(
+    *, conversation: OpinionConversation, participant: OpinionParticipant, statement_id, value
+) -> OpinionVote:
     """One vote: refused on a conversation that is not open, on a statement that is not published
     in this map, with a value other than agree/disagree/pass, or a second time."""
     try:
@@ -281,9 +291,10 @@ def votes_load(conversation_id: int):
     """The conversation's votes as numpy arrays: (participant ids, statement ids, matrix), the
     matrix holding NaN where no vote. Published statements only. One query read straight into
     arrays (make bench ONLY=codesign.opinion)."""
+    # Table names are the models' own; the values are parameters (make bench ONLY=codesign.opinion).
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT v.participant_id, v.statement_id, v.value FROM {OpinionVote._meta.db_table} v "
+            f"SELECT v.participant_id, v.statement_id, v.value FROM {OpinionVote._meta.db_table} v "  # noqa: S608
             f"JOIN {Statement._meta.db_table} s ON s.id = v.statement_id "
             "WHERE v.conversation_id = %s AND s.status = %s",
             [conversation_id, Statement.Status.PUBLISHED],

@@ -50,7 +50,9 @@ def _map_or_404(request, pk, permission="codesign.view_opinion_map"):
 
 def _conversation_or_404(request, pk, permission="codesign.view_conversation"):
     conversation = get_object_or_404(
-        OpinionConversation.objects.select_related("opinion_map__project", "territory__organisation", "territory__project"),
+        OpinionConversation.objects.select_related(
+            "opinion_map__project", "territory__organisation", "territory__project"
+        ),
         pk=pk,
     )
     if not request.user.has_perm("projects.view_project", conversation.opinion_map.project) and not (
@@ -178,7 +180,10 @@ def statement_moderate(request, pk):
     form = StatementModerationForm(request.POST)
     if form.is_valid():
         services.statement_moderate(
-            statement=statement, user=request.user, decision=form.cleaned_data["decision"], note=form.cleaned_data["note"]
+            statement=statement,
+            user=request.user,
+            decision=form.cleaned_data["decision"],
+            note=form.cleaned_data["note"],
         )
         messages.success(request, _("Affirmation modérée."))
     else:
@@ -208,9 +213,7 @@ def _shape_path(shape: str, x: float, y: float, r: float = 4.0) -> str:
 def result_view_data(result: OpinionResult) -> dict:
     """What the template draws: groups with their shape, statements' texts, the scatter's paths."""
     data = result.data
-    texts = dict(
-        Statement.objects.filter(opinion_map_id=result.conversation.opinion_map_id).values_list("id", "text")
-    )
+    texts = dict(Statement.objects.filter(opinion_map_id=result.conversation.opinion_map_id).values_list("id", "text"))
     points = data.get("participants", [])
     shown = points[:SCATTER_MAX_POINTS]
     xs = [p[0] for p in points] or [0.0]
@@ -307,7 +310,9 @@ def conversation_change(request, pk):
             services.conversation_change(conversation=conversation, user=request.user, status=action)
             messages.success(request, _("Le vote est ouvert.") if action == "open" else _("Le vote est clos."))
         elif action in ("publish", "unpublish"):
-            services.conversation_change(conversation=conversation, user=request.user, results_public=action == "publish")
+            services.conversation_change(
+                conversation=conversation, user=request.user, results_public=action == "publish"
+            )
             messages.success(
                 request,
                 _("La carte est publiée : toute personne qui peut ouvrir le projet la lit.")
@@ -409,11 +414,16 @@ def opinion_compare(request, pk):
                     if entry["statement"] == statement.pk:
                         marks.append(
                             _("groupe %(label)s (%(direction)s)")
-                            % {"label": group["label"], "direction": _("d'accord") if entry["direction"] == "agree" else _("pas d'accord")}
+                            % {
+                                "label": group["label"],
+                                "direction": _("d'accord") if entry["direction"] == "agree" else _("pas d'accord"),
+                            }
                         )
             for direction, entries in data.get("consensus", {}).items():
                 if any(entry["statement"] == statement.pk for entry in entries):
-                    marks.insert(0, _("consensus (d'accord)") if direction == "agree" else _("consensus (pas d'accord)"))
+                    marks.insert(
+                        0, _("consensus (d'accord)") if direction == "agree" else _("consensus (pas d'accord)")
+                    )
             cells.append({
                 "votes": votes,
                 "agree": round(100 * agrees / votes) if votes else None,
@@ -466,13 +476,17 @@ def opinion_vote(request, token):
                 code_form = ParticipationCodeForm(request.POST, prefix="code")
                 if not code_form.is_valid():
                     raise ValidationError(_("Saisissez le code inscrit sur votre papier."))
-                participant = services.participant_by_code(conversation=conversation, code=code_form.cleaned_data["code"])
+                participant = services.participant_by_code(
+                    conversation=conversation, code=code_form.cleaned_data["code"]
+                )
                 new_secret = f"code:{participant.code.code}"
                 messages.success(request, _("Code reconnu : vos avis sont comptés sous ce code."))
             elif action == "propose":
                 statement_form = StatementForm(request.POST, prefix="proposer")
                 if flood.flood_exceeded(request, "statement"):
-                    raise ValidationError(_("Trop de propositions depuis cette connexion : réessayez dans quelques minutes."))
+                    raise ValidationError(
+                        _("Trop de propositions depuis cette connexion : réessayez dans quelques minutes.")
+                    )
                 if not statement_form.is_valid():
                     raise ValidationError([str(message) for message in statement_form.errors.get("text", [])])
                 if participant is None:
@@ -485,7 +499,9 @@ def opinion_vote(request, token):
                     record_submission(parse_submission_key(request), here)
                 flood.flood_count(request, "statement")
                 statement_form = StatementForm(prefix="proposer")
-                messages.success(request, _("Merci : votre affirmation sera soumise au vote une fois relue par l'équipe."))
+                messages.success(
+                    request, _("Merci : votre affirmation sera soumise au vote une fois relue par l'équipe.")
+                )
             elif action == "vote":
                 if flood.flood_exceeded(request, "vote"):
                     raise ValidationError(_("Trop de votes depuis cette connexion : réessayez dans quelques minutes."))

@@ -103,7 +103,11 @@ def test_participant_votes_csv_in_the_polis_layout(client, world, django_capture
     response = client.get(reverse("codesign:opinion_participant_votes_csv", args=[world.conversation.pk]))
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
     header = rows[0]
-    assert header[:6] == PARTICIPANT_HEADER == ["participant", "group-id", "n-comments", "n-votes", "n-agree", "n-disagree"]
+    assert (
+        header[:6]
+        == PARTICIPANT_HEADER
+        == ["participant", "group-id", "n-comments", "n-votes", "n-agree", "n-disagree"]
+    )
     assert header[6:] == [str(statement.pk) for statement in world.statements]
     assert len(rows) == 23
     for row in rows[1:]:
@@ -143,7 +147,11 @@ def test_create_a_map_with_its_statements(client, world):
     import re
 
     key = re.search(r'name="submission_key" value="([^"]+)"', page.content.decode()).group(1)
-    data = {"title": "Une autre question", "statements": "Première affirmation\nSeconde affirmation\n\n", "submission_key": key}
+    data = {
+        "title": "Une autre question",
+        "statements": "Première affirmation\nSeconde affirmation\n\n",
+        "submission_key": key,
+    }
     assert client.post(url, data).status_code == 302
     assert client.post(url, data).status_code == 302  # replayed: one map
     from territoires.codesign.opinion.models import OpinionMap

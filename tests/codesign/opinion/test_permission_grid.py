@@ -21,7 +21,17 @@ from tests.support import data_kept_for_the_module
 pytestmark = pytest.mark.django_db
 
 Y, N = True, False
-ROLES = ("visitor", "resident", "observer", "agent_x", "referent_x", "referent_y", "consultant", "facilitator", "other_project")
+ROLES = (
+    "visitor",
+    "resident",
+    "observer",
+    "agent_x",
+    "referent_x",
+    "referent_y",
+    "consultant",
+    "facilitator",
+    "other_project",
+)
 # fmt: off
 GRID = {
     #                              vis res obs agX refX refY cons fac other
@@ -94,8 +104,13 @@ def check_for(action, world):
         return "codesign.view_opinion_map", world.map, "get", world.map.get_absolute_url(), None, None
     if action == "conversation.vote":
         url = reverse("codesign:opinion_vote", args=[conversation.public_token])
-        return None, None, "post", url, {"action": "vote", "statement": world.statements[0].pk, "value": "1"}, (
-            lambda: conversation.votes.count() > 22
+        return (
+            None,
+            None,
+            "post",
+            url,
+            {"action": "vote", "statement": world.statements[0].pk, "value": "1"},
+            (lambda: conversation.votes.count() > 22),
         )
     if action in ("conversation.read_unpublished", "conversation.read_published"):
         return "codesign.view_conversation", conversation, "get", conversation.get_absolute_url(), None, None

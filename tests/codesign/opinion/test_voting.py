@@ -62,7 +62,8 @@ def test_a_vote_on_a_closed_map_is_refused(client, world):
     page = client.get(vote_url(world))
     services.conversation_change(conversation=world.conversation, user=world.facilitator, status="closed")
     response = client.post(
-        vote_url(world), {"action": "vote", "statement": world.statements[0].pk, "value": "1", "submission_key": key_of(page)}
+        vote_url(world),
+        {"action": "vote", "statement": world.statements[0].pk, "value": "1", "submission_key": key_of(page)},
     )
     assert response.status_code == 400
     assert "Le vote est clos" in response.content.decode()
@@ -89,7 +90,9 @@ def test_bad_votes_get_a_message_and_store_nothing(client, world, data):
 
 
 def test_a_statement_of_another_map_or_pending_is_not_voted(client, world):
-    pending = Statement.objects.create(opinion_map=world.map, text="En attente de relecture", text_key="x", status="pending")
+    pending = Statement.objects.create(
+        opinion_map=world.map, text="En attente de relecture", text_key="x", status="pending"
+    )
     response = client.post(vote_url(world), {"action": "vote", "statement": pending.pk, "value": "1"})
     assert response.status_code == 400 and "pas soumise au vote" in response.content.decode()
 
@@ -101,7 +104,9 @@ def test_a_draft_conversation_is_not_found(client, world):
 def test_a_flood_from_one_client_stops(client, world, monkeypatch):
     monkeypatch.setitem(flood.ALLOWANCE, "vote", 3)
     for statement in world.statements[:3]:
-        assert client.post(vote_url(world), {"action": "vote", "statement": statement.pk, "value": "0"}).status_code == 302
+        assert (
+            client.post(vote_url(world), {"action": "vote", "statement": statement.pk, "value": "0"}).status_code == 302
+        )
     client.cookies.clear()  # a new "participant" from the same address
     response = client.post(vote_url(world), {"action": "vote", "statement": world.statements[3].pk, "value": "0"})
     assert response.status_code == 400
@@ -138,7 +143,9 @@ def test_a_proposed_statement_is_cleaned_escaped_and_waits_for_moderation(client
     page = client.get(world.map.get_absolute_url()).content.decode()
     assert "&lt;script&gt;" in page and "<script>alert" not in page
     client.logout()
-    same = client.post(vote_url(world), {"action": "propose", "proposer-text": "<SCRIPT>alert(1)</SCRIPT>  plus de CONCERTS gratuits"})
+    same = client.post(
+        vote_url(world), {"action": "propose", "proposer-text": "<SCRIPT>alert(1)</SCRIPT>  plus de CONCERTS gratuits"}
+    )
     assert same.status_code == 400 and "existe déjà" in same.content.decode()
     assert Statement.objects.filter(status="pending").count() == 1
 
@@ -159,7 +166,9 @@ def test_a_one_time_code_makes_one_participant_across_devices(client, world):
 
     other_device = Client()
     other_device.post(vote_url(world), {"action": "code", "code-code": code.code})
-    response = other_device.post(vote_url(world), {"action": "vote", "statement": world.statements[0].pk, "value": "-1"})
+    response = other_device.post(
+        vote_url(world), {"action": "vote", "statement": world.statements[0].pk, "value": "-1"}
+    )
     assert response.status_code == 400
     assert OpinionParticipant.objects.count() == 1 and OpinionVote.objects.count() == 1
     assert OpinionCode.objects.get().participant_id is not None
@@ -168,5 +177,5 @@ def test_a_one_time_code_makes_one_participant_across_devices(client, world):
 
 
 def test_a_forged_cookie_is_ignored(client, world):
-    client.cookies["opinion_%d" % world.conversation.pk] = "forged"
+    client.cookies[f"opinion_{world.conversation.pk}"] = "forged"
     assert client.get(vote_url(world)).status_code == 200

@@ -18,7 +18,9 @@ def build_opinion_world(**project_kwargs):
     )
     world.conversation = world.map.conversations.get(territory=world.x)
     world.other = world.map.conversations.get(territory=world.y)
-    world.conversation = services.conversation_change(conversation=world.conversation, user=world.facilitator, status="open")
+    world.conversation = services.conversation_change(
+        conversation=world.conversation, user=world.facilitator, status="open"
+    )
     world.statements = list(world.map.statements.order_by("id"))
     return world
 
@@ -40,5 +42,7 @@ def add_votes(conversation, statements, sizes=(12, 10), seed=0, agreement=0.95):
                     value = 1
                 if rng.random() > agreement:
                     value = int(rng.choice([-1, 0, 1]))
-                votes.append(OpinionVote(conversation=conversation, participant=participant, statement=statement, value=value))
+                votes.append(
+                    OpinionVote(conversation=conversation, participant=participant, statement=statement, value=value)
+                )
     OpinionVote.objects.bulk_create(votes)
