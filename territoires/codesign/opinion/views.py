@@ -329,6 +329,7 @@ def conversation_change(request, pk):
             messages.success(request, _("Réglages enregistrés : ils servent au prochain calcul."))
         elif action == "compute":
             result = services.result_request(conversation=conversation, user=request.user)
+            result.refresh_from_db()  # a task backend that runs at once has already finished it
             if result.status == OpinionResult.Status.DONE:
                 messages.success(request, _("La carte est calculée."))
             elif result.status == OpinionResult.Status.FAILED:
