@@ -9,6 +9,7 @@ nothing is written then. `result_run` is called by the background task only.
 
 import hashlib
 import hmac
+import itertools
 import re
 import time
 import unicodedata
@@ -289,18 +290,29 @@ def result_request(*, conversation: OpinionConversation, user) -> OpinionResult:
 
 def votes_load(conversation_id: int):
     """The conversation's votes as numpy arrays: (participant ids, statement ids, matrix), the
-    matrix holding NaN where no vote. Published statements only. One query read straight into
-    arrays (make bench ONLY=codesign.opinion)."""
-    # Table names are the models' own; the values are parameters (make bench ONLY=codesign.opinion).
+    matrix holding NaN where no vote. Published statements only. One query read from a covering
+    index straight into an array; the statements' status is applied in numpy rather than joined
+    row by row (make bench ONLY=codesign.opinion)."""
+    conversation = OpinionConversation.objects.filter(pk=conversation_id).values("opinion_map_id").first()
+    published = np.array(
+        sorted(
+            Statement.objects.published()
+            .filter(opinion_map_id=conversation["opinion_map_id"] if conversation else None)
+            .values_list("id", flat=True)
+        ),
+        dtype=np.int64,
+    )
+    # Table and column names are the models' own; the value is a parameter.
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT v.participant_id, v.statement_id, v.value FROM {OpinionVote._meta.db_table} v "  # noqa: S608
-            f"JOIN {Statement._meta.db_table} s ON s.id = v.statement_id "
-            "WHERE v.conversation_id = %s AND s.status = %s",
-            [conversation_id, Statement.Status.PUBLISHED],
+            f"SELECT participant_id, statement_id, value FROM {OpinionVote._meta.db_table} "  # noqa: S608
+            "WHERE conversation_id = %s",
+            [conversation_id],
         )
-        rows = cursor.fetchall()
-    data = np.array(rows, dtype=np.int64).reshape(-1, 3)
+        # Straight from the cursor into one flat array: no list of a million tuples in between.
+        flat = np.fromiter(itertools.chain.from_iterable(cursor), dtype=np.int64)
+    data = flat.reshape(-1, 3)
+    data = data[np.isin(data[:, 1], published)]
     participant_ids, rows_index = np.unique(data[:, 0], return_inverse=True)
     statement_ids, cols_index = np.unique(data[:, 1], return_inverse=True)
     matrix = compute.vote_matrix(rows_index, cols_index, data[:, 2], (len(participant_ids), len(statement_ids)))
