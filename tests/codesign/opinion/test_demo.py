@@ -24,7 +24,7 @@ def project(monkeypatch):
 def test_each_town_has_its_computed_and_published_map(client, project):
     opinion_map = OpinionMap.objects.get(project=project)
     assert opinion_map.synthetic
-    assert opinion_map.statements.count() == len(opinion_demo.STATEMENTS)
+    assert opinion_map.statements.published().count() == len(opinion_demo.STATEMENTS)
     conversations = list(opinion_map.conversations.select_related("territory__organisation"))
     assert {c.territory.organisation.name for c in conversations} == set(opinion_demo.TOWNS)
     for conversation in conversations:
