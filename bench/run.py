@@ -17,6 +17,7 @@ from pathlib import Path
 
 from bench import (
     codesign,
+    codesign_opinion,
     community,
     diagnostic_import,
     diagnostic_map,
@@ -46,6 +47,7 @@ GROUPS = [
     (plans.NAMES, plans.run),
     (diagnostic_import.NAMES, diagnostic_import.run),
     (codesign.NAMES, codesign.run),
+    (codesign_opinion.NAMES, codesign_opinion.run),
 ]
 
 

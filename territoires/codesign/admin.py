@@ -67,3 +67,5 @@ class BallotAdmin(admin.ModelAdmin):
     list_filter = ["status", "method"]
     inlines = [OptionInline]
     raw_id_fields = ["plan", "workshop", "created_by"]
+
+from territoires.codesign.opinion import admin as opinion_admin  # noqa: E402,F401  (the opinion map)

@@ -8,6 +8,7 @@ class CodesignConfig(AppConfig):
 
     def ready(self):
         from territoires.codesign import rules  # noqa: F401  (registers the permissions)
+        from territoires.codesign.opinion import rules as opinion_rules  # noqa: F401
 
         register_project_module(self)
 
@@ -36,7 +37,10 @@ def register_project_module(app_config):
 
     # Votes, voter codes and registrations show on no cached public page (the territory page counts
     # workshops, ideas and objectives): a vote does not empty the cache (make bench ONLY=codesign.vote).
-    watch_models_for_public_cache(app_config, unseen=("BallotVote", "VoterCode", "WorkshopRegistration"))
+    watch_models_for_public_cache(
+        app_config,
+        unseen=("BallotVote", "VoterCode", "WorkshopRegistration", "OpinionVote", "OpinionParticipant", "OpinionCode"),
+    )
     register_audit_details(
         count=AuditDetail(_("codes émis")),
         criterion=AuditDetail(_("critère de réussite ajouté")),

@@ -522,3 +522,14 @@ class BallotVote(models.Model):
 
     def __str__(self):
         return f"{self.ballot} — {self.receipt_code}"
+
+
+from territoires.codesign.opinion.models import (  # noqa: E402,F401  (the opinion map, see that module)
+    OpinionCode,
+    OpinionConversation,
+    OpinionMap,
+    OpinionParticipant,
+    OpinionResult,
+    OpinionVote,
+    Statement,
+)

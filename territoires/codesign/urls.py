@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from territoires.codesign.views import ballots, ideas, objectives, plans, workshops
 
@@ -35,4 +35,5 @@ urlpatterns = [
     path("scrutin/<int:pk>/etat/", ballots.ballot_state, name="ballot_state"),
     path("scrutin/<int:pk>/codes/", ballots.ballot_codes, name="ballot_codes"),
     path("borne/<str:token>/", ballots.kiosk, name="kiosk"),
+    path("", include("territoires.codesign.opinion.urls")),
 ]

@@ -104,6 +104,12 @@ class AuditEvent(models.Model):
         DIRECTORY_LINK_CREATED = "directory_link_created", _("Lien de coopération ajouté")
         DIRECTORY_LINK_CHANGED = "directory_link_changed", _("Lien de coopération modifié")
         DIRECTORY_LINK_DELETED = "directory_link_deleted", _("Lien de coopération supprimé")
+        OPINION_MAP_SAVED = "opinion_map_saved", _("Carte des opinions enregistrée")
+        OPINION_STATEMENT_MODERATED = "opinion_statement_moderated", _("Affirmation modérée")
+        OPINION_CONVERSATION_CHANGED = (
+            "opinion_conversation_changed",
+            _("Conversation de la carte des opinions modifiée"),
+        )
 
     occurred_at = models.DateTimeField(_("date"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(

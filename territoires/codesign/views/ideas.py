@@ -16,12 +16,16 @@ from territoires.codesign import selectors, services
 from territoires.codesign.forms import CommentForm, IdeaForm, MergeForm, ModerationForm, ReceiptForm, ResidentIdeaForm
 from territoires.codesign.models import CodesignPlan, Idea, Workshop
 from territoires.codesign.views.common import check, login_page, plan_by_id
+from territoires.core.cache import public_page_cache
 from territoires.core.forms import form_errors_from
 from territoires.core.idempotency import already_submitted, parse_submission_key, record_submission
 
 PER_PAGE = 30
 
 
+# A visitor's wall is the same for every visitor: served from the public page cache, dropped on
+# every write to co-design (make bench ONLY=codesign.idea_wall).
+@public_page_cache(query_params=("origine", "etiquette", "statut", "q", "page"))
 def idea_wall(request, plan_id):
     plan = plan_by_id(request, plan_id)
     team = request.user.has_perm("codesign.moderate_ideas", plan)
