@@ -104,6 +104,9 @@ class AuditEvent(models.Model):
         DIRECTORY_LINK_CREATED = "directory_link_created", _("Lien de coopération ajouté")
         DIRECTORY_LINK_CHANGED = "directory_link_changed", _("Lien de coopération modifié")
         DIRECTORY_LINK_DELETED = "directory_link_deleted", _("Lien de coopération supprimé")
+        CODING_EXPORTED = "coding_exported", _("Codage exporté (REFI-QDA)")
+        CODEBOOK_IMPORTED = "codebook_imported", _("Grille de codage importée (REFI-QDA)")
+        CODING_IMPORTED = "coding_imported", _("Projet de codage importé (REFI-QDA)")
 
     occurred_at = models.DateTimeField(_("date"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
