@@ -22,6 +22,7 @@ urlpatterns = [
     path("ressources/", include("territoires.library.urls")),
     path("annuaire/", include("territoires.diagnostic.urls")),
     path("plans/", include("territoires.plans.urls")),
+    path("diagnostic/codage/echange/", include("territoires.diagnostic.qdpx.urls")),
     path("diagnostic/", include("territoires.diagnostic.synthesis.urls")),
     path("diagnostic/observations/", include("territoires.diagnostic.observation.urls")),
     path("parole/", include("territoires.diagnostic.expression.urls")),

@@ -215,10 +215,10 @@ from territoires.diagnostic.interviews.models import (  # noqa: E402,F401
     Transcript,
 )
 from territoires.diagnostic.network_models import Link, NetworkAnalysis  # noqa: E402,F401  (the network, see that module)
-from territoires.diagnostic.qdpx.models import CodingExchange  # noqa: E402,F401
 from territoires.diagnostic.observation.models import (  # noqa: E402,F401
     ObservationNote,
     ObservationPhoto,
     ObservationTag,
 )
+from territoires.diagnostic.qdpx.models import CodingExchange  # noqa: E402,F401
 from territoires.diagnostic.synthesis.models import Evidence, Finding, Synthesis, SynthesisPdf  # noqa: E402,F401

@@ -70,8 +70,13 @@ def build_corpus(world=None):
     )
     world.expression, _created = expression_services.expression_submit(prompt=prompt, text=EXPRESSION_TEXT)
     world.codings.append(
-        coding(world.sociability, expression=world.expression, text=EXPRESSION_TEXT, needle="la fête des voisins",
-               coder=coder_a)  # fmt: skip
+        coding(
+            world.sociability,
+            expression=world.expression,
+            text=EXPRESSION_TEXT,
+            needle="la fête des voisins",
+            coder=coder_a,
+        )  # fmt: skip
     )
     return world
 

@@ -71,7 +71,9 @@ def test_the_project_and_the_codebook_validate_against_the_refi_qda_schemas():
     assert codebook_schema().validate(codebook), codebook_schema().error_log
     ns = {"q": "urn:QDA-XML:project:1.0"}
     # Hierarchy: Accès > Horaires > Fermeture estivale; memos as notes referenced by their selection.
-    assert root.xpath("//q:Code[@name='Accès']/q:Code[@name='Horaires']/q:Code[@name='Fermeture estivale']", namespaces=ns)
+    assert root.xpath(
+        "//q:Code[@name='Accès']/q:Code[@name='Horaires']/q:Code[@name='Fermeture estivale']", namespaces=ns
+    )
     assert len(root.xpath("//q:PlainTextSelection", namespaces=ns)) == 5
     assert len(root.xpath("//q:Notes/q:Note", namespaces=ns)) == 2
     assert {u.get("name") for u in root.xpath("//q:User", namespaces=ns)} >= {world.consultant.get_full_name()}
@@ -119,12 +121,17 @@ def test_round_trip_into_an_empty_project_keeps_codes_hierarchy_offsets_quotes_a
     target = make_project(title="Projet vide")
     territory = target.project.participations.get(organisation=target.towns[0])
     parsed = reader.read_qdpx(io.BytesIO(data))
-    counts = services.coding_project_import(territory=territory, user=target.consultant, parsed=parsed, file_name="a.qdpx")
+    counts = services.coding_project_import(
+        territory=territory, user=target.consultant, parsed=parsed, file_name="a.qdpx"
+    )
     assert counts["codes_created"] == 5 and counts["codings"] == 5 and counts["interviews"] == 3
     assert _snapshot(target.project) == _snapshot(world.project)
     imported = Transcript.objects.filter(interview__project=target.project)
     assert set(imported.values_list("source", flat=True)) == {Transcript.Source.QDPX}
-    assert all("Importé le" in notes for notes in Interview.objects.filter(project=target.project).values_list("notes", flat=True))
+    assert all(
+        "Importé le" in notes
+        for notes in Interview.objects.filter(project=target.project).values_list("notes", flat=True)
+    )
     assert AuditEvent.objects.filter(action=AuditEvent.Action.CODING_IMPORTED, project_id=target.project.pk).exists()
 
 
@@ -132,7 +139,7 @@ def test_a_coder_unknown_here_is_named_in_the_memo():
     world = build_corpus()
     data = export_bytes(world.project)
     parsed = reader.read_qdpx(io.BytesIO(data))
-    parsed.users = {guid: "Autre chercheuse" for guid in parsed.users}
+    parsed.users = dict.fromkeys(parsed.users, "Autre chercheuse")
     for src in parsed.sources:
         for selection in src.selections:
             selection.user_guid = "00000000-0000-0000-0000-000000000001"
@@ -201,7 +208,9 @@ def test_the_task_refuses_someone_who_lost_the_right(django_capture_on_commit_ca
 
 def test_an_empty_codebook_export_fails_with_a_message():
     world = make_project()
-    exchange = CodingExchange.objects.create(project=world.project, kind="export_qdc", requested_by=world.consultant, token="y")
+    exchange = CodingExchange.objects.create(
+        project=world.project, kind="export_qdc", requested_by=world.consultant, token="y"
+    )
     services.coding_exchange_run(exchange_id=exchange.pk)
     exchange.refresh_from_db()
     assert exchange.status == "failed" and "vide" in exchange.errors[0]
@@ -235,29 +244,73 @@ BOMB_QDE = qde(source())
         ("no project.qde", lambda: zip_bytes({"autre.xml": "<a/>"}), "project.qde"),
         ("path outside", lambda: zip_bytes({"project.qde": BOMB_QDE, "../../etc/passwd": "x"}), "sort de l'archive"),
         ("absolute path", lambda: zip_bytes({"project.qde": BOMB_QDE, "/etc/passwd": "x"}), "sort de l'archive"),
-        ("zip bomb", lambda: zip_bytes({"project.qde": BOMB_QDE, "sources/big.txt": b"0" * (10 * 1024 * 1024)}),
-         "bombe de décompression"),
-        ("entities", lambda: zip_bytes({"project.qde": '<?xml version="1.0"?><!DOCTYPE p [<!ENTITY a "aaaa">'
-                                        '<!ENTITY b "&a;&a;&a;&a;">]><Project xmlns="urn:QDA-XML:project:1.0" '
-                                        'name="&b;"/>'}), "DTD"),
-        ("external entity", lambda: zip_bytes({"project.qde": '<?xml version="1.0"?><!DOCTYPE p [<!ENTITY x SYSTEM '
-                                               '"file:///etc/passwd">]><Project xmlns="urn:QDA-XML:project:1.0" '
-                                               'name="&x;"/>'}), "DTD"),
+        (
+            "zip bomb",
+            lambda: zip_bytes({"project.qde": BOMB_QDE, "sources/big.txt": b"0" * (10 * 1024 * 1024)}),
+            "bombe de décompression",
+        ),
+        (
+            "entities",
+            lambda: zip_bytes(
+                {
+                    "project.qde": '<?xml version="1.0"?><!DOCTYPE p [<!ENTITY a "aaaa">'
+                    '<!ENTITY b "&a;&a;&a;&a;">]><Project xmlns="urn:QDA-XML:project:1.0" '
+                    'name="&b;"/>'
+                }
+            ),
+            "DTD",
+        ),
+        (
+            "external entity",
+            lambda: zip_bytes(
+                {
+                    "project.qde": '<?xml version="1.0"?><!DOCTYPE p [<!ENTITY x SYSTEM '
+                    '"file:///etc/passwd">]><Project xmlns="urn:QDA-XML:project:1.0" '
+                    'name="&x;"/>'
+                }
+            ),
+            "DTD",
+        ),
         ("not xml", lambda: zip_bytes({"project.qde": "ceci n'est pas du XML <"}), "XML lisible"),
-        ("wrong root", lambda: zip_bytes({"project.qde": '<CodeBook xmlns="urn:QDA-XML:codebook:1.0"/>'}),
-         "élément racine"),
-        ("wrong type", lambda: zip_bytes({"project.qde": qde(source()).replace('startPosition="0"', 'startPosition="dix"')}),
-         "schéma REFI-QDA"),
+        (
+            "wrong root",
+            lambda: zip_bytes({"project.qde": '<CodeBook xmlns="urn:QDA-XML:codebook:1.0"/>'}),
+            "élément racine",
+        ),
+        (
+            "wrong type",
+            lambda: zip_bytes({"project.qde": qde(source()).replace('startPosition="0"', 'startPosition="dix"')}),
+            "schéma REFI-QDA",
+        ),
         ("offsets outside", lambda: zip_bytes({"project.qde": qde(source(end=9999))}), "hors du texte"),
-        ("unknown code", lambda: zip_bytes({"project.qde": qde(source(code=GUID[:-2] + "77"))}), "n'existe pas dans la grille"),
+        (
+            "unknown code",
+            lambda: zip_bytes({"project.qde": qde(source(code=GUID[:-2] + "77"))}),
+            "n'existe pas dans la grille",
+        ),
         ("unknown user", lambda: zip_bytes({"project.qde": qde(source(), users=False)}), "n'est pas déclaré"),
-        ("source path outside", lambda: zip_bytes({"project.qde": qde(source(path="absolute:///etc/passwd"))}),
-         "dossier « sources »"),
-        ("source traversal", lambda: zip_bytes({"project.qde": qde(source(path="internal://../project.qde"))}),
-         "dossier « sources »"),
-        ("missing source file", lambda: zip_bytes({"project.qde": qde(source(path="internal://absent.txt"))}), "manque"),
-        ("binary source", lambda: zip_bytes({"project.qde": qde(source(path="internal://a.txt")),
-                                             "sources/a.txt": b"\xff\xfe\x00\x00binaire"}), "UTF-8"),
+        (
+            "source path outside",
+            lambda: zip_bytes({"project.qde": qde(source(path="absolute:///etc/passwd"))}),
+            "dossier « sources »",
+        ),
+        (
+            "source traversal",
+            lambda: zip_bytes({"project.qde": qde(source(path="internal://../project.qde"))}),
+            "dossier « sources »",
+        ),
+        (
+            "missing source file",
+            lambda: zip_bytes({"project.qde": qde(source(path="internal://absent.txt"))}),
+            "manque",
+        ),
+        (
+            "binary source",
+            lambda: zip_bytes(
+                {"project.qde": qde(source(path="internal://a.txt")), "sources/a.txt": b"\xff\xfe\x00\x00binaire"}
+            ),
+            "UTF-8",
+        ),
     ],
 )
 def test_a_bad_project_file_is_refused_with_its_problem_and_changes_nothing(label, build, expected, settings):

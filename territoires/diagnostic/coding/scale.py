@@ -25,12 +25,59 @@ CODE_PREFIX = "Charge · "
 DENSE_TITLE = TITLE_PREFIX + "1"  # the interview with DENSE_CODINGS codings
 DENSE_CODINGS = 200
 PROFILES = [choice for choice, _label in InterviewParticipant.Profile.choices]
-WORDS = (
-    "habitant quartier médiathèque spectacle association jeunes parents concert atelier théâtre bibliothèque "
-    "festival voisin place marché centre social école musique danse exposition lecture bénévole mairie "
-    "horaires accès transport gratuit tarif programme rencontre fête parc salle culture pratique amateur "
-    "numérique patrimoine musée cinéma famille enfants aînés quartiers nord sud ville projet envie temps"
-).split()
+WORDS = [
+    "habitant",
+    "quartier",
+    "médiathèque",
+    "spectacle",
+    "association",
+    "jeunes",
+    "parents",
+    "concert",
+    "atelier",
+    "théâtre",
+    "bibliothèque",
+    "festival",
+    "voisin",
+    "place",
+    "marché",
+    "centre",
+    "social",
+    "école",
+    "musique",
+    "danse",
+    "exposition",
+    "lecture",
+    "bénévole",
+    "mairie",
+    "horaires",
+    "accès",
+    "transport",
+    "gratuit",
+    "tarif",
+    "programme",
+    "rencontre",
+    "fête",
+    "parc",
+    "salle",
+    "culture",
+    "pratique",
+    "amateur",
+    "numérique",
+    "patrimoine",
+    "musée",
+    "cinéma",
+    "famille",
+    "enfants",
+    "aînés",
+    "quartiers",
+    "nord",
+    "sud",
+    "ville",
+    "projet",
+    "envie",
+    "temps",
+]
 
 
 @dataclass
@@ -97,9 +144,7 @@ def scale_coding(*, interviews: int = 400, words: int = 8000, codings: int = 20_
         Interview.objects.bulk_create(new, batch_size=200)
         participants, transcripts = [], []
         for interview in new:
-            participants.append(
-                InterviewParticipant(interview=interview, label="P1", profile=rng.choice(PROFILES))
-            )
+            participants.append(InterviewParticipant(interview=interview, label="P1", profile=rng.choice(PROFILES)))
             transcripts.append(Transcript(interview=interview, text=_text(rng, words)))
         InterviewParticipant.objects.bulk_create(participants, batch_size=500)
         for start in range(0, len(transcripts), 50):

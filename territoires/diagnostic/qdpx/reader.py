@@ -51,9 +51,7 @@ class ExchangeFileError(Exception):
         super().__init__("; ".join(problems))
         self.problems = problems[:MAX_PROBLEMS]
         if len(problems) > MAX_PROBLEMS:
-            self.problems.append(
-                _("… et %(count)d autres problèmes.") % {"count": len(problems) - MAX_PROBLEMS}
-            )
+            self.problems.append(_("… et %(count)d autres problèmes.") % {"count": len(problems) - MAX_PROBLEMS})
 
 
 @dataclass
@@ -176,7 +174,8 @@ def _codes(container, ns: str, problems: list[str]) -> list[ParsedCode]:
             problems.append(_("Un code n'a pas de nom (identifiant %(guid)s).") % {"guid": guid})
         elif len(name) > CODE_NAME_MAX:
             problems.append(
-                _("Le nom du code « %(name)s… » dépasse %(max)d caractères.") % {"name": name[:60], "max": CODE_NAME_MAX}
+                _("Le nom du code « %(name)s… » dépasse %(max)d caractères.")
+                % {"name": name[:60], "max": CODE_NAME_MAX}
             )
         node = element.find(f"{{{ns}}}Description")
         definition, _mark, example = (node.text or "" if node is not None else "").partition(EXAMPLE_MARK)
@@ -266,14 +265,20 @@ def read_qdpx(handle) -> ParsedProject:
         qde_name = members.get("project.qde")
         if qde_name is None:
             raise ExchangeFileError(
-                [_("L'archive ne contient pas de fichier « project.qde » à sa racine : ce n'est pas un projet REFI-QDA.")]
+                [
+                    _(
+                        "L'archive ne contient pas de fichier « project.qde » à sa racine : ce n'est pas un projet REFI-QDA."
+                    )
+                ]
             )
         try:
             data = read_member(archive, qde_name, settings.QDPX_QDE_MAX_MB * 1024 * 1024)
         except ValidationError as error:
             raise ExchangeFileError([_("Fichier project.qde : ") + message for message in error.messages]) from None
         except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError):
-            raise ExchangeFileError([_("Le fichier project.qde de l'archive est illisible (archive abîmée ou chiffrée).")]) from None
+            raise ExchangeFileError(
+                [_("Le fichier project.qde de l'archive est illisible (archive abîmée ou chiffrée).")]
+            ) from None
         root = _parse_xml(data, what="project.qde")
         del data
         if root.tag != f"{{{PROJECT_NS}}}Project":
@@ -344,7 +349,9 @@ def _project(root, archive, members) -> ParsedProject:
     def known_user(guid_value, what):
         guid = _guid(guid_value)
         if guid is not None and guid not in users:
-            problems.append(_("%(what)s : l'utilisateur %(guid)s n'est pas déclaré dans le projet.") % {"what": what, "guid": guid})
+            problems.append(
+                _("%(what)s : l'utilisateur %(guid)s n'est pas déclaré dans le projet.") % {"what": what, "guid": guid}
+            )
         return guid
 
     def memo_of(elements, what):
@@ -353,7 +360,9 @@ def _project(root, archive, members) -> ParsedProject:
             for ref in element.findall(f"{{{ns}}}NoteRef"):
                 guid = _guid(ref.get("targetGUID"))
                 if guid not in notes:
-                    problems.append(_("%(what)s : la note %(guid)s n'existe pas dans le projet.") % {"what": what, "guid": guid})
+                    problems.append(
+                        _("%(what)s : la note %(guid)s n'existe pas dans le projet.") % {"what": what, "guid": guid}
+                    )
                 elif notes[guid]:
                     parts.append(notes[guid])
         return "\n\n".join(parts)
@@ -386,14 +395,19 @@ def _project(root, archive, members) -> ParsedProject:
             problems.append(_("%(what)s : elle n'a pas de texte brut (ni contenu, ni fichier texte).") % {"what": what})
             continue
         if "\x00" in text:
-            problems.append(_("%(what)s : le texte contient des caractères nuls, ce n'est pas un texte.") % {"what": what})
+            problems.append(
+                _("%(what)s : le texte contient des caractères nuls, ce n'est pas un texte.") % {"what": what}
+            )
             continue
         if len(text) > settings.QDPX_SOURCE_MAX_CHARS:
             problems.append(
-                _("%(what)s : le texte dépasse %(max)d caractères.") % {"what": what, "max": settings.QDPX_SOURCE_MAX_CHARS}
+                _("%(what)s : le texte dépasse %(max)d caractères.")
+                % {"what": what, "max": settings.QDPX_SOURCE_MAX_CHARS}
             )
             continue
-        source = ParsedSource(guid=guid, name=name[:SOURCE_NAME_MAX], text=text, created=element.get("creationDateTime") or "")
+        source = ParsedSource(
+            guid=guid, name=name[:SOURCE_NAME_MAX], text=text, created=element.get("creationDateTime") or ""
+        )
         # Codings on the whole source (no selection) have no passage: they are left out, like other tools do.
         for selection in element.findall(f"{{{ns}}}PlainTextSelection"):
             selection_guid = _guid(selection.get("guid"))
@@ -413,13 +427,18 @@ def _project(root, archive, members) -> ParsedProject:
             for coding in codings:
                 ref = _guid(coding.find(f"{{{ns}}}CodeRef").get("targetGUID"))
                 if ref not in code_guids:
-                    problems.append(_("%(what)s : le code %(guid)s n'existe pas dans la grille du projet.") % {"what": where, "guid": ref})
+                    problems.append(
+                        _("%(what)s : le code %(guid)s n'existe pas dans la grille du projet.")
+                        % {"what": where, "guid": ref}
+                    )
                 else:
                     code_refs.append(ref)
             user = known_user(selection.get("creatingUser"), where)
             if codings and not user:
                 user = known_user(codings[0].get("creatingUser"), where)
-            memo = "\n\n".join(part for part in (_description(selection, ns), memo_of([selection, *codings], where)) if part)
+            memo = "\n\n".join(
+                part for part in (_description(selection, ns), memo_of([selection, *codings], where)) if part
+            )
             if code_refs:
                 source.selections.append(ParsedSelection(selection_guid, start, end, code_refs, user, memo))
                 total_selections += len(code_refs)

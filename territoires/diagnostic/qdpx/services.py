@@ -54,7 +54,11 @@ def coding_export_request(*, project, user, kind: str, territory=None) -> Coding
         raise ValueError(kind)
     with transaction.atomic():
         pending = CodingExchange.objects.filter(
-            project=project, requested_by=user, kind=kind, territory=territory, status__in=[Status.QUEUED, Status.RUNNING]
+            project=project,
+            requested_by=user,
+            kind=kind,
+            territory=territory,
+            status__in=[Status.QUEUED, Status.RUNNING],
         ).first()
         if pending is not None:
             return pending
@@ -87,7 +91,7 @@ def coding_import_request(*, project, user, kind: str, upload, territory=None) -
 # --- the task's work ------------------------------------------------------------------------------
 
 
-def _still_allowed(exchange: CodingExchange) -> bool:
+def exchange_still_allowed(exchange: CodingExchange) -> bool:
     user, project = exchange.requested_by, exchange.project
     if exchange.kind == Kind.EXPORT_QDPX:
         if exchange.territory_id:
@@ -102,14 +106,16 @@ def _still_allowed(exchange: CodingExchange) -> bool:
 
 def coding_exchange_run(*, exchange_id: int) -> CodingExchange | None:
     exchange = (
-        CodingExchange.objects.select_related("project", "territory__organisation", "territory__project", "requested_by")
+        CodingExchange.objects.select_related(
+            "project", "territory__organisation", "territory__project", "requested_by"
+        )
         .filter(pk=exchange_id)
         .first()
     )
     if exchange is None or not exchange.is_pending:
         return exchange
     _mark(exchange.pk, status=Status.RUNNING)
-    if not _still_allowed(exchange):
+    if not exchange_still_allowed(exchange):
         _mark(
             exchange.pk,
             status=Status.FAILED,
@@ -149,7 +155,7 @@ def _build_export(exchange: CodingExchange) -> dict:
         final_path = storage.path(name)
         os.makedirs(os.path.dirname(final_path), exist_ok=True)
         # Written beside its final place, then renamed: a half-written file is never downloadable.
-        handle = tempfile.NamedTemporaryFile(dir=os.path.dirname(final_path), suffix=".part", delete=False)
+        handle = tempfile.NamedTemporaryFile(dir=os.path.dirname(final_path), suffix=".part", delete=False)  # noqa: SIM115 (closed below, renamed or removed)
         try:
             with handle:
                 summary = writer.write_qdpx(

@@ -141,9 +141,7 @@ def write_qdpx(output, *, project, territory=None, requested_by=None) -> dict:
     import zipfile
 
     transcripts, codings, expressions = _scope(project, territory)
-    territory_names = {
-        p.pk: p.organisation.name for p in project.participations.select_related("organisation").all()
-    }
+    territory_names = {p.pk: p.organisation.name for p in project.participations.select_related("organisation").all()}
     counts = {"sources": 0, "codings": 0, "codes": 0, "memos": 0, "coders": 0}
     expression_guids = {}
     with zipfile.ZipFile(output, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=5) as archive:
@@ -185,7 +183,11 @@ def _write_project_qde(stream, *, project, territory, transcripts, codings, expr
     codes = project_codes(project)
     counts["codes"] = len(codes)
     children = codebook_tree(codes)
-    name = xml_text(str(project.title)) if territory is None else f"{project.title} — {territory_names.get(territory.pk, '')}"
+    name = (
+        xml_text(str(project.title))
+        if territory is None
+        else f"{project.title} — {territory_names.get(territory.pk, '')}"
+    )
     attributes = {"name": name, "origin": ORIGIN, "creationDateTime": _timestamp(timezone.now())}
     if requested_by is not None:
         attributes["creatingUserGUID"] = user_guid(requested_by.pk)
@@ -196,12 +198,13 @@ def _write_project_qde(stream, *, project, territory, transcripts, codings, expr
             if users:
                 with xf.element(f"{{{ns}}}Users"):
                     for user in users:
-                        xf.write(etree.Element(f"{{{ns}}}User", guid=user_guid(user.pk), name=xml_text(user_label(user))))
+                        xf.write(
+                            etree.Element(f"{{{ns}}}User", guid=user_guid(user.pk), name=xml_text(user_label(user)))
+                        )
             if codes:
-                with xf.element(f"{{{ns}}}CodeBook"):
-                    with xf.element(f"{{{ns}}}Codes"):
-                        for code in children.get(None, []):
-                            xf.write(_code_element(ns, code, children))
+                with xf.element(f"{{{ns}}}CodeBook"), xf.element(f"{{{ns}}}Codes"):
+                    for code in children.get(None, []):
+                        xf.write(_code_element(ns, code, children))
             sources = list(
                 transcripts.values_list(
                     "pk", "guid", "interview__title", "interview__territory_id", "interview__held_on",
