@@ -18,6 +18,7 @@ from pathlib import Path
 from bench import (
     codesign,
     community,
+    diagnostic_coding,
     diagnostic_import,
     diagnostic_map,
     diagnostic_network,
@@ -46,6 +47,7 @@ GROUPS = [
     (plans.NAMES, plans.run),
     (diagnostic_import.NAMES, diagnostic_import.run),
     (codesign.NAMES, codesign.run),
+    (diagnostic_coding.NAMES, diagnostic_coding.run),
 ]
 
 

@@ -61,6 +61,7 @@ def _synthesis_page(request, slug, territory_slug=None):
         "territories": territories,
         "can_write": request.user.has_perm("diagnostic.write_synthesis", synthesis),
         "reads_drafts": request.user.has_perm("diagnostic.read_synthesis_drafts", synthesis),
+        "can_exchange_coding": request.user.has_perm("diagnostic.export_codebook", project),
         "status_counts": {status: sum(f.status == status for f in findings) for status in Finding.Status.values},
         "pdfs": SynthesisPdf.objects.filter(synthesis=synthesis, requested_by=request.user)[:3]
         if request.user.is_authenticated
