@@ -65,7 +65,13 @@ class CodebookImportForm(_UploadForm):
 class ProjectImportForm(_UploadForm):
     extensions = (".qdpx",)
     max_mb_setting = "QDPX_IMPORT_MAX_MB"
-    territory = forms.ChoiceField(label=_("Territoire où importer les entretiens"))
+    territory = forms.ChoiceField(
+        label=_("Territoire où importer les entretiens"),
+        error_messages={
+            "required": _("Choisissez un territoire du projet."),
+            "invalid_choice": _("Choisissez un territoire du projet."),
+        },
+    )
     file = forms.FileField(
         label=_("Projet REFI-QDA (.qdpx)"),
         help_text=_(

@@ -2,6 +2,8 @@
 the state of an exchange and its download. Thin: each view checks its rule (rules.py), then reads or
 calls a service (services.py, excerpts.py)."""
 
+import uuid
+
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -9,7 +11,7 @@ from django.http import FileResponse, Http404, HttpResponse, StreamingHttpRespon
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from territoires.core.idempotency import already_submitted, parse_submission_key, record_submission
+from territoires.core.idempotency import FIELD_NAME, already_submitted, record_submission
 from territoires.diagnostic.interviews.models import InterviewParticipant
 from territoires.diagnostic.qdpx import excerpts, services
 from territoires.diagnostic.qdpx.forms import CodebookImportForm, ExportForm, ProjectImportForm
@@ -32,6 +34,13 @@ def _territories(project):
     for territory in territories:
         territory.project = project
     return territories
+
+
+def _submission_key(request, prefix: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(request.POST.get(f"{prefix}-{FIELD_NAME}", ""))
+    except ValueError:
+        return None
 
 
 def _forms(request, project, data=None, files=None, action=""):
@@ -60,7 +69,9 @@ def exchange_page(request, slug):
     action = request.POST.get("action", "") if request.method == "POST" else ""
     context = _forms(request, project, request.POST, request.FILES, action)
     if action:
-        key = parse_submission_key(request)
+        # The forms have a prefix: their hidden key is "<prefix>-submission_key".
+        prefix = {"import_qdc": "qdc", "import_qdpx": "qdpx"}.get(action, "")
+        key = _submission_key(request, prefix)
         if action in ("import_qdc", "import_qdpx") and (done_url := already_submitted(key)):
             return redirect(done_url)
         exchange = _act(request, project, action, context)
