@@ -407,3 +407,30 @@ def test_a_codebook_import_merges_and_is_logged():
     exchange.refresh_from_db()
     assert exchange.status == "done" and exchange.summary == {"codes_created": 5, "codes_matched": 0}
     assert AuditEvent.objects.filter(action=AuditEvent.Action.CODEBOOK_IMPORTED, project_id=target.project.pk).exists()
+
+
+def test_exchanges_and_their_files_go_after_seven_days(tmp_path, settings):
+    import datetime
+    import os
+
+    from django.utils import timezone
+
+    from territoires.diagnostic.personal_data import _purge_coding_exchanges
+
+    settings.PRIVATE_MEDIA_ROOT = str(tmp_path)
+    world = build_corpus()
+    old = CodingExchange.objects.create(
+        project=world.project, kind="export_qdc", requested_by=world.consultant, token="o"
+    )
+    services.coding_exchange_run(exchange_id=old.pk)
+    recent = CodingExchange.objects.create(
+        project=world.project, kind="export_qdc", requested_by=world.facilitator, token="r"
+    )
+    services.coding_exchange_run(exchange_id=recent.pk)
+    old.refresh_from_db()
+    path = old.file.path
+    assert os.path.exists(path)
+    CodingExchange.objects.filter(pk=old.pk).update(created_at=timezone.now() - datetime.timedelta(days=8))
+    assert _purge_coding_exchanges(timezone.now()) == 1
+    assert not os.path.exists(path)
+    assert list(CodingExchange.objects.filter(project=world.project).values_list("pk", flat=True)) == [recent.pk]
