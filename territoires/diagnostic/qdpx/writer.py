@@ -183,11 +183,8 @@ def _write_project_qde(stream, *, project, territory, transcripts, codings, expr
     codes = project_codes(project)
     counts["codes"] = len(codes)
     children = codebook_tree(codes)
-    name = (
-        xml_text(str(project.title))
-        if territory is None
-        else f"{project.title} — {territory_names.get(territory.pk, '')}"
-    )
+    name = str(project.title) if territory is None else f"{project.title} — {territory_names.get(territory.pk, '')}"
+    name = xml_text(name)
     attributes = {"name": name, "origin": ORIGIN, "creationDateTime": _timestamp(timezone.now())}
     if requested_by is not None:
         attributes["creatingUserGUID"] = user_guid(requested_by.pk)
