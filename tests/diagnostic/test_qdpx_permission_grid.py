@@ -12,6 +12,7 @@ from territoires.diagnostic.qdpx import services, writer
 from territoires.diagnostic.qdpx.models import CodingExchange
 from tests.diagnostic.qdpx_helpers import build_corpus
 from tests.factories import UserFactory, make_project
+from tests.fuzz.crawler import close_keeping_connection
 from tests.support import data_kept_for_the_module
 
 pytestmark = pytest.mark.django_db
@@ -147,7 +148,7 @@ def test_only_the_requester_sees_and_downloads_an_export(client, shared_world, t
     assert response.status_code == 200
     assert response["Content-Type"] == "application/zip"
     assert b"".join(response.streaming_content)[:2] == b"PK"
-    response.close()
+    close_keeping_connection(response)
 
 
 def test_a_referent_who_lost_the_role_can_no_longer_download(client, shared_world, tmp_path, settings):
