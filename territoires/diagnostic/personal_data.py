@@ -13,3 +13,6 @@ def _entries(user) -> list[dict]:
 
 
 register_personal_data(sources=[PersonalDataSource("annuaire", _("Fiches de l'annuaire créées"), _entries, order=50)])
+
+# The interviews declare their own source (read by the same discovery, through this module).
+from territoires.diagnostic.interviews import personal_data as _interviews  # noqa: E402,F401
