@@ -118,11 +118,16 @@ def passage_follow(text_map: TextMap, start: int, end: int, quote: str) -> int |
     if not quote:
         return None
     new = text_map.new
-    # Offsets that do not hold the quote in the previous text cannot be followed: only the words can.
-    if text_map.old[start:end] == quote:
-        moved = text_map.to_new(start)
-        if moved is not None and new[moved : moved + len(quote)] == quote:
-            return moved
+    if text_map.old[start:end] != quote:
+        # Offsets that do not hold their words in the previous text (an older import, a bug): the
+        # passage is taken to be the nearest occurrence of its words there, if any.
+        start = min(_occurrences(text_map.old, quote), key=lambda at: (abs(at - start), at), default=None)
+        if start is None:
+            candidates = [at for at in _occurrences(new, quote) if not text_map.unchanged_image(at, quote)]
+            return candidates[0] if len(candidates) == 1 else None
+    moved = text_map.to_new(start)
+    if moved is not None and new[moved : moved + len(quote)] == quote:
+        return moved
     estimate = text_map.estimate(start)
     candidates = [at for at in _occurrences(new, quote) if not text_map.unchanged_image(at, quote)]
     if not candidates:

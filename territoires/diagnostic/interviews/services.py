@@ -448,10 +448,11 @@ def pseudonym_save(*, territory, user, name: str, replacement: str, pseudonym: P
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        same = Pseudonym.objects.select_for_update().filter(territory=territory, name__iexact=name)
+        # Compared in Python: SQLite folds the case of ASCII letters only ("HÉLÈNE" ≠ "hélène").
+        others = Pseudonym.objects.select_for_update().filter(territory=territory)
         if pseudonym is not None:
-            same = same.exclude(pk=pseudonym.pk)
-        if same.exists():
+            others = others.exclude(pk=pseudonym.pk)
+        if any(other.casefold() == name.casefold() for other in others.values_list("name", flat=True)):
             raise ValidationError({"name": _("« %(name)s » est déjà dans la liste.") % {"name": name}})
         if pseudonym is None:
             pseudonym = Pseudonym(territory=territory)
