@@ -255,10 +255,17 @@ def _code(transcript, participants, codes, coder, pairs) -> None:
         speaker = _speaker(text, start, participants)
         rows.append(
             Coding(
-                code=codes[name], project_id=transcript.interview.project_id,
-                territory_id=transcript.interview.territory_id, transcript=transcript, participant=speaker,
-                profile=speaker.profile if speaker else "", start=start, end=start + len(quote), quote=quote,
-                transcript_version=transcript.version, coder=coder,
+                code=codes[name],
+                project_id=transcript.interview.project_id,
+                territory_id=transcript.interview.territory_id,
+                transcript=transcript,
+                participant=speaker,
+                profile=speaker.profile if speaker else "",
+                start=start,
+                end=start + len(quote),
+                quote=quote,
+                transcript_version=transcript.version,
+                coder=coder,
             )  # fmt: skip
         )
     Coding.objects.bulk_create(rows)

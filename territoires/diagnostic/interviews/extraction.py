@@ -97,8 +97,7 @@ def _text_of_txt(content: bytes, name: str) -> str:
             return text
         break
     _refuse(
-        _("« %(name)s » n'est pas un fichier texte (son contenu est binaire) : rien n'a été modifié.")
-        % {"name": name},
+        _("« %(name)s » n'est pas un fichier texte (son contenu est binaire) : rien n'a été modifié.") % {"name": name},
         "not_text",
     )
 

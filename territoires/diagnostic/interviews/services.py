@@ -46,7 +46,9 @@ def guide_create(*, project, user, title: str, introduction: str = "") -> Interv
         raise ValidationError({"title": _("Donnez un titre au guide.")})
     with transaction.atomic():
         if InterviewGuide.objects.select_for_update().filter(project=project).exists():
-            raise ValidationError(_("Ce projet a déjà un guide d'entretien : modifiez-le ou créez-en une nouvelle version."))
+            raise ValidationError(
+                _("Ce projet a déjà un guide d'entretien : modifiez-le ou créez-en une nouvelle version.")
+            )
         guide = InterviewGuide.objects.create(
             project=project, title=title[:200], introduction=(introduction or "").strip(), version=1,
             is_current=True, created_by=_actor(user),
@@ -265,7 +267,9 @@ def _check_participants(territory, rows: list[dict]) -> list[dict]:
     for row in kept:
         row["label"] = " ".join((row.get("label") or "").split())[:120]
         if not row["label"]:
-            raise ValidationError({"participants": _("Chaque personne interrogée a un libellé (« P1 », « Bénévole »…).")})
+            raise ValidationError(
+                {"participants": _("Chaque personne interrogée a un libellé (« P1 », « Bénévole »…).")}
+            )
         if row.get("profile") not in InterviewParticipant.Profile.values:
             raise ValidationError(
                 {"participants": _("Choisissez le profil de « %(label)s ».") % {"label": row["label"]}}
@@ -394,7 +398,9 @@ def transcript_save(
         interview = Interview.objects.select_for_update().get(pk=interview.pk)
         if not interview.consent_given:
             raise ValidationError(
-                _("Le consentement de la personne interrogée n'est pas enregistré : renseignez-le avant la transcription.")
+                _(
+                    "Le consentement de la personne interrogée n'est pas enregistré : renseignez-le avant la transcription."
+                )
             )
         transcript = Transcript.objects.select_for_update().filter(interview=interview).first()
         if transcript is None:
@@ -406,7 +412,9 @@ def transcript_save(
                         interview=interview, text=text, source=source, updated_by=_actor(user)
                     )
             except IntegrityError:
-                raise ValidationError(_("Une autre personne vient d'enregistrer la transcription : rechargez la page.")) from None
+                raise ValidationError(
+                    _("Une autre personne vient d'enregistrer la transcription : rechargez la page.")
+                ) from None
             audit_log(
                 actor=user, action=Action.TRANSCRIPT_CHANGED, target=interview, project_id=interview.project_id,
                 version=transcript.version, transcript_source=source,

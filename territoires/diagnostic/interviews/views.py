@@ -66,7 +66,7 @@ def guide(request, slug):
             raise PermissionDenied
         if form.is_valid():
             try:
-                created = services.guide_create(
+                services.guide_create(
                     project=project, user=request.user, title=form.cleaned_data["title"],
                     introduction=form.cleaned_data["introduction"],
                 )  # fmt: skip
@@ -361,7 +361,9 @@ def interview_create(request, slug, territory_slug):
         except ValidationError as error:
             form_errors_from(error, form)
         else:
-            messages.success(request, _("Entretien enregistré. Vous pouvez maintenant saisir ou déposer sa transcription."))
+            messages.success(
+                request, _("Entretien enregistré. Vous pouvez maintenant saisir ou déposer sa transcription.")
+            )
             return redirect(interview)
     return _form_page(request, form, formset, territory)
 
@@ -528,7 +530,9 @@ def pseudonyms(request, slug, territory_slug):
         else:
             messages.success(request, _("Nom ajouté à la liste de pseudonymisation."))
             return redirect("interviews:pseudonyms", project.slug, territory.organisation.slug)
-    page = Paginator(Pseudonym.objects.filter(territory=territory).order_by("name"), 50).get_page(request.GET.get("page"))
+    page = Paginator(Pseudonym.objects.filter(territory=territory).order_by("name"), 50).get_page(
+        request.GET.get("page")
+    )
     return render(
         request,
         "diagnostic/interviews/pseudonyms.html",

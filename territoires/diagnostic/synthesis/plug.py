@@ -21,9 +21,9 @@ def register_synthesis():
     from territoires.diagnostic.expression import rules as expression_rules  # noqa: F401  (permissions)
     from territoires.diagnostic.expression.models import Expression
     from territoires.diagnostic.expression.services import receipt_lookup
-    from territoires.diagnostic.observation import rules as observation_rules  # noqa: F401  (permissions)
     from territoires.diagnostic.interviews import rules as interview_rules  # noqa: F401  (permissions)
     from territoires.diagnostic.interviews.models import Transcript
+    from territoires.diagnostic.observation import rules as observation_rules  # noqa: F401  (permissions)
     from territoires.diagnostic.synthesis import rules  # noqa: F401  (permissions)
     from territoires.diagnostic.synthesis.models import Finding
 

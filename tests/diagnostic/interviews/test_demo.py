@@ -60,4 +60,9 @@ def test_each_town_has_two_coded_synthetic_interviews(client, project):
 def test_loading_twice_adds_nothing(project):
     counts = (Interview.objects.count(), Coding.objects.count(), Code.objects.count(), Pseudonym.objects.count())
     assert interviews.load(project) is False
-    assert (Interview.objects.count(), Coding.objects.count(), Code.objects.count(), Pseudonym.objects.count()) == counts
+    assert (
+        Interview.objects.count(),
+        Coding.objects.count(),
+        Code.objects.count(),
+        Pseudonym.objects.count(),
+    ) == counts
