@@ -3,7 +3,7 @@
 A coding is a passage [start, end) of a transcript version and the words it covered (`quote`).
 When the text changes, `codings_reanchor(transcript, previous_text)` follows each passage:
 
-1. the two texts are compared (paragraphs first, then the characters of the paragraphs that
+1. the two texts are compared (lines and sentences first, then the characters of those that
    changed), which tells where each unchanged character of the old text now is;
 2. a passage whose first character is still there, followed by the same words, keeps its words:
    its offsets are moved with the text around it;
@@ -20,6 +20,7 @@ text, so they cannot be followed from it.
 
 import bisect
 import difflib
+import re
 from dataclasses import dataclass
 
 # Above this many characters, a changed block of paragraphs is not compared character by character
@@ -44,7 +45,7 @@ class TextMap:
     def __init__(self, old: str, new: str):
         self.old, self.new = old, new
         segments = []  # (old_start, new_start, length) of the unchanged runs, in order
-        old_lines, new_lines = old.splitlines(keepends=True), new.splitlines(keepends=True)
+        old_lines, new_lines = _units(old), _units(new)
         old_at = _line_starts(old_lines)
         new_at = _line_starts(new_lines)
         matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
@@ -95,6 +96,21 @@ class TextMap:
         """True when `quote` at new `position` is the same words, unmoved, as at some old place."""
         old_position = self.to_old(position)
         return old_position is not None and self.old[old_position : old_position + len(quote)] == quote
+
+
+# A unit of comparison ends after a line break, or after a sentence's end followed by a space: a
+# transcript typed as one long paragraph is still compared sentence by sentence.
+UNIT_END = re.compile(r"\n|(?<=[.!?…])[ \t]+")
+
+
+def _units(text: str) -> list[str]:
+    units, at = [], 0
+    for match in UNIT_END.finditer(text):
+        units.append(text[at : match.end()])
+        at = match.end()
+    if at < len(text):
+        units.append(text[at:])
+    return units
 
 
 def _line_starts(lines: list[str]) -> list[int]:

@@ -107,3 +107,14 @@ def test_saving_a_transcript_reanchors_its_codings():
     newer = new + "Fin.\n"
     transcript, result = services.transcript_save(interview=interview, user=world.consultant, text=newer)
     assert (result.kept, result.stale) == (2, 0) and Coding.objects.filter(is_stale=True).count() == 1
+
+
+def test_a_long_single_paragraph_is_compared_sentence_by_sentence():
+    sentences = [f"Phrase numéro {i} sur la médiathèque du quartier." for i in range(800)]
+    old = " ".join(sentences)
+    assert len(old) > 30_000 and "\n" not in old
+    new = old.replace("Phrase numéro 10 ", "Phrase numéro dix ").replace("numéro 700 sur", "numéro 700 encore sur")
+    quote = "la médiathèque du quartier"
+    # The 500th occurrence stays the 500th, the one inside the edited sentence is found in it.
+    assert follow(old, new, quote, occurrence=500) == [i for i in range(len(new)) if new.startswith(quote, i)][500]
+    assert follow(old, new, "numéro 700 sur") is None
