@@ -48,7 +48,7 @@ def test_an_interviewer_records_an_interview_and_uploads_a_docx(page, axe, login
     page.locator("#id_kind").select_option("semi_directive")
     page.locator("#id_held_on").fill("2021-10-05")
     page.locator("#id_place_label").fill("Local de l'association")
-    page.locator("#id_consent_given").check()
+    page.locator("label[for=id_consent_given]").click()
     page.locator("#id_consent_on").fill("2021-10-05")
     page.locator("#id_participants-0-label").fill("P1")
     page.locator("#id_participants-0-profile").select_option("actor")
@@ -66,7 +66,7 @@ def test_an_interviewer_records_an_interview_and_uploads_a_docx(page, axe, login
     page.locator("#id_upload").set_input_files(str(fake))
     page.get_by_role("button", name="Enregistrer la transcription").click()
     page.wait_for_load_state("load")
-    assert page.get_by_text("n'est pas un document Word valide").first.is_visible()
+    assert page.get_by_text("n'est pas un document Word (.docx) valide").first.is_visible()
     assert not Transcript.objects.exists()
     check(page, axe)
     real = tmp_path / "entretien.docx"
