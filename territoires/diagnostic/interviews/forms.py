@@ -88,6 +88,8 @@ class ParticipantForm(DsfrForm):
     def __init__(self, *args, project_id=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["family"].queryset = ActorFamily.objects.filter(project_id=project_id)
+        if not self.initial.get("id"):
+            del self.fields["delete"]  # an empty row is left empty, not removed
 
 
 ParticipantFormSet = forms.formset_factory(ParticipantForm, extra=2, max_num=40, absolute_max=60)
