@@ -1,5 +1,5 @@
-"""The interviews of the diagnostic demo: the project's interview guide (version 1, and a version 2
-that adds a question), for each of the four towns one semi-directive and one collective interview
+"""The interviews of the diagnostic demo: the project's interview guide (version 1, with which the
+interviews were held, and a version 2 in progress that adds a question), for each of the four towns one semi-directive and one collective interview
 — synthetic, labelled as such, with an invented transcript about the town's cultural policy — the
 town's pseudonymisation list, a shared hierarchical codebook, and codings of the transcripts by two
 coders (the consultant and the town's referent) who coded some passages alike and some differently,
@@ -289,7 +289,7 @@ def _interviews(territory, consultant, guides, codes) -> bool:
         interview = services.interview_create(
             territory=territory, user=consultant,
             data={"title": title, "kind": kind, "held_on": held_on, "place_label": place, "interviewer": consultant,
-                  "guide": guides[0] if offset == 0 else guides[-1], "consent_given": True, "consent_on": held_on,
+                  "guide": guides[0], "consent_given": True, "consent_on": held_on,
                   "notes": "Entretien fictif de démonstration : les personnes et les propos sont inventés."},
             participants=[{"label": label, "profile": profile} for label, profile in people],
             is_synthetic=True,
