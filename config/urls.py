@@ -25,6 +25,7 @@ urlpatterns = [
     path("diagnostic/codage/echange/", include("territoires.diagnostic.qdpx.urls")),
     path("diagnostic/", include("territoires.diagnostic.synthesis.urls")),
     path("diagnostic/observations/", include("territoires.diagnostic.observation.urls")),
+    path("diagnostic/entretiens/", include("territoires.diagnostic.interviews.urls")),
     path("parole/", include("territoires.diagnostic.expression.urls")),
     path("recherche/", include("territoires.search.urls")),
     path("", include("territoires.community.urls")),

@@ -36,3 +36,6 @@ register_personal_data(
         )
     ],
 )
+
+# The interviews declare their own source (read by the same discovery, through this module).
+from territoires.diagnostic.interviews import personal_data as _interviews  # noqa: E402,F401

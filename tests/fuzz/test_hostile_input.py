@@ -81,6 +81,7 @@ UNREACHED = {
     "plans/projet/<slug:slug>/<slug:territory_slug>/votre-parole/affiche.pdf": "PDF de l'équipe du plan ; tests/plans/test_feedback_mail.py",
     "diagnostic/observations/photo/<int:pk>/": "une photo d'observation (aucune dans la démo)",
     "diagnostic/observations/photo/<int:pk>/retirer/": "une photo d'observation (aucune dans la démo)",
+    "diagnostic/entretiens/<int:pk>/consentement/": "un formulaire de consentement signé (aucun dans la démo) ; tests/diagnostic/interviews",
     "diagnostic/synthese/pdf/<int:pk>/": "un PDF de synthèse demandé (aucun dans la démo)",
     "diagnostic/synthese/pdf/<int:pk>/telecharger/": "un PDF de synthèse prêt (aucun dans la démo)",
     "parole/suivi/<str:code>/": "atteinte par le formulaire de suivi, avec un code de reçu",

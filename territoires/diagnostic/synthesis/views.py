@@ -1,6 +1,6 @@
 """Pages of the diagnostic synthesis. Thin: each checks its rule (rules.py), then reads or calls a
 service. The project's page is also the "Diagnostic" tab: the cross-territory synthesis and a way
-into each territory's synthesis, observation notes and residents' texts."""
+into each territory's synthesis, observation notes, interviews and residents' texts."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -69,6 +69,8 @@ def _synthesis_page(request, slug, territory_slug=None):
     }
     if territory is None:
         context["territory_rows"] = _territory_rows(request.user, project, territories)
+        if request.user.has_perm("diagnostic.view_interview_guide", project):
+            context["links"] = [(_("Guide d'entretien"), reverse("interviews:guide", args=[project.slug]))]
     else:
         context["links"] = _territory_links(request.user, territory)
     return render(request, "diagnostic/synthesis/synthesis.html", context)
@@ -112,6 +114,8 @@ def _territory_links(user, territory):
     links = []
     if user.has_perm("diagnostic.add_observation", territory):
         links.append((_("Notes d'observation"), reverse("observation:list", args=[project.slug, slug])))
+    if user.has_perm("diagnostic.view_interviews", territory):
+        links.append((_("Entretiens"), reverse("interviews:list", args=[project.slug, slug])))
     if user.has_perm("diagnostic.moderate_expressions", territory):
         links.append((_("Textes des habitants (modération)"), reverse("expression:queue", args=[project.slug, slug])))
     prompt = ExpressionPrompt.objects.filter(territory=territory).first()
