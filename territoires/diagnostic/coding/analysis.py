@@ -21,7 +21,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
-from django.db.models import Count, Max, OuterRef, Subquery
+from django.db.models import Count, Max
 
 from territoires.diagnostic.coding.models import Coding, CodingRevision
 
@@ -29,19 +29,10 @@ CACHE_SECONDS = 24 * 3600
 
 
 def _state(project_id: int) -> str:
-    """One query: the revision, the number of codings and the highest id."""
-    row = (
-        Coding.objects.filter(project_id=project_id)
-        .values("project_id")
-        .annotate(
-            n=Count("id"),
-            last=Max("id"),
-            revision=Subquery(CodingRevision.objects.filter(project_id=OuterRef("project_id")).values("revision")[:1]),
-        )
-        .values_list("revision", "n", "last")
-        .first()
-    )
-    return "empty" if row is None else f"{row[0] or 0}.{row[1]}.{row[2]}"
+    """Two index-only queries: the revision, then the number of codings and the highest id."""
+    revision = CodingRevision.objects.filter(project_id=project_id).values_list("revision", flat=True).first()
+    row = Coding.objects.filter(project_id=project_id).aggregate(n=Count("id"), last=Max("id"))
+    return f"{revision or 0}.{row['n']}.{row['last']}"
 
 
 def _cached(project_id: int, name: str, compute):
