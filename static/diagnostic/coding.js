@@ -95,7 +95,10 @@
     var area = document.createElement("textarea");
     area.id = "texte-clavier";
     area.className = "fr-input coding-keyboard-area";
-    area.readOnly = true;
+    // Not the readOnly attribute: Chromium then moves no caret with the keys. The text cannot be
+    // changed all the same: every edit is cancelled (or undone when it cannot be cancelled).
+    area.setAttribute("aria-readonly", "true");
+    area.spellcheck = false;
     area.setAttribute("aria-describedby", "selection-clavier-aide selection-annonce");
     area.value = text;
     box.appendChild(label);
@@ -128,6 +131,12 @@
       else { clearTimeout(timer); announce.textContent = ""; }
     }
     ["select", "keyup", "mouseup"].forEach(function (name) { area.addEventListener(name, fromArea); });
+    area.addEventListener("beforeinput", function (event) { event.preventDefault(); });
+    area.addEventListener("input", function () {
+      var start = area.selectionStart;
+      area.value = value;
+      area.setSelectionRange(start, start);
+    });
     area.addEventListener("keydown", function (event) {
       if (event.key === "Enter") {
         event.preventDefault();
@@ -143,7 +152,6 @@
     function toggle(open) {
       box.hidden = !open;
       button.setAttribute("aria-expanded", open ? "true" : "false");
-      button.textContent = open ? "Fermer la sélection au clavier" : "Sélectionner au clavier";
       if (open) {
         area.focus();
         var start = Number(startInput.value), end = Number(endInput.value);

@@ -67,8 +67,9 @@ def test_a_consultant_codes_a_passage_with_the_keyboard_only(page, axe, login, b
         page.keyboard.press("Tab")
         if page.evaluate("document.activeElement.type") == "submit":
             break
-    page.keyboard.press("Enter")
-    page.wait_for_load_state("load")
+    assert page.evaluate("document.activeElement.type") == "submit"
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
     coding = Coding.objects.get(code=built.hours)
     assert coding.quote == "les horaires ne collent pas"
     assert coding.coder_id == built.consultant.pk and coding.memo == "Contrainte des horaires de travail"
@@ -126,13 +127,13 @@ def test_coding_pages_are_accessible(page, axe, login, built):
     page.goto(f"/diagnostic/codage/transcription/{built.transcript.pk}/")
     page.locator("[name=start]").fill("50")
     page.locator("[name=end]").fill("10")
-    page.get_by_role("button", name="Coder ce passage").click()
-    page.wait_for_load_state("load")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Coder ce passage").click()
     assert page.get_by_text("Choisissez au moins un code").is_visible()
     _no_blocking_violation(page, axe)
     page.goto(f"/diagnostic/codage/projet/{slug}/grille/")
-    page.get_by_role("button", name="Ajouter le code").click()
-    page.wait_for_load_state("load")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Ajouter le code").click()
     _no_blocking_violation(page, axe)
     # A staff member of another territory reads the excerpts pseudonymised.
     page.context.clear_cookies()
