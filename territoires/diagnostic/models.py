@@ -202,7 +202,7 @@ class FieldSource(models.Model):
 
 
 # The second slice of the diagnostic keeps its models in their own packages (see each __init__).
-from territoires.diagnostic.coding.models import Code, Coding, CodingRevision  # noqa: E402,F401
+from territoires.diagnostic.coding.models import Code, Coding  # noqa: E402,F401
 from territoires.diagnostic.expression.models import Expression, ExpressionPrompt  # noqa: E402,F401
 from territoires.diagnostic.imports.models import DuplicateProposal, ImportJob, ImportLineError  # noqa: E402,F401
 from territoires.diagnostic.interviews.models import (  # noqa: E402,F401

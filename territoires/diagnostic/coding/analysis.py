@@ -10,29 +10,39 @@ Definitions (the benchmark `make bench ONLY=diagnostic.coding` compares them wit
   under (min(A, B), max(A, B)).
 
 Each is computed once per state of the project's coding and kept in the cache, keyed on the
-project's coding revision (raised by every service that writes, coding/services.py) and on the
-number and highest id of its codings (which also move when a transcript and its codings are
-deleted). A read then costs one small query and one cache lookup instead of a GROUP BY over every
-coding; the base tables are small (codes × territories × profiles), so filters by territory are
-applied in Python on the cached table.
+platform's content version (core/cache.py: raised after every committed save or delete of a
+diagnostic model, cascades included) and on the project's coding revision (raised after commit by
+every service that writes codings in bulk or by queryset, which send no signal: coding/services.py
+`coding_revision_bump`). A read is then two or three cache lookups and no query, instead of a
+GROUP BY over every coding; the tables are small (codes × territories × profiles), so filters by
+territory are applied in Python on the cached table.
 """
 
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
-from django.db.models import Count, Max
+from django.db.models import Count
 
-from territoires.diagnostic.coding.models import Coding, CodingRevision
+from territoires.core.cache import content_version
+from territoires.diagnostic.coding.models import Coding
 
 CACHE_SECONDS = 24 * 3600
 
 
+def revision_key(project_id: int) -> str:
+    return f"diagnostic.coding.revision:{project_id}"
+
+
 def _state(project_id: int) -> str:
-    """Two index-only queries: the revision, then the number of codings and the highest id."""
-    revision = CodingRevision.objects.filter(project_id=project_id).values_list("revision", flat=True).first()
-    row = Coding.objects.filter(project_id=project_id).aggregate(n=Count("id"), last=Max("id"))
-    return f"{revision or 0}.{row['n']}.{row['last']}"
+    """No query: the platform's content version and the project's coding revision, from the cache."""
+    revision = cache.get(revision_key(project_id))
+    if revision is None:
+        revision = str(time.time_ns())
+        cache.add(revision_key(project_id), revision, timeout=None)
+        revision = cache.get(revision_key(project_id), revision)
+    return f"{content_version()}.{revision}"
 
 
 def _cached(project_id: int, name: str, compute):

@@ -102,21 +102,3 @@ class Coding(models.Model):
 
     def __str__(self):
         return f"{self.code} : « {self.quote[:60]} »"
-
-
-class CodingRevision(models.Model):
-    """A counter raised by every write to a project's codebook or codings (coding/services.py
-    `coding_revision_bump`). The analysis (coding/analysis.py) keeps its tables in the cache under
-    this number: a read costs one primary-key lookup instead of a GROUP BY over every coding."""
-
-    project = models.OneToOneField(
-        "projects.SharedProject", primary_key=True, on_delete=models.CASCADE, related_name="coding_revision"
-    )
-    revision = models.PositiveBigIntegerField(default=0)
-
-    class Meta:
-        verbose_name = _("révision du codage")
-        verbose_name_plural = _("révisions du codage")
-
-    def __str__(self):
-        return f"{self.project_id} · {self.revision}"

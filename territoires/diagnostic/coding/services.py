@@ -5,17 +5,19 @@ analysis's cache is keyed on: a module that writes codings without these service
 calls `coding_revision_bump` in its transaction.
 """
 
+import time
 from collections.abc import Iterable
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from territoires.core.audit import audit_log
 from territoires.core.models import AuditEvent
-from territoires.diagnostic.coding.models import Code, Coding, CodingRevision, colour_validator
+from territoires.diagnostic.coding.analysis import revision_key
+from territoires.diagnostic.coding.models import Code, Coding, colour_validator
 from territoires.diagnostic.interviews.models import InterviewParticipant, Transcript
 
 Action = AuditEvent.Action
@@ -24,12 +26,15 @@ MAX_CODE_DEPTH = 4
 
 
 def coding_revision_bump(project_id: int) -> None:
-    if not CodingRevision.objects.filter(project_id=project_id).update(revision=F("revision") + 1):
-        try:
-            with transaction.atomic():
-                CodingRevision.objects.create(project_id=project_id, revision=1)
-        except IntegrityError:  # created meanwhile by a concurrent write
-            CodingRevision.objects.filter(project_id=project_id).update(revision=F("revision") + 1)
+    """The analysis of this project (coding/analysis.py) is computed afresh: at once, for the
+    writer's own next read, and again after the commit, for a reader who cached the figures of
+    before the commit in between."""
+
+    def bump():
+        cache.set(revision_key(project_id), str(time.time_ns()), timeout=None)
+
+    bump()
+    transaction.on_commit(bump)
 
 
 # --- the codebook ------------------------------------------------------------------------------

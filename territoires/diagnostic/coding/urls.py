@@ -12,5 +12,5 @@ urlpatterns = [
     path("code/<int:pk>/extraits/", views.excerpts, name="excerpts"),
     path("transcription/<int:pk>/", views.transcript_coding, name="transcript"),
     path("texte/<int:pk>/", views.expression_coding, name="expression"),
-    path("passage/<int:pk>/supprimer/", views.coding_delete, name="coding_delete"),
+    path("passage/supprimer/", views.coding_delete, name="coding_delete"),
 ]

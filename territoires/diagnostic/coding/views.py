@@ -1,6 +1,8 @@
 """Pages of the qualitative coding. Thin: each checks its rule (coding/rules.py), then reads a
 selector or calls a service (coding/services.py)."""
 
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -21,6 +23,7 @@ from territoires.diagnostic.coding.agreement import coder_pairs, transcript_agre
 from territoires.diagnostic.coding.analysis import code_cooccurrence, code_frequencies
 from territoires.diagnostic.coding.forms import CodeDeleteForm, CodeForm, CodingForm, tree_order
 from territoires.diagnostic.coding.models import Code, Coding
+from territoires.diagnostic.coding.screen import code_choices_html, coding_items_html
 from territoires.diagnostic.coding.selectors import excerpts_present, project_territories, visible_codings
 from territoires.diagnostic.coding.text import coded_text_html
 from territoires.diagnostic.expression.models import Expression
@@ -257,13 +260,11 @@ def _coding_screen(request, *, source, project, territory, participants, may_cod
                 else:
                     messages.info(request, _("Vous aviez déjà appliqué ces codes à ce passage."))
                 return redirect(url)
-    codings = list((source.codings.all()).select_related("coder", "participant").order_by("start", "end", "id"))
-    for coding in codings:
-        coding.code = code_by_id[coding.code_id]
+    codings = _screen_rows(source, code_by_id, participants)
     coders = {}
     for coding in codings:
         if coding.coder_id is not None:
-            coders.setdefault(coding.coder_id, [coding.coder, 0])[1] += 1
+            coders.setdefault(coding.coder_id, [coding.coder_label, 0])[1] += 1
     shown_coder = id_from(request.GET.get("codeur"))
     if shown_coder not in coders:
         shown_coder = None
@@ -272,9 +273,9 @@ def _coding_screen(request, *, source, project, territory, participants, may_cod
     numbers = {coding.pk: index for index, coding in enumerate(current, start=1)}
     for coding in current:
         coding.number = numbers[coding.pk]
-        coding.deletable = coding.coder_id == request.user.pk and may_code
     for coding in stale:
         coding.deletable = coding.coder_id == request.user.pk and may_code
+    tree = tree_order(codes)
     agreements = []
     fresh = [c for c in codings if not c.is_stale]
     for first, second in coder_pairs(fresh):
@@ -294,16 +295,72 @@ def _coding_screen(request, *, source, project, territory, participants, may_cod
             "project": project, "territory": territory, "source": source, "is_transcript": is_transcript,
             "title": title, "form": form, "may_code": may_code, "codings": current, "stale": stale,
             "text_html": coded_text_html(source.text, current, numbers), "text_length": len(source.text),
-            "coders": [(pk, user, n) for pk, (user, n) in coders.items()], "shown_coder": shown_coder,
-            "agreements": agreements, "tree": tree_order(codes), "version": version,
+            "coders": [(pk, label, n) for pk, (label, n) in coders.items()], "shown_coder": shown_coder,
+            "agreements": agreements, "tree": tree, "version": version,
+            "coding_items": coding_items_html(current, user_id=request.user.pk, may_code=may_code),
+            "code_choices": code_choices_html(tree, set(form["codes"].value() or []) if form.is_bound else set()),
         },
     )  # fmt: skip
 
 
+@dataclass
+class _Row:
+    """A coding as the screen shows it (lighter than a model instance: 200 on a busy page)."""
+
+    pk: int
+    code_id: int
+    code: Code
+    coder_id: int | None
+    coder_label: str
+    participant_id: int | None
+    participant: str
+    start: int
+    end: int
+    quote: str
+    memo: str
+    is_stale: bool
+    transcript_version: int
+    number: int = 0
+    deletable: bool = False
+
+
+def _screen_rows(source, code_by_id, participants) -> list[_Row]:
+    from territoires.accounts.models import User
+
+    rows = list(
+        source.codings.order_by("start", "end", "id").values_list(
+            "pk", "code_id", "coder_id", "participant_id", "start", "end", "quote", "memo", "is_stale",
+            "transcript_version",
+        )
+    )  # fmt: skip
+    coder_ids = {row[2] for row in rows if row[2] is not None}
+    coders = {user.pk: user.get_full_name() or user.email for user in User.objects.filter(pk__in=coder_ids)}
+    speakers = {participant.pk: str(participant) for participant in participants}
+    return [
+        _Row(
+            pk,
+            code_id,
+            code_by_id[code_id],
+            coder_id,
+            coders.get(coder_id, _("codeur supprimé")),
+            participant_id,
+            speakers.get(participant_id, ""),
+            start,
+            end,
+            quote,
+            memo,
+            is_stale,
+            version,
+        )  # fmt: skip
+        for pk, code_id, coder_id, participant_id, start, end, quote, memo, is_stale, version in rows
+    ]
+
+
 @require_POST
 @_login_redirects
-def coding_delete(request, pk):
-    coding = get_object_or_404(Coding, pk=id_from(pk) or 0)
+def coding_delete(request):
+    """One form for the page's delete buttons: the button pressed names the coding."""
+    coding = get_object_or_404(Coding, pk=id_from(request.POST.get("coding")) or 0)
     project, territory = _with_project(coding.territory_id, coding.project_id)
     coding.territory = territory
     if not request.user.has_perm("diagnostic.delete_coding", coding):

@@ -138,8 +138,8 @@ def check_for(obj, action, world) -> Check:  # noqa: PLR0911 — one branch per 
             )  # fmt: skip
     if obj == "coding":
         return Check(
-            "diagnostic.delete_coding", world.coding, "post", reverse("coding:coding_delete", args=[world.coding.pk]),
-            changed=lambda: not Coding.objects.filter(pk=world.coding.pk).exists(),
+            "diagnostic.delete_coding", world.coding, "post", reverse("coding:coding_delete"),
+            {"coding": world.coding.pk}, changed=lambda: not Coding.objects.filter(pk=world.coding.pk).exists(),
         )  # fmt: skip
     if obj == "expression":
         return Check(

@@ -78,9 +78,9 @@ def test_a_coding_is_saved_once_when_the_form_is_sent_twice(client, world):
 def test_one_deletes_only_ones_own_coding(client, world):
     mine = services.coding_create(source=world.transcript, codes=[world.hours], start=0, end=10, user=world.consultant)
     client.force_login(world.facilitator)
-    assert client.post(reverse("coding:coding_delete", args=[mine[0].pk])).status_code == 403
+    assert client.post(reverse("coding:coding_delete"), {"coding": mine[0].pk}).status_code == 403
     client.force_login(world.consultant)
-    assert client.post(reverse("coding:coding_delete", args=[mine[0].pk])).status_code == 302
+    assert client.post(reverse("coding:coding_delete"), {"coding": mine[0].pk}).status_code == 302
     assert not Coding.objects.exists()
 
 
