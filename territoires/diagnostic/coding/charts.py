@@ -6,6 +6,12 @@ table carries every figure; the chart only shows their shape).
 - co-occurrence: a matrix of codes, each cell shaded by its count and showing the count itself.
 """
 
+
+def _n(value) -> str:
+    """A coordinate as SVG reads it: never through the template's localisation ("24,6", "1 024")."""
+    return f"{value:.1f}"
+
+
 PALETTE = ("#000091", "#c9191e", "#18753c", "#b34000", "#6e445a", "#0063cb", "#716043", "#3a3a3a")
 LABEL_WIDTH, BAR_WIDTH, ROW_HEIGHT, TOP = 220, 420, 24, 8
 
@@ -43,7 +49,7 @@ def frequency_table(codes, table, columns) -> dict:
             )  # fmt: skip
             x += width
         bars.append(
-            {"y": y, "text_y": y + ROW_HEIGHT * 0.65, "bar_y": y + 3, "name": _short(row["code"].name),
+            {"y": _n(y), "text_y": _n(y + ROW_HEIGHT * 0.65), "bar_y": _n(y + 3), "name": _short(row["code"].name),
              "full_name": row["code"].name, "parts": parts, "total": row["total"], "total_x": f"{x + 6:.1f}"}
         )  # fmt: skip
     return {
@@ -53,8 +59,8 @@ def frequency_table(codes, table, columns) -> dict:
         "total": sum(column_totals),
         "legend": legend,
         "bars": bars,
-        "width": LABEL_WIDTH + BAR_WIDTH + 60,
-        "height": TOP * 2 + len(bars) * ROW_HEIGHT,
+        "width": _n(LABEL_WIDTH + BAR_WIDTH + 60),
+        "height": _n(TOP * 2 + len(bars) * ROW_HEIGHT),
     }
 
 
@@ -78,16 +84,16 @@ def cooccurrence_table(codes, table) -> dict:
             level = count / largest
             cells.append(
                 {
-                    "x": LABEL_WIDTH + j * CELL, "y": TOP + i * CELL, "count": count,
+                    "x": _n(LABEL_WIDTH + j * CELL), "y": _n(TOP + i * CELL), "count": count,
                     "opacity": f"{0.08 + 0.92 * level:.2f}" if count else "0",
-                    "dark": level > 0.5, "text_x": LABEL_WIDTH + j * CELL + CELL / 2,
-                    "text_y": TOP + i * CELL + CELL * 0.62,
+                    "dark": level > 0.5, "text_x": _n(LABEL_WIDTH + j * CELL + CELL / 2),
+                    "text_y": _n(TOP + i * CELL + CELL * 0.62),
                     "label": f"{row['code'].name} × {shown[j][0].name}",
                 }
             )  # fmt: skip
     labels = [
-        {"name": _short(code.name), "full_name": code.name, "y": TOP + i * CELL + CELL * 0.62, "number": i + 1,
-         "x": LABEL_WIDTH + i * CELL + CELL / 2}
+        {"name": _short(code.name), "full_name": code.name, "y": _n(TOP + i * CELL + CELL * 0.62),
+         "number": i + 1, "x": _n(LABEL_WIDTH + i * CELL + CELL / 2)}
         for i, (code, _depth) in enumerate(shown)
     ]  # fmt: skip
     return {
@@ -95,8 +101,8 @@ def cooccurrence_table(codes, table) -> dict:
         "codes": [code for code, _depth in shown],
         "cells": cells,
         "labels": labels,
-        "cell": CELL,
-        "width": LABEL_WIDTH + len(shown) * CELL + 10,
-        "height": TOP * 2 + len(shown) * CELL + 24,
-        "axis_y": TOP + len(shown) * CELL + 16,
+        "cell": _n(CELL),
+        "width": _n(LABEL_WIDTH + len(shown) * CELL + 10),
+        "height": _n(TOP * 2 + len(shown) * CELL + 24),
+        "axis_y": _n(TOP + len(shown) * CELL + 16),
     }

@@ -209,3 +209,16 @@ def test_a_finding_cites_a_codes_excerpts_as_live_evidence(client, world):
     body = client.get(finding.get_absolute_url()).content.decode()
     assert "Preuve réservée" in body or "preuve réservée" in body
     assert "Elle est loin" not in body
+
+
+def test_chart_coordinates_are_not_localised(client, world):
+    """French number formatting ("24,6") would turn an SVG coordinate into a list of them."""
+    import re
+
+    services.coding_create(
+        source=world.transcript, codes=[world.hours, world.access], start=0, end=30, user=world.consultant
+    )
+    client.force_login(world.consultant)
+    page = client.get(reverse("coding:analysis", args=[world.project.slug])).content.decode()
+    svg = "".join(re.findall(r"<svg.*?</svg>", page, re.S))
+    assert svg and not re.search(r'(?:x|y|width|height)="[^"]*,', svg)
