@@ -26,6 +26,7 @@ urlpatterns = [
     path("diagnostic/", include("territoires.diagnostic.synthesis.urls")),
     path("diagnostic/observations/", include("territoires.diagnostic.observation.urls")),
     path("diagnostic/entretiens/", include("territoires.diagnostic.interviews.urls")),
+    path("diagnostic/codage/", include("territoires.diagnostic.coding.urls")),
     path("parole/", include("territoires.diagnostic.expression.urls")),
     path("recherche/", include("territoires.search.urls")),
     path("", include("territoires.community.urls")),

@@ -69,10 +69,13 @@ def _synthesis_page(request, slug, territory_slug=None):
     }
     if territory is None:
         context["territory_rows"] = _territory_rows(request.user, project, territories)
+        context["links"] = _coding_links(request.user, project)
         if request.user.has_perm("diagnostic.view_interview_guide", project):
-            context["links"] = [(_("Guide d'entretien"), reverse("interviews:guide", args=[project.slug]))]
+            context["links"] = context["links"] + [
+                (_("Guide d'entretien"), reverse("interviews:guide", args=[project.slug]))
+            ]
     else:
-        context["links"] = _territory_links(request.user, territory)
+        context["links"] = _territory_links(request.user, territory) + _coding_links(request.user, project)
     return render(request, "diagnostic/synthesis/synthesis.html", context)
 
 
@@ -122,6 +125,16 @@ def _territory_links(user, territory):
     if prompt is not None and user.has_perm("diagnostic.read_expression_gallery", prompt):
         links.append((_("Paroles d'habitants publiées"), reverse("expression:gallery", args=[project.slug, slug])))
     return links
+
+
+def _coding_links(user, project):
+    """The qualitative coding of the project's interviews and texts (diagnostic/coding)."""
+    if not user.has_perm("diagnostic.view_codebook", project):
+        return []
+    return [
+        (_("Grille de codage"), reverse("coding:codebook", args=[project.slug])),
+        (_("Codage : fréquences et cooccurrences"), reverse("coding:analysis", args=[project.slug])),
+    ]
 
 
 def project_synthesis(request, slug):
