@@ -64,17 +64,29 @@ FREQUENCIES_SQL = (
 )
 # Two codings overlap when their [start, end) share a character; each pair once, under (min, max) code.
 COOCCURRENCE_SQL = """
-SELECT CASE WHEN a.code_id < b.code_id THEN a.code_id ELSE b.code_id END,
-       CASE WHEN a.code_id < b.code_id THEN b.code_id ELSE a.code_id END,
-       COUNT(*)
-FROM diagnostic_coding a
-JOIN diagnostic_coding b
-  ON a.project_id = b.project_id AND a.id < b.id AND a.code_id <> b.code_id
- AND ((a.transcript_id = b.transcript_id) OR (a.expression_id = b.expression_id))
- AND a.start < b."end" AND b.start < a."end"
-WHERE a.project_id = %s AND a.is_stale = %s AND b.is_stale = %s
-GROUP BY 1, 2
+SELECT lo, hi, SUM(n) FROM (
+  SELECT CASE WHEN a.code_id < b.code_id THEN a.code_id ELSE b.code_id END AS lo,
+         CASE WHEN a.code_id < b.code_id THEN b.code_id ELSE a.code_id END AS hi, COUNT(*) AS n
+  FROM diagnostic_coding a JOIN diagnostic_coding b
+    ON b.transcript_id = a.transcript_id AND a.id < b.id AND a.code_id <> b.code_id
+   AND a.start < b."end" AND b.start < a."end" AND b.is_stale = %s
+  WHERE a.project_id = %s AND a.transcript_id IS NOT NULL AND a.is_stale = %s
+  GROUP BY 1, 2
+  UNION ALL
+  SELECT CASE WHEN a.code_id < b.code_id THEN a.code_id ELSE b.code_id END,
+         CASE WHEN a.code_id < b.code_id THEN b.code_id ELSE a.code_id END, COUNT(*)
+  FROM diagnostic_coding a JOIN diagnostic_coding b
+    ON b.expression_id = a.expression_id AND a.id < b.id AND a.code_id <> b.code_id
+   AND a.start < b."end" AND b.start < a."end" AND b.is_stale = %s
+  WHERE a.project_id = %s AND a.expression_id IS NOT NULL AND a.is_stale = %s
+  GROUP BY 1, 2
+) pairs
+GROUP BY lo, hi
 """
+
+
+def cooccurrence_params(project_id):
+    return [False, project_id, False, False, project_id, False]
 
 
 def _median_ms(function, repeat: int) -> float:
@@ -109,10 +121,10 @@ def analysis_records(project, selected: set[str], log) -> list[dict]:
     started = time.perf_counter()
     pairs = code_cooccurrence(project)
     cold = (time.perf_counter() - started) * 1000
-    co_rows = _sql(COOCCURRENCE_SQL, [project.pk, False, False])
+    co_rows = _sql(COOCCURRENCE_SQL, cooccurrence_params(project.pk))
     assert {(a, b): n for a, b, n in co_rows} == pairs.pairs, "co-occurrence differs from the SQL self-join"
     co_ms = _median_ms(lambda: code_cooccurrence(project), 30)
-    co_sql_ms = _median_ms(lambda: _sql(COOCCURRENCE_SQL, [project.pk, False, False]), 5)
+    co_sql_ms = _median_ms(lambda: _sql(COOCCURRENCE_SQL, cooccurrence_params(project.pk)), 5)
     log(f"  co-occurrence: {co_ms:.2f} ms warm ({cold:.0f} ms cold), SQL self-join {co_sql_ms:.1f} ms, "
         f"{len(pairs.pairs)} pairs (same as SQL)")  # fmt: skip
     for name, value, limit, label in (
@@ -281,7 +293,7 @@ def _bare(project) -> float:
                     zf.writestr(f"sources/{guid}.txt", text.encode("utf-8"))
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT guid, transcript_id, start, \"end\", quote, code_id, coder_id, memo FROM diagnostic_coding "
+                'SELECT guid, transcript_id, start, "end", quote, code_id, coder_id, memo FROM diagnostic_coding '
                 "WHERE project_id = %s ORDER BY transcript_id, start",
                 [project.pk],
             )

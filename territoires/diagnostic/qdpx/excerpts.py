@@ -81,7 +81,7 @@ def excerpt_rows(user, project, codings) -> Iterator[list]:
             coding.code.name,
             coding.code.parent.name if coding.code.parent_id else "",
             territory.organisation.name,
-            profiles.get(coding.profile, coding.profile),
+            str(profiles.get(coding.profile, coding.profile)),
             source,
             quote,
             memo,

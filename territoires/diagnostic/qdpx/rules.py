@@ -19,8 +19,8 @@ Tested as a grid in tests/diagnostic/test_qdpx_permission_grid.py.
 
 import rules
 
-from territoires.accounts.access import has_role_in
-from territoires.projects.rules import Role, is_project_consultant, is_project_facilitator, is_project_member
+from territoires.diagnostic.interviews.rules import transcript_circle
+from territoires.projects.rules import is_project_consultant, is_project_facilitator, is_project_member
 
 
 def is_coding_lead(user, project) -> bool:
@@ -29,10 +29,8 @@ def is_coding_lead(user, project) -> bool:
 
 
 def is_transcript_circle(user, territory) -> bool:
-    """On a Participation: may read its transcripts (consultancy, facilitators, its referent)."""
-    if not user.is_authenticated or not territory.is_participant:
-        return False
-    return is_coding_lead(user, territory.project) or has_role_in(user, territory.organisation_id, Role.REFERENT)
+    """On a Participation: may read its transcripts — the interviews' own definition of the circle."""
+    return transcript_circle(user, territory)
 
 
 @rules.predicate

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from territoires.core.audit import audit_log
 from territoires.core.models import AuditEvent
+from territoires.diagnostic.coding.services import coding_revision_bump
 from territoires.diagnostic.qdpx import reader, writer
 from territoires.diagnostic.qdpx.models import CodingExchange
 
@@ -231,6 +232,7 @@ def _import_codebook_file(exchange: CodingExchange) -> dict:
     try:
         with transaction.atomic():
             _mapping, counts = codebook_merge(project=exchange.project, codes=codes)
+            coding_revision_bump(exchange.project_id)
             audit_log(
                 actor=exchange.requested_by, action=Action.CODEBOOK_IMPORTED, target=exchange,
                 project_id=exchange.project_id, file=exchange.original_name, created=counts["codes_created"],
@@ -331,6 +333,7 @@ def coding_project_import(*, territory, user, parsed: reader.ParsedProject, file
                         )
                     )
         Coding.objects.bulk_create(codings, batch_size=1000)
+        coding_revision_bump(project.pk)  # the analysis' cache (coding/analysis.py) is keyed on it
         counts.update(interviews=len(interviews), codings=len(codings), skipped_sources=parsed.skipped)
         audit_log(
             actor=user, action=Action.CODING_IMPORTED, target=territory, project_id=project.pk,
