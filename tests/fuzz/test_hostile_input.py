@@ -34,6 +34,8 @@ ODD_JSON = ['{"answers": "pas un objet"}', "[1, 2, 3]", '"texte"', "null", '{"an
 
 # Routes that no link of the demo reaches, and why.
 UNREACHED = {
+    "diagnostic/codage/echange/projet/<slug:slug>/extraits.csv": "formulaire GET de filtres (le parcours ne suit pas les formulaires GET) ; tests/diagnostic/test_qdpx_views.py",
+    "diagnostic/codage/echange/projet/<slug:slug>/extraits.xlsx": "bouton formaction du même formulaire GET ; tests/diagnostic/test_qdpx_views.py",
     "diagnostic/codage/echange/<int:pk>/": "un export ou un import REFI-QDA demandé (la démo n'en a pas) ; tests/diagnostic/test_qdpx_*",
     "diagnostic/codage/echange/<int:pk>/telecharger/": "un export REFI-QDA terminé (la démo n'en a pas) ; tests/diagnostic/test_qdpx_*",
     "compte/mot-de-passe/nouveau/<uidb64>/<token>/": "lien reçu par courriel (jeton signé)",
