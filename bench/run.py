@@ -19,6 +19,7 @@ from bench import (
     codesign,
     codesign_opinion,
     community,
+    diagnostic_coding,
     diagnostic_import,
     diagnostic_map,
     diagnostic_network,
@@ -48,6 +49,7 @@ GROUPS = [
     (diagnostic_import.NAMES, diagnostic_import.run),
     (codesign.NAMES, codesign.run),
     (codesign_opinion.NAMES, codesign_opinion.run),
+    (diagnostic_coding.NAMES, diagnostic_coding.run),
 ]
 
 

@@ -314,6 +314,15 @@ ARCHIVE_RATIO_FROM_MB = env.int("ARCHIVE_RATIO_FROM_MB", default=1)
 # document, hence its own size limit; rows past the limit are refused before anything is mapped.
 DIRECTORY_IMPORT_MAX_MB = env.int("DIRECTORY_IMPORT_MAX_MB", default=60)
 DIRECTORY_IMPORT_MAX_ROWS = env.int("DIRECTORY_IMPORT_MAX_ROWS", default=100_000)
+# REFI-QDA imports (territoires/diagnostic/qdpx/reader.py): the upload, then each part once inflated.
+QDPX_IMPORT_MAX_MB = env.int("QDPX_IMPORT_MAX_MB", default=60)
+QDPX_CODEBOOK_MAX_MB = env.int("QDPX_CODEBOOK_MAX_MB", default=5)
+QDPX_QDE_MAX_MB = env.int("QDPX_QDE_MAX_MB", default=60)
+QDPX_SOURCE_MAX_MB = env.int("QDPX_SOURCE_MAX_MB", default=5)
+QDPX_SOURCE_MAX_CHARS = env.int("QDPX_SOURCE_MAX_CHARS", default=1_000_000)
+QDPX_MAX_SOURCES = env.int("QDPX_MAX_SOURCES", default=2_000)
+QDPX_MAX_CODES = env.int("QDPX_MAX_CODES", default=2_000)
+QDPX_MAX_CODINGS = env.int("QDPX_MAX_CODINGS", default=100_000)
 
 # Background tasks (exports, imports, analyses, e-mail digests) never run inside a request: they are
 # stored in the database and run by `manage.py db_worker` (started by `make run`). Tests run them inline.

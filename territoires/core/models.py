@@ -81,9 +81,18 @@ class AuditEvent(models.Model):
         FINDING_EVIDENCE_REMOVED = "finding_evidence_removed", _("Preuve retirée d'un constat")
         EXPRESSION_PROMPT_CHANGED = "expression_prompt_changed", _("Appel à expression modifié")
         EXPRESSION_MODERATED = "expression_moderated", _("Expression d'habitant modérée")
+        CODE_SAVED = "code_saved", _("Code de la grille de codage enregistré")
+        CODE_DELETED = "code_deleted", _("Code de la grille de codage supprimé")
+        CODES_MERGED = "codes_merged", _("Codes de la grille de codage fusionnés")
         OBSERVATION_CREATED = "observation_created", _("Note d'observation rédigée")
         OBSERVATION_CHANGED = "observation_changed", _("Note d'observation modifiée")
         OBSERVATION_DELETED = "observation_deleted", _("Note d'observation supprimée")
+        INTERVIEW_GUIDE_CHANGED = "interview_guide_changed", _("Guide d'entretien modifié")
+        INTERVIEW_CREATED = "interview_created", _("Entretien enregistré")
+        INTERVIEW_CHANGED = "interview_changed", _("Entretien modifié")
+        INTERVIEW_DELETED = "interview_deleted", _("Entretien supprimé")
+        TRANSCRIPT_CHANGED = "transcript_changed", _("Transcription d'entretien modifiée")
+        PSEUDONYMS_CHANGED = "pseudonyms_changed", _("Liste de pseudonymisation modifiée")
         DIRECTORY_IMPORTED = "directory_imported", _("Fichier importé dans l'annuaire")
         DIRECTORY_DUPLICATE_DISMISSED = "directory_duplicate_dismissed", _("Doublon proposé écarté")
         POPULATION_IMPORTED = "population_imported", _("Population par âge et sexe importée")
@@ -110,6 +119,9 @@ class AuditEvent(models.Model):
             "opinion_conversation_changed",
             _("Conversation de la carte des opinions modifiée"),
         )
+        CODING_EXPORTED = "coding_exported", _("Codage exporté (REFI-QDA)")
+        CODEBOOK_IMPORTED = "codebook_imported", _("Grille de codage importée (REFI-QDA)")
+        CODING_IMPORTED = "coding_imported", _("Projet de codage importé (REFI-QDA)")
 
     occurred_at = models.DateTimeField(_("date"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(

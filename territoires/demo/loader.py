@@ -231,6 +231,7 @@ MODULE_DEMOS = [
     "diagnostic",
     "network",
     "qualitative",
+    "interviews",
     "codesign",
     "opinion",
     "plans",

@@ -66,4 +66,7 @@ class DuplicateProposalAdmin(admin.ModelAdmin):
 
 # The synthesis, residents' texts and observation notes register their own admin.
 from territoires.diagnostic import network_admin  # noqa: E402,F401  (links and analyses)
+from territoires.diagnostic.coding import admin as _coding_admin  # noqa: E402,F401
+from territoires.diagnostic.interviews import admin as _interviews_admin  # noqa: E402,F401
+from territoires.diagnostic.qdpx import admin as _qdpx_admin  # noqa: E402,F401  (REFI-QDA exchanges)
 from territoires.diagnostic.synthesis import admin as _synthesis_admin  # noqa: E402,F401

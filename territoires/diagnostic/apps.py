@@ -8,6 +8,7 @@ class DiagnosticConfig(AppConfig):
 
     def ready(self):
         from territoires.diagnostic import rules  # noqa: F401  (registers the permissions)
+        from territoires.diagnostic.coding import rules as coding_rules  # noqa: F401  (the coding's)
 
         register_project_module(self)
         from territoires.diagnostic.synthesis.plug import register_synthesis

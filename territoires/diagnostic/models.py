@@ -220,4 +220,5 @@ from territoires.diagnostic.observation.models import (  # noqa: E402,F401
     ObservationPhoto,
     ObservationTag,
 )
+from territoires.diagnostic.qdpx.models import CodingExchange  # noqa: E402,F401
 from territoires.diagnostic.synthesis.models import Evidence, Finding, Synthesis, SynthesisPdf  # noqa: E402,F401

@@ -65,3 +65,4 @@ rules.add_perm(
 )
 rules.add_perm("diagnostic.manage_families", may_manage_families)
 from territoires.diagnostic import network_rules  # noqa: E402,F401  (the network's rules, registered with these)
+from territoires.diagnostic.qdpx import rules as _qdpx_rules  # noqa: E402,F401  (REFI-QDA exchange)

@@ -41,6 +41,8 @@ class OriginKind:
             objects = objects.select_related("survey__project")
         elif self.model in ("diagnostic.Finding", "diagnostic.Expression"):
             objects = objects.select_related("project", "territory__organisation")
+        elif self.model == "diagnostic.Code":
+            objects = objects.select_related("project").prefetch_related("project__participations")
         elif self.model in ("codesign.Idea", "codesign.Objective"):
             objects = objects.select_related("plan__territory__organisation", "plan__project")
         return {obj.pk: obj for obj in objects}
@@ -126,6 +128,24 @@ def _expression_url(user, expression) -> str:
     return reverse("expression:detail", args=[expression.pk])
 
 
+def _codes(plan):
+    from territoires.diagnostic.coding.models import Code
+
+    return Code.objects.filter(project_id=plan.project_id).order_by("position", "name")
+
+
+def _project_codes(project):
+    from territoires.diagnostic.coding.models import Code
+
+    return Code.objects.filter(project=project)
+
+
+def _code_url(user, code) -> str:
+    # The excerpts of the code in the plan's project, as the reader may read them (pseudonymised
+    # outside the transcript circle: coding/selectors.py).
+    return reverse("coding:excerpts", args=[code.pk])
+
+
 def _ideas(plan):
     from territoires.codesign.models import Idea
 
@@ -194,6 +214,16 @@ ORIGIN_KINDS: dict[str, OriginKind] = {
             url_for=_expression_url,
             may_view=lambda user, e: user.has_perm("diagnostic.view_expression", e),
             is_contribution=True,
+        ),
+        OriginKind(
+            key="diagnostic.code",
+            label=_("Extraits d'un code du diagnostic (entretiens, textes d'habitants)"),
+            model="diagnostic.Code",
+            candidates=_codes,
+            project_candidates=_project_codes,
+            name_of=lambda code: code.name,
+            url_for=_code_url,
+            may_view=lambda user, code: user.has_perm("diagnostic.view_code_excerpts", code.project),
         ),
         OriginKind(
             key="codesign.idea",

@@ -34,6 +34,10 @@ ODD_JSON = ['{"answers": "pas un objet"}', "[1, 2, 3]", '"texte"', "null", '{"an
 
 # Routes that no link of the demo reaches, and why.
 UNREACHED = {
+    "diagnostic/codage/echange/projet/<slug:slug>/extraits.csv": "formulaire GET de filtres (le parcours ne suit pas les formulaires GET) ; tests/diagnostic/test_qdpx_views.py",
+    "diagnostic/codage/echange/projet/<slug:slug>/extraits.xlsx": "bouton formaction du même formulaire GET ; tests/diagnostic/test_qdpx_views.py",
+    "diagnostic/codage/echange/<int:pk>/": "un export ou un import REFI-QDA demandé (la démo n'en a pas) ; tests/diagnostic/test_qdpx_*",
+    "diagnostic/codage/echange/<int:pk>/telecharger/": "un export REFI-QDA terminé (la démo n'en a pas) ; tests/diagnostic/test_qdpx_*",
     "compte/mot-de-passe/nouveau/<uidb64>/<token>/": "lien reçu par courriel (jeton signé)",
     "notifications/desabonnement/<str:token>/": "lien reçu par courriel (jeton signé)",
     "compte/invitation/<str:token>/": "lien reçu par courriel (jeton signé) ; tests/accounts/test_invitations.py",
@@ -62,6 +66,7 @@ UNREACHED = {
     "plans/projet/<slug:slug>/<slug:territory_slug>/evaluation/<int:report_id>/rapport.pdf": "un rapport PDF préparé (aucun dans la démo) ; tests/plans/test_reports.py",
     "diagnostic/observations/photo/<int:pk>/": "une photo d'observation (aucune dans la démo)",
     "diagnostic/observations/photo/<int:pk>/retirer/": "une photo d'observation (aucune dans la démo)",
+    "diagnostic/entretiens/<int:pk>/consentement/": "un formulaire de consentement signé (aucun dans la démo) ; tests/diagnostic/interviews",
     "diagnostic/synthese/pdf/<int:pk>/": "un PDF de synthèse demandé (aucun dans la démo)",
     "diagnostic/synthese/pdf/<int:pk>/telecharger/": "un PDF de synthèse prêt (aucun dans la démo)",
     "parole/suivi/<str:code>/": "atteinte par le formulaire de suivi, avec un code de reçu",
@@ -77,6 +82,11 @@ UNREACHED = {
     "annuaire/projet/<slug:slug>/<slug:territory_slug>/doublons/": "lien affiché quand un import a proposé des doublons",
     "compte/donnees/<int:export_id>/": "un téléchargement de données en préparation ; tests/accounts/test_personal_data.py",
     "compte/donnees/<int:export_id>/telecharger/": "un téléchargement de données prêt ; tests/accounts/test_personal_data.py",
+    "diagnostic/codage/transcription/<int:pk>/": "une transcription (la démo des entretiens vient de la branche interviews) ; tests/diagnostic/coding/test_hostile_input.py",
+    "diagnostic/codage/code/<int:pk>/modifier/": "un code de la grille (la démo de la grille vient de la branche interviews) ; tests/diagnostic/coding/test_hostile_input.py",
+    "diagnostic/codage/code/<int:pk>/supprimer/": "un code de la grille (la démo de la grille vient de la branche interviews) ; tests/diagnostic/coding/test_hostile_input.py",
+    "diagnostic/codage/code/<int:pk>/extraits/": "un code appliqué (la démo du codage vient de la branche interviews) ; tests/diagnostic/coding/test_hostile_input.py",
+    "diagnostic/codage/passage/supprimer/": "un passage codé (la démo du codage vient de la branche interviews) ; tests/diagnostic/coding/test_hostile_input.py",
     "compte/proconnect/": "ProConnect n'est pas configuré dans la démo (404) ; tests/accounts/test_proconnect.py",
     "compte/proconnect/retour/": "retour du fournisseur ProConnect ; tests/accounts/test_proconnect.py",
 }

@@ -174,6 +174,8 @@ def detail(request, pk):
             "project": expression.project,
             "territory": expression.territory,
             "can_moderate": can_moderate,
+            # Coded with the project's codebook once moderated and kept (diagnostic/coding).
+            "can_code": request.user.has_perm("diagnostic.code_expression", expression),
             "form": ModerationForm(initial={"status": expression.status, "reason": expression.reason})
             if can_moderate
             else None,

@@ -484,3 +484,90 @@ class ExpressionEvidence(EvidenceKind):
             body=format_html("<blockquote class='fr-quote fr-py-1w'><p>{}</p></blockquote>", expression.text),
             details=details,
         )
+
+
+# --- coded excerpts of the interviews and residents' texts ------------------------------------
+
+
+@register_evidence_kind
+class CodedExcerpts(EvidenceKind):
+    """The excerpts of a code of the project's codebook, optionally of one territory, as the reader
+    may read them now (coding/selectors.py): the project's staff only — anyone else reads "preuve
+    réservée" —, and through the territory's pseudonymisation list outside the transcript circle."""
+
+    code = "coded_excerpts"
+    label = gettext_lazy("Extraits codés")
+    add_label = gettext_lazy("Ajouter les extraits d'un code")
+    SHOWN = 5
+
+    @classmethod
+    def clean_reference(cls, *, finding, user, reference: dict) -> dict:
+        from territoires.diagnostic.coding.models import Code
+
+        code = Code.objects.filter(pk=_int(reference.get("code")), project_id=finding.project_id).first()
+        if code is None:
+            raise ValidationError({"code": _("Choisissez un code de la grille de ce projet.")})
+        if not user.has_perm("diagnostic.view_code_excerpts", finding.project):
+            raise ValidationError(_("Vous ne pouvez pas lire les extraits codés de ce projet."))
+        territories = {p.pk for p in finding.project.participations.all() if p.is_participant}
+        territory = _int(reference.get("territory")) if reference.get("territory") else None
+        if territory is None and finding.territory_id:
+            territory = finding.territory_id  # a territory's finding speaks of its own words
+        if territory is not None and territory not in territories:
+            raise ValidationError({"territory": _("Ce territoire ne participe pas au projet.")})
+        return {"code": code.pk, "territory": territory}
+
+    @classmethod
+    def prefetch(cls, evidence_list, cache: dict) -> None:
+        from territoires.diagnostic.coding.models import Code
+
+        ids = {_int(evidence.reference.get("code")) for evidence in evidence_list} - {None}
+        cache[Code] = {code.pk: code for code in Code.objects.filter(pk__in=ids)}
+
+    @classmethod
+    def view(cls, evidence, user, cache: dict) -> EvidenceView:
+        from territoires.diagnostic.coding.models import Code
+        from territoires.diagnostic.coding.selectors import excerpts_present, project_territories, visible_codings
+
+        project = evidence.finding.project
+        if not user.has_perm("diagnostic.view_code_excerpts", project):
+            return cls.restricted(evidence)
+        code_id = _int(evidence.reference.get("code"))
+        code = cache[Code].get(code_id) if Code in cache else Code.objects.filter(pk=code_id).first()
+        if code is None or code.project_id != project.pk:
+            return cls.missing(evidence)
+        territories = {t.pk: t for t in project_territories(project)}
+        territory = _int(evidence.reference.get("territory")) if evidence.reference.get("territory") else None
+        codings = visible_codings(user, project).filter(code=code)
+        if territory is not None:
+            if territory not in territories:
+                return cls.missing(evidence)
+            codings = codings.filter(territory_id=territory)
+        total = codings.count()
+        shown = list(
+            codings.select_related("transcript__interview", "expression").order_by("territory_id", "start", "id")[
+                : cls.SHOWN
+            ]
+        )
+        rows = excerpts_present(user, shown, territories)
+        body = format_html(
+            "<p>{}</p>{}",
+            _("%(n)s extrait(s) codé(s) « %(code)s ».") % {"n": total, "code": code.name},
+            format_html_join(
+                "",
+                "<blockquote class='fr-quote fr-py-1w'><p>« {} »</p><p class='fr-text--xs'>{} · {}</p></blockquote>",
+                ((row.quote, row.territory_name, row.source_label) for row in rows),
+            ),
+        )
+        query = f"?territory={territory}" if territory is not None else ""
+        details = [territories[territory].organisation.name] if territory is not None else [_("tous les territoires")]
+        if any(row.pseudonymised for row in rows):
+            details.append(_("pseudonymisé"))
+        return EvidenceView(
+            evidence=evidence,
+            kind=cls,
+            title=_("Extraits codés « %(code)s »") % {"code": code.name},
+            url=reverse("coding:excerpts", args=[code.pk]) + query,
+            body=body,
+            details=details,
+        )

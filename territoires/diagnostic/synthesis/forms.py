@@ -157,11 +157,35 @@ class ExpressionChoiceForm(EvidenceForm):
         return {"expression": self.cleaned_data["expression"]}
 
 
+class CodedExcerptsForm(EvidenceForm):
+    code = forms.ChoiceField(label=_("Code de la grille"))
+    territory = forms.ChoiceField(label=_("Territoire"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from territoires.diagnostic.coding.forms import codebook_choices
+        from territoires.diagnostic.coding.models import Code
+
+        codes = list(Code.objects.filter(project_id=self.finding.project_id))
+        self.fields["code"].choices = codebook_choices(codes, blank=_("Choisir un code"))
+        territories = [p for p in self.finding.project.participations.all() if p.is_participant]
+        self.fields["territory"].choices = [("", _("Tous les territoires"))] + [
+            (str(p.pk), p.organisation.name) for p in territories
+        ]
+        if self.finding.territory_id and not self.is_bound:
+            self.initial["territory"] = str(self.finding.territory_id)
+        self.order_fields(["code", "territory", "note"])
+
+    def reference(self) -> dict:
+        return {"code": self.cleaned_data["code"], "territory": self.cleaned_data.get("territory") or None}
+
+
 EVIDENCE_FORMS = {
     "survey_figure": SurveyFigureForm,
     "directory": DirectoryForm,
     "observation": ObservationChoiceForm,
     "expression": ExpressionChoiceForm,
+    "coded_excerpts": CodedExcerptsForm,
 }
 
 

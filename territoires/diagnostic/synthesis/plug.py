@@ -21,6 +21,8 @@ def register_synthesis():
     from territoires.diagnostic.expression import rules as expression_rules  # noqa: F401  (permissions)
     from territoires.diagnostic.expression.models import Expression
     from territoires.diagnostic.expression.services import receipt_lookup
+    from territoires.diagnostic.interviews import rules as interview_rules  # noqa: F401  (permissions)
+    from territoires.diagnostic.interviews.models import Transcript
     from territoires.diagnostic.observation import rules as observation_rules  # noqa: F401  (permissions)
     from territoires.diagnostic.synthesis import rules  # noqa: F401  (permissions)
     from territoires.diagnostic.synthesis.models import Finding
@@ -37,6 +39,9 @@ def register_synthesis():
             },
         ),
         is_open=AuditDetail(_("ouvert aux contributions"), values=YES_NO),
+        previous_version=AuditDetail(_("version précédente")),
+        transcript_source=AuditDetail(_("origine du texte"), values=dict(Transcript.Source.choices)),
+        stale_codings=AuditDetail(_("passages codés à revoir")),
     )
     _public_cache_on_publication_only(Expression)
     register_receipt_source(

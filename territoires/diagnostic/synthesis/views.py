@@ -1,6 +1,6 @@
 """Pages of the diagnostic synthesis. Thin: each checks its rule (rules.py), then reads or calls a
 service. The project's page is also the "Diagnostic" tab: the cross-territory synthesis and a way
-into each territory's synthesis, observation notes and residents' texts."""
+into each territory's synthesis, observation notes, interviews and residents' texts."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -61,6 +61,7 @@ def _synthesis_page(request, slug, territory_slug=None):
         "territories": territories,
         "can_write": request.user.has_perm("diagnostic.write_synthesis", synthesis),
         "reads_drafts": request.user.has_perm("diagnostic.read_synthesis_drafts", synthesis),
+        "can_exchange_coding": request.user.has_perm("diagnostic.export_codebook", project),
         "status_counts": {status: sum(f.status == status for f in findings) for status in Finding.Status.values},
         "pdfs": SynthesisPdf.objects.filter(synthesis=synthesis, requested_by=request.user)[:3]
         if request.user.is_authenticated
@@ -68,8 +69,13 @@ def _synthesis_page(request, slug, territory_slug=None):
     }
     if territory is None:
         context["territory_rows"] = _territory_rows(request.user, project, territories)
+        context["links"] = _coding_links(request.user, project)
+        if request.user.has_perm("diagnostic.view_interview_guide", project):
+            context["links"] = context["links"] + [
+                (_("Guide d'entretien"), reverse("interviews:guide", args=[project.slug]))
+            ]
     else:
-        context["links"] = _territory_links(request.user, territory)
+        context["links"] = _territory_links(request.user, territory) + _coding_links(request.user, project)
     return render(request, "diagnostic/synthesis/synthesis.html", context)
 
 
@@ -111,12 +117,24 @@ def _territory_links(user, territory):
     links = []
     if user.has_perm("diagnostic.add_observation", territory):
         links.append((_("Notes d'observation"), reverse("observation:list", args=[project.slug, slug])))
+    if user.has_perm("diagnostic.view_interviews", territory):
+        links.append((_("Entretiens"), reverse("interviews:list", args=[project.slug, slug])))
     if user.has_perm("diagnostic.moderate_expressions", territory):
         links.append((_("Textes des habitants (modération)"), reverse("expression:queue", args=[project.slug, slug])))
     prompt = ExpressionPrompt.objects.filter(territory=territory).first()
     if prompt is not None and user.has_perm("diagnostic.read_expression_gallery", prompt):
         links.append((_("Paroles d'habitants publiées"), reverse("expression:gallery", args=[project.slug, slug])))
     return links
+
+
+def _coding_links(user, project):
+    """The qualitative coding of the project's interviews and texts (diagnostic/coding)."""
+    if not user.has_perm("diagnostic.view_codebook", project):
+        return []
+    return [
+        (_("Grille de codage"), reverse("coding:codebook", args=[project.slug])),
+        (_("Codage : fréquences et cooccurrences"), reverse("coding:analysis", args=[project.slug])),
+    ]
 
 
 def project_synthesis(request, slug):
