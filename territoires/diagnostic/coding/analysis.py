@@ -152,8 +152,14 @@ class CooccurrenceTable:
 def code_cooccurrence(project, territory_ids=None) -> CooccurrenceTable:
     project_id = getattr(project, "pk", project)
     wanted = None if territory_ids is None else set(territory_ids)
-    pairs: dict = defaultdict(int)
-    for (territory, first, second), n in _pairs_by_territory(project_id).items():
-        if wanted is None or territory in wanted:
-            pairs[(first, second)] += n
-    return CooccurrenceTable(pairs=dict(pairs))
+
+    def summed():
+        # Kept too: up to codes² × territories entries to add up on every read otherwise.
+        pairs: dict = defaultdict(int)
+        for (territory, first, second), n in _pairs_by_territory(project_id).items():
+            if wanted is None or territory in wanted:
+                pairs[(first, second)] += n
+        return dict(pairs)
+
+    scope = "all" if wanted is None else ",".join(str(pk) for pk in sorted(wanted))
+    return CooccurrenceTable(pairs=_cached(project_id, f"pairs-of:{scope}", summed))

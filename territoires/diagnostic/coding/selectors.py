@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from territoires.diagnostic.coding.models import Coding
 from territoires.diagnostic.coding.rules import reads_full_quotes, reads_unpublished_expressions
+from territoires.diagnostic.interviews.models import InterviewParticipant
 from territoires.diagnostic.interviews.pseudonyms import quote_pseudonymise
 
 
@@ -38,12 +39,14 @@ class Excerpt:
     source_label: str
     url: str  # the coding screen, only for a reader who may open it; else ""
     pseudonymised: bool
+    profile_label: str = ""
 
 
 def excerpts_present(user, codings, territories) -> list[Excerpt]:
     """The page's codings as this reader reads them. `territories`: {id: Participation} sharing the
     project (their pseudonymisation lists are read once per territory)."""
     full = {pk: reads_full_quotes(user, territory) for pk, territory in territories.items()}
+    profiles = dict(InterviewParticipant.Profile.choices)
     rows = []
     for coding in codings:
         territory = territories[coding.territory_id]
@@ -63,6 +66,7 @@ def excerpts_present(user, codings, territories) -> list[Excerpt]:
                 else quote_pseudonymise(_source_label(coding), territory),
                 url=url,
                 pseudonymised=not full[coding.territory_id],
+                profile_label=str(profiles.get(coding.profile, coding.profile)),
             )
         )
     return rows
