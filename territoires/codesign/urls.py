@@ -36,3 +36,8 @@ urlpatterns = [
     path("scrutin/<int:pk>/codes/", ballots.ballot_codes, name="ballot_codes"),
     path("borne/<str:token>/", ballots.kiosk, name="kiosk"),
 ]
+
+# Panels drawn by lot (territoires/codesign/panels/).
+from territoires.codesign.panels.urls import urlpatterns as panel_urlpatterns  # noqa: E402
+
+urlpatterns += panel_urlpatterns
