@@ -113,6 +113,21 @@ def check_feasible(pool, quotas, seats: int, labels=None) -> None:
                 )
     if messages:
         raise DrawRefused(messages, short)
+    check_jointly_feasible(pool, quotas, seats, labels)
+
+
+def check_jointly_feasible(pool, quotas, seats: int, labels=None) -> None:
+    """Each stratum may have enough people and the quotas still be impossible together (the only
+    women are all 80 or over…): one integer programme of the package says so, and proposes the
+    smallest relaxation, whose strata we name."""
+    from sortition_algorithms import errors
+    from sortition_algorithms.committee_generation import find_any_committee
+
+    features = _features(quotas)
+    try:
+        find_any_committee(features, _people(pool, features), seats, [])
+    except (errors.InfeasibleQuotasError, errors.InfeasibleQuotasCantRelaxError, errors.SelectionError) as error:
+        raise _joint_refusal(error, quotas, labels or {}) from error
 
 
 def _features(quotas):
