@@ -232,6 +232,7 @@ MODULE_DEMOS = [
     "network",
     "qualitative",
     "codesign",
+    "panels",
     "plans",
 ]
 

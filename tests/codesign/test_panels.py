@@ -236,3 +236,17 @@ def test_public_record_shows_algorithm_seed_and_probabilities_never_names(client
         algorithm=data["algorithm"], seed=data["seed"],
     )  # fmt: skip
     assert replayed.selected == data["selected_positions"]
+
+
+def test_demo_panel_has_a_labelled_synthetic_pool_and_a_done_draw(client):
+    from territoires.demo import panels as demo
+
+    world = build_world()
+    data = {**demo.TOWNS["Niort"], "pool": 120, "size": 12}
+    demo._town(world.plan, data, world.facilitator)
+    panel = Panel.objects.get(plan=world.plan, title=data["title"])
+    assert panel.volunteers.count() == 120 and not panel.volunteers.filter(synthetic=False).exists()
+    draw = panel.draws.get()
+    assert draw.status == Draw.Status.DONE and len(draw.selected) == 12
+    assert services.draw_replay(draw=draw)[0]
+    assert "20220315" in client.get(panel.get_record_url()).content.decode()
