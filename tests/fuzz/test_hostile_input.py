@@ -34,6 +34,7 @@ ODD_JSON = ['{"answers": "pas un objet"}', "[1, 2, 3]", '"texte"', "null", '{"an
 
 # Routes that no link of the demo reaches, and why.
 UNREACHED = {
+    "co-construction/volontariat/<str:token>/merci/": "page de remerciement, après un envoi (code de suivi) ; tests/codesign/test_panels.py",
     "compte/mot-de-passe/nouveau/<uidb64>/<token>/": "lien reçu par courriel (jeton signé)",
     "notifications/desabonnement/<str:token>/": "lien reçu par courriel (jeton signé)",
     "compte/invitation/<str:token>/": "lien reçu par courriel (jeton signé) ; tests/accounts/test_invitations.py",
