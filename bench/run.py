@@ -17,6 +17,7 @@ from pathlib import Path
 
 from bench import (
     codesign,
+    codesign_draw,
     community,
     diagnostic_import,
     diagnostic_map,
@@ -46,6 +47,7 @@ GROUPS = [
     (plans.NAMES, plans.run),
     (diagnostic_import.NAMES, diagnostic_import.run),
     (codesign.NAMES, codesign.run),
+    (codesign_draw.NAMES, codesign_draw.run),
 ]
 
 

@@ -520,5 +520,6 @@ class BallotVote(models.Model):
     def __str__(self):
         return f"{self.ballot} — {self.receipt_code}"
 
+
 # Panels drawn by lot live in their own subpackage (territoires/codesign/panels/).
 from territoires.codesign.panels.models import Draw, Panel, Volunteer  # noqa: E402, F401

@@ -65,7 +65,7 @@ def _town(plan, data, user) -> None:
         user=user, neighbourhoods_text=data["neighbourhoods"],
     )  # fmt: skip
     services.panel_set_status(panel=panel, status=Panel.Status.RECRUITING, user=user)
-    rng = random.Random(data["seed"])
+    rng = random.Random(data["seed"])  # noqa: S311 - synthetic demo data, reproducible on purpose
     hoods = [item["code"] for item in panel.neighbourhoods]
     ages = [code for code, _label in AGE_BANDS]
     Volunteer.objects.bulk_create(

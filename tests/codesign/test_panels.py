@@ -46,7 +46,11 @@ def make_panel(world, *, size=8, algorithm="legacy", volunteers=60, seed=3):
 def loose_quotas(panel):
     quotas = {
         "age_band": {code: [0, panel.size] for code in AGES},
-        "sex": {"f": [panel.size // 2 - 1, panel.size // 2 + 1], "m": [panel.size // 2 - 1, panel.size // 2 + 1], "x": [0, 1]},
+        "sex": {
+            "f": [panel.size // 2 - 1, panel.size // 2 + 1],
+            "m": [panel.size // 2 - 1, panel.size // 2 + 1],
+            "x": [0, 1],
+        },
         "neighbourhood": {code: [2, panel.size] for code in ("centre", "nord", "sud")},
         "non_audience": {"oui": [2, panel.size], "non": [0, panel.size]},
     }
@@ -97,9 +101,7 @@ def test_draw_holds_quotas_and_replays_from_its_seed(algorithm):
     same, replayed = services.draw_replay(draw=draw)
     assert same and sorted(replayed) == sorted(draw.selected)
     # Probabilities per category are published and sum (weighted by pool) to the seats.
-    total = sum(
-        draw.probabilities["sex"][value] * draw.pool_counts["sex"][value] for value in draw.pool_counts["sex"]
-    )
+    total = sum(draw.probabilities["sex"][value] * draw.pool_counts["sex"][value] for value in draw.pool_counts["sex"])
     assert total == pytest.approx(draw.seats, rel=1e-3)
 
 
@@ -172,7 +174,10 @@ CSV_HEADER = "nom;email;telephone;tranche_age;sexe;quartier;aucun_lieu_culturel\
 def test_csv_import_takes_every_line_or_none_and_names_each_bad_line():
     world = build_world()
     panel = make_panel(world, volunteers=1)
-    good = CSV_HEADER + "Ada Lovelace;ada@example.org;;25-34;f;centre;oui\nAlan Turing;;06 12 34 56 78;35-49;h;Quartier nord;non\n"
+    good = (
+        CSV_HEADER
+        + "Ada Lovelace;ada@example.org;;25-34;f;centre;oui\nAlan Turing;;06 12 34 56 78;35-49;h;Quartier nord;non\n"
+    )
     assert services.volunteers_import_csv(panel=panel, data=good.encode(), user=world.referents[0]) == 2
     bad = (
         CSV_HEADER
@@ -186,7 +191,10 @@ def test_csv_import_takes_every_line_or_none_and_names_each_bad_line():
         services.volunteers_import_csv(panel=panel, data=bad.encode(), user=world.referents[0])
     messages = error.value.messages
     assert messages[0] == "Aucune ligne n'a été importée."
-    assert any(m.startswith("Ligne 3 :") and "tranche d'âge inconnu·e « 12-14 »" in m and "quartier inconnu·e « lune »" in m for m in messages)
+    assert any(
+        m.startswith("Ligne 3 :") and "tranche d'âge inconnu·e « 12-14 »" in m and "quartier inconnu·e « lune »" in m
+        for m in messages
+    )
     assert any(m.startswith("Ligne 4 :") and "déjà dans le vivier" in m for m in messages)
     assert any(m.startswith("Ligne 6 :") and "même contact qu'à la ligne 5" in m for m in messages)
     assert not Volunteer.objects.filter(name="Grace Hopper").exists()
@@ -213,7 +221,9 @@ def test_public_form_stores_a_volunteer_once_and_refuses_bad_input(client):
     assert Volunteer.objects.filter(panel=panel).count() == 1
     thanks = client.get(first["Location"])
     assert "vivier" in thanks.content.decode()
-    twice = client.post(url, {**data, "submission_key": "3b0f3c9e-4a59-4f0e-8a57-6f0d8c1b2a11", "email": "CAMILLE@example.org"})
+    twice = client.post(
+        url, {**data, "submission_key": "3b0f3c9e-4a59-4f0e-8a57-6f0d8c1b2a11", "email": "CAMILLE@example.org"}
+    )
     assert twice.status_code == 400 and "déjà inscrit" in twice.content.decode()
     for bad in ({"neighbourhood": "lune"}, {"age_band": "9-12"}, {"consent": ""}, {"email": "", "phone": ""}):
         response = client.post(url, {**data, "submission_key": "", **bad})

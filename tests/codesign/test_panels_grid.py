@@ -100,7 +100,15 @@ def check_for(action, world):
     if action == "panel.view":
         return "codesign.view_panel", panel, "get", panel.get_absolute_url(), None, None, ""
     if action == "panel.view_draft":
-        return "codesign.view_panel", world.draft, "get", world.draft.get_absolute_url(), None, None, "Panel brouillon secret"
+        return (
+            "codesign.view_panel",
+            world.draft,
+            "get",
+            world.draft.get_absolute_url(),
+            None,
+            None,
+            "Panel brouillon secret",
+        )
     if action == "panel.add":
         return (
             "codesign.add_panel", world.plan, "post", reverse("codesign:panel_create", args=[world.plan.pk]),

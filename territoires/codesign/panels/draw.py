@@ -103,7 +103,9 @@ def check_feasible(pool, quotas, seats: int, labels=None) -> None:
             if counts[feature][value] < low:
                 short.append((feature, value, low, counts[feature][value]))
                 messages.append(
-                    _("Strate « %(feature)s : %(value)s » : il en faut au moins %(low)s, le vivier n'en compte que %(count)s.")
+                    _(
+                        "Strate « %(feature)s : %(value)s » : il en faut au moins %(low)s, le vivier n'en compte que %(count)s."
+                    )
                     % {
                         "feature": feature_label,
                         "value": labels.get((feature, value), value),

@@ -106,7 +106,12 @@ class VolunteerForm(SubmissionKeyMixin, DsfrForm):
 
     def clean(self):
         data = super().clean()
-        if not data.get("email") and not data.get("phone") and "email" not in self.errors and "phone" not in self.errors:
+        if (
+            not data.get("email")
+            and not data.get("phone")
+            and "email" not in self.errors
+            and "phone" not in self.errors
+        ):
             raise ValidationError(_("Donnez une adresse électronique ou un numéro de téléphone pour être prévenu·e."))
         return data
 

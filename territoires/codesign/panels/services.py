@@ -89,7 +89,9 @@ def territory_neighbourhoods(territory) -> list[dict]:
         Deployment.objects.filter(participation=territory).order_by("-pk").values_list("neighbourhoods", flat=True)
     ):
         if neighbourhoods:
-            return [{"code": str(n["code"])[:60], "label": str(n["label"])[:120]} for n in neighbourhoods if n.get("code")]
+            return [
+                {"code": str(n["code"])[:60], "label": str(n["label"])[:120]} for n in neighbourhoods if n.get("code")
+            ]
     return []
 
 
@@ -196,7 +198,14 @@ def _lookup(choices) -> dict[str, str]:
 
 AGE_LOOKUP = _lookup(AGE_BANDS) | {"80 et plus": "80+", "80-+": "80+"}
 SEX_LOOKUP = _lookup(SEXES) | {"h": "m", "homme": "m", "femme": "f", "autre": "x"}
-NON_AUDIENCE_LOOKUP = _lookup(NON_AUDIENCE) | {"o": "oui", "n": "non", "1": "oui", "0": "non", "vrai": "oui", "faux": "non"}
+NON_AUDIENCE_LOOKUP = _lookup(NON_AUDIENCE) | {
+    "o": "oui",
+    "n": "non",
+    "1": "oui",
+    "0": "non",
+    "vrai": "oui",
+    "faux": "non",
+}
 
 
 def _decode(data: bytes) -> str:
@@ -299,7 +308,9 @@ def parse_volunteers_csv(panel: Panel, data: bytes) -> list[dict]:
                 continue
             rows.append({"name": name, "email": email, "phone": phone, "contact_key": key, **values})
     except csv.Error as error:
-        raise ValidationError(_("Le fichier n'est pas un CSV lisible : %(error)s") % {"error": str(error)[:200]}) from error
+        raise ValidationError(
+            _("Le fichier n'est pas un CSV lisible : %(error)s") % {"error": str(error)[:200]}
+        ) from error
     if errors:
         shown = errors[:MAX_ERRORS_SHOWN]
         if len(errors) > MAX_ERRORS_SHOWN:
@@ -385,7 +396,9 @@ def draw_request(*, panel: Panel, user, seed: int | None = None, replaces: Volun
         else:
             quotas, seats = _replacement_quotas(panel, members), 1
             taken = set()
-            for selected in Draw.objects.filter(panel=panel, status=Draw.Status.DONE).values_list("selected", flat=True):
+            for selected in Draw.objects.filter(panel=panel, status=Draw.Status.DONE).values_list(
+                "selected", flat=True
+            ):
                 taken.update(selected)
             candidates = Volunteer.objects.filter(panel=panel).in_pool().exclude(pk__in=taken).order_by("pk")
         if not quotas:

@@ -101,7 +101,10 @@ def panel_edit(request, pk):
             messages.success(request, _("Panel enregistré."))
             return redirect(panel)
     return render(
-        request, "codesign/panels/panel_form.html", _context(panel, request, form=form), status=400 if form.errors else 200
+        request,
+        "codesign/panels/panel_form.html",
+        _context(panel, request, form=form),
+        status=400 if form.errors else 200,
     )
 
 
@@ -109,7 +112,9 @@ def panel_edit(request, pk):
 def panel_detail(request, pk):
     panel = _panel(request, pk)
     counts = {}
-    for volunteer in Volunteer.objects.filter(panel=panel).in_pool().values("age_band", "sex", "neighbourhood", "non_audience"):
+    for volunteer in (
+        Volunteer.objects.filter(panel=panel).in_pool().values("age_band", "sex", "neighbourhood", "non_audience")
+    ):
         for feature, value in volunteer.items():
             counts.setdefault(feature, {}).setdefault(value, 0)
             counts[feature][value] += 1
@@ -246,7 +251,10 @@ def panel_record(request, pk):
         {
             "draw": draw,
             "rows": quota_rows(
-                panel, quotas=draw.quotas, counts=draw.pool_counts, probabilities=draw.probabilities,
+                panel,
+                quotas=draw.quotas,
+                counts=draw.pool_counts,
+                probabilities=draw.probabilities,
                 selected_counts=draw.selected_counts,
             ),
         }  # fmt: skip
@@ -290,7 +298,9 @@ def draw_record_json(request, pk):
 @never_cache
 def panel_volunteer(request, token):
     """The public form: no account."""
-    panel = get_object_or_404(Panel.objects.select_related("plan__territory__organisation", "plan__project"), public_token=token)
+    panel = get_object_or_404(
+        Panel.objects.select_related("plan__territory__organisation", "plan__project"), public_token=token
+    )
     if panel.status == Panel.Status.DRAFT:
         raise Http404
     form = VolunteerForm(request.POST or None, panel=panel)
