@@ -2,6 +2,7 @@
 quotas the pool cannot meet are refused before drawing and name the stratum, the CSV import takes
 all lines or none, the public form stores a volunteer once, the record shows no name."""
 
+import io
 import json
 import os
 import random
@@ -260,3 +261,23 @@ def test_demo_panel_has_a_labelled_synthetic_pool_and_a_done_draw(client):
     assert draw.status == Draw.Status.DONE and len(draw.selected) == 12
     assert services.draw_replay(draw=draw)[0]
     assert "20220315" in client.get(panel.get_record_url()).content.decode()
+
+
+def test_replay_command_from_the_published_data_file(client, tmp_path):
+    from django.core.management import call_command
+
+    world = build_world()
+    panel = make_panel(world, size=8, volunteers=60)
+    loose_quotas(panel)
+    draw = request_draw(panel=panel, user=world.facilitator)
+    record = tmp_path / "tirage.json"
+    record.write_bytes(client.get(reverse("codesign:draw_record_json", args=[draw.pk])).content)
+    out = io.StringIO()
+    call_command("panel_draw_replay", "--file", str(record), stdout=out)
+    assert "le même panel" in out.getvalue()
+    call_command("panel_draw_replay", str(draw.pk), stdout=out)
+    data = json.loads(record.read_text())
+    data["selected_positions"] = data["selected_positions"][1:] + [len(data["pool"]) + 5]
+    record.write_text(json.dumps(data))
+    with pytest.raises(SystemExit):
+        call_command("panel_draw_replay", "--file", str(record), stdout=io.StringIO())
