@@ -67,3 +67,6 @@ class BallotAdmin(admin.ModelAdmin):
     list_filter = ["status", "method"]
     inlines = [OptionInline]
     raw_id_fields = ["plan", "workshop", "created_by"]
+
+# Panels drawn by lot (territoires/codesign/panels/admin.py).
+from territoires.codesign.panels import admin as panel_admin  # noqa: E402, F401
