@@ -44,6 +44,10 @@ def panel_save(*, panel: Panel, user, neighbourhoods_text: str | None = None) ->
         if not panel.neighbourhoods:
             panel.neighbourhoods = territory_neighbourhoods(panel.plan.territory)
     panel.full_clean()
+    if panel.pk is not None:
+        before = Panel.objects.filter(pk=panel.pk).values("size", "neighbourhoods").first()
+        if before and (before["size"] != panel.size or before["neighbourhoods"] != panel.neighbourhoods):
+            panel.quotas = {}  # quotas follow the size and the neighbourhoods: derived again below
     with transaction.atomic():
         panel.save()
         if not panel.quotas:
