@@ -18,6 +18,7 @@ from pathlib import Path
 from bench import (
     codesign,
     codesign_opinion,
+    codesign_draw,
     community,
     diagnostic_coding,
     diagnostic_import,
@@ -50,6 +51,7 @@ GROUPS = [
     (codesign.NAMES, codesign.run),
     (codesign_opinion.NAMES, codesign_opinion.run),
     (diagnostic_coding.NAMES, diagnostic_coding.run),
+    (codesign_draw.NAMES, codesign_draw.run),
 ]
 
 

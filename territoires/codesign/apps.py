@@ -9,6 +9,7 @@ class CodesignConfig(AppConfig):
     def ready(self):
         from territoires.codesign import rules  # noqa: F401  (registers the permissions)
         from territoires.codesign.opinion import rules as opinion_rules  # noqa: F401
+        from territoires.codesign.panels import rules as panel_rules  # noqa: F401
 
         register_project_module(self)
 

@@ -37,3 +37,8 @@ urlpatterns = [
     path("borne/<str:token>/", ballots.kiosk, name="kiosk"),
     path("", include("territoires.codesign.opinion.urls")),
 ]
+
+# Panels drawn by lot (territoires/codesign/panels/).
+from territoires.codesign.panels.urls import urlpatterns as panel_urlpatterns  # noqa: E402
+
+urlpatterns += panel_urlpatterns

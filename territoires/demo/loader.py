@@ -234,6 +234,7 @@ MODULE_DEMOS = [
     "interviews",
     "codesign",
     "opinion",
+    "panels",
     "plans",
 ]
 

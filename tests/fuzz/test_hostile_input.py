@@ -38,6 +38,7 @@ UNREACHED = {
     "diagnostic/codage/echange/projet/<slug:slug>/extraits.xlsx": "bouton formaction du même formulaire GET ; tests/diagnostic/test_qdpx_views.py",
     "diagnostic/codage/echange/<int:pk>/": "un export ou un import REFI-QDA demandé (la démo n'en a pas) ; tests/diagnostic/test_qdpx_*",
     "diagnostic/codage/echange/<int:pk>/telecharger/": "un export REFI-QDA terminé (la démo n'en a pas) ; tests/diagnostic/test_qdpx_*",
+    "co-construction/volontariat/<str:token>/merci/": "page de remerciement, après un envoi (code de suivi) ; tests/codesign/test_panels.py",
     "compte/mot-de-passe/nouveau/<uidb64>/<token>/": "lien reçu par courriel (jeton signé)",
     "notifications/desabonnement/<str:token>/": "lien reçu par courriel (jeton signé)",
     "compte/invitation/<str:token>/": "lien reçu par courriel (jeton signé) ; tests/accounts/test_invitations.py",
