@@ -17,8 +17,8 @@ from pathlib import Path
 
 from bench import (
     codesign,
-    codesign_opinion,
     codesign_draw,
+    codesign_opinion,
     community,
     diagnostic_coding,
     diagnostic_import,

@@ -68,6 +68,8 @@ class BallotAdmin(admin.ModelAdmin):
     inlines = [OptionInline]
     raw_id_fields = ["plan", "workshop", "created_by"]
 
+
 from territoires.codesign.opinion import admin as opinion_admin  # noqa: E402,F401  (the opinion map)
+
 # Panels drawn by lot (territoires/codesign/panels/admin.py).
 from territoires.codesign.panels import admin as panel_admin  # noqa: E402, F401

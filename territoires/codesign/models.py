@@ -533,5 +533,6 @@ from territoires.codesign.opinion.models import (  # noqa: E402,F401  (the opini
     OpinionVote,
     Statement,
 )
+
 # Panels drawn by lot live in their own subpackage (territoires/codesign/panels/).
 from territoires.codesign.panels.models import Draw, Panel, Volunteer  # noqa: E402, F401

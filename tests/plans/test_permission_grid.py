@@ -120,8 +120,10 @@ def request_for(action, world):
 
         starts = timezone.localtime() + datetime.timedelta(days=30)
         data = {
-            "title": "Restitution par la grille", "starts_at": starts.strftime("%Y-%m-%dT%H:%M"),
-            "place_details": "Mairie", "capacity": "30",
+            "title": "Restitution par la grille",
+            "starts_at": starts.strftime("%Y-%m-%dT%H:%M"),
+            "place_details": "Mairie",
+            "capacity": "30",
         }
         return (
             "plans.edit_plan", world.x, "post", reverse("plans:restitution_schedule", args=[slug, town]), data,
