@@ -3,16 +3,14 @@ the rule and over HTTP. The panel belongs to town X of a public project. Volunte
 contacts: the project's facilitators and X's referent only; the record: everyone."""
 
 import pytest
-from django.contrib.auth.models import AnonymousUser
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from territoires.accounts.models import User
 from territoires.codesign.panels import services
 from territoires.codesign.panels.models import Draw, Panel, Volunteer
 from tests.codesign.world import build_world
-from tests.factories import UserFactory, make_project
-from tests.support import data_kept_for_the_module
+from tests.factories import make_project
+from tests.support import data_kept_for_the_module, fresh, grid_users
 
 pytestmark = pytest.mark.django_db
 
@@ -69,18 +67,7 @@ def build():
             panel=world.panel, name=f"V{i}", email=f"v{i}@example.org", contact_key=f"e:v{i}@example.org",
             age_band="35-49", sex="fm"[i % 2], neighbourhood="nord", non_audience="non", consent=True,
         )  # fmt: skip
-    world.users = {
-        "visitor": None,
-        "resident": UserFactory(),
-        "observer": world.observers[0],
-        "agent_x": world.agents[0],
-        "elected_x": world.electeds[0],
-        "referent_x": world.referents[0],
-        "referent_y": world.referents[1],
-        "consultant": world.consultant,
-        "facilitator": world.facilitator,
-        "other_project": other.referents[0],
-    }
+    world.users = grid_users(world, other)
     return world
 
 
@@ -88,10 +75,6 @@ def build():
 def shared_world(django_db_setup, django_db_blocker):
     with data_kept_for_the_module(django_db_blocker, build) as world:
         yield world
-
-
-def fresh(user):
-    return AnonymousUser() if user is None else User.objects.get(pk=user.pk)
 
 
 def check_for(action, world):

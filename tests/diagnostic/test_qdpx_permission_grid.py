@@ -11,9 +11,9 @@ from django.urls import reverse
 from territoires.diagnostic.qdpx import services, writer
 from territoires.diagnostic.qdpx.models import CodingExchange
 from tests.diagnostic.qdpx_helpers import build_corpus
-from tests.factories import UserFactory, make_project
+from tests.factories import make_project
 from tests.fuzz.crawler import close_keeping_connection
-from tests.support import data_kept_for_the_module
+from tests.support import data_kept_for_the_module, grid_users
 
 pytestmark = pytest.mark.django_db
 
@@ -54,18 +54,7 @@ def build_world():
     build_corpus(world)
     other = make_project(title="Autre projet")
     world.codebook = writer.codebook_xml(world.project)
-    world.users = {
-        "visitor": None,
-        "resident": UserFactory(),
-        "observer": world.observers[0],
-        "agent_x": world.agents[0],
-        "elected_x": world.electeds[0],
-        "referent_x": world.referents[0],
-        "referent_y": world.referents[1],
-        "consultant": world.consultant,
-        "facilitator": world.facilitator,
-        "other_project": other.referents[0],
-    }
+    world.users = grid_users(world, other)
     return world
 
 

@@ -7,19 +7,15 @@ transcript never reaches anyone outside its circle (the consultancy, the facilit
 referent), and the names of the pseudonymisation list never reach a reader outside it.
 """
 
-from dataclasses import dataclass
-
 import pytest
-from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
 
-from territoires.accounts.models import User
 from territoires.diagnostic.coding import services
 from territoires.diagnostic.coding.models import Code, Coding
 from territoires.diagnostic.expression import services as expression_services
 from tests.diagnostic.coding.helpers import make_codes, make_transcript, span
-from tests.factories import UserFactory, make_project
-from tests.support import data_kept_for_the_module
+from tests.factories import make_project
+from tests.support import GridCheck, data_kept_for_the_module, fresh, grid_users
 
 pytestmark = pytest.mark.django_db
 
@@ -70,18 +66,7 @@ def build_world():
         prompt=prompt, text="Je chante dans la chorale du centre social.", consent_to_publish=True
     )
     expression_services.expression_moderate(expression=world.expression, user=world.referents[0], status="published")
-    world.users = {
-        "visitor": None,
-        "resident": UserFactory(),
-        "observer": world.observers[0],
-        "agent_x": world.agents[0],
-        "elected_x": world.electeds[0],
-        "referent_x": world.referents[0],
-        "referent_y": world.referents[1],
-        "consultant": world.consultant,
-        "facilitator": world.facilitator,
-        "other_project": other.referents[0],
-    }
+    world.users = grid_users(world, other)
     return world
 
 
@@ -91,36 +76,27 @@ def shared_world(django_db_setup, django_db_blocker):
         yield world
 
 
-@dataclass
-class Check:
-    permission: str | None
-    obj: object
-    method: str
-    url: str
-    data: dict | None = None
-    changed: object = None
-    secret: str = ""
-
-
-def check_for(obj, action, world) -> Check:  # noqa: PLR0911 — one branch per cell of the grid
+def check_for(obj, action, world) -> GridCheck:  # noqa: PLR0911 — one branch per cell of the grid
     project, transcript = world.project, world.transcript
     if obj == "codebook":
         if action == "view":
-            return Check("diagnostic.view_codebook", project, "get", reverse("coding:codebook", args=[project.slug]))
+            return GridCheck(
+                "diagnostic.view_codebook", project, "get", reverse("coding:codebook", args=[project.slug])
+            )
         if action == "add_code":
-            return Check(
+            return GridCheck(
                 "diagnostic.change_codebook", project, "post", reverse("coding:codebook", args=[project.slug]),
                 {"name": "Code de la grille", "colour": "#123456"},
                 changed=lambda: Code.objects.filter(name="Code de la grille").exists(),
             )  # fmt: skip
         if action == "edit_code":
-            return Check(
+            return GridCheck(
                 "diagnostic.change_codebook", project, "post", reverse("coding:code_edit", args=[world.hours.pk]),
                 {"name": "Horaires renommés", "parent": world.access.pk, "colour": "#123456"},
                 changed=lambda: Code.objects.filter(name="Horaires renommés").exists(),
             )  # fmt: skip
         if action == "merge_code":
-            return Check(
+            return GridCheck(
                 "diagnostic.change_codebook", project, "post",
                 reverse("coding:code_delete", args=[world.sociability.pk]), {"target": world.access.pk},
                 changed=lambda: not Code.objects.filter(pk=world.sociability.pk).exists(),
@@ -128,21 +104,21 @@ def check_for(obj, action, world) -> Check:  # noqa: PLR0911 — one branch per 
     if obj == "transcript":
         url = reverse("coding:transcript", args=[transcript.pk])
         if action == "view":
-            return Check("diagnostic.view_transcript", transcript, "get", url, secret="les horaires ne collent pas")
+            return GridCheck("diagnostic.view_transcript", transcript, "get", url, secret="les horaires ne collent pas")
         if action == "code":
             start, end = span(transcript.text, "les horaires ne collent pas")
-            return Check(
+            return GridCheck(
                 "diagnostic.code_transcript", transcript, "post", url,
                 {"start": start, "end": end, "codes": [world.hours.pk], "version": 1},
                 changed=lambda: Coding.objects.filter(code=world.hours).exists(),
             )  # fmt: skip
     if obj == "coding":
-        return Check(
+        return GridCheck(
             "diagnostic.delete_coding", world.coding, "post", reverse("coding:coding_delete"),
             {"coding": world.coding.pk}, changed=lambda: not Coding.objects.filter(pk=world.coding.pk).exists(),
         )  # fmt: skip
     if obj == "expression":
-        return Check(
+        return GridCheck(
             "diagnostic.code_expression", world.expression, "post",
             reverse("coding:expression", args=[world.expression.pk]),
             {"start": 3, "end": 9, "codes": [world.access.pk]},
@@ -151,15 +127,13 @@ def check_for(obj, action, world) -> Check:  # noqa: PLR0911 — one branch per 
     if obj == "excerpts":
         url = reverse("coding:excerpts", args=[world.sociability.pk])
         if action == "view":
-            return Check("diagnostic.view_code_excerpts", project, "get", url, secret="bibliothèque de rue")
-        return Check(None, None, "get", url, secret=NAME)
+            return GridCheck("diagnostic.view_code_excerpts", project, "get", url, secret="bibliothèque de rue")
+        return GridCheck(None, None, "get", url, secret=NAME)
     if obj == "analysis":
-        return Check("diagnostic.view_coding_analysis", project, "get", reverse("coding:analysis", args=[project.slug]))
+        return GridCheck(
+            "diagnostic.view_coding_analysis", project, "get", reverse("coding:analysis", args=[project.slug])
+        )
     raise AssertionError((obj, action))
-
-
-def fresh(user):
-    return AnonymousUser() if user is None else User.objects.get(pk=user.pk)
 
 
 def _target(obj):

@@ -11,17 +11,15 @@ import datetime
 from dataclasses import dataclass
 
 import pytest
-from django.contrib.auth.models import AnonymousUser
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from territoires.accounts.models import User
 from territoires.diagnostic.interviews import services
 from territoires.diagnostic.interviews.models import GuideTheme, Interview, InterviewGuide, Pseudonym, Transcript
 from territoires.surveys.models import Collector, Deployment, Survey
 from tests.factories import UserFactory, make_project, pdf_bytes
-from tests.support import data_kept_for_the_module
+from tests.support import data_kept_for_the_module, fresh, grid_users
 
 pytestmark = pytest.mark.django_db
 
@@ -78,19 +76,7 @@ def build_world():
     world.pseudonym = services.pseudonym_save(
         territory=world.x, user=world.referents[0], name=SECRET_NAME, replacement="[une habitante]"
     )
-    world.users = {
-        "visitor": None,
-        "resident": UserFactory(),
-        "observer": world.observers[0],
-        "agent_x": world.agents[0],
-        "elected_x": world.electeds[0],
-        "referent_x": world.referents[0],
-        "referent_y": world.referents[1],
-        "collector_x": collector,
-        "consultant": world.consultant,
-        "facilitator": world.facilitator,
-        "other_project": other.referents[0],
-    }
+    world.users = grid_users(world, other, collector_x=collector)
     return world
 
 
@@ -172,10 +158,6 @@ def check_for(obj, action, world) -> Check:  # noqa: PLR0911 — one branch per 
             changed=lambda: Pseudonym.objects.filter(name="Nom de la grille").exists(),
         )  # fmt: skip
     raise AssertionError((obj, action))
-
-
-def fresh(user):
-    return AnonymousUser() if user is None else User.objects.get(pk=user.pk)
 
 
 @pytest.mark.parametrize(("role", "obj", "action", "allowed"), CASES)
