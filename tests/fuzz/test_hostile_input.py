@@ -83,11 +83,6 @@ UNREACHED = {
     "annuaire/projet/<slug:slug>/<slug:territory_slug>/doublons/": "lien affiché quand un import a proposé des doublons",
     "compte/donnees/<int:export_id>/": "un téléchargement de données en préparation ; tests/accounts/test_personal_data.py",
     "compte/donnees/<int:export_id>/telecharger/": "un téléchargement de données prêt ; tests/accounts/test_personal_data.py",
-    "diagnostic/codage/transcription/<int:pk>/": "une transcription (la démo des entretiens vient de la branche interviews) ; tests/diagnostic/coding/test_hostile_input.py",
-    "diagnostic/codage/code/<int:pk>/modifier/": "un code de la grille (la démo de la grille vient de la branche interviews) ; tests/diagnostic/coding/test_hostile_input.py",
-    "diagnostic/codage/code/<int:pk>/supprimer/": "un code de la grille (la démo de la grille vient de la branche interviews) ; tests/diagnostic/coding/test_hostile_input.py",
-    "diagnostic/codage/code/<int:pk>/extraits/": "un code appliqué (la démo du codage vient de la branche interviews) ; tests/diagnostic/coding/test_hostile_input.py",
-    "diagnostic/codage/passage/supprimer/": "un passage codé (la démo du codage vient de la branche interviews) ; tests/diagnostic/coding/test_hostile_input.py",
     "compte/proconnect/": "ProConnect n'est pas configuré dans la démo (404) ; tests/accounts/test_proconnect.py",
     "compte/proconnect/retour/": "retour du fournisseur ProConnect ; tests/accounts/test_proconnect.py",
 }
