@@ -336,13 +336,14 @@ def _screen_rows(source, code_by_id, participants) -> list[_Row]:
     coder_ids = {row[2] for row in rows if row[2] is not None}
     coders = {user.pk: user.get_full_name() or user.email for user in User.objects.filter(pk__in=coder_ids)}
     speakers = {participant.pk: str(participant) for participant in participants}
+    deleted = _("codeur supprimé")  # translated once, not once per row
     return [
         _Row(
             pk,
             code_id,
             code_by_id[code_id],
             coder_id,
-            coders.get(coder_id, _("codeur supprimé")),
+            coders.get(coder_id, deleted),
             participant_id,
             speakers.get(participant_id, ""),
             start,
@@ -415,8 +416,11 @@ def excerpts(request, pk):
             profile = ""
         else:
             selected = selected.filter(profile=profile)
-    selected = selected.select_related("transcript__interview", "expression", "participant").order_by(
-        "territory_id", "transcript_id", "expression_id", "start", "id"
+    # The excerpts quote their own words: the transcripts' texts (tens of kilobytes each) stay in the database.
+    selected = (
+        selected.select_related("transcript__interview", "expression", "participant")
+        .defer("transcript__text", "expression__text")
+        .order_by("territory_id", "transcript_id", "expression_id", "start", "id")
     )
     page = Paginator(selected, PER_PAGE).get_page(request.GET.get("page"))
     code_names = {c.pk: c for c in codes}

@@ -545,9 +545,9 @@ class CodedExcerpts(EvidenceKind):
             codings = codings.filter(territory_id=territory)
         total = codings.count()
         shown = list(
-            codings.select_related("transcript__interview", "expression").order_by("territory_id", "start", "id")[
-                : cls.SHOWN
-            ]
+            codings.select_related("transcript__interview", "expression")
+            .defer("transcript__text", "expression__text")
+            .order_by("territory_id", "start", "id")[: cls.SHOWN]
         )
         rows = excerpts_present(user, shown, territories)
         body = format_html(
