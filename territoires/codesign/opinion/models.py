@@ -56,7 +56,7 @@ class OpinionConversation(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("En préparation")
         OPEN = "open", _("Ouverte au vote")
-        CLOSED = "closed", _("Close")
+        CLOSED = "closed", _("Vote clos")
 
     class Configuration(models.TextChoices):
         AUTO = "auto", _("Automatique (petit panel jusqu'à 300 participants)")

@@ -9,7 +9,7 @@ from django.core.cache import cache
 
 from territoires.core.clients import client_address_hash
 
-VOLUNTEERS_PER_WINDOW = 8
+VOLUNTEERS_PER_WINDOW = 30  # a sign-up desk at a public meeting shares one connection
 WINDOW_SECONDS = 600
 
 

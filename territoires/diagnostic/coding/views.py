@@ -418,7 +418,7 @@ def excerpts(request, pk):
             selected = selected.filter(profile=profile)
     # The excerpts quote their own words: the transcripts' texts (tens of kilobytes each) stay in the database.
     selected = (
-        selected.select_related("transcript__interview", "expression", "participant")
+        selected.select_related("transcript__interview", "expression", "participant", "coder")
         .defer("transcript__text", "expression__text")
         .order_by("territory_id", "transcript_id", "expression_id", "start", "id")
     )

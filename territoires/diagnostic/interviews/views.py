@@ -574,6 +574,12 @@ def pseudonym_edit(request, pk):
 def pseudonym_delete(request, pk):
     pseudonym = _pseudonym_or_404(request, pk)
     territory = pseudonym.territory
+    # Removing a name shows it in clear outside the circle: asked to confirm, never on one click.
+    if request.POST.get("confirm") != "1":
+        messages.error(
+            request, _("Cochez « Je confirme » pour retirer ce nom : il apparaîtrait de nouveau dans les citations.")
+        )
+        return redirect("interviews:pseudonyms", territory.project.slug, territory.organisation.slug)
     services.pseudonym_delete(pseudonym=pseudonym, user=request.user)
     messages.success(request, _("Nom retiré de la liste."))
     return redirect("interviews:pseudonyms", territory.project.slug, territory.organisation.slug)

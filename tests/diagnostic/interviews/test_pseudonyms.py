@@ -69,3 +69,22 @@ def test_the_list_refuses_a_repeated_name_whatever_its_case():
     services.pseudonym_save(territory=x, user=world.referents[0], name="Hélène", replacement="[a]")
     with pytest.raises(ValidationError):
         services.pseudonym_save(territory=x, user=world.referents[0], name="HÉLÈNE", replacement="[b]")
+
+
+@pytest.mark.django_db
+def test_a_name_leaves_the_list_only_when_the_removal_is_confirmed(client):
+    """Removing a name shows it in clear outside the circle: one stray click must not do it."""
+    from django.urls import reverse
+
+    from territoires.diagnostic.interviews.models import Pseudonym
+
+    world = make_project()
+    x = world.project.participations.get(organisation=world.towns[0])
+    entry = services.pseudonym_save(territory=x, user=world.referents[0], name="Hélène", replacement="[la directrice]")
+    client.force_login(world.referents[0])
+    url = reverse("interviews:pseudonym_delete", args=[entry.pk])
+    client.post(url)
+    assert Pseudonym.objects.filter(pk=entry.pk).exists()
+    assert quote_pseudonymise("Hélène a dit", x) == "[la directrice] a dit"
+    client.post(url, {"confirm": "1"})
+    assert not Pseudonym.objects.filter(pk=entry.pk).exists()
