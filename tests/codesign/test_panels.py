@@ -230,6 +230,10 @@ def test_public_form_stores_a_volunteer_once_and_refuses_bad_input(client):
         response = client.post(url, {**data, "submission_key": "", **bad})
         assert response.status_code == 400
     assert Volunteer.objects.filter(panel=panel).count() == 1
+    thanks_url = first["Location"].split("?")[0]
+    for wrong in ("WRONG", "ZZZZ-ZZZZ"):  # malformed, and well-formed but unknown: both said, neither found
+        unknown = client.get(thanks_url, {"code": wrong})
+        assert unknown.status_code == 404 and "ne correspond à aucun volontaire" in unknown.content.decode()
 
 
 def test_public_record_shows_algorithm_seed_and_probabilities_never_names(client):

@@ -335,6 +335,7 @@ def panel_thanks(request, token):
     panel = get_object_or_404(Panel.objects.select_related("plan__territory__organisation"), public_token=token)
     if panel.status == Panel.Status.DRAFT:
         raise Http404
+    typed = bool((request.GET.get("code") or "").strip())  # a malformed code is a code typed too
     code = receipt_code_normalise(request.GET.get("code"))
     volunteer = Volunteer.objects.filter(panel=panel, receipt_code=code).first() if code else None
     state = None
@@ -350,6 +351,6 @@ def panel_thanks(request, token):
     return render(
         request,
         "codesign/panels/volunteer_thanks.html",
-        {"panel": panel, "code": volunteer.receipt_code if volunteer else "", "state": state, "typed": bool(code)},
-        status=200 if volunteer or not code else 404,
+        {"panel": panel, "code": volunteer.receipt_code if volunteer else "", "state": state, "typed": typed},
+        status=200 if volunteer or not typed else 404,
     )

@@ -126,8 +126,9 @@ def _parse_xml(data: bytes, *, what: str) -> etree._Element:
         root = etree.fromstring(data, safe_parser())
     except etree.XMLSyntaxError as error:
         raise ExchangeFileError(
-            [_("%(what)s n'est pas un XML lisible (ligne %(line)s) : %(message)s")
-             % {"what": what, "line": error.lineno or "?", "message": error.msg}]
+            # The parser's own words are English and technical: the line and column say where to look.
+            [_("%(what)s n'est pas un XML lisible : erreur de syntaxe ligne %(line)s, colonne %(column)s.")
+             % {"what": what, "line": error.lineno or "?", "column": getattr(error, "offset", None) or "?"}]
         ) from None  # fmt: skip
     except ValueError:
         raise ExchangeFileError([_("%(what)s n'est pas un XML lisible.") % {"what": what}]) from None
