@@ -198,7 +198,7 @@ def survey_value(indicator: Indicator, *, today: datetime.date | None = None) ->
         )
         % {
             "survey": survey.title,
-            "question": question.code,
+            "question": question.label[:120],
             "when": _("à sa clôture") if closed else _("lu le %(date)s") % {"date": today.strftime("%d/%m/%Y")},
             "answered": answered,
             "weights": _(", redressées") if with_weights else "",

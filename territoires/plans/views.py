@@ -592,9 +592,26 @@ def indicator_detail(request, pk):
         "chart": charts.indicator_chart(indicator, measurements),
         "form": form,
         "reads_survey": indicator.source_kind == Indicator.Source.SURVEY,
+        "survey_words": _survey_words(indicator),
         "read_form": SurveyReadForm() if can_measure and indicator.source_kind == Indicator.Source.SURVEY else None,
     }
     return render(request, "plans/indicator_detail.html", context, status=status)
+
+
+def _survey_words(indicator) -> dict:
+    """The question and the answer an indicator reads, in the survey's words (their codes are for exports)."""
+    if indicator.source_kind != Indicator.Source.SURVEY or indicator.survey_id is None:
+        return {}
+    question = indicator.survey.questions.filter(code=indicator.survey_question_code).only("label", "options").first()
+    if question is None:
+        return {"question": indicator.survey_question_code, "option": indicator.survey_option_code}
+    options = {
+        str(item.get("code", "")): str(item.get("label") or item.get("code", "")) for item in question.options or []
+    }
+    return {
+        "question": question.label,
+        "option": options.get(indicator.survey_option_code, indicator.survey_option_code),
+    }
 
 
 @login_required

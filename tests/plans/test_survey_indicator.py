@@ -102,7 +102,9 @@ def test_a_reading_is_the_dashboards_figure_for_the_plans_territory(
     measurement = services.indicator_read_survey(indicator=indicator, user=world[0].referents[0])
     assert measurement.value == expected
     assert measurement.measured_on == timezone.localdate()
-    assert "Vos pratiques culturelles" in measurement.source and question in measurement.source
+    label = indicator.survey.questions.get(code=question).label
+    # The source names the question in the survey's words, not by its export code.
+    assert "Vos pratiques culturelles" in measurement.source and f"« {label[:120]} »" in measurement.source
 
 
 def test_an_open_survey_is_read_once_a_day_and_a_closed_one_once_at_its_closing(world):

@@ -176,6 +176,9 @@ def panel_volunteers(request, pk):
     panel = _panel(request, pk, "codesign.view_volunteers")
     members = {member.pk for member in services.panel_members(panel)}
     page = Paginator(Volunteer.objects.filter(panel=panel).order_by("pk"), PAGE_SIZE).get_page(request.GET.get("page"))
+    labels = dict(panel.neighbourhood_choices())  # the list's names, not their codes
+    for volunteer in page.object_list:
+        volunteer.neighbourhood_label = labels.get(volunteer.neighbourhood, volunteer.neighbourhood)
     return render(
         request,
         "codesign/panels/panel_volunteers.html",
