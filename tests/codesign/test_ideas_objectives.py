@@ -55,7 +55,7 @@ def test_ideas_link_to_what_prompted_them(world):
         )
 
 
-def test_resident_idea_box_moderation_and_receipt(client, world):
+def test_resident_idea_box_moderation_and_receipt(client, world, django_capture_on_commit_callbacks):
     url = reverse("codesign:idea_box", args=[world.plan.ideas_token])
     closed = client.post(url, {"title": "Une idée", "submission_key": "x"})
     assert closed.status_code == 400 and "fermée" in closed.content.decode()
@@ -76,7 +76,9 @@ def test_resident_idea_box_moderation_and_receipt(client, world):
     with pytest.raises(ValidationError) as refused:
         services.idea_moderate(idea=idea, user=world.referents[0], decision="rejected")
     assert "note" in refused.value.message_dict
-    services.idea_moderate(idea=idea, user=world.referents[0], decision="published")
+    # The public wall is cached until the next committed co-design write (codesign/views/ideas.py).
+    with django_capture_on_commit_callbacks(execute=True):
+        services.idea_moderate(idea=idea, user=world.referents[0], decision="published")
     assert "cinéma en plein air" in client.get(wall).content.decode()
     unknown = client.get(reverse("codesign:receipt"), {"code": "ZZZZZZZZZZ"})
     assert unknown.status_code == 404 and "Aucune contribution" in unknown.content.decode()
