@@ -49,6 +49,17 @@ def register_project_module(app_config):
         votes=AuditDetail(_("bulletins")),
         milestone_added=AuditDetail(_("échéance ajoutée")),
         milestone_removed=AuditDetail(_("échéance retirée")),
+        # the opinion map (codesign/opinion/services.py)
+        statement=AuditDetail(_("affirmation")),
+        decision=AuditDetail(_("décision"), values={"published": _("publiée"), "rejected": _("refusée")}),
+        public=AuditDetail(_("résultats publiés")),
+        configuration=AuditDetail(_("réglage du calcul")),
+        # panels drawn by lot (codesign/panels/services.py)
+        panel=AuditDetail(_("panel")),
+        imported=AuditDetail(_("volontaires importés")),
+        draw=AuditDetail(_("tirage")),
+        seed=AuditDetail(_("graine du tirage")),
+        withdrawn=AuditDetail(_("volontaire désisté (numéro)")),
     )
     register_project_tab(ProjectTab("codesign", _("Co-construction"), "codesign:project_plans", order=40))
 

@@ -21,6 +21,7 @@ from territoires.core.process_caches import register_process_cache, reset_proces
 # no data (locks). Anything else of the kind must be registered.
 NOT_CACHES = {
     "territoires.core.process_caches._registry": "this registry itself",
+    "territoires.diagnostic.qdpx.schema._schema": "the vendored REFI-QDA schemas, parsed once (files of the code, never data)",
     "territoires.core.registry._project_counts": "registry filled by AppConfig.ready()",
     "territoires.core.receipts._receipt_sources": "registry filled by AppConfig.ready()",
     "territoires.core.registry._project_tabs": "registry filled by AppConfig.ready()",
