@@ -202,7 +202,8 @@ def workshop_cancel(*, workshop: Workshop, user, reason: str) -> Workshop:
         raise ValidationError(_("Cet atelier est déjà annulé."))
     if workshop.starts_at < timezone.now():
         raise ValidationError(_("Cet atelier a déjà eu lieu : il ne peut plus être annulé."))
-    reason = reason.strip()
+    # A multipart form's fields are not cleaned of NUL by the middleware (its body is read by the view): PostgreSQL refuses them.
+    reason = reason.replace("\x00", "").strip()
     if not reason:
         raise ValidationError({"reason": _("Dites en une phrase pourquoi : les personnes inscrites le liront.")})
     workshop.status = Workshop.Status.CANCELLED

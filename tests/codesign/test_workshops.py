@@ -203,3 +203,12 @@ def test_reminders_go_once_to_seated_people_48_hours_ahead(world, django_capture
     assert all(message.subject.startswith("Rappel : Assises de la culture") for message in mail.outbox)
     assert WorkshopRegistration.objects.get(pk=seated.pk).reminded_at is not None
     assert services.workshop_reminders_send() == 0
+
+
+def test_a_cancellation_reason_sent_with_a_nul_byte_is_stored_without_it(client, world):
+    """Found by the fuzzer on PostgreSQL: a multipart form's NUL reached a text column (500)."""
+    url = reverse("codesign:workshop_cancel", args=[world.workshop.public_token])
+    client.force_login(world.referents[0])
+    response = client.post(url, {"reason": "Salle\x00 indisponible"})  # multipart, as the page sends it
+    assert response.status_code == 302
+    assert Workshop.objects.get(pk=world.workshop.pk).notes == "Salle indisponible"
