@@ -163,6 +163,9 @@ SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # How long a rendered public page may be served from the cache; every write bumps the content
 # version, so this only bounds memory, not staleness.
 PUBLIC_PAGE_CACHE_SECONDS = env.int("PUBLIC_PAGE_CACHE_SECONDS", default=600)
+# Writes that come in floods (survey answers) do not bump the version one by one: the counts they
+# change on public pages are at most this late (territoires/core/cache.py).
+PUBLIC_PAGE_STALE_COUNTS_SECONDS = env.int("PUBLIC_PAGE_STALE_COUNTS_SECONDS", default=60)
 
 AUTH_USER_MODEL = "accounts.User"
 AUTH_PASSWORD_VALIDATORS = [

@@ -45,8 +45,28 @@ code_release = process_cached(
 )(_code_release)
 
 
+# Survey answers arrive by the thousand and are written by one raw INSERT, without signals: bumping
+# the version for each would empty the cache as fast as visitors fill it. Each answer only marks the
+# content "dirty since" (one cache.add, a no-op while the mark stands); the first page read once
+# the mark is PUBLIC_PAGE_STALE_COUNTS_SECONDS old bumps the version. Counts of answers shown on
+# public pages are therefore at most that late, and the cache is emptied at most that often.
+DIRTY_KEY = "public-pages:dirty-since"
+
+
+def content_mark_dirty() -> None:
+    """A write that some public page counts, but that need not be seen at once (a survey answer)."""
+    transaction.on_commit(lambda: cache.add(DIRTY_KEY, time.time(), timeout=None))
+
+
 def content_version() -> str:
-    version = cache.get(VERSION_KEY)
+    values = cache.get_many((VERSION_KEY, DIRTY_KEY))
+    version = values.get(VERSION_KEY)
+    dirty_since = values.get(DIRTY_KEY)
+    if dirty_since is not None and time.time() - dirty_since >= settings.PUBLIC_PAGE_STALE_COUNTS_SECONDS:
+        # The mark goes first: an answer written meanwhile marks the content again, never lost.
+        cache.delete(DIRTY_KEY)
+        bump_content_version()
+        version = None
     if version is None:
         version = str(time.time_ns())
         cache.add(VERSION_KEY, version, timeout=None)

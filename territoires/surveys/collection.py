@@ -29,6 +29,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from territoires.accounts.backends import AccountBackend
+from territoires.core.cache import content_mark_dirty
 from territoires.core.clients import client_address
 from territoires.core.process_caches import process_cached, register_process_cache
 from territoires.core.receipts import new_receipt_code, receipt_code_normalise
@@ -287,6 +288,8 @@ def response_submit(
     for _attempt in range(3):
         try:
             _insert_once(response)
+            # The project page counts answers: it shows this one within a minute (core/cache.py).
+            content_mark_dirty()
             return Submission(response, True)
         except IntegrityError:
             if existing := _existing(key, deployment):

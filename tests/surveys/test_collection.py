@@ -741,3 +741,40 @@ def test_receipt_code_found_through_the_shared_registry(built, django_assert_max
     with django_assert_max_num_queries(0):
         assert receipt_find("x" * 5000) is None
         assert receipt_find("") is None
+
+
+# --- the public page's count of answers ----------------------------------------------------------
+
+
+def test_a_visitor_sees_a_new_answer_counted_within_a_minute_not_ten(built, client, django_capture_on_commit_callbacks):
+    """Answers are written by a raw INSERT that sends no signal: they mark the cached public pages
+    dirty, and the first visit a minute later renders the page again with the new count."""
+    from django.core.cache import cache
+
+    from territoires.core.cache import DIRTY_KEY
+
+    url = built.project.get_absolute_url()
+
+    def shown_count():
+        page = client.get(url)
+        line = next(li for li in page.content.decode().split("<li>") if "Réponses à l&#x27;enquête" in li)
+        return page["X-Page-Cache"], line.split("<strong>")[1].split("</strong>")[0]
+
+    def a_minute_passes():
+        cache.set(DIRTY_KEY, cache.get(DIRTY_KEY) - 61, timeout=None)
+
+    assert shown_count() == ("miss", "0")
+    with django_capture_on_commit_callbacks(execute=True):
+        submit(built)
+    # Within the minute the cached page stands (a flood of answers does not empty the cache)…
+    assert shown_count() == ("hit", "0")
+    # …and once the mark is a minute old, the next visit counts the answer, once.
+    a_minute_passes()
+    assert shown_count() == ("miss", "1")
+    assert shown_count() == ("hit", "1")
+    assert cache.get(DIRTY_KEY) is None
+    # Another answer marks the pages again.
+    with django_capture_on_commit_callbacks(execute=True):
+        submit(built)
+    a_minute_passes()
+    assert shown_count() == ("miss", "2")
