@@ -237,6 +237,10 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
 # Uploaded and generated files (territoires/core/storage.py): on local disk by default, MEDIA_ROOT for
 # uploads and PRIVATE_MEDIA_ROOT (default: "private" beside MEDIA_ROOT, never under it) for private files.
 PRIVATE_MEDIA_ROOT = env.str("PRIVATE_MEDIA_ROOT", default="") or None
+# Behind nginx: the internal location's prefix (e.g. "/_fichiers/") from which the proxy sends files
+# on local disk once a view has checked the reader's rights (X-Accel-Redirect, docs/deployment.md).
+# Empty: the application sends them itself. Ignored for files in a bucket.
+FILES_ACCEL_REDIRECT = env.str("FILES_ACCEL_REDIRECT", default="")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "private": {"BACKEND": "territoires.core.storage.PrivateStorage"},

@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth import authenticate, logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.text import slugify
@@ -16,6 +16,7 @@ from territoires.accounts import privacy
 from territoires.accounts.forms import AccountCloseForm
 from territoires.accounts.models import PersonalDataExport
 from territoires.core.forms import form_errors_from, id_from
+from territoires.core.storage import stored_file_response
 
 EXPORTS_SHOWN = 5
 
@@ -73,17 +74,13 @@ def data_export_download(request, export_id):
     export = _own_export(request, export_id)
     if export.status != PersonalDataExport.Status.DONE or not export.file:
         raise Http404
-    try:
-        stream = export.file.open("rb")
-    except FileNotFoundError as error:
-        raise Http404 from error
     stamp = timezone.localtime(export.created_at).strftime("%Y%m%d-%H%M")
     name = slugify(request.user.get_full_name())[:40] or "compte"
-    return FileResponse(
-        stream,
-        as_attachment=True,
+    return stored_file_response(
+        export.file,
         filename=f"donnees-personnelles-{name}-{stamp}.zip",
         content_type="application/zip",
+        headers={"Cache-Control": "private, no-store"},
     )
 
 

@@ -99,6 +99,69 @@ def local_copy(field_file, *, suffix: str = "") -> Iterator[Path]:
         os.unlink(name)
 
 
+def stored_file_response(
+    field_file, *, filename: str, content_type: str, as_attachment: bool = True, headers: dict | None = None
+):
+    """The response that sends a stored file to a reader whose rights the view has just checked.
+
+    By default the application streams the file (from disk or from the bucket). In production behind
+    nginx, FILES_ACCEL_REDIRECT (e.g. "/_fichiers/") hands a file on local disk to the proxy with an
+    `X-Accel-Redirect` header: nginx sends it from an `internal` location that no outside request can
+    reach (docs/deployment.md), and the application's worker is free at once instead of feeding a
+    slow download. Missing files are a 404 either way. `headers` (Cache-Control, a sandboxing
+    Content-Security-Policy) go out with the file; behind nginx only Content-Type,
+    Content-Disposition and Cache-Control survive the redirect, so the guide's internal locations
+    set the security headers themselves (tests/core/test_nginx_files.py checks them).
+    """
+    from django.http import FileResponse, Http404, HttpResponse
+    from django.utils.http import content_disposition_header
+
+    storage = field_file.storage
+    prefix = settings.FILES_ACCEL_REDIRECT
+    internal_path = _accel_path(storage, field_file.name) if prefix and uses_local_files(storage) else None
+    if internal_path is not None:
+        if not storage.exists(field_file.name):
+            raise Http404
+        response = HttpResponse(content_type=content_type)
+        response["X-Accel-Redirect"] = prefix.rstrip("/") + "/" + internal_path
+        response["Content-Disposition"] = content_disposition_header(as_attachment, filename)
+    else:
+        try:
+            handle = field_file.open("rb")
+        except (FileNotFoundError, IsADirectoryError):
+            raise Http404 from None
+        # The file is closed by the response once sent, not left to the garbage collector.
+        response = FileResponse(handle, as_attachment=as_attachment, filename=filename, content_type=content_type)
+    for name, value in (headers or {}).items():
+        response[name] = value
+    return response
+
+
+def image_content_type(head: bytes) -> str | None:
+    """The type of a JPEG, PNG or WebP image from its first bytes (None for anything else)."""
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
+def _accel_path(storage, name: str) -> str | None:
+    """ "media/<name>" or "private/<name>" (URL-quoted): where nginx's internal locations find the
+    file; None for a file outside both roots (then the application sends it itself)."""
+    from urllib.parse import quote
+
+    path = Path(storage.path(name)).resolve()
+    roots = [("media", settings.MEDIA_ROOT), ("private", getattr(private_files, "base_location", None))]
+    for alias, root in roots:
+        if root and path.is_relative_to(Path(root).resolve()):
+            root = Path(root)
+            return alias + "/" + quote(path.relative_to(root.resolve()).as_posix())
+    return None
+
+
 def delete_with_files(queryset, field: str = "file") -> int:
     """Deletes the rows of `queryset` and the file each one holds in `field`; returns how many rows.
     (Retention jobs: a row is never deleted while its file stays behind, nor the reverse.)"""

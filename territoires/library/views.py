@@ -7,7 +7,7 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from territoires.core.cache import content_version, public_page_cache
 from territoires.core.idempotency import already_submitted, parse_submission_key, record_submission
+from territoires.core.storage import stored_file_response
 from territoires.library import counters, selectors, services
 from territoires.library.forms import ResourceCreateForm, ResourceForm
 from territoires.library.models import Attachment, Resource
@@ -169,18 +170,19 @@ def attachment_download(request, slug, attachment_id):
     attachment = next((a for a in resource.attachments.all() if a.pk == attachment_id), None)
     if attachment is None:
         raise Http404
-    try:
-        handle = attachment.file.open("rb")
-    except (FileNotFoundError, OSError):
+    if not attachment.file.storage.exists(attachment.file.name):
         raise Http404
     if resource.is_published:
         counters.record_hit(Resource, resource.pk, "download_count")
         counters.record_hit(Attachment, attachment.pk, "download_count")
     # Always as a download with the type judged at upload: a file is never rendered by the browser
     # as something else than what was checked.
-    response = FileResponse(handle, as_attachment=True, filename=attachment.name, content_type=attachment.content_type)
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return stored_file_response(
+        attachment.file,
+        filename=attachment.name,
+        content_type=attachment.content_type,
+        headers={"Content-Security-Policy": "default-src 'none'; sandbox"},
+    )
 
 
 def _publisher_choices(user):

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 from territoires.core.cache import content_version, public_page_cache
 from territoires.core.idempotency import already_submitted, parse_submission_key, record_submission
 from territoires.core.receipts import receipt_code_normalise, receipt_find
+from territoires.core.storage import stored_file_response
 from territoires.core.validators import safe_download_name
 from territoires.plans import charts, exports, feedback, progress, selectors, services
 from territoires.plans.diff import versions_diff
@@ -834,17 +835,13 @@ def adoption_document(request, slug, territory_slug, adoption_id):
     if not request.user.has_perm("plans.view_adopted", territory):
         raise Http404
     adoption = get_object_or_404(plan.adoptions, pk=adoption_id)
-    from django.http import FileResponse
-
-    try:
-        stream = adoption.deliberation_document.open("rb")
-    except FileNotFoundError as error:
-        raise Http404 from error
     name = safe_download_name(f"deliberation-{adoption.deliberation_number}", "pdf")
-    # The file is closed by the response once sent (FileResponse), not left to the garbage collector.
-    response = FileResponse(stream, as_attachment=True, filename=name, content_type="application/pdf")
-    response["Content-Security-Policy"] = "sandbox"
-    return response
+    return stored_file_response(
+        adoption.deliberation_document,
+        filename=name,
+        content_type="application/pdf",
+        headers={"Content-Security-Policy": "sandbox"},
+    )
 
 
 # What became of residents' words ------------------------------------------------------------------
@@ -1116,8 +1113,6 @@ def plan_report(request, slug, territory_slug):
 
 
 def report_download(request, slug, territory_slug, report_id):
-    from django.http import FileResponse
-
     from territoires.plans.models import EvaluationReport
 
     project, territory = _territory(request, slug, territory_slug)
@@ -1126,13 +1121,8 @@ def report_download(request, slug, territory_slug, report_id):
     report = get_object_or_404(
         EvaluationReport, pk=report_id, plan__territory=territory, status=EvaluationReport.Status.DONE
     )
-    try:
-        stream = report.file.open("rb")
-    except FileNotFoundError as error:
-        raise Http404 from error
-    return FileResponse(
-        stream,
-        as_attachment=True,
+    return stored_file_response(
+        report.file,
         filename=safe_download_name(f"rapport-{territory_slug}-{report.as_of}", "pdf"),
         content_type="application/pdf",
     )

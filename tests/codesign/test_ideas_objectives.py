@@ -134,6 +134,24 @@ def test_team_form_with_photo_and_bad_photo(client, world):
     assert client.get(reverse("codesign:idea_photo", args=[idea.pk])).status_code == 302
 
 
+def test_a_photo_sent_as_a_page_is_served_as_an_image(client, world):
+    """The name a photo was sent with decides nothing: an image named "postit.html" goes out as
+    image/png, named after the idea, in a sandbox — never as a page of the platform's origin."""
+    client.force_login(world.agents[0])
+    url = reverse("codesign:idea_create", args=[world.plan.pk])
+    posted = {"title": "Affiche", "source": "team", "photo": SimpleUploadedFile("postit.html", png())}
+    assert client.post(url, posted).status_code == 302
+    idea = Idea.objects.get(title="Affiche")
+    photo = client.get(reverse("codesign:idea_photo", args=[idea.pk]))
+    assert photo["Content-Type"] == "image/png"
+    assert photo["Content-Disposition"] == f'inline; filename="photo-idee-{idea.pk}.png"'
+    assert "sandbox" in photo["Content-Security-Policy"]
+    close_keeping_connection(photo)
+    # A photo gone from the disk is a 404, not a server error.
+    idea.photo.storage.delete(idea.photo.name)
+    assert client.get(reverse("codesign:idea_photo", args=[idea.pk])).status_code == 404
+
+
 def test_comments(client, world):
     idea = team_idea(world, "Des ateliers d'écriture")
     client.force_login(world.referents[1])  # another town of the project: a member, may comment

@@ -166,6 +166,22 @@ def test_referent_download_contains_only_its_territory(client, world):
     assert response["Cache-Control"] == "private, no-store"
 
 
+def test_behind_nginx_the_export_is_handed_to_the_proxy_only_after_the_permission_check(client, world, settings):
+    """With FILES_ACCEL_REDIRECT the view still decides; nginx only sends. A referent of another
+    territory gets a 404 and no header naming the file."""
+    settings.FILES_ACCEL_REDIRECT = "/_fichiers/"
+    url = reverse("surveys:export_download", args=[world.survey.pk, world.x_export.pk])
+    client.force_login(world.users["referent_x"])
+    response = client.get(url)
+    assert response.status_code == 200
+    world.x_export.refresh_from_db()
+    assert response["X-Accel-Redirect"] == "/_fichiers/private/" + world.x_export.file.name
+    assert response["Cache-Control"] == "private, no-store"
+    client.force_login(world.users["referent_y"])
+    refused = client.get(url)
+    assert refused.status_code == 404 and "X-Accel-Redirect" not in refused
+
+
 def test_forged_ids_give_404(client, world):
     client.force_login(world.users["facilitator"])
     survey = world.survey

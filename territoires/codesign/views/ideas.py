@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -19,6 +19,7 @@ from territoires.codesign.views.common import check, login_page, plan_by_id
 from territoires.core.cache import public_page_cache
 from territoires.core.forms import form_errors_from
 from territoires.core.idempotency import already_submitted, parse_submission_key, record_submission
+from territoires.core.storage import image_content_type, stored_file_response
 
 PER_PAGE = 30
 
@@ -205,7 +206,26 @@ def idea_photo(request, pk):
     idea = _idea_or_404(request, pk)
     if not idea.photo:
         raise Http404
-    return FileResponse(idea.photo.open("rb"), filename=idea.photo.name.rsplit("/", 1)[-1])
+    # The type comes from the file's first bytes (the upload form checked it is an image), never
+    # from the name it was sent with: a photo named "x.html" must not be served as a page.
+    try:
+        with idea.photo.open("rb") as handle:
+            content_type = image_content_type(handle.read(16))
+    except FileNotFoundError:
+        raise Http404 from None
+    if content_type is None:
+        raise Http404
+    extension = content_type.rsplit("/", 1)[-1].replace("jpeg", "jpg")
+    return stored_file_response(
+        idea.photo,
+        filename=f"photo-idee-{idea.pk}.{extension}",
+        content_type=content_type,
+        as_attachment=False,
+        headers={
+            "Cache-Control": "private, max-age=3600",
+            "Content-Security-Policy": "default-src 'none'; img-src 'self'; sandbox",
+        },
+    )
 
 
 @login_required

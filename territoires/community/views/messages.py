@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -13,6 +13,7 @@ from territoires.community import selectors, services
 from territoires.community.forms import HideForm, MessageEditForm, ReportForm
 from territoires.community.models import Attachment, Report
 from territoires.community.views.common import message_or_404
+from territoires.core.storage import stored_file_response
 from territoires.core.validators import safe_download_name
 from territoires.projects.views.common import form_errors_from, id_from, require
 
@@ -93,21 +94,18 @@ def attachment_download(request, pk):
     message = message_or_404(request.user, attachment.message_id)
     if message.is_hidden and not request.user.has_perm("community.hide_message", message):
         raise Http404
-    try:
-        handle = attachment.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
     # Named after the type judged at upload, whatever name it was sent with (a "notes.html" that is
     # a PDF is served as "notes.pdf"); only images are shown inline, in a sandbox.
-    response = FileResponse(
-        handle,
+    return stored_file_response(
+        attachment.file,
         content_type=attachment.content_type,
         as_attachment=not attachment.is_image,
         filename=safe_download_name(attachment.original_name, attachment.extension),
+        headers={
+            "Cache-Control": "private, max-age=3600",
+            "Content-Security-Policy": "default-src 'none'; img-src 'self'; sandbox",
+        },
     )
-    response["Cache-Control"] = "private, max-age=3600"
-    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
-    return response
 
 
 @login_required

@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from territoires.core.forms import form_errors_from, id_from
 from territoires.core.idempotency import already_submitted, parse_submission_key, record_submission
+from territoires.core.storage import stored_file_response
 from territoires.diagnostic.interviews import selectors, services
 from territoires.diagnostic.interviews.extraction import transcript_text_from_upload
 from territoires.diagnostic.interviews.forms import (
@@ -446,16 +447,12 @@ def consent_file(request, pk):
     interview = _interview_or_404(request, pk, "diagnostic.view_consent")
     if not interview.consent_file:
         raise Http404
-    try:
-        handle = interview.consent_file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(
-        handle, content_type="application/pdf", as_attachment=True, filename=f"consentement-{interview.pk}.pdf"
+    return stored_file_response(
+        interview.consent_file,
+        content_type="application/pdf",
+        filename=f"consentement-{interview.pk}.pdf",
+        headers={"Cache-Control": "private, no-store", "Content-Security-Policy": "default-src 'none'; sandbox"},
     )
-    response["Cache-Control"] = "private, no-store"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
 
 
 @login_required

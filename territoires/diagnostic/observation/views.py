@@ -6,13 +6,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from territoires.core.forms import form_errors_from
 from territoires.core.idempotency import already_submitted, parse_submission_key, record_submission
+from territoires.core.storage import stored_file_response
 from territoires.diagnostic.observation import selectors, services
 from territoires.diagnostic.observation.forms import ObservationForm, PhotoForm
 from territoires.diagnostic.observation.models import ObservationNote, ObservationPhoto, ObservationTag
@@ -191,14 +192,16 @@ def _photo_or_404(request, pk, permission) -> ObservationPhoto:
 @login_required
 def photo(request, pk):
     photo = _photo_or_404(request, pk, "diagnostic.view_observation")
-    try:
-        handle = photo.image.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(handle, content_type="image/jpeg")
-    response["Cache-Control"] = "private, max-age=3600"
-    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
-    return response
+    return stored_file_response(
+        photo.image,
+        content_type="image/jpeg",
+        as_attachment=False,
+        filename=f"photo-{photo.pk}.jpg",
+        headers={
+            "Cache-Control": "private, max-age=3600",
+            "Content-Security-Policy": "default-src 'none'; img-src 'self'; sandbox",
+        },
+    )
 
 
 @login_required

@@ -7,11 +7,12 @@ import uuid
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from territoires.core.idempotency import FIELD_NAME, already_submitted, record_submission
+from territoires.core.storage import stored_file_response
 from territoires.diagnostic.interviews.models import InterviewParticipant
 from territoires.diagnostic.qdpx import excerpts, services
 from territoires.diagnostic.qdpx.forms import CodebookImportForm, ExportForm, ProjectImportForm
@@ -169,20 +170,14 @@ def exchange_download(request, pk):
     # The file holds what its requester could read when it was built: only while they still may.
     if not services.exchange_still_allowed(exchange):
         raise Http404
-    try:
-        handle = exchange.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
     scope = exchange.territory.organisation.slug if exchange.territory_id else "projet"
     name = f"codage-{exchange.project.slug}-{scope}.{exchange.extension}"
-    response = FileResponse(
-        handle,
-        as_attachment=True,
+    return stored_file_response(
+        exchange.file,
         filename=name if exchange.kind == CodingExchange.Kind.EXPORT_QDPX else f"grille-{exchange.project.slug}.qdc",
         content_type="application/zip" if exchange.kind == CodingExchange.Kind.EXPORT_QDPX else "application/xml",
+        headers={"Cache-Control": "private, no-store"},
     )
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 def excerpt_export(request, slug, extension):

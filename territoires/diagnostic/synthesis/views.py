@@ -8,7 +8,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from territoires.core.forms import form_errors_from
 from territoires.core.idempotency import already_submitted, parse_submission_key, record_submission
+from territoires.core.storage import stored_file_response
 from territoires.diagnostic.expression.models import ExpressionPrompt
 from territoires.diagnostic.synthesis import services
 from territoires.diagnostic.synthesis.evidence import EVIDENCE_KINDS, evidence_kind, evidence_views
@@ -408,17 +409,11 @@ def pdf_download(request, pk):
     pdf = _own_pdf(request, pk)
     if pdf.status != SynthesisPdf.Status.DONE or not pdf.file:
         raise Http404
-    try:
-        handle = pdf.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
     synthesis = pdf.synthesis
     name = synthesis.territory.organisation.slug if synthesis.territory_id else "transversale"
-    response = FileResponse(
-        handle,
+    return stored_file_response(
+        pdf.file,
         content_type="application/pdf",
-        as_attachment=True,
         filename=f"synthese-{synthesis.project.slug}-{name}.pdf",
+        headers={"Cache-Control": "private, no-store"},
     )
-    response["Cache-Control"] = "private, no-store"
-    return response

@@ -3,7 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from territoires.accounts.models import Organisation
 from territoires.core.cache import code_release, content_version, public_page_cache
 from territoires.core.idempotency import already_submitted, parse_submission_key, record_submission
+from territoires.core.storage import stored_file_response
 from territoires.projects import selectors
 from territoires.projects.forms import CharterArticleFormSet, CharterVersionForm, SignatureForm
 from territoires.projects.models import Charter, Signature
@@ -144,14 +145,12 @@ def signature_document(request, slug, signature_id):
         raise Http404
     # A download, never shown inline: the file was uploaded by a person and the browser's PDF viewer
     # is not ours to expose.
-    response = FileResponse(
-        signature.deliberation_document.open("rb"),
+    return stored_file_response(
+        signature.deliberation_document,
         content_type="application/pdf",
-        as_attachment=True,
         filename=f"deliberation-{signature.organisation.slug}.pdf",
+        headers={"Content-Security-Policy": "default-src 'none'; sandbox"},
     )
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
 
 
 @login_required

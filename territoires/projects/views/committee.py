@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import F
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from territoires.core.ical import CalendarEntry, calendar_bytes
 from territoires.core.idempotency import already_submitted, parse_submission_key, record_submission
+from territoires.core.storage import stored_file_response
 from territoires.projects.forms import (
     CommitteeMemberForm,
     DecisionFilterForm,
@@ -247,8 +248,8 @@ def meeting_minutes_document(request, slug, meeting_id):
     meeting = _meeting_or_404(project, meeting_id)
     if not meeting.minutes_document:
         raise Http404
-    return FileResponse(
-        meeting.minutes_document.open("rb"),
+    return stored_file_response(
+        meeting.minutes_document,
         content_type="application/pdf",
         as_attachment=False,
         filename=f"compte-rendu-copil-{meeting.pk}.pdf",

@@ -11,12 +11,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 
 from territoires.core.idempotency import already_submitted, parse_submission_key, record_submission
+from territoires.core.storage import stored_file_response
 from territoires.projects.views.common import form_errors_from, id_from, require
 from territoires.surveys import exports
 from territoires.surveys.forms_exports import ExportForm
@@ -117,19 +118,13 @@ def export_download(request, survey_id, export_id):
     export = _export_or_404(scope, survey, export_id)
     if export.status != Export.Status.DONE or not export.file:
         raise Http404
-    try:
-        stream = export.file.open("rb")
-    except FileNotFoundError as error:
-        raise Http404 from error
     extension = exports.EXTENSIONS.get(export.format, "bin")
-    response = FileResponse(
-        stream,
-        as_attachment=True,
+    return stored_file_response(
+        export.file,
         filename=exports.export_download_name(export),
         content_type=exports.CONTENT_TYPES.get(extension, "application/octet-stream"),
+        headers={"Cache-Control": "private, no-store"},
     )
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 # Under enquetes/ (territoires/surveys/urls.py).
