@@ -19,7 +19,7 @@ from django.urls import Resolver404, resolve, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from territoires.diagnostic.filters import EntryFilterForm, filter_entries
 
@@ -550,13 +550,25 @@ class CodedExcerpts(EvidenceKind):
             .order_by("territory_id", "start", "id")[: cls.SHOWN]
         )
         rows = excerpts_present(user, shown, territories)
+        if total:
+            summary = ngettext("%(n)s extrait codé « %(code)s ».", "%(n)s extraits codés « %(code)s ».", total) % {
+                "n": total,
+                "code": code.name,
+            }
+        else:
+            summary = _("Aucun extrait codé « %(code)s » pour l'instant.") % {"code": code.name}
+        # A passage whose words were edited away since it was coded is shown, but said to be checked.
+        stale_mark = format_html(" · <span class='fr-badge fr-badge--sm fr-badge--warning'>{}</span>", _("à revoir"))
         body = format_html(
             "<p>{}</p>{}",
-            _("%(n)s extrait(s) codé(s) « %(code)s ».") % {"n": total, "code": code.name},
+            summary,
             format_html_join(
                 "",
-                "<blockquote class='fr-quote fr-py-1w'><p>« {} »</p><p class='fr-text--xs'>{} · {}</p></blockquote>",
-                ((row.quote, row.territory_name, row.source_label) for row in rows),
+                "<blockquote class='fr-quote fr-py-1w'><p>« {} »</p><p class='fr-text--xs'>{} · {}{}</p></blockquote>",
+                (
+                    (row.quote, row.territory_name, row.source_label, stale_mark if row.coding.is_stale else "")
+                    for row in rows
+                ),
             ),
         )
         query = f"?territory={territory}" if territory is not None else ""

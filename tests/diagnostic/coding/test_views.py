@@ -201,6 +201,11 @@ def test_a_finding_cites_a_codes_excerpts_as_live_evidence(client, world):
     assert evidence.reference == {"code": world.access.pk, "territory": territory.pk}
     body = client.get(finding.get_absolute_url()).content.decode()
     assert "Marie Dupont : Elle est loin" in body
+    assert "1 extrait codé « " in body and "à revoir" not in body
+    # The transcript's words edited away: the passage stays cited, marked to be checked.
+    Coding.objects.filter(code=world.access).update(is_stale=True)
+    assert "à revoir" in client.get(finding.get_absolute_url()).content.decode()
+    Coding.objects.update(is_stale=False)
     synthesis_services.finding_validate(finding=finding, user=world.referents[0])
     synthesis_services.finding_publish(finding=finding, user=world.referents[0])
     client.force_login(world.agents[0])  # the territory's staff, outside the transcript circle
