@@ -166,6 +166,9 @@ PUBLIC_PAGE_CACHE_SECONDS = env.int("PUBLIC_PAGE_CACHE_SECONDS", default=600)
 # Writes that come in floods (survey answers) do not bump the version one by one: the counts they
 # change on public pages are at most this late (territoires/core/cache.py).
 PUBLIC_PAGE_STALE_COUNTS_SECONDS = env.int("PUBLIC_PAGE_STALE_COUNTS_SECONDS", default=60)
+# A member's heavy page (territoires/core/cache.py, member_page_cache) is served again while nothing
+# changed, at most this long: what no watched model holds (a notification badge) is that late.
+MEMBER_PAGE_CACHE_SECONDS = env.int("MEMBER_PAGE_CACHE_SECONDS", default=60)
 
 AUTH_USER_MODEL = "accounts.User"
 AUTH_PASSWORD_VALIDATORS = [

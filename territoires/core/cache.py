@@ -9,7 +9,9 @@ or flash messages, and pages that set a cookie, are never cached.
 
 import functools
 import hashlib
+import re
 import time
+import uuid
 
 from django.conf import settings
 from django.core.cache import cache
@@ -151,3 +153,96 @@ def public_page_cache(view=None, *, query_params: tuple[str, ...] = ()):
         return response
 
     return wrapper
+
+
+# --- members' heavy pages ----------------------------------------------------------------------
+
+# What changes per rendering of a page and must not be served twice: the CSRF token (masked anew
+# each time) and the one-time keys that make a form sent twice stored once (core/idempotency.py).
+_CSRF_VALUE = re.compile(r'name="csrfmiddlewaretoken" value="([A-Za-z0-9]{32,64})"')
+_SUBMISSION_KEY = re.compile(r'(name="submission_key" value=")[0-9a-f-]{36}(")')
+_CSRF_SLOT = "\x00csrf\x00"
+_KEY_SLOT = "\x00submission-key\x00"
+
+
+def _has_pending_messages(request) -> bool:
+    return "messages" in request.COOKIES or bool(getattr(request, "session", {}).get("_messages"))
+
+
+def member_page_cache(view=None, *, query_params: tuple[str, ...] = ()):
+    """Serve a signed-in member's GET of a heavy page (a transcript with 200 codings, a plan of 200
+    actions, a network of 20,000 links) again from the cache while nothing changed.
+
+    The key holds the person (a page holds only what its reader may read: never shared), the
+    language, the path and the view's query parameters, the code release and the content version
+    (any write to a watched model changes it, so nobody reads a page older than the last committed
+    change; survey answers within PUBLIC_PAGE_STALE_COUNTS_SECONDS). The CSRF token and the
+    forms' one-time submission keys are cut out when stored and put back fresh at each serving,
+    so two tabs never share a key. Pages with a flash message, HTMX fragments, and requests with
+    other query parameters are rendered as usual and not stored.
+    """
+    if view is None:
+        return functools.partial(member_page_cache, query_params=query_params)
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        user = request.user
+        if (
+            request.method != "GET"
+            or not user.is_authenticated
+            or getattr(request, "htmx", False)
+            or set(request.GET) - set(query_params)
+            or _has_pending_messages(request)
+        ):
+            return view(request, *args, **kwargs)
+        # Every value of each parameter, whole (the key is hashed): two queries never share a page.
+        query = "&".join(f"{name}={request.GET.getlist(name)!r}" for name in query_params)
+        # The session too: what a session carries (a second factor checked, a chosen territory)
+        # may change the page for the same person.
+        session_key = getattr(getattr(request, "session", None), "session_key", "") or ""
+        raw_key = (
+            f"{code_release()}|{content_version()}|{request.LANGUAGE_CODE}|{user.pk}|{session_key}|"
+            f"{request.path}?{query}"
+        )
+        key = "member-page:" + hashlib.sha256(raw_key.encode()).hexdigest()
+        cached = cache.get(key)
+        if cached is not None:
+            content, content_type = cached
+            response = HttpResponse(_fill_slots(content, request), content_type=content_type)
+            response["X-Page-Cache"] = "hit"
+            response["Cache-Control"] = "private"
+            return response
+        response = view(request, *args, **kwargs)
+        if hasattr(response, "render") and callable(response.render):
+            response = response.render()
+        if (
+            response.status_code == 200
+            and not response.cookies
+            and not getattr(response, "streaming", False)
+            and not getattr(getattr(request, "_messages", None), "used", False)
+            and response.get("Content-Type", "").startswith("text/html")
+        ):
+            content = _cut_slots(response.content.decode(response.charset))
+            cache.set(key, (content, response["Content-Type"]), settings.MEMBER_PAGE_CACHE_SECONDS)
+            response["X-Page-Cache"] = "miss"
+        return response
+
+    return wrapper
+
+
+def _cut_slots(html: str) -> str:
+    tokens = set(_CSRF_VALUE.findall(html))
+    for token in tokens:
+        html = html.replace(token, _CSRF_SLOT)
+    return _SUBMISSION_KEY.sub(lambda match: match.group(1) + _KEY_SLOT + match.group(2), html)
+
+
+def _fill_slots(html: str, request) -> str:
+    from django.middleware.csrf import get_token
+
+    if _CSRF_SLOT in html:
+        html = html.replace(_CSRF_SLOT, get_token(request))
+    if _KEY_SLOT in html:
+        parts = html.split(_KEY_SLOT)
+        html = "".join(part + str(uuid.uuid4()) for part in parts[:-1]) + parts[-1]
+    return html

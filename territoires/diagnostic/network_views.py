@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from territoires.core.cache import member_page_cache
 from territoires.core.idempotency import already_submitted, parse_submission_key, record_submission
 from territoires.diagnostic import network, network_exports, network_services, selectors, services
 from territoires.diagnostic.models import Entry, Link, NetworkAnalysis
@@ -34,6 +35,9 @@ def _scope(request, slug, *, with_counts=True):
     return project, families, territories, form, network.selected_filters(form)
 
 
+@member_page_cache(
+    query_params=("territoire", "type", "famille", "categorie", "domaine", "quartier", "source", "q", "page")
+)
 def network_page(request, slug):
     project, families, territories, form, filters = _scope(request, slug)
     page = Paginator(network.link_ids_for_table(request.user, project, filters), LINKS_PER_PAGE).get_page(

@@ -17,7 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
-from territoires.core.cache import content_version, public_page_cache
+from territoires.core.cache import content_version, member_page_cache, public_page_cache
 from territoires.core.idempotency import already_submitted, parse_submission_key, record_submission
 from territoires.core.receipts import receipt_code_normalise, receipt_find
 from territoires.core.storage import stored_file_response
@@ -112,6 +112,7 @@ def project_plans(request, slug):
 
 
 @public_page_cache(query_params=("version",))
+@member_page_cache(query_params=("version",))
 def plan_detail(request, slug, territory_slug):
     project, territory = _territory(request, slug, territory_slug)
     # The adopted version's snapshot (tens of kilobytes of JSON for a large plan) is read only when

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from territoires.core.cache import member_page_cache
 from territoires.core.forms import form_errors_from, id_from
 from territoires.core.idempotency import already_submitted, parse_submission_key, record_submission
 from territoires.diagnostic.coding import charts, services
@@ -206,6 +207,7 @@ def _expression_or_404(request, pk):
 
 
 @_login_redirects
+@member_page_cache(query_params=("codeur",))
 def transcript_coding(request, pk):
     transcript, project, territory = _transcript_or_404(request, pk)
     participants = list(InterviewParticipant.objects.filter(interview_id=transcript.interview_id))
@@ -378,10 +380,11 @@ def coding_delete(request):
 # --- retrieval and analysis --------------------------------------------------------------------
 
 
-def _descendants(code, codes) -> list[int]:
+def _descendants(code, links) -> list[int]:
+    """The code and its sub-codes at any depth; `links`: (id, parent id) of the project's codes."""
     children: dict = {}
-    for other in codes:
-        children.setdefault(other.parent_id, []).append(other.pk)
+    for pk, parent_id in links:
+        children.setdefault(parent_id, []).append(pk)
     found, queue = [], [code.pk]
     while queue:
         current = queue.pop()
@@ -391,13 +394,15 @@ def _descendants(code, codes) -> list[int]:
 
 
 @_login_redirects
+@member_page_cache(query_params=("territory", "profile", "sous_codes", "page"))
 def excerpts(request, pk):
     code = get_object_or_404(Code.objects.select_related("project"), pk=id_from(pk) or 0)
     project = _project(request, code.project.slug, "diagnostic.view_code_excerpts")
     territories = {t.pk: t for t in project_territories(project)}
-    codes = _codes(project)
+    # Only the tree's links, not 120 Code objects with their parents: this page shows one code.
+    links = list(Code.objects.filter(project=project).values_list("pk", "parent_id"))
     with_children = request.GET.get("sous_codes") == "1"
-    code_ids = _descendants(code, codes) if with_children else [code.pk]
+    code_ids = _descendants(code, links) if with_children else [code.pk]
     selected = visible_codings(request.user, project).filter(code_id__in=code_ids)
     errors = []
     territory_id = None
@@ -423,7 +428,7 @@ def excerpts(request, pk):
         .order_by("territory_id", "transcript_id", "expression_id", "start", "id")
     )
     page = Paginator(selected, PER_PAGE).get_page(request.GET.get("page"))
-    code_names = {c.pk: c for c in codes}
+    code_names = Code.objects.in_bulk(code_ids) if with_children else {code.pk: code}
     rows = excerpts_present(request.user, list(page.object_list), territories)
     for row in rows:
         row.coding.code = code_names.get(row.coding.code_id, code)
@@ -434,7 +439,7 @@ def excerpts(request, pk):
             "project": project, "code": code, "page_obj": page, "rows": rows, "errors": errors,
             "territories": list(territories.values()), "profiles": list(profiles.items()),
             "current": {"territory": territory_id, "profile": profile, "sous_codes": with_children},
-            "has_children": len(code_ids) > 1 or any(c.parent_id == code.pk for c in codes),
+            "has_children": len(code_ids) > 1 or any(parent_id == code.pk for _pk, parent_id in links),
         },
     )  # fmt: skip
 
