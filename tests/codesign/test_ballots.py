@@ -103,6 +103,21 @@ def test_kiosk_one_time_codes(client, world):
     assert VoterCode.objects.get(pk=other.pk).used_at is None
 
 
+def test_a_ballot_closed_while_the_kiosk_remembers_it_open_refuses_the_next_vote(client, world):
+    """The kiosk remembers an open ballot for a few seconds (make bench ONLY=codesign.vote); the
+    vote's own UPDATE checks the status in the database, so a close wins at once."""
+    ballot = services.ballot_open(ballot=world.ballot, user=world.referents[0])
+    first, second = services.voter_codes_issue(ballot=ballot, user=world.referents[0], count=2)
+    url = reverse("codesign:kiosk", args=[ballot.kiosk_token])
+    assert client.post(url, {"stage": "vote", "code": first.code, **grades(ballot, 3, 4)}).context["stage"] == "done"
+    services.ballot_close(ballot=ballot, user=world.referents[0])
+    refused = client.post(url, {"stage": "vote", "code": second.code, **grades(ballot, 3, 4)})
+    assert refused.status_code == 400 and "clos" in refused.content.decode()
+    assert BallotVote.objects.count() == 1
+    assert VoterCode.objects.get(pk=second.pk).used_at is None
+    assert client.get(url).context["stage"] == "closed"
+
+
 def test_dots_over_allowance_over_http(client, world):
     ballot = services.ballot_create(
         plan=world.plan,

@@ -1,6 +1,8 @@
 """Convergence: ballots, online votes (an account votes once), the kiosk of a workshop (one-time
 codes on a shared tablet), results in each method's own presentation."""
 
+import time
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -15,6 +17,7 @@ from territoires.codesign.forms import BallotForm, VoterCodeForm, VoterCodesForm
 from territoires.codesign.models import Ballot, BallotVote, Idea, VoterCode, Workshop
 from territoires.codesign.views.common import check, login_page, plan_by_id
 from territoires.core.forms import form_errors_from
+from territoires.core.process_caches import register_process_cache
 from territoires.core.receipts import receipt_code_normalise
 
 
@@ -183,13 +186,39 @@ def ballot_codes(request, pk):
     )
 
 
+KIOSK_MEMO_SECONDS = 10
+_kiosk_memo: dict[str, tuple] = register_process_cache(
+    {},
+    name="codesign.kiosk_memo",
+    bench="codesign.vote",
+    reason="an open ballot and its options per kiosk link, remembered KIOSK_MEMO_SECONDS for votes (two queries less a vote)",
+)
+
+
+def _kiosk_ballot(token: str, *, for_vote: bool) -> tuple[Ballot, list]:
+    """The ballot of a kiosk link and its options. A vote may use a copy read up to
+    KIOSK_MEMO_SECONDS ago by this process: the vote's own UPDATE checks in the database that the
+    ballot is still open, so a ballot closed meanwhile refuses the vote all the same."""
+    now = time.monotonic()
+    memo = _kiosk_memo.get(token) if for_vote else None
+    if memo is not None and memo[2] > now:
+        return memo[0], memo[1]
+    ballot = get_object_or_404(Ballot.objects.select_related("plan__territory__organisation"), kiosk_token=token)
+    options = list(ballot.options.all())
+    if ballot.status == Ballot.Status.OPEN:
+        if len(_kiosk_memo) > 1000:
+            _kiosk_memo.clear()
+        _kiosk_memo[token] = (ballot, options, now + KIOSK_MEMO_SECONDS)
+    return ballot, options
+
+
 def kiosk(request, token):
     """The shared tablet of a workshop: type a one-time code, vote, hand the tablet to the next
     person. No account; the code is spent with the vote, in one transaction."""
-    ballot = get_object_or_404(Ballot.objects.select_related("plan__territory__organisation"), kiosk_token=token)
+    for_vote = request.method == "POST" and request.POST.get("stage") == "vote"
+    ballot, options = _kiosk_ballot(token, for_vote=for_vote)
     if ballot.status == Ballot.Status.DRAFT:
         raise Http404
-    options = list(ballot.options.all())
     context = {"ballot": ballot, "plan": ballot.plan, "method": ballot.voting, "rows": _rows(options, {})}
     if ballot.status == Ballot.Status.CLOSED:
         return render(request, "codesign/kiosk.html", {**context, "stage": "closed"})
@@ -212,6 +241,7 @@ def kiosk(request, token):
     try:
         vote = services.vote_cast(ballot=ballot, data=request.POST, code=code, options=options)
     except ValidationError as refusal:
+        _kiosk_memo.pop(token, None)  # the next request reads the ballot afresh (closed, perhaps)
         spent_or_unknown = not VoterCode.objects.filter(ballot=ballot, code=code, used_at__isnull=True).exists()
         if spent_or_unknown:
             form = VoterCodeForm(initial={})
