@@ -33,6 +33,7 @@ from territoires.core.cache import content_mark_dirty
 from territoires.core.clients import client_address
 from territoires.core.process_caches import process_cached, register_process_cache
 from territoires.core.receipts import new_receipt_code, receipt_code_normalise
+from territoires.core.window_counts import window_count_hit
 from territoires.surveys.models import ContactRequest, Deployment, Response, Survey
 from territoires.surveys.schema import AnswersInvalid, answers_validate, schema_for
 
@@ -569,8 +570,8 @@ def client_fingerprint(request) -> str:
 def rate_limit_exceeded(request, *, scope: str = "submit", account=None) -> bool:
     """True when this client sent more than the allowed number of requests in the current minute.
 
-    Anonymous clients are counted by address hash in the shared cache (every worker sees the same
-    count). Signed-in survey group members are identified accounts: they get ten times the
+    Anonymous clients are counted by address hash in a count every worker shares
+    (core/window_counts.py: one appended byte on the file cache, one INCR on Redis). Signed-in survey group members are identified accounts: they get ten times the
     allowance (a phone sending its queue after a day offline), counted in this process only — a
     guard against a runaway device, which spares the hot submission path a cache write.
     """
@@ -585,15 +586,7 @@ def rate_limit_exceeded(request, *, scope: str = "submit", account=None) -> bool
         key = (scope, user.pk)
         _account_counts[key] = count = _account_counts.get(key, 0) + 1
         return count > limit * 10
-    cache_key = f"surveys:rate:{scope}:{client_fingerprint(request)}:{minute}"
-    if cache.add(cache_key, 1, timeout=120):
-        return False
-    try:
-        count = cache.incr(cache_key)
-    except ValueError:  # expired between add and incr
-        cache.add(cache_key, 1, timeout=120)
-        return False
-    return count > limit
+    return window_count_hit(f"surveys-rate-{scope}-{client_fingerprint(request)}", minute) > limit
 
 
 _account_counts: dict = register_process_cache(
