@@ -228,3 +228,15 @@ def test_chart_coordinates_are_not_localised(client, world):
     page = client.get(reverse("coding:analysis", args=[world.project.slug])).content.decode()
     svg = "".join(re.findall(r"<svg.*?</svg>", page, re.S))
     assert svg and not re.search(r'(?:x|y|width|height)="[^"]*,', svg)
+
+
+def test_the_codebook_counts_its_passages_in_words_not_with_a_parenthetical_plural(client, world):
+    client.force_login(world.consultant)
+    url = reverse("coding:codebook", args=[world.project.slug])
+    page = client.get(url).content.decode()
+    assert "3 codes, aucun passage codé" in page
+    services.coding_create(source=world.transcript, codes=[world.hours], start=0, end=10, user=world.consultant)
+    page = client.get(url).content.decode()
+    assert "3 codes, 1 passage codé en tout." in page and "(s)" not in page
+    services.coding_create(source=world.transcript, codes=[world.access], start=20, end=30, user=world.consultant)
+    assert "3 codes, 2 passages codés en tout." in client.get(url).content.decode()
