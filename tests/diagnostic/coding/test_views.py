@@ -6,6 +6,7 @@ import random
 import uuid
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from territoires.diagnostic.coding import services
@@ -240,3 +241,19 @@ def test_the_codebook_counts_its_passages_in_words_not_with_a_parenthetical_plur
     assert "3 codes, 1 passage codé en tout." in page and "(s)" not in page
     services.coding_create(source=world.transcript, codes=[world.access], start=20, end=30, user=world.consultant)
     assert "3 codes, 2 passages codés en tout." in client.get(url).content.decode()
+
+
+def test_a_memo_too_long_is_refused_with_a_french_message_and_nothing_is_stored(client, world):
+    client.force_login(world.consultant)
+    response = post(client, world, memo="Très long mémo. " * 200)
+    assert response.status_code == 200
+    assert "Le mémo tient en 2000 caractères au plus : le vôtre en compte 3199" in response.content.decode()
+    assert not Coding.objects.exists()
+    # The service says the same to any other caller (a script, a future API).
+    with pytest.raises(ValidationError, match="Le mémo tient en 2000 caractères au plus"):
+        services.coding_create(
+            source=world.transcript, codes=[world.hours], start=0, end=10, user=world.consultant, memo="x" * 2001
+        )
+    assert not Coding.objects.exists()
+    assert post(client, world, memo="x" * 2000).status_code == 302
+    assert len(Coding.objects.get().memo) == 2000
