@@ -412,6 +412,9 @@ DSFR_USE_INTEGRITY_CHECKSUMS = False
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    # A refused or missing page (403, 404…) is one line without its traceback; a 500 keeps it.
+    "filters": {"one_line_client_errors": {"()": "territoires.core.log_filters.OneLineClientErrors"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"django.request": {"filters": ["one_line_client_errors"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
 }
