@@ -106,7 +106,7 @@ def test_draw_holds_quotas_and_replays_from_its_seed(algorithm):
     assert total == pytest.approx(draw.seats, rel=1e-3)
 
 
-def test_replay_in_another_process_with_another_hash_seed_gives_the_same_panel(tmp_path):
+def test_replay_in_another_process_with_another_hash_seed_gives_the_same_panel_and_prints_nothing_else(tmp_path):
     pool = [{"a": random.Random(i).choice("xyz"), "b": random.Random(i * 7).choice("pq")} for i in range(40)]
     quotas = {"a": {"x": [1, 4], "y": [1, 4], "z": [1, 4]}, "b": {"p": [2, 4], "q": [2, 4]}}
     first = drawing.draw(pool, quotas, 6, algorithm="maximin", seed=424242)
@@ -123,6 +123,8 @@ def test_replay_in_another_process_with_another_hash_seed_gives_the_same_panel(t
         capture_output=True, text=True, env=env, check=True, timeout=300,
     )  # fmt: skip
     assert json.loads(output.stdout.strip().splitlines()[-1]) == first.selected
+    # The solver's banner ("Running HiGHS … Copyright") does not reach the server's output.
+    assert "HiGHS" not in output.stdout and len(output.stdout.strip().splitlines()) == 1
 
 
 def test_quotas_the_pool_cannot_meet_are_refused_before_drawing_naming_the_stratum():
