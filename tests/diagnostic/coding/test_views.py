@@ -3,9 +3,11 @@ resent form is stored once, the transcript page with 200 codings costs a few que
 filter and paginate, and a finding cites a code's excerpts as live evidence."""
 
 import random
+import re
 import uuid
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
@@ -257,3 +259,17 @@ def test_a_memo_too_long_is_refused_with_a_french_message_and_nothing_is_stored(
     assert not Coding.objects.exists()
     assert post(client, world, memo="x" * 2000).status_code == 302
     assert len(Coding.objects.get().memo) == 2000
+
+
+def test_the_keyboard_modes_words_come_from_the_page_not_from_the_script(client, world):
+    """static/diagnostic/coding.js builds the keyboard mode: its words are the template's, translated
+    with the page, so that they follow the page's language."""
+    script = (settings.BASE_DIR / "static" / "diagnostic" / "coding.js").read_text()
+    for words in ("Sélectionner au clavier", "Texte à sélectionner", "Flèches", "Passage sélectionné"):
+        assert words not in script
+    assert not re.search(r"[à-ÿÀ-Ý«»]", script), "French words left in coding.js"
+    client.force_login(world.consultant)
+    page = client.get(world.url).content.decode()
+    assert 'data-button="Sélectionner au clavier"' in page and 'data-label="Texte à sélectionner"' in page
+    assert 'data-help="Flèches pour déplacer le curseur' in page
+    assert 'data-said="Passage sélectionné, caractères {start} à {end} : « {quote} »."' in page
