@@ -903,7 +903,7 @@ def feedback_page(request, slug, territory_slug):
         "plan": plan,
         "contributions": feedback.public_outcomes(plan),
         "receipt_form": ReceiptForm(),
-        "restitution": selectors.next_restitution(territory),
+        "restitutions": selectors.upcoming_restitutions(territory),
     }
     if request.user.has_perm("plans.edit_plan", territory):
         context["restitution_form"] = RestitutionForm(territory=territory)
