@@ -415,6 +415,18 @@ DSFR_USE_INTEGRITY_CHECKSUMS = False
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # A refused or missing page (403, 404…) is one line without its traceback; a 500 keeps it.
+    "filters": {"one_line_client_errors": {"()": "territoires.core.log_filters.OneLineClientErrors"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "console_warnings": {"class": "logging.StreamHandler", "level": "WARNING"},
+    },
+    "loggers": {
+        "django.request": {"filters": ["one_line_client_errors"]},
+        # The sortition package (panel draws) gives its loggers a stdout handler at INFO unless they
+        # already have one: its progress lines are in the draw's report; only its warnings are logged.
+        "sortition_algorithms": {"handlers": ["console_warnings"], "propagate": False},
+        "sortition_algorithms_user": {"handlers": ["console_warnings"], "propagate": False},
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
 }

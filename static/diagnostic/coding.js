@@ -2,7 +2,8 @@
    read-only copy of the text where the caret moves with the arrows and Shift + arrows selects —
    into the form's start and end offsets (characters of the text, as the server counts them: code
    points), and says the selected passage in a live region. Without this script the form's start
-   and end fields are typed in. No framework, no build step. */
+   and end fields are typed in. Every word it shows comes from the template's data- attributes, so
+   that it follows the page's language. No framework, no build step. */
 (function () {
   "use strict";
   var region = document.querySelector("[data-coding-text]");
@@ -24,7 +25,9 @@
       if (end <= start) { announce.textContent = ""; return; }
       var quote = points.slice(start, end).join("");
       var shown = quote.length > 160 ? quote.slice(0, 157) + "…" : quote;
-      announce.textContent = "Passage sélectionné, caractères " + start + " à " + end + " : « " + shown + " ».";
+      // The sentence comes from the template (data-said), translated with the page.
+      announce.textContent = announce.dataset.said
+        .replace("{start}", start).replace("{end}", end).replace("{quote}", function () { return shown; });
     }, 350);
   }
 
@@ -77,7 +80,7 @@
     var button = document.createElement("button");
     button.type = "button";
     button.className = "fr-btn fr-btn--secondary fr-btn--sm fr-mb-2w";
-    button.textContent = "Sélectionner au clavier";
+    button.textContent = holder.dataset.button;
     button.setAttribute("aria-expanded", "false");
     button.setAttribute("aria-controls", "selection-clavier");
     var box = document.createElement("div");
@@ -86,12 +89,11 @@
     var help = document.createElement("p");
     help.id = "selection-clavier-aide";
     help.className = "fr-hint-text fr-mb-1w";
-    help.textContent = "Flèches pour déplacer le curseur, Ctrl + flèches mot à mot, Maj + flèches pour sélectionner ; " +
-      "le passage sélectionné est annoncé. Entrée pour passer au choix des codes, Échap pour fermer.";
+    help.textContent = holder.dataset.help;
     var label = document.createElement("label");
     label.className = "fr-label";
     label.setAttribute("for", "texte-clavier");
-    label.textContent = "Texte à sélectionner";
+    label.textContent = holder.dataset.label;
     var area = document.createElement("textarea");
     area.id = "texte-clavier";
     area.className = "fr-input coding-keyboard-area";

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from territoires.core.cache import member_page_cache
@@ -282,9 +283,15 @@ def links_derive(request, slug):
     if not selectors.editable_territory_ids(request.user, project):
         raise PermissionDenied
     created, removed = network_services.links_derive_from_engagements(project=project)
-    messages.success(
-        request,
-        _("Liens issus des objets d'engagement mis à jour : %(created)s ajouté(s), %(removed)s retiré(s).")
-        % {"created": created, "removed": removed},
-    )
+    if created or removed:
+        messages.success(
+            request,
+            _("Liens issus des objets d'engagement mis à jour : %(created)s, %(removed)s.")
+            % {
+                "created": ngettext("%(n)s ajouté", "%(n)s ajoutés", created) % {"n": created},
+                "removed": ngettext("%(n)s retiré", "%(n)s retirés", removed) % {"n": removed},
+            },
+        )
+    else:
+        messages.info(request, _("Liens issus des objets d'engagement : déjà à jour, aucun lien ajouté ni retiré."))
     return redirect(f"{reverse('diagnostic:network', args=[project.slug])}#liens")

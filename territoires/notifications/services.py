@@ -18,6 +18,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from territoires.core.links import absolute, site_url
 from territoires.core.sql import count_rows, select_rows
@@ -314,7 +315,11 @@ def digest_send(*, user_id: int) -> int:
     for notification in shown:
         notification.absolute_url = absolute(notification.url)
     with translation.override(settings.LANGUAGE_CODE):
-        subject = _("[Territoires en commun] Votre résumé : %(count)d nouveauté(s)") % {"count": len(pending)}
+        subject = ngettext(
+            "[Territoires en commun] Votre résumé : %(count)d nouveauté",
+            "[Territoires en commun] Votre résumé : %(count)d nouveautés",
+            len(pending),
+        ) % {"count": len(pending)}
     _send_email(
         user=user,
         subject=subject,

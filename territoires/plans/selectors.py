@@ -180,16 +180,22 @@ def plans_of_project(project):
     return rows
 
 
-def next_restitution(territory):
-    """The territory's next published restitution meeting (a co-design workshop of that kind)."""
+def upcoming_restitutions(territory):
+    """The territory's published restitution meetings still to come (co-design workshops of that
+    kind), soonest first: a team may hold one per neighbourhood, and residents choose."""
     from django.utils import timezone
 
     from territoires.codesign.models import Method, Workshop
 
-    return (
+    return list(
         Workshop.objects.published()
         .filter(plan__territory_id=territory.pk, method=Method.RESTITUTION, starts_at__gte=timezone.now())
         .select_related("place")
         .order_by("starts_at", "pk")
-        .first()
     )
+
+
+def next_restitution(territory):
+    """The territory's next published restitution meeting (the poster has room for one)."""
+    meetings = upcoming_restitutions(territory)
+    return meetings[0] if meetings else None

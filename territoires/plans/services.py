@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from territoires.core.audit import audit_log
 from territoires.core.models import AuditEvent
@@ -504,7 +505,11 @@ def measurements_import(*, plan: ActionPlan, user, content: bytes) -> int:
     )
     if existing:
         problems.append(
-            _("%(count)d mesure(s) existent déjà à ces dates : retirez ces lignes du fichier")
+            ngettext(
+                "%(count)d mesure existe déjà à cette date : retirez cette ligne du fichier",
+                "%(count)d mesures existent déjà à ces dates : retirez ces lignes du fichier",
+                len(existing),
+            )
             % {"count": len(existing)}
         )
     if problems:

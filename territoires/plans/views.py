@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
@@ -287,7 +288,18 @@ def objectives_take_over(request, slug, territory_slug):
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
-            messages.success(request, _("%(n)d objectif(s) repris de la co-construction.") % {"n": len(created)})
+            if created:
+                messages.success(
+                    request,
+                    ngettext(
+                        "%(n)d objectif repris de la co-construction.",
+                        "%(n)d objectifs repris de la co-construction.",
+                        len(created),
+                    )
+                    % {"n": len(created)},
+                )
+            else:
+                messages.info(request, _("Aucun objectif repris de la co-construction."))
             if skipped:
                 messages.warning(
                     request,
@@ -892,7 +904,7 @@ def feedback_page(request, slug, territory_slug):
         "plan": plan,
         "contributions": feedback.public_outcomes(plan),
         "receipt_form": ReceiptForm(),
-        "restitution": selectors.next_restitution(territory),
+        "restitutions": selectors.upcoming_restitutions(territory),
     }
     if request.user.has_perm("plans.edit_plan", territory):
         context["restitution_form"] = RestitutionForm(territory=territory)

@@ -52,6 +52,12 @@ def test_a_consultant_codes_a_passage_with_the_keyboard_only(page, axe, login, b
     start, end = span(built.transcript.text, "les horaires ne collent pas")
     assert page.locator("[name=start]").input_value() == str(start)
     assert page.locator("[name=end]").input_value() == str(end)
+    # The announcement is the template's translated sentence, filled in by the script.
+    assert (
+        announce.text_content() == f"Passage sélectionné, caractères {start} à {end} : « les horaires ne collent pas »."
+    )
+    assert page.get_by_label("Texte à sélectionner").is_visible()
+    assert page.get_by_text("Flèches pour déplacer le curseur").is_visible()
     _no_blocking_violation(page, axe)
     page.keyboard.press("Enter")  # to the codes
     assert page.evaluate("document.activeElement.name") == "codes"

@@ -106,7 +106,7 @@ def test_draw_holds_quotas_and_replays_from_its_seed(algorithm):
     assert total == pytest.approx(draw.seats, rel=1e-3)
 
 
-def test_replay_in_another_process_with_another_hash_seed_gives_the_same_panel(tmp_path):
+def test_replay_in_another_process_with_another_hash_seed_gives_the_same_panel_and_prints_nothing_else(tmp_path):
     pool = [{"a": random.Random(i).choice("xyz"), "b": random.Random(i * 7).choice("pq")} for i in range(40)]
     quotas = {"a": {"x": [1, 4], "y": [1, 4], "z": [1, 4]}, "b": {"p": [2, 4], "q": [2, 4]}}
     first = drawing.draw(pool, quotas, 6, algorithm="maximin", seed=424242)
@@ -123,6 +123,8 @@ def test_replay_in_another_process_with_another_hash_seed_gives_the_same_panel(t
         capture_output=True, text=True, env=env, check=True, timeout=300,
     )  # fmt: skip
     assert json.loads(output.stdout.strip().splitlines()[-1]) == first.selected
+    # The solver's banner ("Running HiGHS … Copyright") does not reach the server's output.
+    assert "HiGHS" not in output.stdout and len(output.stdout.strip().splitlines()) == 1
 
 
 def test_quotas_the_pool_cannot_meet_are_refused_before_drawing_naming_the_stratum():
@@ -285,3 +287,56 @@ def test_replay_command_from_the_published_data_file(client, tmp_path):
     record.write_text(json.dumps(data))
     with pytest.raises(SystemExit):
         call_command("panel_draw_replay", "--file", str(record), stdout=io.StringIO())
+
+
+def test_each_drawn_volunteer_with_an_address_gets_one_e_mail_saying_what_for_and_how_to_decline(mailoutbox):
+    from territoires.codesign.panels.tasks import notify_drawn_volunteers
+
+    world = build_world()
+    panel = make_panel(world, size=10, volunteers=80)
+    loose_quotas(panel)
+    # Someone who left only a phone number may be drawn: no e-mail for them.
+    Volunteer.objects.filter(panel=panel, name__in=[f"Volontaire {i}" for i in range(0, 80, 2)]).update(email="")
+    for number, volunteer in enumerate(Volunteer.objects.filter(panel=panel)):
+        volunteer.receipt_code = f"CODE{number:04d}"
+        volunteer.save(update_fields=["receipt_code"])
+    draw = request_draw(panel=panel, user=world.facilitator)
+    draw.refresh_from_db()
+    assert draw.status == Draw.Status.DONE, draw.error
+    drawn = list(Volunteer.objects.filter(pk__in=draw.selected))
+    with_address = sorted(v.email for v in drawn if v.email)
+    assert with_address and len(with_address) < len(drawn)
+    assert sorted(message.to[0] for message in mailoutbox) == with_address
+    message = next(m for m in mailoutbox if m.to[0] == with_address[0])
+    volunteer = next(v for v in drawn if v.email == with_address[0])
+    assert message.subject == "Vous avez été tiré·e au sort : Convention culture"
+    assert f"Bonjour {volunteer.name}," in message.body
+    assert "le panel « Convention culture » (Convention citoyenne)" in message.body
+    assert "Quelle culture ?" in message.body
+    assert "répondez simplement à ce courriel pour vous désister" in message.body
+    assert message.reply_to == [panel.created_by.email]
+    assert f"/volontariat/{panel.public_token}/merci/?code={volunteer.receipt_code}" in message.body
+    assert "(s)" not in message.body
+    # The task run again (a worker retried it) sends nothing more; nobody else was written to.
+    assert notify_drawn_volunteers.call(draw.pk) == 0
+    assert len(mailoutbox) == len(with_address)
+    assert not Volunteer.objects.filter(panel=panel, drawn_notified_at__isnull=False).exclude(pk__in=draw.selected)
+    # The demo's fictitious volunteers (addresses on example.org) are never written to.
+    Volunteer.objects.filter(pk__in=draw.selected).update(drawn_notified_at=None, synthetic=True)
+    assert notify_drawn_volunteers.call(draw.pk) == 0
+
+
+def test_a_replacement_is_told_they_take_the_place_of_someone_who_withdrew(mailoutbox):
+    world = build_world()
+    panel = make_panel(world, size=10, volunteers=80)
+    loose_quotas(panel)
+    draw = request_draw(panel=panel, user=world.facilitator)
+    draw.refresh_from_db()
+    leaving = Volunteer.objects.get(pk=draw.selected[0])
+    mailoutbox.clear()
+    replacement = withdraw(volunteer=leaving, user=world.facilitator)
+    replacement.refresh_from_db()
+    assert replacement.status == Draw.Status.DONE, replacement.error
+    (message,) = mailoutbox
+    assert message.to == [Volunteer.objects.get(pk=replacement.selected[0]).email]
+    assert "Une personne s'est désistée du panel « Convention culture »" in message.body

@@ -78,6 +78,9 @@ def test_digest_one_email_per_user_with_unread_items_then_nothing():
     assert "Première" in by_recipient[a.email].body and "Seconde" in by_recipient[a.email].body
     assert "Déjà lue" not in by_recipient[b.email].body
     assert quiet.email not in by_recipient
+    # The subject counts in words: "2 nouveautés", "1 nouveauté", never "nouveauté(s)".
+    assert by_recipient[a.email].subject.endswith("Votre résumé : 2 nouveautés")
+    assert by_recipient[b.email].subject.endswith("Votre résumé : 1 nouveauté")
     # Sent once: the next day's run finds nothing new.
     call_command("send_digests", stdout=io.StringIO())
     assert len(mail.outbox) == 2

@@ -118,3 +118,28 @@ def test_the_co_design_plan_does_not_offer_restitution_as_a_method():
     from territoires.codesign.forms import PlanForm
 
     assert Method.RESTITUTION not in dict(PlanForm.base_fields["methods"].choices)
+
+
+def test_without_an_upcoming_meeting_the_page_says_so(client, world):
+    assert "Aucune réunion de restitution n'est annoncée" in client.get(world.feedback_url).content.decode()
+
+
+def test_every_upcoming_meeting_is_listed_soonest_first(client, world):
+    from territoires.codesign.services import plan_for
+
+    plan = plan_for(territory=world.territory)
+    now = timezone.now()
+    for title, days in (("Réunion quartier sud", 30), ("Réunion passée", -2), ("Réunion centre-ville", 9)):
+        Workshop.objects.create(
+            plan=plan, method=Method.RESTITUTION, title=title, starts_at=now + datetime.timedelta(days=days),
+            place_details="Mairie", capacity=10, status=Workshop.Status.PUBLISHED,
+        )  # fmt: skip
+    Workshop.objects.create(
+        plan=plan, method=Method.RESTITUTION, title="Réunion en préparation", place_details="Mairie", capacity=10,
+        starts_at=now + datetime.timedelta(days=5),
+    )  # fmt: skip
+    page = client.get(world.feedback_url).content.decode()
+    assert "Prochaines réunions de restitution (2)" in page and "n'est annoncée" not in page
+    assert page.index("Réunion centre-ville") < page.index("Réunion quartier sud")
+    assert "Réunion passée" not in page and "Réunion en préparation" not in page
+    assert page.count("Voir la réunion et s'inscrire") == 2

@@ -235,7 +235,7 @@ def test_a_csv_import_is_all_or_nothing_and_names_every_bad_line(ns):
     )
     assert services.measurements_import(plan=plan, user=user, content=good) == 1
     assert Measurement.objects.get().value == Decimal("150.5")
-    with pytest.raises(ValidationError, match="existent déjà"):
+    with pytest.raises(ValidationError, match="1 mesure existe déjà à cette date"):
         services.measurements_import(plan=plan, user=user, content=good)
     with pytest.raises(ValidationError, match="Il manque"):
         services.measurements_import(plan=plan, user=user, content=b"nom;valeur\nx;1\n")

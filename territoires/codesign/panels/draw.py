@@ -24,8 +24,13 @@ quotas and seed give the same panel in any process (tests/codesign/test_panels.p
 subprocess with another PYTHONHASHSEED).
 """
 
+import contextlib
+import ctypes
+import os
 import random
 import secrets
+import sys
+import threading
 from dataclasses import dataclass, field
 
 ALGORITHMS = ("maximin", "nash", "legacy")
@@ -118,6 +123,50 @@ def check_feasible(pool, quotas, seats: int, labels=None) -> None:
     check_jointly_feasible(pool, quotas, seats, labels)
 
 
+_banner_lock = threading.Lock()
+_banner_silenced = False
+
+
+def silence_solver_banner() -> None:
+    """HiGHS prints its banner ("Running HiGHS … Copyright …") on the process's standard output when
+    the process builds its first solver, before the package can turn `output_flag` off (it does,
+    right after, and passes no option that would act sooner); later solvers print nothing. So the
+    first one is built here, once per process, with file descriptor 1 pointed at /dev/null — a
+    redirect of a few microseconds, rather than one around every draw, which would swallow whatever
+    another thread prints meanwhile. The draw itself is untouched: this solver solves nothing."""
+    global _banner_silenced
+    if _banner_silenced:
+        return
+    with _banner_lock:
+        if _banner_silenced:
+            return
+        import highspy
+
+        sys.stdout.flush()
+        try:
+            saved = os.dup(1)
+        except OSError:  # no standard output at all: nothing to protect
+            highspy.Highs()
+        else:
+            try:
+                with open(os.devnull, "w") as devnull:
+                    os.dup2(devnull.fileno(), 1)
+                    try:
+                        highspy.Highs()
+                    finally:
+                        _flush_c_stdout()  # the banner must not sit in C's buffer until after the restore
+                        os.dup2(saved, 1)
+            finally:
+                os.close(saved)
+        _banner_silenced = True
+
+
+def _flush_c_stdout() -> None:
+    # Without a C library that exposes fflush there is nothing to do: HiGHS flushes its own lines.
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None).fflush(None)
+
+
 def check_jointly_feasible(pool, quotas, seats: int, labels=None) -> None:
     """Each stratum may have enough people and the quotas still be impossible together (the only
     women are all 80 or over…): one integer programme of the package says so, and proposes the
@@ -125,6 +174,7 @@ def check_jointly_feasible(pool, quotas, seats: int, labels=None) -> None:
     from sortition_algorithms import errors
     from sortition_algorithms.committee_generation import find_any_committee
 
+    silence_solver_banner()
     features = _features(quotas)
     try:
         find_any_committee(features, _people(pool, features), seats, [])
@@ -204,6 +254,7 @@ def draw(pool: list[dict[str, str]], quotas, seats: int, *, algorithm: str, seed
         raise ValueError(seed)
     labels = labels or {}
     check_feasible(pool, quotas, seats, labels)
+    silence_solver_banner()
     features = _features(quotas)
     people = _people(pool, features)
     set_random_provider(seed)

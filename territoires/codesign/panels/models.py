@@ -137,6 +137,8 @@ class Volunteer(models.Model):
     submission_key = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("inscrit·e le"), auto_now_add=True)
     withdrawn_at = models.DateTimeField(_("désisté·e le"), null=True, blank=True)
+    # Set when the e-mail "vous avez été tiré·e au sort" left: a task run twice sends it once.
+    drawn_notified_at = models.DateTimeField(_("prévenu·e du tirage le"), null=True, blank=True, editable=False)
 
     objects = VolunteerQuerySet.as_manager()
 

@@ -10,15 +10,19 @@ import io
 import time
 import unicodedata
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from territoires.codesign.panels import draw as drawing
 from territoires.codesign.panels.models import AGE_BANDS, FEATURES, NON_AUDIENCE, SEXES, Draw, Panel, Volunteer
 from territoires.codesign.panels.quotas import derive_quotas, value_labels
 from territoires.core.audit import audit_log
+from territoires.core.links import absolute
 from territoires.core.models import AuditEvent
 from territoires.core.receipts import new_receipt_code
 
@@ -473,7 +477,94 @@ def draw_run(*, draw_id: int) -> Draw | None:
         draw.save()
         if draw.status == Draw.Status.DONE and draw.kind == Draw.Kind.PANEL:
             Panel.objects.filter(pk=draw.panel_id).update(status=Panel.Status.DRAWN, updated_at=timezone.now())
+        if draw.status == Draw.Status.DONE:
+            from territoires.codesign.panels.tasks import notify_drawn_volunteers
+
+            transaction.on_commit(lambda: notify_drawn_volunteers.enqueue(draw.pk))
     return draw
+
+
+def draw_notify_members(*, draw_id: int) -> int:
+    """E-mail each person a done draw selected that they were drawn: what for, what comes next, how
+    to decline. Once per person: each is locked, checked and marked (`drawn_notified_at`) with the
+    sending, so that the task run twice — or twice at once — sends nothing more. Those who left no
+    address, withdrew meanwhile or are fictitious (demo) get nothing. Returns the number sent."""
+    draw = (
+        Draw.objects.select_related("panel__plan__territory__organisation", "panel__created_by")
+        .filter(pk=draw_id, status=Draw.Status.DONE)
+        .first()
+    )
+    if draw is None:
+        return 0
+    sent = 0
+    for volunteer_id in draw.selected:
+        with transaction.atomic():
+            volunteer = (
+                Volunteer.objects.select_for_update()
+                .filter(pk=volunteer_id, panel_id=draw.panel_id, drawn_notified_at__isnull=True)
+                .exclude(email="")
+                .filter(withdrawn_at__isnull=True, synthetic=False)  # the demo's are on example.org
+                .first()
+            )
+            if volunteer is None:
+                continue
+            _drawn_email(draw, volunteer).send()
+            volunteer.drawn_notified_at = timezone.now()
+            volunteer.save(update_fields=["drawn_notified_at"])
+            sent += 1
+    return sent
+
+
+def _drawn_email(draw: Draw, volunteer: Volunteer) -> EmailMessage:
+    panel = draw.panel
+    town = panel.plan.territory.organisation.name
+    team = panel.created_by.email if panel.created_by and panel.created_by.email else ""
+    follow_url = absolute(reverse("codesign:panel_thanks", args=[panel.public_token]))
+    if volunteer.receipt_code:
+        follow_url += f"?code={volunteer.receipt_code}"
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("Vous avez été tiré·e au sort : %(title)s") % {"title": panel.title}
+        if draw.kind == Draw.Kind.REPLACEMENT:
+            drawn = _(
+                "Une personne s'est désistée du panel « %(title)s » (%(kind)s) de %(town)s : vous avez été "
+                "tiré·e au sort parmi les volontaires pour prendre sa place."
+            )
+        else:
+            drawn = _(
+                "Vous vous étiez proposé·e pour le panel « %(title)s » (%(kind)s) de %(town)s : le tirage au "
+                "sort a eu lieu et vous faites partie des %(size)s personnes tirées."
+            )
+        if team:
+            decline = _(
+                "Si vous ne pouvez pas ou ne souhaitez plus participer, répondez simplement à ce courriel pour "
+                "vous désister : l'équipe l'enregistre et une autre personne du vivier est tirée au sort à "
+                "votre place, de la même façon."
+            )
+        else:
+            decline = _(
+                "Si vous ne pouvez pas ou ne souhaitez plus participer, prévenez l'équipe de %(town)s pour vous "
+                "désister : elle l'enregistre et une autre personne du vivier est tirée au sort à votre place, "
+                "de la même façon."
+            ) % {"town": town}
+        body = "\n\n".join(
+            [
+                _("Bonjour %(name)s,") % {"name": volunteer.name},
+                drawn % {"title": panel.title, "kind": panel.get_kind_display(), "town": town, "size": panel.size},
+                _("La question posée au panel : %(purpose)s") % {"purpose": panel.purpose},
+                _("L'équipe de %(town)s vous contacte pour la suite : dates des séances et organisation.")
+                % {"town": town},
+                decline,
+                _("Suivre votre volontariat : %(url)s") % {"url": follow_url},
+                _("Procès-verbal public du tirage : %(url)s") % {"url": absolute(panel.get_record_url())},
+            ]
+        )
+    return EmailMessage(
+        subject=subject,
+        body=body,
+        to=[volunteer.email],
+        reply_to=[team] if team else None,
+        headers={"Auto-Submitted": "auto-generated"},
+    )
 
 
 def draw_replay(*, draw: Draw) -> tuple[bool, list[int]]:

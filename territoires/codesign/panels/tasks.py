@@ -10,3 +10,11 @@ def run_draw(draw_id: int) -> str:
 
     draw = draw_run(draw_id=draw_id)
     return draw.status if draw is not None else "absent"
+
+
+@task()
+def notify_drawn_volunteers(draw_id: int) -> int:
+    """E-mail the people a done draw selected (queued by draw_run once the draw is saved)."""
+    from territoires.codesign.panels.services import draw_notify_members
+
+    return draw_notify_members(draw_id=draw_id)

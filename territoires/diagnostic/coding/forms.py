@@ -127,6 +127,10 @@ class CodingForm(SubmissionKeyMixin, DsfrForm):
         self.fields["codes"].error_messages["required"] = _("Choisissez au moins un code.")
         self.fields["start"].error_messages["invalid"] = _("Le début du passage s'écrit en nombre de caractères.")
         self.fields["end"].error_messages["invalid"] = _("La fin du passage s'écrit en nombre de caractères.")
+        # Same words as the service's refusal, with the count the coder has to cut down from.
+        self.fields["memo"].error_messages["max_length"] = _(
+            "Le mémo tient en %(limit_value)d caractères au plus : le vôtre en compte %(show_value)d, raccourcissez-le."
+        )
         self.participants = {p.pk: p for p in participants}
         if participants:
             self.fields["participant"].choices = [("", _("Non précisée"))] + [(str(p.pk), str(p)) for p in participants]

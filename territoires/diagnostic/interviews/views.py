@@ -56,10 +56,13 @@ def guide(request, slug):
     project = get_project_or_404(slug, request.user, with_progress=False)
     require(request.user, "diagnostic.view_interview_guide", project)
     versions = list(InterviewGuide.objects.filter(project=project).order_by("-version"))
-    wanted = id_from(request.GET.get("version"))
-    shown = next((g for g in versions if g.version == wanted), None) or next(
-        (g for g in versions if g.is_current), versions[0] if versions else None
-    )
+    asked = request.GET.get("version", "").strip()
+    wanted = id_from(asked)
+    shown = next((g for g in versions if g.version == wanted), None)
+    # A stale or mistyped link (`?version=7` of a guide that has 3) says so, instead of passing the
+    # current version off as the one asked for.
+    missing_version = asked[:20] if asked and shown is None and versions else ""
+    shown = shown or next((g for g in versions if g.is_current), versions[0] if versions else None)
     can_write = request.user.has_perm("diagnostic.change_interview_guide", project)
     form = GuideForm(request.POST or None) if can_write and not versions else None
     if request.method == "POST":
@@ -85,6 +88,7 @@ def guide(request, slug):
             "project": project,
             "guide": shown,
             "versions": versions,
+            "missing_version": missing_version,
             "themes": themes,
             "can_write": can_write,
             "editable": can_write and shown is not None and not frozen,

@@ -336,15 +336,21 @@ class DirectorySelection(EvidenceKind):
             else:
                 shown_value = value
             details.append(f"{labels.get(name, name)} : {shown_value}")
+        if total:
+            summary = ngettext("%(n)s fiche dans cette sélection.", "%(n)s fiches dans cette sélection.", total) % {
+                "n": total
+            }
+        else:
+            summary = _("Aucune fiche dans cette sélection.")
         body = format_html(
             "<p>{}</p><ul>{}</ul>",
-            _("%(n)s fiche(s) dans cette sélection.") % {"n": total},
+            summary,
             format_html_join("", '<li><a href="{}">{}</a></li>', ((e.get_absolute_url(), e.name) for e in shown)),
         )
         return EvidenceView(
             evidence=evidence,
             kind=cls,
-            title=_("Annuaire : %(n)s fiche(s)") % {"n": total},
+            title=ngettext("Annuaire : %(n)s fiche", "Annuaire : %(n)s fiches", total) % {"n": total},
             url=path + (f"?{query}" if query else ""),
             body=body,
             details=details,

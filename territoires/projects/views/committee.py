@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from territoires.core.ical import CalendarEntry, calendar_bytes
@@ -211,7 +212,12 @@ def meeting_invitations(request, slug, meeting_id):
     if invited:
         messages.success(
             request,
-            _("L'invitation part vers %(n)d membre(s) du comité.") % {"n": len(invited)},
+            ngettext(
+                "L'invitation part vers %(n)d membre du comité.",
+                "L'invitation part vers %(n)d membres du comité.",
+                len(invited),
+            )
+            % {"n": len(invited)},
         )
     else:
         messages.info(request, _("Tous les membres du comité ont déjà reçu l'invitation."))

@@ -3,9 +3,12 @@ resent form is stored once, the transcript page with 200 codings costs a few que
 filter and paginate, and a finding cites a code's excerpts as live evidence."""
 
 import random
+import re
 import uuid
 
 import pytest
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from territoires.diagnostic.coding import services
@@ -228,3 +231,45 @@ def test_chart_coordinates_are_not_localised(client, world):
     page = client.get(reverse("coding:analysis", args=[world.project.slug])).content.decode()
     svg = "".join(re.findall(r"<svg.*?</svg>", page, re.S))
     assert svg and not re.search(r'(?:x|y|width|height)="[^"]*,', svg)
+
+
+def test_the_codebook_counts_its_passages_in_words_not_with_a_parenthetical_plural(client, world):
+    client.force_login(world.consultant)
+    url = reverse("coding:codebook", args=[world.project.slug])
+    page = client.get(url).content.decode()
+    assert "3 codes, aucun passage codé" in page
+    services.coding_create(source=world.transcript, codes=[world.hours], start=0, end=10, user=world.consultant)
+    page = client.get(url).content.decode()
+    assert "3 codes, 1 passage codé en tout." in page and "(s)" not in page
+    services.coding_create(source=world.transcript, codes=[world.access], start=20, end=30, user=world.consultant)
+    assert "3 codes, 2 passages codés en tout." in client.get(url).content.decode()
+
+
+def test_a_memo_too_long_is_refused_with_a_french_message_and_nothing_is_stored(client, world):
+    client.force_login(world.consultant)
+    response = post(client, world, memo="Très long mémo. " * 200)
+    assert response.status_code == 200
+    assert "Le mémo tient en 2000 caractères au plus : le vôtre en compte 3199" in response.content.decode()
+    assert not Coding.objects.exists()
+    # The service says the same to any other caller (a script, a future API).
+    with pytest.raises(ValidationError, match="Le mémo tient en 2000 caractères au plus"):
+        services.coding_create(
+            source=world.transcript, codes=[world.hours], start=0, end=10, user=world.consultant, memo="x" * 2001
+        )
+    assert not Coding.objects.exists()
+    assert post(client, world, memo="x" * 2000).status_code == 302
+    assert len(Coding.objects.get().memo) == 2000
+
+
+def test_the_keyboard_modes_words_come_from_the_page_not_from_the_script(client, world):
+    """static/diagnostic/coding.js builds the keyboard mode: its words are the template's, translated
+    with the page, so that they follow the page's language."""
+    script = (settings.BASE_DIR / "static" / "diagnostic" / "coding.js").read_text()
+    for words in ("Sélectionner au clavier", "Texte à sélectionner", "Flèches", "Passage sélectionné"):
+        assert words not in script
+    assert not re.search(r"[à-ÿÀ-Ý«»]", script), "French words left in coding.js"
+    client.force_login(world.consultant)
+    page = client.get(world.url).content.decode()
+    assert 'data-button="Sélectionner au clavier"' in page and 'data-label="Texte à sélectionner"' in page
+    assert 'data-help="Flèches pour déplacer le curseur' in page
+    assert 'data-said="Passage sélectionné, caractères {start} à {end} : « {quote} »."' in page

@@ -41,3 +41,18 @@ def test_the_guide_forms_never_answer_a_server_error(client):
     assert not any("\x00" in text for text in GuideQuestion.objects.values_list("text", flat=True))
     assert not any("\x00" in title for title in GuideTheme.objects.values_list("title", flat=True))
     assert client.get(reverse("interviews:guide", args=[world.project.slug]), {"version": "abc"}).status_code == 200
+
+
+def test_a_guide_version_that_does_not_exist_is_said_not_passed_off_as_the_current_one(client):
+    world = make_project()
+    first = services.guide_create(project=world.project, user=world.consultant, title="Guide")
+    services.guide_new_version(guide=first, user=world.consultant)
+    client.force_login(world.consultant)
+    url = reverse("interviews:guide", args=[world.project.slug])
+    assert "pas de version «" not in client.get(url, {"version": "1"}).content.decode()
+    assert "pas de version «" not in client.get(url).content.decode()
+    for asked in ("7", "abc", "9" * 40):
+        response = client.get(url, {"version": asked})
+        page = response.content.decode()
+        assert response.status_code == 200
+        assert f"a pas de version « {asked[:20]} » : vous lisez la version 2, celle en cours" in page

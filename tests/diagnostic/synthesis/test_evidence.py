@@ -126,10 +126,10 @@ def test_a_directory_selection_counts_what_the_reader_may_see(client, world):
     publish(world)
     client.force_login(world.consultant)
     body = client.get(world.finding.get_absolute_url()).content.decode()
-    assert "2 fiche(s)" in body and "Salle en brouillon" in body
+    assert "2 fiches dans cette sélection" in body and "Salle en brouillon" in body
     client.logout()
     body = client.get(world.finding.get_absolute_url()).content.decode()
-    assert "1 fiche(s)" in body and "Salle en brouillon" not in body
+    assert "1 fiche dans cette sélection" in body and "Salle en brouillon" not in body
 
 
 @pytest.mark.parametrize("address", ["https://ailleurs.example/annuaire/", "/ressources/", "/annuaire/projet/autre/"])
