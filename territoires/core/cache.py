@@ -166,7 +166,7 @@ _KEY_SLOT = "\x00submission-key\x00"
 
 
 def _has_pending_messages(request) -> bool:
-    return "messages" in request.COOKIES or bool(getattr(request, "session", {}).get("_messages"))
+    return bool(request.COOKIES.get("messages")) or bool(getattr(request, "session", {}).get("_messages"))
 
 
 def member_page_cache(view=None, *, query_params: tuple[str, ...] = ()):

@@ -22,8 +22,11 @@ from dataclasses import dataclass
 
 import graspologic_native
 import rustworkx
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from territoires.core.cache import bump_content_version
 
 logger = logging.getLogger(__name__)
 LEIDEN_SEED = 20211020  # fixed: the same network gives the same communities at each run
@@ -215,5 +218,7 @@ def analysis_run(*, analysis_id: int):
             duration_ms=math.ceil((time.perf_counter() - started) * 1000),
             finished_at=timezone.now(),
         )
+    # The network page, cached per member while nothing changed, shows the outcome at once.
+    transaction.on_commit(bump_content_version)
     analysis.refresh_from_db()
     return analysis

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from territoires.core.audit import audit_log
+from territoires.core.cache import bump_content_version
 from territoires.core.models import AuditEvent
 from territoires.core.validators import validate_pdf_upload
 from territoires.plans.models import (
@@ -518,6 +519,8 @@ def measurements_import(*, plan: ActionPlan, user, content: bytes) -> int:
         raise ValidationError(_("Le fichier ne contient aucune mesure."))
     with transaction.atomic():
         Measurement.objects.bulk_create(rows)
+        # bulk_create sends no post_save: the plan pages cached for visitors and members hear of it here.
+        transaction.on_commit(bump_content_version)
         audit_log(
             actor=user,
             action=AuditAction.PLAN_MEASUREMENTS_IMPORTED,

@@ -108,3 +108,21 @@ def test_other_query_parameters_are_rendered_and_not_stored(coding):
     assert client.get(coding.coding_url + f"?codeur={coding.consultant.pk}")["X-Page-Cache"] == "miss"
     assert client.get(coding.coding_url)["X-Page-Cache"] == "miss"  # another query, another page
     assert client.get(coding.coding_url + f"?codeur={coding.consultant.pk}")["X-Page-Cache"] == "hit"
+
+
+def test_a_new_coding_shows_on_the_next_reload_and_in_another_tab(coding, django_capture_on_commit_callbacks):
+    """Codings are written by bulk_create (no post_save): their service moves the content version
+    itself, so the cached coding screen and excerpts page are read afresh after a coding."""
+    client = signed_in(coding.consultant)
+    excerpts = reverse("coding:excerpts", args=[coding.hours.pk])
+    for url in (coding.coding_url, coding.coding_url, excerpts, excerpts):
+        client.get(url)
+    assert client.get(coding.coding_url)["X-Page-Cache"] == "hit"
+    html = client.get(coding.coding_url).content.decode()
+    form = {"submission_key": KEYS.findall(html)[0], "start": 0, "end": 10, "codes": [coding.hours.pk], "version": 1}
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(coding.coding_url, form).status_code == 302
+    assert "Passage codé" in client.get(coding.coding_url).content.decode()  # the message's page
+    reloaded = client.get(coding.coding_url)  # a reload, as in another tab
+    assert reloaded["X-Page-Cache"] == "miss" and 'id="codage-' in reloaded.content.decode()
+    assert client.get(excerpts)["X-Page-Cache"] == "miss"

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from territoires.core.audit import audit_log
+from territoires.core.cache import bump_content_version
 from territoires.core.models import AuditEvent
 from territoires.diagnostic.coding.analysis import revision_key
 from territoires.diagnostic.coding.models import Code, Coding, colour_validator
@@ -28,13 +29,16 @@ MAX_CODE_DEPTH = 4
 def coding_revision_bump(project_id: int) -> None:
     """The analysis of this project (coding/analysis.py) is computed afresh: at once, for the
     writer's own next read, and again after the commit, for a reader who cached the figures of
-    before the commit in between."""
+    before the commit in between. The cached pages too (core/cache.py): codings are written by
+    bulk_create and update(), which send no post_save, and the coding screen a member reloads is
+    served from the cache until the content version moves."""
 
     def bump():
         cache.set(revision_key(project_id), str(time.time_ns()), timeout=None)
 
     bump()
     transaction.on_commit(bump)
+    transaction.on_commit(bump_content_version)
 
 
 # --- the codebook ------------------------------------------------------------------------------
