@@ -244,7 +244,9 @@ def objective_form(request, slug, territory_slug, objective_id=None):
     if objective is None and not plan.axes.exists():
         messages.info(request, _("Ajoutez d'abord un axe : chaque objectif relève d'un axe."))
         return redirect("plans:axis_create", slug, territory_slug)
-    form = ObjectiveForm(request.POST or None, instance=objective, plan=plan, initial={"axis": request.GET.get("axe")})
+    # The link's axis only when it names one: an explicit None would override the edited objective's.
+    initial = {"axis": request.GET["axe"]} if request.GET.get("axe") else {}
+    form = ObjectiveForm(request.POST or None, instance=objective, plan=plan, initial=initial)
     return _saved_or_form(
         request,
         form,
@@ -320,7 +322,13 @@ def action_form(request, slug, territory_slug, action_id=None):
     if action is None and not plan.objectives.exists():
         messages.info(request, _("Ajoutez d'abord un objectif : chaque action sert un objectif."))
         return redirect("plans:objective_create", slug, territory_slug)
-    initial = {"objective": request.GET.get("objectif"), "parent": request.GET.get("parente")}
+    # Only what the link asks for: an explicit None would override the edited action's own objective
+    # and parent (a form's `initial` wins over its instance), and the edit would be refused.
+    initial = {
+        name: value
+        for name, value in (("objective", request.GET.get("objectif")), ("parent", request.GET.get("parente")))
+        if value
+    }
     form = ActionForm(request.POST or None, instance=action, plan=plan, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = {name: form.cleaned_data.get(name) for name in services.ACTION_FIELDS}

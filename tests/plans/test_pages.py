@@ -143,3 +143,26 @@ def test_the_adopting_deliberation_is_downloaded_by_whoever_reads_the_adopted_pl
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert b"".join(response.streaming_content).startswith(b"%PDF")
     assert "attachment" in response["Content-Disposition"]
+
+
+def test_editing_an_action_or_an_objective_keeps_what_the_form_was_not_asked_to_change(client):
+    """The edit forms open with the action's objective and the objective's axis selected: a referent
+    who changes only a title saves it (a walk-through found every action edit refused)."""
+    ns = make_project()
+    plan, _territory, axis, objective, actions, _indicator = make_plan(ns, actions=1)
+    client.force_login(ns.referents[0])
+    args = [ns.project.slug, ns.towns[0].slug]
+    edit = reverse("plans:action_edit", args=[*args, actions[0].pk])
+    form = client.get(edit).context["form"]
+    assert form["objective"].value() == objective.pk
+    data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
+    data["title"] = "Action renommée"
+    data = {name: ([str(v) for v in value] if isinstance(value, list) else value) for name, value in data.items()}
+    response = client.post(edit, data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    actions[0].refresh_from_db()
+    assert actions[0].title == "Action renommée" and actions[0].objective_id == objective.pk
+
+    edit = reverse("plans:objective_edit", args=[*args, objective.pk])
+    form = client.get(edit).context["form"]
+    assert form["axis"].value() == axis.pk
