@@ -71,6 +71,19 @@ def test_the_network_on_a_phone(browser, live_server, built):
         page.locator("[data-network-status]").filter(has_text="liens affichés").wait_for()
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, f"la page déborde : {width} px"
+        # The referent's table has a "Modifier" link per row, with screen-reader-only text: it
+        # widened the page to 1,858 px before the table's scrolling container was positioned.
+        from tests.factories import PASSWORD
+
+        page.goto(f"{live_server.url}/compte/connexion/")
+        page.fill("input[name=username]", built.referents[0].email)
+        page.fill("input[name=password]", PASSWORD)
+        page.get_by_role("button", name="Se connecter").click()
+        page.wait_for_load_state()
+        page.goto(f"{live_server.url}/annuaire/projet/{built.project.slug}/reseau/")
+        assert page.get_by_role("link", name="Modifier").count()
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"la page déborde pour le référent : {width} px"
         assert not errors
     finally:
         context.close()
