@@ -152,7 +152,7 @@ def _news_key(source, contribution) -> str:
     """What a receipt's news depend on: for a survey answer, its survey and territory (every answer
     there reads the same news); for any other contribution, the contribution itself."""
     if source.key == "survey":
-        return f"survey:{contribution.deployment.participation_id}:{contribution.survey_id}"
+        return survey_news_key(contribution.deployment.participation_id, contribution.survey_id)
     return f"{source.key}:{contribution.pk}"
 
 
@@ -164,10 +164,17 @@ RECEIPT_CODE_SLOT = "Q0RECEIPT0SLOT0Q"
 def receipt_page_key(found, language: str) -> str:
     """The cache key of the visitor's receipt page for a lookup's result: the same for every unknown
     code and for every code of the same news, so that the page says nothing a code alone does not."""
+    return receipt_page_key_for(_news_key(*found) if found else "none", language)
+
+
+def receipt_page_key_for(news_key: str, language: str) -> str:
     from territoires.core.cache import code_release, content_version
 
-    news_key = _news_key(*found) if found else "none"
     return f"plans:receipt-page:{code_release()}:{content_version()}:{language}:{news_key}"
+
+
+def survey_news_key(participation_id: int, survey_id: int) -> str:
+    return f"survey:{participation_id}:{survey_id}"
 
 
 def receipt_page_cacheable(request) -> bool:

@@ -961,16 +961,25 @@ def receipt(request):
 
     An unknown code and a code with no news yet get the same page (codes cannot be probed), and
     every lookup counts towards the client's limit."""
-    from territoires.surveys.collection import rate_limit_exceeded, rate_limit_message
+    from django.core.cache import cache
+
+    from territoires.surveys.collection import rate_limit_exceeded, rate_limit_message, receipt_news_scope
 
     form = ReceiptForm(request.GET or None)
     news = None
     if form.is_bound and form.is_valid():
         if rate_limit_exceeded(request, scope="plans-receipt"):
             return HttpResponse(rate_limit_message(), status=429, content_type="text/plain; charset=utf-8")
-        found = receipt_find(form.cleaned_data["code"])
         code = receipt_code_normalise(form.cleaned_data["code"])
-        if code is not None and feedback.receipt_page_cacheable(request):
+        cacheable = code is not None and feedback.receipt_page_cacheable(request)
+        # A survey answer's page already rendered for its scope: two columns read, nothing loaded.
+        scope = receipt_news_scope(code) if cacheable else None
+        if scope is not None:
+            key = feedback.receipt_page_key_for(feedback.survey_news_key(*scope), request.LANGUAGE_CODE)
+            if (content := cache.get(key)) is not None:
+                return HttpResponse(content.replace(feedback.RECEIPT_CODE_SLOT, code))
+        found = receipt_find(form.cleaned_data["code"])
+        if cacheable:
             return _receipt_page_cached(request, found, code)
         news = feedback.receipt_news(found) if found else []
     return render(request, "plans/receipt.html", {"form": form, "news": news, "looked_up": news is not None})

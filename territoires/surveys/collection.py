@@ -538,6 +538,28 @@ def receipt_lookup(code: str) -> Response | None:
     )
 
 
+def receipt_news_scope(code: str) -> tuple[int, int] | None:
+    """(participation id, survey id) of the answer a normalised receipt code belongs to, in one
+    indexed read of two columns: what the news of a survey answer depend on (plans/feedback.py),
+    so that a visitor's receipt page already rendered for that scope is served without loading
+    the answer (make bench ONLY=plans.receipt)."""
+    from django.db import connection
+
+    from territoires.surveys.models import Deployment
+
+    quote = connection.ops.quote_name
+    sql = (
+        f"SELECT d.{quote('participation_id')}, r.{quote('survey_id')} "  # noqa: S608 — names from the models
+        f"FROM {quote(Response._meta.db_table)} r "
+        f"JOIN {quote(Deployment._meta.db_table)} d ON d.{quote('id')} = r.{quote('deployment_id')} "
+        f"WHERE r.{quote('receipt_code')} = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [code])
+        row = cursor.fetchone()
+    return (row[0], row[1]) if row else None
+
+
 # --- rate limiting ------------------------------------------------------------------------------
 
 _salt_memo: dict[str, str] = register_process_cache(

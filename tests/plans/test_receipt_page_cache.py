@@ -112,3 +112,15 @@ def test_the_page_follows_a_new_outcome(client, world, django_capture_on_commit_
         )
     page = client.get(url, {"code": first.receipt_code}).content.decode()
     assert "Déjà fait par le département" in page
+
+
+def test_a_second_code_of_the_same_news_is_served_from_two_columns(client, world, django_assert_num_queries):
+    """Once the page of a survey's news in a territory is rendered, another answer's code there is
+    served after one read of its scope (participation, survey): the answer itself is not loaded."""
+    _ns, _built, (first, second), _question = world
+    url = reverse("plans:receipt")
+    client.get(url, {"code": first.receipt_code})
+    with django_assert_num_queries(1):
+        page = client.get(url, {"code": second.receipt_code}).content.decode()
+    assert f'value="{second.receipt_code}"' in page and "Action 1" in page
+    assert first.receipt_code not in page
