@@ -91,7 +91,8 @@ def test_kiosk_one_time_codes(client, world):
     typed = client.post(url, {"stage": "code", "code": code.code.lower()[:4] + "-" + code.code.lower()[4:]})
     assert typed.status_code == 200 and typed.context["stage"] == "vote"
     cast = client.post(url, {"stage": "vote", "code": code.code, **grades(ballot, 3, 4)})
-    assert cast.status_code == 200 and cast.context["stage"] == "done"
+    assert cast.status_code == 200 and "Merci, votre vote est enregistré" in cast.content.decode()
+    assert BallotVote.objects.get().receipt_code in cast.content.decode()
     again = client.post(url, {"stage": "vote", "code": code.code, **grades(ballot, 0, 0)})
     assert again.status_code == 400 and "déjà servi" in again.content.decode()
     assert client.post(url, {"stage": "code", "code": code.code}).status_code == 400
@@ -109,13 +110,29 @@ def test_a_ballot_closed_while_the_kiosk_remembers_it_open_refuses_the_next_vote
     ballot = services.ballot_open(ballot=world.ballot, user=world.referents[0])
     first, second = services.voter_codes_issue(ballot=ballot, user=world.referents[0], count=2)
     url = reverse("codesign:kiosk", args=[ballot.kiosk_token])
-    assert client.post(url, {"stage": "vote", "code": first.code, **grades(ballot, 3, 4)}).context["stage"] == "done"
+    done = client.post(url, {"stage": "vote", "code": first.code, **grades(ballot, 3, 4)})
+    assert "Merci, votre vote est enregistré" in done.content.decode()
     services.ballot_close(ballot=ballot, user=world.referents[0])
     refused = client.post(url, {"stage": "vote", "code": second.code, **grades(ballot, 3, 4)})
     assert refused.status_code == 400 and "clos" in refused.content.decode()
     assert BallotVote.objects.count() == 1
     assert VoterCode.objects.get(pk=second.pk).used_at is None
     assert client.get(url).context["stage"] == "closed"
+
+
+def test_each_voter_at_the_kiosk_reads_their_own_receipt_code(client, world):
+    """The thank-you page is rendered once per kiosk and served with each vote's own code."""
+    ballot = services.ballot_open(ballot=world.ballot, user=world.referents[0])
+    codes = services.voter_codes_issue(ballot=ballot, user=world.referents[0], count=3)
+    url = reverse("codesign:kiosk", args=[ballot.kiosk_token])
+    pages = [
+        client.post(url, {"stage": "vote", "code": c.code, **grades(ballot, 3, 4)}).content.decode() for c in codes
+    ]
+    receipts = list(BallotVote.objects.order_by("pk").values_list("receipt_code", flat=True))
+    assert len(set(receipts)) == 3
+    for page, receipt in zip(pages, receipts, strict=True):
+        assert receipt in page and "Q0VOTE0RECEIPT0Q" not in page
+        assert [other for other in receipts if other != receipt and other in page] == []
 
 
 def test_dots_over_allowance_over_http(client, world):

@@ -6,7 +6,7 @@ import time
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -264,4 +264,32 @@ def kiosk(request, token):
             },
             status=400,
         )
-    return render(request, "codesign/kiosk.html", {**context, "stage": "done", "vote": vote})
+    return HttpResponse(_done_page(request, token, context).replace(RECEIPT_SLOT, vote.receipt_code))
+
+
+# Where the vote's receipt code goes in the thank-you page, rendered once per kiosk and language.
+RECEIPT_SLOT = "Q0VOTE0RECEIPT0Q"
+_done_pages: dict[tuple, tuple] = register_process_cache(
+    {},
+    name="codesign.kiosk_done_pages",
+    bench="codesign.vote",
+    reason="the kiosk's thank-you page per link and language, KIOSK_MEMO_SECONDS (a template less a vote)",
+)
+
+
+def _done_page(request, token: str, context: dict) -> str:
+    """The thank-you page after a vote, the same for every voter at a kiosk but for the receipt code:
+    rendered with a slot once per KIOSK_MEMO_SECONDS and served with the code put in. It holds no
+    form and no token, nothing of one voter."""
+    key = (token, request.LANGUAGE_CODE)
+    now = time.monotonic()
+    memo = _done_pages.get(key)
+    if memo is not None and memo[1] > now:
+        return memo[0]
+    html = render(
+        request, "codesign/kiosk.html", {**context, "stage": "done", "vote": {"receipt_code": RECEIPT_SLOT}}
+    ).content.decode()
+    if len(_done_pages) > 1000:
+        _done_pages.clear()
+    _done_pages[key] = (html, now + KIOSK_MEMO_SECONDS)
+    return html
