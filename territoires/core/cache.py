@@ -7,6 +7,7 @@ so a visitor never sees a page older than the last committed change. Requests th
 or flash messages, and pages that set a cookie, are never cached.
 """
 
+import collections
 import functools
 import hashlib
 import re
@@ -19,7 +20,7 @@ from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpResponse
 
-from territoires.core.process_caches import process_cached
+from territoires.core.process_caches import process_cached, register_process_cache
 
 VERSION_KEY = "public-pages:version"
 
@@ -205,10 +206,10 @@ def member_page_cache(view=None, *, query_params: tuple[str, ...] = ()):
             f"{request.path}?{query}"
         )
         key = "member-page:" + hashlib.sha256(raw_key.encode()).hexdigest()
-        cached = cache.get(key)
-        if cached is not None:
-            content, content_type = cached
-            response = HttpResponse(_fill_slots(content, request), content_type=content_type)
+        parts = _member_page_parts(key)
+        if parts is not None:
+            content_type, pieces = parts
+            response = HttpResponse(_filled(pieces, request), content_type=content_type)
             response["X-Page-Cache"] = "hit"
             response["Cache-Control"] = "private"
             return response
@@ -224,10 +225,61 @@ def member_page_cache(view=None, *, query_params: tuple[str, ...] = ()):
         ):
             content = _cut_slots(response.content.decode(response.charset))
             cache.set(key, (content, response["Content-Type"]), settings.MEMBER_PAGE_CACHE_SECONDS)
+            _remember_member_page(key, response["Content-Type"], content)
             response["X-Page-Cache"] = "miss"
         return response
 
     return wrapper
+
+
+# The pages this worker served last, split around their slots: a reading then costs no file read
+# and no decompression of a few hundred kilobytes (a transcript with 200 codings is ~430 KB). The
+# key holds the content version, so an entry is never stale; its age is bounded as in the cache.
+MEMBER_PAGES_IN_PROCESS = 32
+_member_pages: collections.OrderedDict = register_process_cache(
+    collections.OrderedDict(),
+    name="core.member_pages",
+    bench="diagnostic.coding.transcript",
+    reason="members' cached pages split around their tokens, in this worker: no file read a reading",
+)
+_SLOTS = re.compile(f"({_CSRF_SLOT}|{_KEY_SLOT})")
+
+
+def _remember_member_page(key: str, content_type: str, content: str) -> tuple:
+    pieces = tuple(piece if index % 2 else piece.encode() for index, piece in enumerate(_SLOTS.split(content)))
+    _member_pages[key] = (time.monotonic() + settings.MEMBER_PAGE_CACHE_SECONDS, content_type, pieces)
+    while len(_member_pages) > MEMBER_PAGES_IN_PROCESS:
+        _member_pages.popitem(last=False)
+    return content_type, pieces
+
+
+def _member_page_parts(key: str) -> tuple | None:
+    entry = _member_pages.get(key)
+    if entry is not None and entry[0] > time.monotonic():
+        return entry[1], entry[2]
+    cached = cache.get(key)
+    if cached is None:
+        return None
+    content, content_type = cached
+    return _remember_member_page(key, content_type, content)
+
+
+def _filled(pieces: tuple, request) -> bytes:
+    """The page with a fresh masked CSRF token (one per page, as Django renders it) and a fresh
+    one-time key in each form."""
+    from django.middleware.csrf import get_token
+
+    token = None
+    out = []
+    for index, piece in enumerate(pieces):
+        if not index % 2:
+            out.append(piece)
+        elif piece == _CSRF_SLOT:
+            token = token or get_token(request).encode()
+            out.append(token)
+        else:
+            out.append(str(uuid.uuid4()).encode())
+    return b"".join(out)
 
 
 def _cut_slots(html: str) -> str:
@@ -235,14 +287,3 @@ def _cut_slots(html: str) -> str:
     for token in tokens:
         html = html.replace(token, _CSRF_SLOT)
     return _SUBMISSION_KEY.sub(lambda match: match.group(1) + _KEY_SLOT + match.group(2), html)
-
-
-def _fill_slots(html: str, request) -> str:
-    from django.middleware.csrf import get_token
-
-    if _CSRF_SLOT in html:
-        html = html.replace(_CSRF_SLOT, get_token(request))
-    if _KEY_SLOT in html:
-        parts = html.split(_KEY_SLOT)
-        html = "".join(part + str(uuid.uuid4()) for part in parts[:-1]) + parts[-1]
-    return html
