@@ -340,3 +340,16 @@ def test_a_replacement_is_told_they_take_the_place_of_someone_who_withdrew(mailo
     (message,) = mailoutbox
     assert message.to == [Volunteer.objects.get(pk=replacement.selected[0]).email]
     assert "Une personne s'est désistée du panel « Convention culture »" in message.body
+
+
+def test_a_panel_question_longer_than_two_thousand_characters_is_refused_with_a_message():
+    """The question is read on the public volunteer form (a walk-through pasted 20,000 characters
+    and made that form 23,800 px tall on a phone)."""
+    from territoires.codesign.panels.forms import PanelForm
+
+    data = {"title": "Panel", "kind": "panel", "purpose": "x" * 2001, "size": 10, "algorithm": "legacy"}
+    form = PanelForm(data)
+    assert not form.is_valid()
+    assert "2000" in " ".join(form.errors["purpose"])
+    data["purpose"] = "Comment ouvrir la médiathèque le dimanche ?"
+    assert "purpose" not in PanelForm(data).errors

@@ -1,10 +1,13 @@
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 from territoires.codesign.panels.models import AGE_BANDS, FEATURES, SEXES, Panel
 from territoires.codesign.panels.quotas import value_labels
 from territoires.core.forms import DsfrForm, DsfrModelForm, SubmissionKeyMixin
+
+PURPOSE_MAX_LENGTH = 2000
 
 
 class PanelForm(DsfrModelForm):
@@ -35,6 +38,11 @@ class PanelForm(DsfrModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # The question is read on the public volunteer form: a few paragraphs at most.
+        purpose = self.fields["purpose"]
+        purpose.max_length = PURPOSE_MAX_LENGTH
+        purpose.validators.append(MaxLengthValidator(PURPOSE_MAX_LENGTH))
+        purpose.widget.attrs["maxlength"] = str(PURPOSE_MAX_LENGTH)
         if self.instance.pk:
             self.initial.setdefault(
                 "neighbourhoods_text", "\n".join(f"{n['code']}: {n['label']}" for n in self.instance.neighbourhoods)
