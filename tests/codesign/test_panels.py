@@ -236,6 +236,13 @@ def test_public_form_stores_a_volunteer_once_and_refuses_bad_input(client):
     for wrong in ("WRONG", "ZZZZ-ZZZZ"):  # malformed, and well-formed but unknown: both said, neither found
         unknown = client.get(thanks_url, {"code": wrong})
         assert unknown.status_code == 404 and "ne correspond à aucun volontaire" in unknown.content.decode()
+        assert 'name="code"' in unknown.content.decode()  # and the code can be typed again
+    # Someone coming back without the link's code can type it, and reads which panel this is.
+    bare = client.get(thanks_url).content.decode()
+    assert 'name="code"' in bare and panel.title in bare
+    volunteer = Volunteer.objects.get(panel=panel)
+    typed = client.get(thanks_url, {"code": volunteer.receipt_code.lower()}).content.decode()
+    assert "vivier" in typed and 'name="code"' not in typed
 
 
 def test_public_record_shows_algorithm_seed_and_probabilities_never_names(client):
