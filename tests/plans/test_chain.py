@@ -122,7 +122,7 @@ def test_a_residents_idea_reads_its_fate_with_its_receipt_code(client, world, dj
     CodesignPlan.objects.filter(pk=codesign_plan.pk).update(ideas_open=True)
     idea = codesign.idea_submit(plan=codesign_plan, title="Un festival de quartier au Pontreau")
     url = reverse("plans:receipt")
-    assert "Pas encore de nouvelles" in client.get(url, {"code": idea.receipt_code}).content.decode()
+    assert "Pas de nouvelles pour ce code" in client.get(url, {"code": idea.receipt_code}).content.decode()
     with django_capture_on_commit_callbacks(execute=True):
         services.outcome_set(
             plan=world.plan, user=world.referents[0], kind="codesign.idea", target_id=idea.pk,

@@ -49,8 +49,8 @@ def test_receipt_codes_cannot_be_probed_and_a_real_one_reads_its_news(client, dj
     unknown = client.get(url, {"code": "ZZZZZZZZZZ"})
     no_news_yet = client.get(url, {"code": answer.receipt_code})
     assert unknown.status_code == no_news_yet.status_code == 200
-    assert "Pas encore de nouvelles" in unknown.content.decode()
-    assert "Pas encore de nouvelles" in no_news_yet.content.decode()
+    assert "Pas de nouvelles pour ce code" in unknown.content.decode()
+    assert "Pas de nouvelles pour ce code" in no_news_yet.content.decode()
     # The territory adopts its plan and says what became of a question's answers.
     plan, _territory, _axis, _objective, actions, _indicator = make_plan(ns, 0)
     question = built.survey.questions.exclude(kind="note").first()
@@ -63,7 +63,7 @@ def test_receipt_codes_cannot_be_probed_and_a_real_one_reads_its_news(client, dj
         action=actions[0],
     )
     assert (
-        "Pas encore de nouvelles" in client.get(url, {"code": answer.receipt_code}).content.decode()
+        "Pas de nouvelles pour ce code" in client.get(url, {"code": answer.receipt_code}).content.decode()
     )  # not adopted yet
     # A write changes the content version once committed, as in production: the news are cached under it.
     with django_capture_on_commit_callbacks(execute=True):
@@ -77,7 +77,7 @@ def test_receipt_codes_cannot_be_probed_and_a_real_one_reads_its_news(client, dj
         channel=Response.Channel.ONLINE,
         idempotency_key=str(uuid.uuid4()),
     ).response
-    assert "Pas encore de nouvelles" in client.get(url, {"code": other.receipt_code}).content.decode()
+    assert "Pas de nouvelles pour ce code" in client.get(url, {"code": other.receipt_code}).content.decode()
     # The public feedback page lists the fate of the question.
     feedback = client.get(reverse("plans:feedback", args=[ns.project.slug, ns.towns[0].slug])).content.decode()
     assert question.label in feedback and "Retenue" in feedback

@@ -79,7 +79,7 @@ def test_an_unknown_code_and_a_code_without_news_get_the_same_page(client, world
     url = reverse("plans:receipt")
     unknown = client.get(url, {"code": "ZZZZZZZZZZ"}).content.decode()
     no_news = client.get(url, {"code": other_town.receipt_code}).content.decode()
-    assert "Pas encore de nouvelles" in unknown
+    assert "Pas de nouvelles pour ce code" in unknown
     assert _without(unknown, "ZZZZZZZZZZ") == _without(no_news, other_town.receipt_code)
 
 
