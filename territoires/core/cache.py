@@ -117,6 +117,18 @@ def cacheable_request(request) -> bool:
     )
 
 
+def _rendered(view, request, *args, **kwargs):
+    response = view(request, *args, **kwargs)
+    if hasattr(response, "render") and callable(response.render):
+        response = response.render()
+    return response
+
+
+def _storable(response) -> bool:
+    """A complete page that sets nothing in the browser: the same for the next reader it is served to."""
+    return response.status_code == 200 and not response.cookies and not getattr(response, "streaming", False)
+
+
 def public_page_cache(view=None, *, query_params: tuple[str, ...] = ()):
     """Serve an anonymous visitor's GET from the cache when the content has not changed since.
 
@@ -140,15 +152,8 @@ def public_page_cache(view=None, *, query_params: tuple[str, ...] = ()):
             response = HttpResponse(content, content_type=content_type)
             response["X-Page-Cache"] = "hit"
             return response
-        response = view(request, *args, **kwargs)
-        if hasattr(response, "render") and callable(response.render):
-            response = response.render()
-        if (
-            response.status_code == 200
-            and not response.cookies
-            and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
-            and not getattr(response, "streaming", False)
-        ):
+        response = _rendered(view, request, *args, **kwargs)
+        if _storable(response) and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):
             cache.set(key, (response.content, response["Content-Type"]), settings.PUBLIC_PAGE_CACHE_SECONDS)
             response["X-Page-Cache"] = "miss"
         return response
@@ -213,13 +218,9 @@ def member_page_cache(view=None, *, query_params: tuple[str, ...] = ()):
             response["X-Page-Cache"] = "hit"
             response["Cache-Control"] = "private"
             return response
-        response = view(request, *args, **kwargs)
-        if hasattr(response, "render") and callable(response.render):
-            response = response.render()
+        response = _rendered(view, request, *args, **kwargs)
         if (
-            response.status_code == 200
-            and not response.cookies
-            and not getattr(response, "streaming", False)
+            _storable(response)
             and not getattr(getattr(request, "_messages", None), "used", False)
             and response.get("Content-Type", "").startswith("text/html")
         ):
