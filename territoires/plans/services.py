@@ -124,6 +124,13 @@ ACTION_FIELDS = ("title", "description", "lead", "audiences", "budget", "starts_
 
 def _check_action(plan: ActionPlan, data: dict, *, objective, parent, partners, places, action) -> None:
     errors = {}
+    # The model's own bounds (a budget is not negative…): the form leaves validation to this service.
+    for name in ("budget", "weight"):
+        if data.get(name) is not None:
+            try:
+                Action._meta.get_field(name).run_validators(data[name])
+            except ValidationError as error:
+                errors[name] = error.messages
     if objective.plan_id != plan.pk:
         errors["objective"] = _("Cet objectif n'appartient pas à ce plan.")
     if parent is not None:

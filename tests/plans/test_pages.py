@@ -166,3 +166,18 @@ def test_editing_an_action_or_an_objective_keeps_what_the_form_was_not_asked_to_
     edit = reverse("plans:objective_edit", args=[*args, objective.pk])
     form = client.get(edit).context["form"]
     assert form["axis"].value() == axis.pk
+
+
+def test_a_negative_budget_is_refused_with_a_message_and_nothing_changes(client):
+    ns = make_project()
+    plan, _territory, _axis, objective, actions, _indicator = make_plan(ns, actions=1)
+    client.force_login(ns.referents[0])
+    edit = reverse("plans:action_edit", args=[ns.project.slug, ns.towns[0].slug, actions[0].pk])
+    form = client.get(edit).context["form"]
+    data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
+    data = {name: ([str(v) for v in value] if isinstance(value, list) else value) for name, value in data.items()}
+    response = client.post(edit, {**data, "budget": "-10"})
+    assert response.status_code == 400
+    assert "supérieure ou égale à 0" in response.content.decode()
+    actions[0].refresh_from_db()
+    assert actions[0].budget is None
