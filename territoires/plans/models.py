@@ -44,6 +44,7 @@ class ActionPlan(TimeStampedModel):
     territory = models.OneToOneField(
         "projects.Participation", verbose_name=_("territoire"), on_delete=models.CASCADE, related_name="action_plan"
     )
+
     project = models.ForeignKey(
         "projects.SharedProject", verbose_name=_("projet"), on_delete=models.CASCADE, related_name="action_plans"
     )
@@ -68,6 +69,14 @@ class ActionPlan(TimeStampedModel):
         verbose_name = _("plan d'action")
         verbose_name_plural = _("plans d'action")
         ordering = ["project", "territory__organisation__name"]
+
+    @property
+    def status_label(self) -> str:
+        """The status as read beside the adopted version: an amendment before the council is not a
+        first plan "submitted to the vote"."""
+        if self.status == self.Status.SUBMITTED and self.adopted_version_id:
+            return _("Adopté, modification soumise au vote")
+        return self.get_status_display()
 
     def __str__(self):
         return self.title

@@ -63,7 +63,14 @@ def test_an_amendment_is_adopted_by_its_own_deliberation_and_the_public_keeps_th
     first = adopt(plan, user)
     services.plan_amend(plan=plan, user=user)
     plan.refresh_from_db()
+    assert plan.status_label == "Adopté, modification en cours"
     services.action_save(plan=plan, user=user, objective=objective, data={"title": "Action ajoutée par l'avenant"})
+    services.plan_submit(plan=plan, user=user)
+    plan.refresh_from_db()
+    # An amendment before the council reads as such, not as a first plan "submitted to the vote".
+    assert plan.status_label == "Adopté, modification soumise au vote"
+    services.plan_withdraw_submission(plan=plan, user=user)
+    plan.refresh_from_db()
     public = plan_structure(plan, public=True)
     titles = [row.title for axis in public["axes"] for o in axis.objectives for row in o.actions]
     assert "Action ajoutée par l'avenant" not in titles and "Action 1" in titles
