@@ -497,7 +497,10 @@ def _contribution_outcomes(plan, user, territory, actions):
     from territoires.codesign.models import Idea
     from territoires.diagnostic.expression.models import Expression
 
-    ideas = list(Idea.objects.filter(plan__territory=territory, merged_into__isnull=True).order_by("pk")[:2])
+    # Ideas that residents left themselves, with a receipt code: those whose fate a resident can read
+    # on "Votre parole" (the team's own ideas have no code); the team's when there are none.
+    ideas = Idea.objects.filter(plan__territory=territory, merged_into__isnull=True).order_by("pk")
+    ideas = list(ideas.filter(receipt_code__isnull=False)[:2]) or list(ideas[:2])
     fates = [
         ("kept", actions.get("Comité d'habitants programmateurs à Port Boinot"), ""),
         ("not_kept", None, "L'idée demande des moyens que le plan 2022-2024 n'a pas ; elle est notée pour le bilan."),

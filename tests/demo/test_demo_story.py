@@ -427,3 +427,13 @@ def test_the_four_plans_are_adopted_on_the_storys_dates_and_niorts_is_followed(c
     assert page.status_code == 200 and "programmateurs à Port Boinot" in page.content.decode()
     # The public reads Bourges' adopted plan, not the amendment being drafted.
     assert "samedi soir" not in client.get(plans["Bourges"].get_absolute_url()).content.decode()
+    # A resident's idea with a receipt code reads its fate on "Votre parole" (a walk-through found
+    # the demo's fates given to the team's ideas, which have no code).
+    from territoires.codesign.models import Idea
+    from territoires.plans.models import ContributionOutcome
+
+    fated = ContributionOutcome.objects.filter(plan=plans["Niort"], kind="codesign.idea").values_list("target_id")
+    with_code = Idea.objects.filter(pk__in=fated, receipt_code__isnull=False).first()
+    assert with_code is not None
+    news = client.get("/plans/parole/", {"code": with_code.receipt_code}).content.decode()
+    assert "Pas de nouvelles pour ce code" not in news
