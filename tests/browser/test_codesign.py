@@ -6,6 +6,7 @@ from playwright.sync_api import expect
 
 from territoires.codesign import services
 from territoires.codesign.models import BallotVote, CodesignPlan, Objective, WorkshopRegistration
+from tests.browser.actions import tick
 from tests.browser.test_accessibility import BLOCKING, assert_accessible, describe
 from tests.codesign.world import build_world
 
@@ -59,11 +60,11 @@ def test_a_resident_registers_for_a_workshop_on_a_phone(phone, world):
     # A first try without consent: told what is missing, nothing stored.
     phone.get_by_label("Nom et prénom").fill("Awa Diallo")
     phone.get_by_label("Adresse électronique").fill("awa@example.org")
-    phone.get_by_label("Interprétation en langue des signes (LSF)").check(force=True)
+    tick(phone.get_by_label("Interprétation en langue des signes (LSF)"))
     phone.get_by_role("button", name="M'inscrire").click()
     expect(phone.get_by_role("alert")).to_contain_text("Le formulaire comporte des erreurs")
     assert not WorkshopRegistration.objects.exists()
-    phone.get_by_label("J'accepte").check(force=True)
+    tick(phone.get_by_label("J'accepte"))
     phone.get_by_role("button", name="M'inscrire").click()
     expect(phone.get_by_role("heading", name="Votre place est réservée")).to_be_visible()
     expect(phone.get_by_text("Interprétation en langue des signes (LSF)")).to_be_visible()

@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from territoires.codesign.panels import services
 from territoires.codesign.panels.models import AGE_BANDS, Draw, Panel, Volunteer
+from tests.browser.actions import tick
 from tests.browser.test_accessibility import BLOCKING, assert_accessible, describe
 from tests.codesign.world import build_world
 
@@ -45,14 +46,14 @@ def test_a_resident_volunteers_on_a_phone(phone, world):
     assert widths[0] <= widths[1], f"La page déborde : {widths[0]} px pour {widths[1]} px"
     phone.get_by_label("Nom et prénom").fill("Awa Diallo")
     phone.get_by_label("Adresse électronique (ou téléphone ci-dessous)").fill("awa@example.org")
-    phone.get_by_label("25 à 34 ans").check(force=True)
-    phone.get_by_label("Femme").check(force=True)
+    tick(phone.get_by_label("25 à 34 ans"))
+    tick(phone.get_by_label("Femme"))
     phone.get_by_label("Votre quartier").select_option("nord")
-    phone.get_by_label("Non, dans aucun de ces lieux").check(force=True)
+    tick(phone.get_by_label("Non, dans aucun de ces lieux"))
     phone.get_by_role("button", name="Je me porte volontaire").click()
     expect(phone.get_by_role("alert")).to_contain_text("Le formulaire comporte des erreurs")
     assert not Volunteer.objects.filter(name="Awa Diallo").exists()
-    phone.get_by_label("J'accepte").check(force=True)
+    tick(phone.get_by_label("J'accepte"))
     phone.get_by_role("button", name="Je me porte volontaire").click()
     expect(phone.get_by_text("Code de suivi")).to_be_visible()
     volunteer = Volunteer.objects.get(name="Awa Diallo")

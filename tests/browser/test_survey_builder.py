@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from territoires.surveys.models import Question, Survey
+from tests.browser.actions import tick
 from tests.browser.helpers import PHONE, new_context, watch_errors
 from tests.browser.test_accessibility import BLOCKING, assert_accessible, describe
 from tests.surveys.factories import make_survey
@@ -57,7 +58,7 @@ def test_the_consultant_builds_with_bad_input_then_good(page, axe, login, built)
     page.locator("input[name=code]").fill("recommandation")
     page.locator("input[name=scale_min]").fill("0")
     page.locator("input[name=scale_max]").fill("10")
-    page.get_by_label("Proposer « Ne sait pas »").check(force=True)
+    tick(page.get_by_label("Proposer « Ne sait pas »"))
     page.locator("select[name=condition_question_1]").select_option("frequence")
     expect(page.get_by_text("Réponses possibles : jamais, rare, souvent")).to_be_visible()
     page.locator("select[name=condition_op_1]").select_option("not_in")
