@@ -11,13 +11,11 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from territoires.core.storage import private_files
-from territoires.library.models import Attachment, Resource
 from tests.factories import UserFactory, make_project, pdf_bytes
-from tests.library.test_resources import form_data
+from tests.library.test_resources import upload_draft_attachment
 from tests.scaleout.cluster import free_port, http_status, wait_until
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -92,18 +90,7 @@ def fetch(url: str, session: str | None = None):
 
 def test_nginx_sends_a_draft_attachment_to_a_member_and_to_no_one_else(client, settings, proxy):
     settings.FILES_ACCEL_REDIRECT = "/_fichiers/"
-    world = make_project()
-    client.force_login(world.referents[0])
-    key = client.get(reverse("library:resource_create")).context["form"].initial["submission_key"]
-    data = form_data(
-        world,
-        submission_key=key,
-        visibility="project",
-        action="draft",
-        files=SimpleUploadedFile("guide.pdf", pdf_bytes(), "application/pdf"),
-    )
-    client.post(reverse("library:resource_create"), data)
-    resource, attachment = Resource.objects.get(), Attachment.objects.get()
+    resource, attachment = upload_draft_attachment(client, make_project())
     url = proxy + reverse("library:attachment_download", args=[resource.slug, attachment.pk])
 
     status, headers, body = fetch(url, client.cookies[settings.SESSION_COOKIE_NAME].value)

@@ -19,12 +19,11 @@ from territoires.core.storage import PrivateStorage, private_files
 from territoires.diagnostic.imports import services as imports
 from territoires.diagnostic.imports.models import ImportJob
 from territoires.diagnostic.models import Entry
-from territoires.library.models import Attachment, Resource
 from territoires.surveys import exports
 from territoires.surveys.models import Export, Response
 from tests.diagnostic.helpers import territory_of
 from tests.factories import UserFactory, make_project, pdf_bytes
-from tests.library.test_resources import form_data
+from tests.library.test_resources import upload_draft_attachment
 from tests.s3_support import bucket_names, s3_client
 from tests.surveys.factories import make_survey, valid_answers
 
@@ -77,19 +76,7 @@ def _public_grants(endpoint, bucket, key) -> list:
 
 
 def test_an_uploaded_attachment_goes_to_the_bucket_and_is_served_only_by_its_view(client, s3_bucket, s3_endpoint):
-    world = make_project()
-    client.force_login(world.referents[0])
-    key = client.get(reverse("library:resource_create")).context["form"].initial["submission_key"]
-    data = form_data(
-        world,
-        submission_key=key,
-        visibility="project",
-        action="draft",
-        files=SimpleUploadedFile("guide.pdf", pdf_bytes(), "application/pdf"),
-    )
-    client.post(reverse("library:resource_create"), data)
-    resource = Resource.objects.get()
-    attachment = Attachment.objects.get()
+    resource, attachment = upload_draft_attachment(client, make_project())
     stored = bucket_names(s3_endpoint, s3_bucket)
     assert stored == [f"media/{attachment.file.name}"]
     assert not _public_grants(s3_endpoint, s3_bucket, stored[0])

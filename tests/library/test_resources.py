@@ -33,6 +33,22 @@ def form_data(world, **overrides):
     return data
 
 
+def upload_draft_attachment(client, world):
+    """A referent of `world` saves a draft resource for the project with a PDF attached, through
+    the form (`client` is left signed in as them); returns (resource, attachment)."""
+    client.force_login(world.referents[0])
+    key = client.get(reverse("library:resource_create")).context["form"].initial["submission_key"]
+    data = form_data(
+        world,
+        submission_key=key,
+        visibility="project",
+        action="draft",
+        files=SimpleUploadedFile("guide.pdf", pdf_bytes(), "application/pdf"),
+    )
+    client.post(reverse("library:resource_create"), data)
+    return Resource.objects.get(), Attachment.objects.get()
+
+
 def test_member_publishes_a_resource_with_a_pdf_found_by_search_and_downloaded(client):
     world = make_project()
     client.force_login(world.referents[0])
