@@ -156,9 +156,9 @@ def _accel_path(storage, name: str) -> str | None:
     path = Path(storage.path(name)).resolve()
     roots = [("media", settings.MEDIA_ROOT), ("private", getattr(private_files, "base_location", None))]
     for alias, root in roots:
-        if root and path.is_relative_to(Path(root).resolve()):
-            root = Path(root)
-            return alias + "/" + quote(path.relative_to(root.resolve()).as_posix())
+        base = Path(root).resolve() if root else None
+        if base is not None and path.is_relative_to(base):
+            return alias + "/" + quote(path.relative_to(base).as_posix())
     return None
 
 

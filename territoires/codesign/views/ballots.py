@@ -191,25 +191,33 @@ _kiosk_memo: dict[str, tuple] = register_process_cache(
     {},
     name="codesign.kiosk_memo",
     bench="codesign.vote",
-    reason="an open ballot and its options per kiosk link, remembered KIOSK_MEMO_SECONDS for votes (two queries less a vote)",
+    reason="a ballot and its options per kiosk link, remembered KIOSK_MEMO_SECONDS for votes (two queries less a vote)",
 )
+
+
+def _remembered(memo: dict, key, build):
+    """What `build()` gave for `key` in this process within the last KIOSK_MEMO_SECONDS."""
+    now = time.monotonic()
+    entry = memo.get(key)
+    if entry is not None and entry[1] > now:
+        return entry[0]
+    value = build()
+    if len(memo) > 1000:
+        memo.clear()
+    memo[key] = (value, now + KIOSK_MEMO_SECONDS)
+    return value
 
 
 def _kiosk_ballot(token: str, *, for_vote: bool) -> tuple[Ballot, list]:
     """The ballot of a kiosk link and its options. A vote may use a copy read up to
     KIOSK_MEMO_SECONDS ago by this process: the vote's own UPDATE checks in the database that the
     ballot is still open, so a ballot closed meanwhile refuses the vote all the same."""
-    now = time.monotonic()
-    memo = _kiosk_memo.get(token) if for_vote else None
-    if memo is not None and memo[2] > now:
-        return memo[0], memo[1]
-    ballot = get_object_or_404(Ballot.objects.select_related("plan__territory__organisation"), kiosk_token=token)
-    options = list(ballot.options.all())
-    if ballot.status == Ballot.Status.OPEN:
-        if len(_kiosk_memo) > 1000:
-            _kiosk_memo.clear()
-        _kiosk_memo[token] = (ballot, options, now + KIOSK_MEMO_SECONDS)
-    return ballot, options
+
+    def load():
+        ballot = get_object_or_404(Ballot.objects.select_related("plan__territory__organisation"), kiosk_token=token)
+        return ballot, list(ballot.options.all())
+
+    return _remembered(_kiosk_memo, token, load) if for_vote else load()
 
 
 def kiosk(request, token):
@@ -281,15 +289,9 @@ def _done_page(request, token: str, context: dict) -> str:
     """The thank-you page after a vote, the same for every voter at a kiosk but for the receipt code:
     rendered with a slot once per KIOSK_MEMO_SECONDS and served with the code put in. It holds no
     form and no token, nothing of one voter."""
-    key = (token, request.LANGUAGE_CODE)
-    now = time.monotonic()
-    memo = _done_pages.get(key)
-    if memo is not None and memo[1] > now:
-        return memo[0]
-    html = render(
-        request, "codesign/kiosk.html", {**context, "stage": "done", "vote": {"receipt_code": RECEIPT_SLOT}}
-    ).content.decode()
-    if len(_done_pages) > 1000:
-        _done_pages.clear()
-    _done_pages[key] = (html, now + KIOSK_MEMO_SECONDS)
-    return html
+
+    def render_page():
+        page = {**context, "stage": "done", "vote": {"receipt_code": RECEIPT_SLOT}}
+        return render(request, "codesign/kiosk.html", page).content.decode()
+
+    return _remembered(_done_pages, (token, request.LANGUAGE_CODE), render_page)
