@@ -177,6 +177,19 @@ def survey_news_key(participation_id: int, survey_id: int) -> str:
     return f"survey:{participation_id}:{survey_id}"
 
 
+def survey_receipt_page_rendered(code: str, language: str) -> str | None:
+    """A visitor's page for a survey answer's (normalised) code when the page of its scope is
+    already rendered: one read of two columns, the answer itself not loaded (make bench
+    ONLY=plans.receipt); None otherwise."""
+    from django.core.cache import cache
+
+    from territoires.surveys.collection import receipt_news_scope
+
+    scope = receipt_news_scope(code)
+    content = cache.get(receipt_page_key_for(survey_news_key(*scope), language)) if scope else None
+    return content.replace(RECEIPT_CODE_SLOT, code) if content is not None else None
+
+
 def receipt_page_cacheable(request) -> bool:
     """A visitor without a session asking for the code alone (the page then names no one)."""
     from territoires.core.cache import cacheable_request

@@ -961,9 +961,7 @@ def receipt(request):
 
     An unknown code and a code with no news yet get the same page (codes cannot be probed), and
     every lookup counts towards the client's limit."""
-    from django.core.cache import cache
-
-    from territoires.surveys.collection import rate_limit_exceeded, rate_limit_message, receipt_news_scope
+    from territoires.surveys.collection import rate_limit_exceeded, rate_limit_message
 
     form = ReceiptForm(request.GET or None)
     news = None
@@ -972,12 +970,8 @@ def receipt(request):
             return HttpResponse(rate_limit_message(), status=429, content_type="text/plain; charset=utf-8")
         code = receipt_code_normalise(form.cleaned_data["code"])
         cacheable = code is not None and feedback.receipt_page_cacheable(request)
-        # A survey answer's page already rendered for its scope: two columns read, nothing loaded.
-        scope = receipt_news_scope(code) if cacheable else None
-        if scope is not None:
-            key = feedback.receipt_page_key_for(feedback.survey_news_key(*scope), request.LANGUAGE_CODE)
-            if (content := cache.get(key)) is not None:
-                return HttpResponse(content.replace(feedback.RECEIPT_CODE_SLOT, code))
+        if cacheable and (page := feedback.survey_receipt_page_rendered(code, request.LANGUAGE_CODE)) is not None:
+            return HttpResponse(page)
         found = receipt_find(form.cleaned_data["code"])
         if cacheable:
             return _receipt_page_cached(request, found, code)
